@@ -1,0 +1,82 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+# A Python 3.12+ interpreter: an explicit PYTHON=..., else the first of python3.13,
+# python3.12, python3 that runs and is new enough, else the newest one pyenv installed.
+# (A pyenv shim may exist and still fail to run, hence the trial run of each.)
+PYTHON ?= $(shell \
+	new_enough() { "$$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
+	for candidate in python3.13 python3.12 python3; do \
+		if new_enough "$$candidate"; then command -v "$$candidate"; exit 0; fi; \
+	done; \
+	root=$$(pyenv root 2>/dev/null || echo "$$HOME/.pyenv"); \
+	for candidate in $$(ls -d "$$root"/versions/3.* 2>/dev/null | sort -t. -k2,2nr -k3,3nr); do \
+		if new_enough "$$candidate/bin/python3"; then echo "$$candidate/bin/python3"; exit 0; fi; \
+	done)
+
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= marketplace.settings
+
+.PHONY: help run test lint format migrate seed install install-dev check-python clean
+
+help:
+	@echo "make run    set everything up and run the portal with demo data on http://127.0.0.1:$(PORT)"
+	@echo "make test   install the dev tools, lint, then run the whole test suite"
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "No Python 3.12+ found. Install one, or run: make PYTHON=/path/to/python3.12 ..."; \
+		exit 1; \
+	fi
+
+$(BIN)/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+var:
+	@mkdir -p var/celery/queue var/celery/control
+
+migrate: install var
+	$(BIN)/python manage.py migrate --no-input
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo
+	@echo "  Marketplace portal: http://127.0.0.1:$(PORT)/"
+	@echo "  Demo accounts (password marketplace-demo): buyer, buyer2, seller, seller2, staff (admin)"
+	@echo "  Ctrl-C stops the web server, the Celery worker and Celery beat."
+	@echo
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djlint templates --reformat --quiet || true
+
+test: lint var
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,15 @@
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+
+
+class SellerRequiredMixin(LoginRequiredMixin):
+    """Seller Central: sign in first; a signed-in user without a store gets 403."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not hasattr(request.user, "seller"):
+            raise PermissionDenied("Seller Central is for sellers.")
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def seller(self):
+        return self.request.user.seller

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from .forms import SignInForm
+from .views import HomeView
+
+admin.site.site_header = "Marketplace administration"
+admin.site.site_title = "Marketplace admin"
+
+urlpatterns = [
+    path("", HomeView.as_view(), name="home"),
+    path(
+        "accounts/sign-in/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
+    path("accounts/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("orders.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,74 @@
+"""
+Shared fixtures, and the one place that decides what a missing service means.
+
+On a laptop, a test that needs PostgreSQL, Redis or a browser skips when the
+service is not there. CI sets REQUIRE_SERVICES=1 and the same test fails instead,
+so a broken CI machine can never pass by skipping.
+"""
+
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+
+from marketplace.celery import app as celery_app
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip on a laptop; fail in CI (REQUIRE_SERVICES=1)."""
+    if services_required():
+        pytest.fail(f"REQUIRE_SERVICES is set but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_url() -> str | None:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return None
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port or 6379), timeout=1):
+            return url
+    except OSError:
+        return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "browser" in item.nodeid.split("::")[0]:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _required_services(request):
+    """Honour the postgres / redis / browser markers."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        skip_or_fail("this test needs PostgreSQL (set DATABASE_URL)")
+    if request.node.get_closest_marker("redis") and redis_url() is None:
+        skip_or_fail("this test needs Redis (set REDIS_URL to a running server)")
+    if request.node.get_closest_marker("browser") and not shutil.which(CHROMIUM):
+        skip_or_fail(f"this test needs Debian's Chromium at {CHROMIUM}")
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Tasks run in-process in tests; the broker round trip has its own test."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _no_login_throttling(settings):
+    """django-axes has its own tests; ours sign in many times."""
+    settings.AXES_ENABLED = False

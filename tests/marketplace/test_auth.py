@@ -1,0 +1,79 @@
+"""Sign in, sign out, and the nav bar each role sees."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import PASSWORD, SellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_page_renders_a_labelled_form(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'for="id_username"' in body
+    assert 'for="id_password"' in body
+    assert "csrfmiddlewaretoken" in body
+
+
+def test_sign_in_with_the_right_password_starts_a_session(client):
+    user = UserFactory(username="bea")
+    response = client.post(reverse("login"), {"username": "bea", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_sign_in_with_a_wrong_password_shows_an_error(client):
+    UserFactory(username="bea")
+    response = client.post(reverse("login"), {"username": "bea", "password": "nope"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_sign_out_is_a_post_and_ends_the_session(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("logout")).status_code == 405  # GET never changes state
+    assert "_auth_user_id" in client.session
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_anonymous_nav_offers_sign_in_only(client):
+    body = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("login")}"' in body
+    assert f'href="{reverse("orders:your_orders")}"' not in body
+    assert f'href="{reverse("orders:seller_orders")}"' not in body
+
+
+def test_buyer_nav_shows_your_orders_name_and_sign_out(client):
+    client.force_login(UserFactory(username="bea", first_name="Bea", last_name="Buyer"))
+    body = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in body
+    assert "Bea Buyer" in body
+    assert "Sign out" in body
+    assert f'href="{reverse("orders:seller_orders")}"' not in body
+
+
+def test_seller_nav_adds_seller_central(client):
+    seller = SellerFactory()
+    client.force_login(seller.user)
+    body = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in body
+    assert f'href="{reverse("orders:seller_orders")}">Seller Central</a>' in body
+
+
+def test_seller_central_is_closed_to_buyers_and_anonymous(client):
+    url = reverse("orders:seller_orders")
+    assert client.get(url).status_code == 302  # to sign-in
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 403
+
+
+def test_admin_requires_staff(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
