@@ -208,8 +208,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# Filled by the issues that add periodic jobs (late orders, auto-cancel, outbox).
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Delivers outbox rows the broker never saw (an outage) and retries that are due.
+    "deliver-pending-outbox": {
+        "task": "notifications.tasks.deliver_pending_outbox_task",
+        "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=60),
+    },
+}
 
 # --- Domain rules (DESIGN §2); each overridable by env --------------------------------
 BUYER_DIRECT_CANCEL_MINUTES = env.int("BUYER_DIRECT_CANCEL_MINUTES", default=30)

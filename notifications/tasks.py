@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from . import outbox
+
+# A sweep delivers at most this many messages per run, so one run stays well inside
+# the beat interval even when a broker outage left a backlog.
+SWEEP_BATCH_SIZE = 500
+
+
+@shared_task(acks_late=True)
+def deliver_outbox_message_task(message_id: int) -> bool:
+    return outbox.deliver(message_id)
+
+
+@shared_task
+def deliver_pending_outbox_task() -> int:
+    """Deliver what was not dispatched (broker down) or is due for a retry."""
+    delivered = 0
+    for message_id in outbox.pending_message_ids(limit=SWEEP_BATCH_SIZE):
+        delivered += outbox.deliver(message_id)
+    return delivered
