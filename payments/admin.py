@@ -1,0 +1,92 @@
+"""
+Money rows are read-only in admin: only the services move money, through the gateway,
+so staff can look (and follow a charge to the sandbox) but never type a total in.
+"""
+
+from django.contrib import admin
+
+from .models import Payment, PaymentTransaction, SandboxCharge, SandboxIdempotencyKey
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PaymentTransactionInline(admin.TabularInline):
+    model = PaymentTransaction
+    fields = [
+        "created_at",
+        "kind",
+        "amount",
+        "status",
+        "idempotency_key",
+        "gateway_reference",
+        "error",
+        "processed_at",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "status",
+        "amount",
+        "amount_captured",
+        "amount_refunded",
+        "card_last4",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["charge_reference", "card_last4"]
+    readonly_fields = [
+        *(field.name for field in Payment._meta.fields),
+        "amount_open",
+        "amount_refundable",
+    ]
+    inlines = [PaymentTransactionInline]
+
+
+@admin.register(PaymentTransaction)
+class PaymentTransactionAdmin(ReadOnlyAdmin):
+    """Every capture, void and refund; filter by failed to find money that did not move."""
+
+    list_display = ["pk", "payment", "kind", "amount", "status", "created_at", "processed_at"]
+    list_filter = ["kind", "status"]
+    search_fields = ["idempotency_key", "gateway_reference"]
+    list_select_related = ["payment"]
+
+
+@admin.register(SandboxCharge)
+class SandboxChargeAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "amount_authorized",
+        "amount_captured",
+        "amount_voided",
+        "amount_refunded",
+        "created_at",
+    ]
+    search_fields = ["reference"]
+
+
+@admin.register(SandboxIdempotencyKey)
+class SandboxIdempotencyKeyAdmin(ReadOnlyAdmin):
+    list_display = ["key", "operation", "created_at"]
+    search_fields = ["key"]

@@ -1,0 +1,262 @@
+"""
+The payment gateway interface and a Stripe-like sandbox behind it.
+
+Every money call carries an idempotency key named after the business operation.
+As with Stripe, a repeated key replays the first answer (a decline included), a
+key reused with other parameters is refused, and a call the gateway refused as
+invalid (nothing happened) is not remembered, so it may be tried again.
+"""
+
+import json
+import re
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Protocol
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+
+from .models import SandboxCharge, SandboxIdempotencyKey
+
+
+class GatewayError(Exception):
+    """The gateway refused the call; the same call will be refused again."""
+
+
+class CardDeclined(GatewayError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class GatewayTimeout(GatewayError):
+    """No answer in time: the call may or may not have happened; retry with the same key."""
+
+
+class IdempotencyConflict(GatewayError):
+    """The key was already used for a call with other parameters."""
+
+
+@dataclass(frozen=True)
+class GatewayResult:
+    reference: str
+    amount: Decimal
+    status: str
+
+
+class PaymentGateway(Protocol):
+    def authorize(
+        self, *, amount: Decimal, payment_method: str, idempotency_key: str
+    ) -> GatewayResult: ...
+
+    def capture(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult: ...
+
+    def void(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult: ...
+
+    def refund(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult: ...
+
+
+def get_gateway() -> PaymentGateway:
+    """The gateway named by settings.PAYMENT_GATEWAY (read now, so tests can swap it)."""
+    return import_string(settings.PAYMENT_GATEWAY)()
+
+
+# --- Cards --------------------------------------------------------------------------
+
+VISA = "pm_card_visa"
+DECLINED = "pm_card_chargeDeclined"
+INSUFFICIENT_FUNDS = "pm_card_chargeDeclinedInsufficientFunds"
+
+# Stripe's test card numbers; any other valid number behaves like the Visa that succeeds.
+TEST_CARDS = {
+    "4242424242424242": VISA,
+    "4000000000000002": DECLINED,
+    "4000000000009995": INSUFFICIENT_FUNDS,
+}
+DECLINES = {
+    DECLINED: ("card_declined", "Your card was declined."),
+    INSUFFICIENT_FUNDS: ("insufficient_funds", "Your card has insufficient funds."),
+}
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"[\s-]", "", number)
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def tokenize_card(number: str) -> str:
+    """Turn a card number into the sandbox token that stands for it; ValueError if invalid."""
+    digits = _digits(number)
+    if not (re.fullmatch(r"\d{12,19}", digits) and _luhn_valid(digits)):
+        raise ValueError("Enter a valid card number.")
+    return TEST_CARDS.get(digits, VISA)
+
+
+def card_last4(number: str) -> str:
+    return _digits(number)[-4:]
+
+
+# --- Fault injection ------------------------------------------------------------------
+
+_timeouts_left = 0
+
+
+@contextmanager
+def inject_timeouts(count: int) -> Iterator[None]:
+    """Make the sandbox's next ``count`` money calls time out before doing anything."""
+    global _timeouts_left
+    _timeouts_left = count
+    try:
+        yield
+    finally:
+        _timeouts_left = 0
+
+
+def _maybe_time_out() -> None:
+    global _timeouts_left
+    if _timeouts_left > 0:
+        _timeouts_left -= 1
+        raise GatewayTimeout("The payment gateway did not answer in time.")
+
+
+# --- The sandbox ------------------------------------------------------------------------
+
+
+def _money(amount: Decimal) -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+        raise GatewayError(f"Invalid amount {amount!r}: a positive amount in cents is required.")
+    return value.quantize(Decimal("0.01"))
+
+
+class SandboxGateway:
+    """
+    Stripe's behaviour, kept in the database: an authorization holds an amount on a
+    charge, captures and (partial) voids consume the hold, refunds give back what
+    was captured.
+    """
+
+    def authorize(
+        self, *, amount: Decimal, payment_method: str, idempotency_key: str
+    ) -> GatewayResult:
+        amount = _money(amount)
+
+        def perform() -> GatewayResult:
+            if payment_method in DECLINES:
+                raise CardDeclined(*DECLINES[payment_method])
+            if payment_method != VISA:
+                raise GatewayError(f"No such payment method: {payment_method!r}.")
+            charge = SandboxCharge.objects.create(
+                reference=f"ch_{secrets.token_hex(12)}",
+                payment_method=payment_method,
+                amount_authorized=amount,
+            )
+            return GatewayResult(charge.reference, amount, "authorized")
+
+        params = {"amount": amount, "payment_method": payment_method}
+        return self._call("authorize", idempotency_key, params, perform)
+
+    def capture(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult:
+        amount = _money(amount)
+
+        def perform() -> GatewayResult:
+            row = self._lock_charge(charge)
+            if amount > row.amount_open:
+                raise GatewayError(f"Cannot capture {amount}: {row.amount_open} is authorized.")
+            row.amount_captured += amount
+            row.save(update_fields=["amount_captured"])
+            return GatewayResult(row.reference, amount, "captured")
+
+        return self._call("capture", idempotency_key, {"charge": charge, "amount": amount}, perform)
+
+    def void(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult:
+        amount = _money(amount)
+
+        def perform() -> GatewayResult:
+            row = self._lock_charge(charge)
+            if amount > row.amount_open:
+                raise GatewayError(f"Cannot void {amount}: {row.amount_open} is authorized.")
+            row.amount_voided += amount
+            row.save(update_fields=["amount_voided"])
+            return GatewayResult(row.reference, amount, "voided")
+
+        return self._call("void", idempotency_key, {"charge": charge, "amount": amount}, perform)
+
+    def refund(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult:
+        amount = _money(amount)
+
+        def perform() -> GatewayResult:
+            row = self._lock_charge(charge)
+            if amount > row.amount_refundable:
+                raise GatewayError(
+                    f"Cannot refund {amount}: {row.amount_refundable} is captured and not refunded."
+                )
+            row.amount_refunded += amount
+            row.save(update_fields=["amount_refunded"])
+            return GatewayResult(f"re_{secrets.token_hex(12)}", amount, "refunded")
+
+        return self._call("refund", idempotency_key, {"charge": charge, "amount": amount}, perform)
+
+    @staticmethod
+    def _lock_charge(reference: str) -> SandboxCharge:
+        charge = SandboxCharge.objects.select_for_update().filter(reference=reference).first()
+        if charge is None:
+            raise GatewayError(f"No such charge: {reference!r}.")
+        return charge
+
+    def _call(
+        self, operation: str, key: str, params: dict, perform: Callable[[], GatewayResult]
+    ) -> GatewayResult:
+        _maybe_time_out()
+        fingerprint = json.dumps({"operation": operation, **params}, sort_keys=True, default=str)
+        with transaction.atomic():
+            record = self._claim(key, operation, fingerprint)
+            if not record.response:
+                try:
+                    result = perform()
+                    record.response = {
+                        "reference": result.reference,
+                        "amount": str(result.amount),
+                        "status": result.status,
+                    }
+                except CardDeclined as declined:
+                    # A decline is an answer: remembered and replayed like a success.
+                    record.response = {"decline_code": declined.code, "message": declined.message}
+                # Any other GatewayError leaves this block and rolls the key back with it.
+                record.save(update_fields=["response"])
+        if "decline_code" in record.response:
+            raise CardDeclined(record.response["decline_code"], record.response["message"])
+        response = record.response
+        return GatewayResult(response["reference"], Decimal(response["amount"]), response["status"])
+
+    @staticmethod
+    def _claim(key: str, operation: str, fingerprint: str) -> SandboxIdempotencyKey:
+        try:
+            # A concurrent call with the same key waits here on the unique index
+            # until the first one commits, then replays its answer.
+            with transaction.atomic():
+                return SandboxIdempotencyKey.objects.create(
+                    key=key, operation=operation, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            record = SandboxIdempotencyKey.objects.select_for_update().get(key=key)
+        if record.fingerprint != fingerprint:
+            raise IdempotencyConflict(f"Idempotency key {key!r} was used with other parameters.")
+        return record

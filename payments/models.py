@@ -1,0 +1,198 @@
+"""
+Money rows: a Payment per order and the PaymentTransactions that moved its money.
+
+The running totals on Payment change only when a gateway call succeeded, so they
+always say what the card really carries; check constraints hold them together.
+The Sandbox* models are the sandbox gateway's own state (see ``payments.gateway``),
+kept in the database so web and worker processes see the same charges.
+"""
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+
+ZERO = Decimal("0.00")
+
+
+def _money_field(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=10, decimal_places=2, **kwargs)
+
+
+def _totals_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(
+            condition=Q(amount_authorized__gte=0)
+            & Q(amount_captured__gte=0)
+            & Q(amount_voided__gte=0)
+            & Q(amount_refunded__gte=0),
+            name=f"{prefix}_totals_non_negative",
+        ),
+        models.CheckConstraint(
+            condition=Q(amount_refunded__lte=F("amount_captured")),
+            name=f"{prefix}_refunded_lte_captured",
+        ),
+        models.CheckConstraint(
+            condition=Q(amount_authorized__gte=F("amount_captured") + F("amount_voided")),
+            name=f"{prefix}_settled_lte_authorized",
+        ),
+    ]
+
+
+class Payment(models.Model):
+    """The buyer's payment for one order: authorized, then captured, voided or refunded."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        AUTHORIZED = "authorized", "Authorized"
+        FAILED = "failed", "Failed"
+        CAPTURED = "captured", "Captured"
+        PARTIALLY_CAPTURED = "partially_captured", "Partially captured"
+        REFUNDED = "refunded", "Refunded"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+        VOIDED = "voided", "Voided"
+
+    amount = _money_field(help_text="The order total.")
+    currency = models.CharField(max_length=3, default="USD")
+    payment_method = models.CharField(max_length=64, help_text="The gateway's card token.")
+    card_last4 = models.CharField(max_length=4)
+    charge_reference = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    amount_authorized = _money_field(default=ZERO)
+    amount_captured = _money_field(default=ZERO)
+    amount_voided = _money_field(default=ZERO)
+    amount_refunded = _money_field(default=ZERO)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_authorized__lte=F("amount")),
+                name="payment_authorized_lte_amount",
+            ),
+            *_totals_constraints("payment"),
+        ]
+
+    def __str__(self):
+        return f"Payment #{self.pk}: {self.amount} {self.currency} ({self.get_status_display()})"
+
+    @property
+    def amount_open(self) -> Decimal:
+        """What is still only authorized: neither captured nor voided."""
+        return self.amount_authorized - self.amount_captured - self.amount_voided
+
+    @property
+    def amount_refundable(self) -> Decimal:
+        return self.amount_captured - self.amount_refunded
+
+    def apply(self, *, kind: str, amount: Decimal, reference: str = "") -> None:
+        """Add a succeeded gateway transaction to the totals; the status follows from them."""
+        Kind = PaymentTransaction.Kind
+        if kind == Kind.AUTHORIZE:
+            self.charge_reference = reference
+            self.amount_authorized += amount
+        elif kind == Kind.CAPTURE:
+            self.amount_captured += amount
+        elif kind == Kind.VOID:
+            self.amount_voided += amount
+        elif kind == Kind.REFUND:
+            self.amount_refunded += amount
+        else:
+            raise ValueError(f"Unknown transaction kind {kind!r}")
+        self.status = self._status_from_totals()
+
+    def _status_from_totals(self) -> str:
+        if self.amount_refunded:
+            fully = self.amount_refunded == self.amount_captured and not self.amount_open
+            return self.Status.REFUNDED if fully else self.Status.PARTIALLY_REFUNDED
+        if self.amount_captured:
+            return self.Status.PARTIALLY_CAPTURED if self.amount_open else self.Status.CAPTURED
+        if self.amount_voided and not self.amount_open:
+            return self.Status.VOIDED
+        return self.Status.AUTHORIZED
+
+
+class PaymentTransaction(models.Model):
+    """
+    One money call to the gateway, keyed by the business operation that asked for it.
+
+    Captures, voids and refunds are written as pending in the business transaction
+    and executed after commit through the outbox; the unique idempotency key is what
+    the gateway sees, so a retried execution never moves the money twice.
+    """
+
+    class Kind(models.TextChoices):
+        AUTHORIZE = "authorize", "Authorize"
+        CAPTURE = "capture", "Capture"
+        VOID = "void", "Void"
+        REFUND = "refund", "Refund"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="transactions")
+    kind = models.CharField(max_length=16, choices=Kind)
+    amount = _money_field()
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
+    gateway_reference = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_transaction_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount} ({self.get_status_display()})"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox gateway's record of a card charge (what Stripe would hold)."""
+
+    reference = models.CharField(max_length=64, unique=True)
+    payment_method = models.CharField(max_length=64)
+    amount_authorized = _money_field()
+    amount_captured = _money_field(default=ZERO)
+    amount_voided = _money_field(default=ZERO)
+    amount_refunded = _money_field(default=ZERO)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = _totals_constraints("sandbox_charge")
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def amount_open(self) -> Decimal:
+        return self.amount_authorized - self.amount_captured - self.amount_voided
+
+    @property
+    def amount_refundable(self) -> Decimal:
+        return self.amount_captured - self.amount_refunded
+
+
+class SandboxIdempotencyKey(models.Model):
+    """The first answer the sandbox gave to a key, replayed to every repeat of the call."""
+
+    key = models.CharField(max_length=255, unique=True)
+    operation = models.CharField(max_length=16)
+    fingerprint = models.TextField(help_text="The request's parameters, to detect reuse.")
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,290 @@
+"""
+The only writers of payments and their transactions.
+
+No gateway call runs while a business row is locked: authorization calls the
+gateway first and records the answer after; captures, voids and refunds are
+written as pending rows in the caller's transaction and executed after commit
+through the outbox (``execute_transaction``), with retries on timeouts.
+"""
+
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from notifications import outbox
+
+from .gateway import (
+    GatewayError,
+    GatewayResult,
+    GatewayTimeout,
+    IdempotencyConflict,
+    card_last4,
+    get_gateway,
+    tokenize_card,
+)
+from .models import ZERO, Payment, PaymentTransaction
+
+logger = logging.getLogger(__name__)
+
+TRANSACTION_MESSAGE = "payments.transaction"
+
+Kind = PaymentTransaction.Kind
+# A payment in these states holds no money, so there is nothing to capture or release.
+UNAUTHORIZED = (Payment.Status.PENDING, Payment.Status.FAILED)
+
+
+def create_payment(*, amount: Decimal, card_number: str) -> Payment:
+    """
+    Create the pending payment of a checkout, inside the caller's transaction.
+
+    Only the sandbox token and the last four digits are kept, never the number.
+    Raises ValueError (for the form) when the card number is not valid.
+    """
+    payment_method = tokenize_card(card_number)
+    if amount <= 0:
+        raise ValueError("A payment needs a positive amount.")
+    with transaction.atomic():
+        return Payment.objects.create(
+            amount=amount, payment_method=payment_method, card_last4=card_last4(card_number)
+        )
+
+
+def authorize_payment(
+    *, payment_id: int, idempotency_key: str, card_number: str | None = None
+) -> Payment:
+    """
+    Authorize the payment's amount on its card, outside any transaction.
+
+    ``card_number`` replaces the card first ("Revise payment"; ValueError if it is not
+    valid); it is kept before the gateway is asked, so a retry after a timeout needs
+    only the key. Declines are recorded as a failed transaction and status "failed".
+    A timeout records nothing and raises GatewayTimeout: retry with the same key.
+    In PAYMENT_CAPTURE="checkout" mode the whole amount is then captured too.
+    """
+    if card_number is not None:
+        payment_method, last4 = tokenize_card(card_number), card_last4(card_number)
+        with transaction.atomic():
+            payment = Payment.objects.select_for_update().get(pk=payment_id)
+            if payment.status in UNAUTHORIZED:
+                payment.payment_method, payment.card_last4 = payment_method, last4
+                payment.save(update_fields=["payment_method", "card_last4", "updated_at"])
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status in UNAUTHORIZED:
+        payment = _authorize(payment, idempotency_key)
+    if settings.PAYMENT_CAPTURE == "checkout" and payment.status == Payment.Status.AUTHORIZED:
+        payment = _capture_at_checkout(payment, f"capture:{idempotency_key}")
+    return payment
+
+
+def _authorize(payment: Payment, key: str) -> Payment:
+    if PaymentTransaction.objects.filter(idempotency_key=key).exists():
+        return payment  # this attempt was answered already (a decline): a new one needs a new key
+    gateway = get_gateway()
+    result, error = _call(
+        lambda: gateway.authorize(
+            amount=payment.amount, payment_method=payment.payment_method, idempotency_key=key
+        )
+    )
+    duplicate = False
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if PaymentTransaction.objects.filter(idempotency_key=key).exists():
+            return payment  # a concurrent call with the same key recorded it
+        if payment.status in UNAUTHORIZED:
+            attempt = PaymentTransaction(
+                payment=payment, kind=Kind.AUTHORIZE, amount=payment.amount, idempotency_key=key
+            )
+            _settle(payment, attempt, result, error)
+        else:
+            # Another attempt, with another key, authorized first while we asked.
+            duplicate = result is not None
+    if duplicate:
+        # Release our second hold on the card rather than keep it; if this fails the
+        # hold simply expires at the bank, and the payment's rows stay true.
+        try:
+            gateway.void(
+                charge=result.reference, amount=result.amount, idempotency_key=f"void:{key}"
+            )
+        except GatewayError:
+            logger.warning("Duplicate authorization %s of payment %s not voided", key, payment.pk)
+    return payment
+
+
+def _capture_at_checkout(payment: Payment, key: str) -> Payment:
+    if PaymentTransaction.objects.filter(idempotency_key=key).exists():
+        return payment
+    gateway = get_gateway()
+    amount = payment.amount_open
+    result, error = _call(
+        lambda: gateway.capture(charge=payment.charge_reference, amount=amount, idempotency_key=key)
+    )
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if not PaymentTransaction.objects.filter(idempotency_key=key).exists():
+            capture = PaymentTransaction(
+                payment=payment, kind=Kind.CAPTURE, amount=amount, idempotency_key=key
+            )
+            _settle(payment, capture, result, error)
+    return payment
+
+
+def _call(request: Callable[[], GatewayResult]) -> tuple[GatewayResult | None, str]:
+    """
+    Ask the gateway; return (result, "") or (None, why it refused). Timeouts and key
+    conflicts are raised: neither is an answer about the card.
+    """
+    try:
+        return request(), ""
+    except (GatewayTimeout, IdempotencyConflict):
+        raise
+    except GatewayError as refusal:
+        return None, str(refusal)
+
+
+def _settle(
+    payment: Payment, row: PaymentTransaction, result: GatewayResult | None, error: str
+) -> None:
+    """Write the gateway's answer to a transaction and, on success, to the payment's totals."""
+    row.processed_at = timezone.now()
+    if result is None:
+        row.status, row.error = PaymentTransaction.Status.FAILED, error
+        if row.kind == Kind.AUTHORIZE:
+            payment.status = Payment.Status.FAILED
+            payment.save(update_fields=["status", "updated_at"])
+    else:
+        row.status, row.gateway_reference = PaymentTransaction.Status.SUCCEEDED, result.reference
+        payment.apply(kind=row.kind, amount=row.amount, reference=result.reference)
+        payment.save()
+    row.save()
+
+
+def schedule_capture(
+    *, payment_id: int, amount: Decimal, idempotency_key: str
+) -> PaymentTransaction | None:
+    """
+    Queue a capture of ``amount`` (what was just shipped), inside the caller's transaction.
+
+    Returns None in PAYMENT_CAPTURE="checkout" mode: everything was captured at checkout.
+    The same key again returns the transaction it created. Raises ValueError when the
+    amount is more than is authorized and not yet claimed by pending captures or voids.
+    """
+    if settings.PAYMENT_CAPTURE == "checkout":
+        return None
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        existing = list(PaymentTransaction.objects.filter(idempotency_key=idempotency_key))
+        if existing:
+            return _same_request(existing, payment, amount)[0]
+        pending = _pending_amounts(payment)
+        available = payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
+        if not 0 < amount <= available:
+            raise ValueError(f"Cannot capture {amount}: {max(available, ZERO)} is authorized.")
+        return _schedule(payment, Kind.CAPTURE, amount, idempotency_key)
+
+
+def schedule_release(
+    *, payment_id: int, amount: Decimal, idempotency_key: str
+) -> list[PaymentTransaction]:
+    """
+    Queue the release of ``amount`` for cancelled items, inside the caller's transaction.
+
+    What is still only authorized is voided first; the rest is refunded from what was
+    captured. Pending transactions count as done, so two releases never claim the same
+    money. A payment that was never authorized has nothing to release. The same key
+    again returns the rows it created. Raises ValueError when ``amount`` is more than
+    can be voided and refunded: a refund never exceeds what was captured.
+    """
+    keys = {Kind.VOID: f"void:{idempotency_key}", Kind.REFUND: f"refund:{idempotency_key}"}
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        existing = list(PaymentTransaction.objects.filter(idempotency_key__in=keys.values()))
+        if existing:
+            return _same_request(existing, payment, amount)
+        if amount < 0:
+            raise ValueError("A release needs a positive amount.")
+        if payment.status in UNAUTHORIZED or not amount:
+            return []
+        pending = _pending_amounts(payment)
+        voidable = max(payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID], ZERO)
+        refundable = max(payment.amount_refundable - pending[Kind.REFUND], ZERO)
+        parts = {Kind.VOID: min(amount, voidable), Kind.REFUND: amount - min(amount, voidable)}
+        if parts[Kind.REFUND] > refundable:
+            raise ValueError(
+                f"Cannot release {amount}: {voidable} is authorized and {refundable} refundable."
+            )
+        return [
+            _schedule(payment, kind, part, keys[kind]) for kind, part in parts.items() if part > 0
+        ]
+
+
+def _pending_amounts(payment: Payment) -> dict[str, Decimal]:
+    """What pending transactions already claim, per kind (one query)."""
+    return payment.transactions.filter(status=PaymentTransaction.Status.PENDING).aggregate(
+        **{
+            kind: Sum("amount", filter=Q(kind=kind), default=ZERO)
+            for kind in (Kind.CAPTURE, Kind.VOID, Kind.REFUND)
+        }
+    )
+
+
+def _same_request(
+    existing: list[PaymentTransaction], payment: Payment, amount: Decimal
+) -> list[PaymentTransaction]:
+    # Like the gateway: a key replays its first request, and only that request.
+    if (
+        any(row.payment_id != payment.pk for row in existing)
+        or sum((row.amount for row in existing), ZERO) != amount
+    ):
+        raise ValueError("This idempotency key was already used for another request.")
+    return sorted(existing, key=lambda row: row.pk)
+
+
+def _schedule(
+    payment: Payment, kind: str, amount: Decimal, idempotency_key: str
+) -> PaymentTransaction:
+    row = PaymentTransaction.objects.create(
+        payment=payment, kind=kind, amount=amount, idempotency_key=idempotency_key
+    )
+    outbox.enqueue(TRANSACTION_MESSAGE, {"transaction_id": row.pk})
+    return row
+
+
+@outbox.handler(TRANSACTION_MESSAGE)
+def _deliver_transaction(payload: dict) -> None:
+    execute_transaction(transaction_id=payload["transaction_id"])
+
+
+def execute_transaction(*, transaction_id: int) -> PaymentTransaction:
+    """
+    Perform a pending capture, void or refund at the gateway and record the answer.
+
+    Raises outbox.RetryLater on a timeout (the row stays pending; the retry uses the
+    same key). Running it again for a settled transaction does nothing.
+    """
+    row = PaymentTransaction.objects.select_related("payment").get(pk=transaction_id)
+    if row.status != PaymentTransaction.Status.PENDING:
+        return row
+    gateway = get_gateway()
+    method = {Kind.CAPTURE: gateway.capture, Kind.VOID: gateway.void, Kind.REFUND: gateway.refund}
+    try:
+        result = method[row.kind](
+            charge=row.payment.charge_reference,
+            amount=row.amount,
+            idempotency_key=row.idempotency_key,
+        )
+        error = ""
+    except GatewayTimeout as timeout:
+        raise outbox.RetryLater(str(timeout)) from timeout
+    except GatewayError as refusal:
+        result, error = None, str(refusal)
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=row.payment_id)
+        row = PaymentTransaction.objects.select_for_update().get(pk=transaction_id)
+        if row.status == PaymentTransaction.Status.PENDING:
+            _settle(payment, row, result, error)
+    return row

@@ -1,0 +1,571 @@
+"""The payment services: the only writers of payments, in both capture modes."""
+
+import contextlib
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from notifications import outbox
+from notifications.models import OutboxMessage
+from payments import services
+from payments.gateway import GatewayTimeout, SandboxGateway, inject_timeouts
+from payments.models import Payment, PaymentTransaction, SandboxCharge
+
+from .factories import DECLINED, INSUFFICIENT_FUNDS, VISA, PendingPaymentFactory
+from .threads import run_together
+
+pytestmark = pytest.mark.django_db
+
+Kind = PaymentTransaction.Kind
+TxStatus = PaymentTransaction.Status
+
+
+def authorized_payment(amount: str = "100.00") -> Payment:
+    payment = PendingPaymentFactory(amount=Decimal(amount))
+    return services.authorize_payment(payment_id=payment.pk, idempotency_key=f"auth:{payment.pk}")
+
+
+def charge_of(payment: Payment) -> SandboxCharge:
+    return SandboxCharge.objects.get(reference=payment.charge_reference)
+
+
+def rows(payment: Payment) -> list[tuple[str, Decimal, str]]:
+    return [(row.kind, row.amount, row.status) for row in payment.transactions.all()]
+
+
+@pytest.fixture
+def checkout_capture(settings):
+    settings.PAYMENT_CAPTURE = "checkout"
+
+
+@pytest.fixture
+def deliver(django_capture_on_commit_callbacks):
+    """Run the block, commit, and deliver the outbox messages it wrote."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+# --- create_payment ---------------------------------------------------------------------------
+
+
+def test_create_payment_keeps_the_token_and_last4_only():
+    """Given a card number, the payment stores its token and last four, and asks no gateway."""
+    payment = services.create_payment(amount=Decimal("25.00"), card_number="4000 0000 0000 9995")
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+    assert payment.payment_method == "pm_card_chargeDeclinedInsufficientFunds"
+    assert payment.card_last4 == "9995"
+    assert not SandboxCharge.objects.exists()
+
+
+def test_create_payment_refuses_an_invalid_card():
+    """An invalid number raises ValueError for the form and writes nothing."""
+    with pytest.raises(ValueError, match="valid card number"):
+        services.create_payment(amount=Decimal("25.00"), card_number="4242 4242 4242 4241")
+
+    assert not Payment.objects.exists()
+
+
+# --- authorize_payment ----------------------------------------------------------------------
+
+
+def test_authorize_records_the_authorization():
+    """Given a pending payment, when authorized, the hold and a succeeded row are recorded."""
+    payment = authorized_payment("100.00")
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AUTHORIZED
+    assert payment.amount_authorized == payment.amount_open == Decimal("100.00")
+    assert charge_of(payment).amount_authorized == Decimal("100.00")
+    row = payment.transactions.get()
+    assert (row.kind, row.status, row.gateway_reference) == (
+        Kind.AUTHORIZE,
+        TxStatus.SUCCEEDED,
+        payment.charge_reference,
+    )
+    assert row.processed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("card", "message"),
+    [(DECLINED, "Your card was declined."), (INSUFFICIENT_FUNDS, "insufficient funds")],
+)
+def test_declined_authorization_fails_the_payment(card, message):
+    """Given a declining card, the payment fails and its failed row says why."""
+    payment = PendingPaymentFactory(card_number=card)
+
+    services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_authorized, payment.charge_reference) == (
+        Payment.Status.FAILED,
+        0,
+        "",
+    )
+    row = payment.transactions.get()
+    assert row.status == TxStatus.FAILED
+    assert message in row.error
+
+
+def test_revised_card_authorizes_a_failed_payment():
+    """Given a declined payment, when the buyer gives a new card with a new key, it authorizes."""
+    payment = PendingPaymentFactory(card_number=DECLINED)
+    services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:order:1:1")
+
+    services.authorize_payment(
+        payment_id=payment.pk, idempotency_key="auth:order:1:2", card_number=VISA
+    )
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.card_last4) == (Payment.Status.AUTHORIZED, "4242")
+    assert [row.status for row in payment.transactions.all()] == [
+        TxStatus.FAILED,
+        TxStatus.SUCCEEDED,
+    ]
+
+
+def test_authorize_timeout_records_nothing_and_the_retry_succeeds_once():
+    """Given a timeout, nothing is recorded; a retry with the same key authorizes once."""
+    payment = PendingPaymentFactory()
+
+    with inject_timeouts(1), pytest.raises(GatewayTimeout):
+        services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PENDING
+    assert not payment.transactions.exists()
+
+    services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
+    services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AUTHORIZED
+    assert payment.transactions.count() == 1
+    assert SandboxCharge.objects.count() == 1
+
+
+def test_revised_card_survives_a_timeout():
+    """A revise that times out keeps the new card, so the retry needs only the key."""
+    payment = PendingPaymentFactory(card_number=DECLINED)
+
+    with inject_timeouts(1), pytest.raises(GatewayTimeout):
+        services.authorize_payment(payment_id=payment.pk, idempotency_key="a:2", card_number=VISA)
+    services.authorize_payment(payment_id=payment.pk, idempotency_key="a:2")
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.AUTHORIZED
+
+
+def test_authorized_payment_is_not_authorized_again():
+    """Given an authorized payment, another attempt with a new key asks the gateway nothing."""
+    payment = authorized_payment()
+
+    services.authorize_payment(payment_id=payment.pk, idempotency_key="another")
+
+    assert payment.transactions.count() == 1
+    assert SandboxCharge.objects.count() == 1
+
+
+def test_checkout_mode_captures_everything_at_checkout(checkout_capture):
+    """Given PAYMENT_CAPTURE=checkout, a successful authorization is captured in full."""
+    payment = authorized_payment("80.00")
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.CAPTURED
+    assert (payment.amount_captured, payment.amount_open) == (Decimal("80.00"), 0)
+    assert rows(payment) == [
+        (Kind.AUTHORIZE, Decimal("80.00"), TxStatus.SUCCEEDED),
+        (Kind.CAPTURE, Decimal("80.00"), TxStatus.SUCCEEDED),
+    ]
+    assert charge_of(payment).amount_captured == Decimal("80.00")
+
+
+def test_checkout_capture_timeout_is_retried_by_the_next_call(checkout_capture, monkeypatch):
+    """Given the capture times out after the authorization, a retry captures it once."""
+    payment = PendingPaymentFactory()
+    real_capture = SandboxGateway.capture
+    calls = []
+
+    def capture_times_out_first(self, **kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise GatewayTimeout("The payment gateway did not answer in time.")
+        return real_capture(self, **kwargs)
+
+    monkeypatch.setattr(SandboxGateway, "capture", capture_times_out_first)
+    with pytest.raises(GatewayTimeout):
+        services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
+    services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.CAPTURED
+    assert [row.kind for row in payment.transactions.all()] == [Kind.AUTHORIZE, Kind.CAPTURE]
+    assert calls[0] == calls[1]
+
+
+# --- schedule_capture -----------------------------------------------------------------------
+
+
+def test_schedule_capture_runs_after_commit(deliver):
+    """Given 100 authorized, when 60 ship, then 60 is captured through the outbox."""
+    payment = authorized_payment()
+
+    with deliver():
+        row = services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+        )
+        assert row.status == TxStatus.PENDING
+
+    row.refresh_from_db()
+    payment.refresh_from_db()
+    assert row.status == TxStatus.SUCCEEDED
+    assert payment.status == Payment.Status.PARTIALLY_CAPTURED
+    assert (payment.amount_captured, payment.amount_open) == (Decimal("60.00"), Decimal("40.00"))
+    assert charge_of(payment).amount_captured == Decimal("60.00")
+    assert OutboxMessage.objects.get().status == OutboxMessage.Status.DELIVERED
+
+
+def test_schedule_capture_with_the_same_key_returns_the_same_row():
+    """The same shipment confirmed twice schedules one capture."""
+    payment = authorized_payment()
+
+    first = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+    )
+    second = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+    )
+
+    assert first == second
+    assert payment.transactions.filter(kind=Kind.CAPTURE).count() == 1
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_schedule_capture_cannot_claim_more_than_is_open():
+    """Pending captures count: two shipments cannot capture more than was authorized."""
+    payment = authorized_payment()
+    services.schedule_capture(payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="c1")
+
+    with pytest.raises(ValueError, match="Cannot capture"):
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("40.01"), idempotency_key="c2"
+        )
+
+    assert payment.transactions.filter(kind=Kind.CAPTURE).count() == 1
+
+
+def test_schedule_capture_in_checkout_mode_does_nothing(checkout_capture):
+    """Everything was captured at checkout, so shipping captures nothing more."""
+    payment = authorized_payment()
+
+    assert (
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("10.00"), idempotency_key="c"
+        )
+        is None
+    )
+    assert payment.transactions.count() == 2
+
+
+# --- schedule_release -----------------------------------------------------------------------
+
+
+def test_release_in_shipment_mode_voids(deliver):
+    """Given 100 only authorized, when 30 of items are cancelled, then 30 is voided."""
+    payment = authorized_payment()
+
+    with deliver():
+        created = services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+        )
+
+    assert [(row.kind, row.idempotency_key) for row in created] == [
+        (Kind.VOID, "void:cancellation:1")
+    ]
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_voided) == (Payment.Status.AUTHORIZED, Decimal("30.00"))
+    assert charge_of(payment).amount_open == Decimal("70.00")
+
+
+def test_release_of_everything_authorized_voids_the_payment(deliver):
+    """Cancelling the whole order releases the whole hold."""
+    payment = authorized_payment()
+
+    with deliver():
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("100.00"), idempotency_key="cancellation:1"
+        )
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_open) == (Payment.Status.VOIDED, 0)
+
+
+def test_release_in_checkout_mode_refunds(checkout_capture, deliver):
+    """Given 100 captured at checkout, when 30 of items are cancelled, then 30 is refunded."""
+    payment = authorized_payment()
+
+    with deliver():
+        created = services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+        )
+
+    assert [(row.kind, row.idempotency_key) for row in created] == [
+        (Kind.REFUND, "refund:cancellation:1")
+    ]
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.PARTIALLY_REFUNDED
+    assert (payment.amount_refunded, payment.amount_refundable) == (
+        Decimal("30.00"),
+        Decimal("70.00"),
+    )
+    assert charge_of(payment).amount_refunded == Decimal("30.00")
+    created[0].refresh_from_db()
+    assert created[0].gateway_reference.startswith("re_")
+
+
+def test_release_twice_with_the_same_key_creates_nothing_new(deliver):
+    """The same cancellation released twice moves the money once."""
+    payment = authorized_payment()
+    with deliver():
+        first = services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+        )
+
+    with deliver():
+        again = services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+        )
+
+    assert [row.pk for row in again] == [row.pk for row in first]
+    assert payment.transactions.count() == 2
+    assert OutboxMessage.objects.count() == 1
+    payment.refresh_from_db()
+    assert payment.amount_voided == Decimal("30.00")
+
+
+def test_release_with_a_reused_key_and_another_amount_is_refused():
+    """A key replays its first request only; another amount under it is a bug, not a release."""
+    payment = authorized_payment()
+    services.schedule_release(payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="k")
+
+    with pytest.raises(ValueError, match="already used"):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("31.00"), idempotency_key="k"
+        )
+
+
+def test_release_on_a_split_payment_voids_the_open_part_first(deliver):
+    """Given 60 captured and 40 open, when 70 is released, then 40 is voided and 30 refunded."""
+    payment = authorized_payment()
+    with deliver():
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+        )
+
+    with deliver():
+        created = services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("70.00"), idempotency_key="dispute:1"
+        )
+
+    assert [(row.kind, row.amount) for row in created] == [
+        (Kind.VOID, Decimal("40.00")),
+        (Kind.REFUND, Decimal("30.00")),
+    ]
+    payment.refresh_from_db()
+    assert (payment.amount_captured, payment.amount_voided, payment.amount_refunded) == (
+        Decimal("60.00"),
+        Decimal("40.00"),
+        Decimal("30.00"),
+    )
+    assert payment.status == Payment.Status.PARTIALLY_REFUNDED
+    charge = charge_of(payment)
+    assert (charge.amount_open, charge.amount_refunded) == (0, Decimal("30.00"))
+
+
+def test_release_never_claims_what_a_pending_capture_holds():
+    """Given 60 of 100 being captured, only 40 can be voided and nothing refunded yet."""
+    payment = authorized_payment()
+    services.schedule_capture(payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="c1")
+
+    with pytest.raises(ValueError, match="Cannot release"):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("40.01"), idempotency_key="r1"
+        )
+    created = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("40.00"), idempotency_key="r2"
+    )
+
+    assert [(row.kind, row.amount) for row in created] == [(Kind.VOID, Decimal("40.00"))]
+
+
+def test_release_never_refunds_more_than_captured(checkout_capture):
+    """Given 100 captured and 80 being refunded, a release of 20.01 more is refused."""
+    payment = authorized_payment()
+    services.schedule_release(payment_id=payment.pk, amount=Decimal("80.00"), idempotency_key="r1")
+
+    with pytest.raises(ValueError, match="Cannot release"):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("20.01"), idempotency_key="r2"
+        )
+
+    assert payment.transactions.filter(kind=Kind.REFUND).count() == 1
+
+
+@pytest.mark.parametrize("card", [VISA, DECLINED])
+def test_release_of_a_never_authorized_payment_creates_nothing(card):
+    """A pending or declined payment holds no money, so a cancellation releases nothing."""
+    payment = PendingPaymentFactory(card_number=card)
+    if card == DECLINED:
+        services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
+
+    created = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("100.00"), idempotency_key="cancellation:1"
+    )
+
+    assert created == []
+    assert not payment.transactions.exclude(kind=Kind.AUTHORIZE).exists()
+    assert not OutboxMessage.objects.exists()
+
+
+# --- execute_transaction --------------------------------------------------------------------
+
+
+def test_execute_twice_moves_the_money_once():
+    """Given a pending capture, executing it twice captures once."""
+    payment = authorized_payment()
+    row = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+    )
+
+    services.execute_transaction(transaction_id=row.pk)
+    services.execute_transaction(transaction_id=row.pk)
+
+    payment.refresh_from_db()
+    assert payment.amount_captured == Decimal("60.00")
+    assert charge_of(payment).amount_captured == Decimal("60.00")
+
+
+def test_timeout_in_execute_leaves_the_message_pending_then_a_later_delivery_succeeds(deliver):
+    """Given a gateway timeout, the outbox keeps the message for a retry that then succeeds."""
+    payment = authorized_payment()
+
+    with inject_timeouts(1), deliver():
+        row = services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+        )
+
+    message = OutboxMessage.objects.get()
+    assert (message.status, message.attempts) == (OutboxMessage.Status.PENDING, 1)
+    row.refresh_from_db()
+    assert row.status == TxStatus.PENDING
+    assert charge_of(payment).amount_captured == 0
+
+    assert outbox.deliver(message.pk) is True
+
+    message.refresh_from_db()
+    row.refresh_from_db()
+    payment.refresh_from_db()
+    assert (message.status, message.attempts) == (OutboxMessage.Status.DELIVERED, 2)
+    assert row.status == TxStatus.SUCCEEDED
+    assert payment.amount_captured == Decimal("60.00")
+
+
+def test_gateway_refusal_in_execute_fails_the_row():
+    """Given the gateway refuses a capture, the row fails with its reason; totals stay."""
+    payment = authorized_payment()
+    row = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+    )
+    # The hold was released at the gateway behind the portal's back (e.g. it expired).
+    SandboxGateway().void(
+        charge=payment.charge_reference, amount=Decimal("100.00"), idempotency_key="bank"
+    )
+
+    services.execute_transaction(transaction_id=row.pk)
+
+    row.refresh_from_db()
+    payment.refresh_from_db()
+    assert row.status == TxStatus.FAILED
+    assert "Cannot capture" in row.error
+    assert (payment.amount_captured, payment.status) == (0, Payment.Status.AUTHORIZED)
+
+
+# --- The invariant --------------------------------------------------------------------------
+
+CENTS = st.integers(min_value=1, max_value=12_000).map(lambda cents: Decimal(cents) / 100)
+STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("capture"), CENTS),
+        st.tuples(st.just("release"), CENTS),
+        st.tuples(st.just("deliver"), st.booleans()),
+    ),
+    max_size=12,
+)
+
+
+@pytest.mark.parametrize("mode", ["shipment", "checkout"])
+@hypothesis_settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(steps=STEPS)
+def test_refunds_never_exceed_captures(settings, django_capture_on_commit_callbacks, mode, steps):
+    """
+    Whatever the order of captures, releases and (out-of-order) deliveries, the refunds
+    never exceed the captures, and the portal's totals match the gateway's.
+    """
+    settings.PAYMENT_CAPTURE = mode
+    payment = authorized_payment()
+    key = f"{payment.pk}"
+    # Delivery is driven by the steps, not by commits, so the order can be shuffled.
+    with django_capture_on_commit_callbacks(execute=False):
+        for number, (action, value) in enumerate(steps):
+            # More than there is to capture or release is refused, and writes nothing.
+            with contextlib.suppress(ValueError):
+                if action == "capture":
+                    services.schedule_capture(
+                        payment_id=payment.pk, amount=value, idempotency_key=f"c:{key}:{number}"
+                    )
+                elif action == "release":
+                    services.schedule_release(
+                        payment_id=payment.pk, amount=value, idempotency_key=f"r:{key}:{number}"
+                    )
+            if action == "deliver":
+                pending = payment.transactions.filter(status=TxStatus.PENDING).order_by("pk")
+                for row in reversed(pending) if value else pending:
+                    services.execute_transaction(transaction_id=row.pk)
+
+            payment.refresh_from_db()
+            charge = charge_of(payment)
+            assert payment.amount_refunded <= payment.amount_captured
+            assert (
+                payment.amount_captured,
+                payment.amount_voided,
+                payment.amount_refunded,
+            ) == (charge.amount_captured, charge.amount_voided, charge.amount_refunded)
+            # Pending rows claim their money when scheduled, so the gateway never has to
+            # refuse one, whatever order they are delivered in.
+            assert not payment.transactions.filter(status=TxStatus.FAILED).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_releases_cannot_release_the_same_money():
+    """Given 100 held, when two cancellations release 60 each at once, one is refused."""
+    payment = authorized_payment()
+
+    outcomes = run_together(
+        *(
+            lambda key=key: services.schedule_release(
+                payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key=key
+            )
+            for key in ("cancellation:1", "cancellation:2")
+        )
+    )
+
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["ValueError", "list"]
+    assert payment.transactions.filter(kind=Kind.VOID).count() == 1
