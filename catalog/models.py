@@ -1,5 +1,9 @@
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 
 class Seller(models.Model):
@@ -16,3 +20,44 @@ class Seller(models.Model):
 
     def __str__(self):
         return self.store_name
+
+
+class ListingQuerySet(models.QuerySet):
+    def available(self):
+        return self.filter(is_active=True)
+
+
+class Listing(models.Model):
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="listings")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
+    stock = models.PositiveIntegerField(
+        default=0, help_text="Units on hand and not reserved by an order."
+    )
+    handling_days = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(0), MaxValueValidator(30)],
+        help_text="Business days to ship once an order is placed.",
+    )
+    is_active = models.BooleanField(default=True)
+    deactivated_reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="listing_stock_gte_0"),
+            models.CheckConstraint(condition=models.Q(price__gt=0), name="listing_price_gt_0"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("catalog:listing", args=[self.pk])

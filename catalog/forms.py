@@ -1,0 +1,45 @@
+from decimal import Decimal
+
+from django import forms
+
+from .models import Listing
+
+# Far below PositiveIntegerField's limit, far above any real shelf: a typo such as
+# 10**20 is a form error, never a database error.
+MAX_STOCK = 1_000_000
+
+
+class ListingInventoryForm(forms.Form):
+    """Seller Central → Inventory → Edit: what a seller keeps up to date on a listing."""
+
+    stock = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_STOCK,
+        help_text="Units on hand, not counting those already ordered.",
+    )
+    price = forms.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        help_text="In US dollars.",
+    )
+    handling_days = forms.IntegerField(
+        min_value=0,
+        max_value=30,
+        label="Handling days",
+        help_text="Business days you need to ship once an order is placed.",
+    )
+    is_active = forms.BooleanField(
+        required=False,
+        label="Active",
+        help_text="Buyers see and buy only active listings.",
+    )
+
+    @classmethod
+    def initial_for(cls, listing: Listing) -> dict:
+        return {
+            "stock": listing.stock,
+            "price": listing.price,
+            "handling_days": listing.handling_days,
+            "is_active": listing.is_active,
+        }

@@ -1,0 +1,57 @@
+"""Stock: the only writers of ``Listing.stock``."""
+
+from django.db import transaction
+from django.db.models import F
+
+from .models import Listing
+
+
+class OutOfStock(Exception):
+    def __init__(self, listing_id: int):
+        super().__init__(f"Listing {listing_id} does not have enough stock.")
+        self.listing_id = listing_id
+
+
+def reserve_stock(*, listing_id: int, quantity: int) -> None:
+    """
+    Take ``quantity`` units off the shelf, or raise OutOfStock.
+
+    A single conditional UPDATE: the database decides, so two buyers racing for the
+    last unit can never both get it. Call it inside the transaction that creates the
+    order, so a failed checkout gives the units back.
+    """
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    updated = Listing.objects.filter(pk=listing_id, is_active=True, stock__gte=quantity).update(
+        stock=F("stock") - quantity
+    )
+    if not updated:
+        raise OutOfStock(listing_id)
+
+
+def restock(*, listing_id: int, quantity: int) -> None:
+    """Put cancelled units back on the shelf."""
+    if quantity <= 0:
+        raise ValueError("quantity must be positive")
+    Listing.objects.filter(pk=listing_id).update(stock=F("stock") + quantity)
+
+
+def clear_stock(*, listing_id: int) -> None:
+    """The seller said the shelf is empty ("No inventory"): believe them."""
+    Listing.objects.filter(pk=listing_id).update(stock=0)
+
+
+@transaction.atomic
+def update_listing(
+    *, listing_id: int, seller_id: int, stock: int, price, handling_days: int, is_active: bool
+) -> Listing:
+    """Seller Central → Inventory: the seller's own listing, nobody else's."""
+    listing = Listing.objects.select_for_update().get(pk=listing_id, seller_id=seller_id)
+    listing.stock = stock
+    listing.price = price
+    listing.handling_days = handling_days
+    listing.is_active = is_active
+    if is_active:
+        listing.deactivated_reason = ""
+    listing.save()
+    return listing

@@ -1,0 +1,67 @@
+"""ListingAdmin: staff find listings; stock on an existing listing is not a form field."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Listing
+from tests.factories import ListingFactory, SellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return user
+
+
+def test_listing_changelist_searches_by_title_and_store(client, staff):
+    """Search matches the title or the store name."""
+    ListingFactory(title="Dot grid notebook", seller=SellerFactory(store_name="Paper Moon"))
+    ListingFactory(title="Fountain pen", seller=SellerFactory(store_name="Ink Well"))
+    url = reverse("admin:catalog_listing_changelist")
+
+    by_title = client.get(url, {"q": "dot grid"})
+    by_store = client.get(url, {"q": "ink well"})
+
+    assert [o.title for o in by_title.context["cl"].result_list] == ["Dot grid notebook"]
+    assert [o.title for o in by_store.context["cl"].result_list] == ["Fountain pen"]
+
+
+def test_listing_changelist_filters_inactive(client, staff):
+    """The Active filter narrows the list."""
+    ListingFactory(title="On sale")
+    ListingFactory(title="Withdrawn", is_active=False)
+
+    response = client.get(reverse("admin:catalog_listing_changelist"), {"is_active__exact": "0"})
+
+    assert [o.title for o in response.context["cl"].result_list] == ["Withdrawn"]
+
+
+def test_admin_change_does_not_write_stock(client, staff):
+    """Stock is read-only on an existing listing: saving other fields keeps the current stock."""
+    listing = ListingFactory(title="Old", stock=5, price=Decimal("10.00"))
+    url = reverse("admin:catalog_listing_change", args=[listing.pk])
+    form = client.get(url).context["adminform"].form
+    assert "stock" not in form.fields
+    Listing.objects.filter(pk=listing.pk).update(stock=2)  # a checkout, meanwhile
+
+    response = client.post(
+        url,
+        {
+            "seller": listing.seller_id,
+            "title": "New",
+            "description": "",
+            "price": "11.00",
+            "handling_days": 2,
+            "is_active": "on",
+            "deactivated_reason": "",
+        },
+    )
+
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert (listing.title, listing.price, listing.stock) == ("New", Decimal("11.00"), 2)

@@ -1,0 +1,277 @@
+"""Storefront listing pages and Seller Central → Inventory."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from catalog.models import Listing
+from tests.factories import ListingFactory, SellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def listing_url(listing):
+    return reverse("catalog:listing", args=[listing.pk])
+
+
+def edit_url(listing):
+    return reverse("catalog:inventory_edit", args=[listing.pk])
+
+
+# --- Storefront -------------------------------------------------------------------------
+def test_listing_list_shows_active_listings_with_store_price_and_stock(client):
+    """Anyone browses: active listings with their store, price and stock label."""
+    seller = SellerFactory(store_name="Paper Moon")
+    ListingFactory(seller=seller, title="Plenty", price=Decimal("12.00"), stock=50)
+    ListingFactory(seller=seller, title="Scarce", stock=3)
+    ListingFactory(seller=seller, title="Gone", stock=0)
+    ListingFactory(seller=seller, title="Hidden", is_active=False)
+
+    response = client.get(reverse("catalog:listing_list"))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Paper Moon" in body
+    assert "$12.00" in body
+    assert "In stock" in body
+    assert "Only 3 left" in body
+    assert "Out of stock" in body
+    assert "Hidden" not in body
+    assert body.count("<h1") == 1
+
+
+def test_listing_list_pages_by_24(client):
+    """The 25th listing is on page 2; a page that does not exist is a 404, not a 500."""
+    ListingFactory.create_batch(25)
+
+    first = client.get(reverse("catalog:listing_list"))
+    second = client.get(reverse("catalog:listing_list"), {"page": 2})
+    missing = client.get(reverse("catalog:listing_list"), {"page": "999"})
+
+    assert len(first.context["listings"]) == 24
+    assert len(second.context["listings"]) == 1
+    assert missing.status_code == 404
+
+
+def test_listing_list_query_count_does_not_grow_with_listings(client, django_assert_num_queries):
+    """One count and one page query, whatever the number of listings and sellers."""
+    ListingFactory.create_batch(10)
+
+    with django_assert_num_queries(2):
+        response = client.get(reverse("catalog:listing_list"))
+
+    assert len(response.context["listings"]) == 10
+
+
+def test_listing_page_asks_anonymous_visitors_to_sign_in(client):
+    """An anonymous visitor sees the listing and "Sign in to buy", not an add-to-cart form."""
+    listing = ListingFactory(title="Dot grid notebook", price=Decimal("8.50"))
+
+    response = client.get(listing_url(listing))
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Dot grid notebook" in body and "$8.50" in body
+    assert "Sign in to buy" in body
+    assert reverse("storefront:cart_add") not in body
+
+
+def test_listing_page_offers_signed_in_buyers_a_labelled_quantity_and_add_to_cart(client):
+    """A signed-in buyer gets the add-to-cart form, with its CSRF token."""
+    listing = ListingFactory()
+    client.force_login(UserFactory())
+
+    body = client.get(listing_url(listing)).content.decode()
+
+    assert f'action="{reverse("storefront:cart_add")}"' in body
+    assert 'for="id_quantity"' in body
+    assert "Add to cart" in body
+    assert "csrfmiddlewaretoken" in body
+
+
+def test_out_of_stock_listing_page_offers_no_add_to_cart(client):
+    """Nothing to buy, no button."""
+    listing = ListingFactory(stock=0)
+    client.force_login(UserFactory())
+
+    body = client.get(listing_url(listing)).content.decode()
+
+    assert "Out of stock" in body
+    assert "Add to cart" not in body
+
+
+def test_deactivated_listing_page_says_unavailable(client):
+    """A link to a deactivated listing still opens, but nothing can be bought."""
+    listing = ListingFactory(is_active=False)
+    client.force_login(UserFactory())
+
+    body = client.get(listing_url(listing)).content.decode()
+
+    assert "Currently unavailable" in body
+    assert "Add to cart" not in body
+
+
+def test_unknown_listing_is_404(client):
+    """An id that names no listing is a 404."""
+    assert client.get(reverse("catalog:listing", args=[987654])).status_code == 404
+
+
+# --- Inventory: who may enter ---------------------------------------------------------------
+def test_inventory_sends_anonymous_visitors_to_sign_in(client):
+    """Anonymous: redirected to sign-in."""
+    response = client.get(reverse("catalog:inventory"))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_inventory_is_403_for_a_buyer(client):
+    """A signed-in user without a store gets 403 in Seller Central."""
+    client.force_login(UserFactory())
+
+    assert client.get(reverse("catalog:inventory")).status_code == 403
+
+
+def test_inventory_lists_only_the_sellers_own_listings_needing_attention_first(client):
+    """Out-of-stock and deactivated listings come first, then the rest by title."""
+    seller = SellerFactory()
+    ListingFactory(seller=seller, title="A healthy", stock=5)
+    ListingFactory(seller=seller, title="Z empty", stock=0)
+    ListingFactory(seller=seller, title="Y inactive", stock=3, is_active=False)
+    ListingFactory(seller=seller, title="B healthy", stock=5)
+    ListingFactory(title="Someone else's")
+    client.force_login(seller.user)
+
+    response = client.get(reverse("catalog:inventory"))
+
+    titles = [listing.title for listing in response.context["listings"]]
+    assert titles == ["Y inactive", "Z empty", "A healthy", "B healthy"]
+    assert "Someone else&#x27;s" not in response.content.decode()
+
+
+def test_inventory_query_count_does_not_grow_with_listings(client, django_assert_num_queries):
+    """Session, user, seller, count and page: the same for 3 listings as for 30."""
+    seller = SellerFactory()
+    ListingFactory.create_batch(3, seller=seller)
+    client.force_login(seller.user)
+
+    with django_assert_num_queries(5):
+        client.get(reverse("catalog:inventory"))
+    ListingFactory.create_batch(27, seller=seller)
+    with django_assert_num_queries(5):
+        client.get(reverse("catalog:inventory"))
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("owner", 200), ("other_seller", 404), ("buyer", 403), ("anonymous", 302)],
+)
+def test_inventory_edit_access_matrix(client, who, expected):
+    """Only the listing's seller may open its edit page; another seller gets 404."""
+    listing = ListingFactory()
+    users = {
+        "owner": listing.seller.user,
+        "other_seller": SellerFactory().user,
+        "buyer": UserFactory(),
+        "anonymous": None,
+    }
+    if users[who]:
+        client.force_login(users[who])
+
+    response = client.get(edit_url(listing))
+
+    assert response.status_code == expected
+
+
+def test_inventory_edit_post_by_another_seller_is_404_and_changes_nothing(client):
+    """Posting to another seller's listing is a 404; the listing is untouched."""
+    listing = ListingFactory(stock=4, price=Decimal("10.00"))
+    client.force_login(SellerFactory().user)
+
+    response = client.post(
+        edit_url(listing),
+        {"stock": 999, "price": "1.00", "handling_days": 1, "is_active": "on"},
+    )
+
+    assert response.status_code == 404
+    listing.refresh_from_db()
+    assert (listing.stock, listing.price) == (4, Decimal("10.00"))
+
+
+# --- Inventory: editing ---------------------------------------------------------------------
+def test_inventory_edit_form_shows_the_current_values(client):
+    """The form opens filled in with the listing's values."""
+    listing = ListingFactory(stock=7, price=Decimal("4.25"), handling_days=3)
+    client.force_login(listing.seller.user)
+
+    form = client.get(edit_url(listing)).context["form"]
+
+    assert form.initial == {
+        "stock": 7,
+        "price": Decimal("4.25"),
+        "handling_days": 3,
+        "is_active": True,
+    }
+
+
+def test_inventory_edit_saves_and_reactivates(client):
+    """A valid edit goes through update_listing: new values, reactivated, reason cleared."""
+    listing = ListingFactory(stock=0, is_active=False, deactivated_reason="No inventory twice")
+    client.force_login(listing.seller.user)
+
+    response = client.post(
+        edit_url(listing),
+        {"stock": 12, "price": "9.99", "handling_days": 4, "is_active": "on"},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("catalog:inventory")
+    assert "updated" in response.content.decode()
+    listing.refresh_from_db()
+    assert (listing.stock, listing.price, listing.handling_days) == (12, Decimal("9.99"), 4)
+    assert listing.is_active and listing.deactivated_reason == ""
+
+
+def test_inventory_edit_can_deactivate(client):
+    """An unticked Active box deactivates the listing."""
+    listing = ListingFactory()
+    client.force_login(listing.seller.user)
+
+    client.post(edit_url(listing), {"stock": 3, "price": "10.00", "handling_days": 2})
+
+    listing.refresh_from_db()
+    assert listing.is_active is False
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("stock", "-1"),
+        ("stock", "two"),
+        ("stock", "1.5"),
+        ("stock", str(10**20)),
+        ("stock", ""),
+        ("price", "0"),
+        ("price", "-5"),
+        ("price", "abc"),
+        ("price", "1.234"),
+        ("price", str(10**20)),
+        ("handling_days", "31"),
+        ("handling_days", "-1"),
+        ("handling_days", str(10**20)),
+    ],
+)
+def test_inventory_edit_bad_input_is_a_form_error_and_changes_nothing(client, field, value):
+    """Bad numbers are form errors on their field (never a 500); the listing is unchanged."""
+    listing = ListingFactory(stock=5, price=Decimal("10.00"), handling_days=2)
+    client.force_login(listing.seller.user)
+    data = {"stock": "6", "price": "11.00", "handling_days": "3", "is_active": "on"}
+    data[field] = value
+
+    response = client.post(edit_url(listing), data)
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    fresh = Listing.objects.get(pk=listing.pk)
+    assert (fresh.stock, fresh.price, fresh.handling_days) == (5, Decimal("10.00"), 2)
