@@ -16,6 +16,9 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("catalog.urls")),
+    path("", include("orders.storefront_urls")),
     path("", include("orders.urls")),
+    path("", include("cancellations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,10 +1,45 @@
 from django.urls import path
 
-from . import views
+from .views import buyer, seller
 
 app_name = "orders"
 
+# Order numbers look like 123-4567890-1234; views look them up by number AND owner (else 404).
+# The storefront routes (cart, checkout, order placed) live in orders/storefront_urls.py.
 urlpatterns = [
-    path("your-orders/", views.YourOrdersView.as_view(), name="your_orders"),
-    path("seller/orders/", views.SellerOrdersView.as_view(), name="seller_orders"),
+    # Your Orders
+    path("your-orders/", buyer.YourOrdersView.as_view(), name="your_orders"),
+    path("your-orders/<str:number>/", buyer.OrderDetailView.as_view(), name="order_detail"),
+    path(
+        "your-orders/<str:number>/revise-payment/",
+        buyer.RevisePaymentView.as_view(),
+        name="revise_payment",
+    ),
+    path(
+        "your-orders/<str:number>/messages/",
+        buyer.OrderMessageView.as_view(),
+        name="order_message",
+    ),
+    # Seller Central
+    path("seller/orders/", seller.SellerOrdersView.as_view(), name="seller_orders"),
+    path(
+        "seller/orders/<str:number>/",
+        seller.SellerOrderDetailView.as_view(),
+        name="seller_order_detail",
+    ),
+    path(
+        "seller/orders/<str:number>/prepare/",
+        seller.SellerStartPreparingView.as_view(),
+        name="seller_start_preparing",
+    ),
+    path(
+        "seller/orders/<str:number>/ship/",
+        seller.SellerConfirmShipmentView.as_view(),
+        name="seller_confirm_shipment",
+    ),
+    path(
+        "seller/orders/<str:number>/messages/",
+        seller.SellerOrderMessageView.as_view(),
+        name="seller_order_message",
+    ),
 ]

@@ -72,3 +72,9 @@ def _celery_eager():
 def _no_login_throttling(settings):
     """django-axes has its own tests; ours sign in many times."""
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2's deliberate slowness protects real passwords, not test users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,9 +1,18 @@
+from datetime import timedelta
+from decimal import Decimal
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from catalog.models import Seller
+from catalog.models import Listing, Seller
+from orders.models import Order, OrderLine, OrderStatus
+from payments.models import Payment
 
 PASSWORD = "correct horse battery staple"
+GOOD_CARD = "4242 4242 4242 4242"
+DECLINED_CARD = "4000 0000 0000 0002"
+INSUFFICIENT_FUNDS_CARD = "4000 0000 0000 9995"
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -29,3 +38,68 @@ class SellerFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     store_name = factory.Sequence(lambda n: f"Store {n}")
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Listing
+
+    seller = factory.SubFactory(SellerFactory)
+    title = factory.Sequence(lambda n: f"Notebook {n}")
+    description = "A sturdy notebook."
+    price = Decimal("10.00")
+    stock = 20
+    handling_days = 2
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """An authorized payment (shipment capture mode); override amounts for other cases."""
+
+    class Meta:
+        model = Payment
+
+    amount = Decimal("10.00")
+    payment_method = "pm_card_visa"
+    card_last4 = "4242"
+    charge_reference = factory.Sequence(lambda n: f"ch_factory_{n}")
+    status = Payment.Status.AUTHORIZED
+    amount_authorized = factory.SelfAttribute("amount")
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """
+    An order in any state without going through checkout (for pages and selectors).
+    Pass ``lines=[(listing, quantity), ...]``; by default one line of one unit.
+    Tests of behaviour should place orders with ``orders.services.place_orders``.
+    """
+
+    class Meta:
+        model = Order
+        skip_postgeneration_save = True
+
+    buyer = factory.SubFactory(UserFactory)
+    seller = factory.SubFactory(SellerFactory)
+    payment = factory.SubFactory(PaymentFactory)
+    status = OrderStatus.UNSHIPPED
+    total = Decimal("10.00")
+    placed_at = factory.LazyFunction(timezone.now)
+    ship_by = factory.LazyAttribute(lambda o: o.placed_at + timedelta(days=2))
+    deliver_by = factory.LazyAttribute(lambda o: o.ship_by + timedelta(days=5))
+    ship_to_name = "Bea Buyer"
+    ship_to_line1 = "1 Main Street"
+    ship_to_city = "Springfield"
+    ship_to_postcode = "12345"
+
+    @factory.post_generation
+    def lines(order, create, extracted, **kwargs):
+        if not create:
+            return
+        for listing, quantity in extracted or [(None, 1)]:
+            listing = listing or ListingFactory(seller=order.seller)
+            OrderLine.objects.create(
+                order=order,
+                listing=listing,
+                title=listing.title,
+                unit_price=listing.price,
+                quantity=quantity,
+            )

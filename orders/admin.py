@@ -1,0 +1,136 @@
+"""
+Orders in Django admin: staff read orders, their lines, timeline and messages.
+
+Nothing here moves an order along: the status, the money and the quantities are
+read-only (only ``orders.services`` and the apps above change them, under the
+order's lock, with an audit row). Staff may correct the shipping address, which no
+rule depends on. Orders are created by checkout only, never added here.
+"""
+
+from django.contrib import admin
+
+from .models import Message, Order, OrderEvent, OrderLine, Shipment
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class OrderLineInline(ReadOnlyInline):
+    model = OrderLine
+    fields = [
+        "title",
+        "listing",
+        "unit_price",
+        "quantity",
+        "quantity_shipped",
+        "quantity_cancelled",
+    ]
+    readonly_fields = fields
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    verbose_name_plural = "timeline"
+    fields = ["created_at", "type", "actor_role", "actor_user", "summary"]
+    readonly_fields = fields
+
+
+class ShipmentInline(ReadOnlyInline):
+    model = Shipment
+    fields = ["shipped_at", "carrier", "tracking_number"]
+    readonly_fields = fields
+
+
+class MessageInline(ReadOnlyInline):
+    # Read-only: a message written here would skip post_message and its email.
+    model = Message
+    fields = ["created_at", "author_role", "author", "body"]
+    readonly_fields = fields
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "buyer", "seller", "status", "placed_at", "ship_by", "total"]
+    list_filter = ["status", "seller"]
+    list_select_related = ["buyer", "seller"]
+    search_fields = ["number", "buyer__username"]
+    date_hierarchy = "placed_at"
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "status",
+                    "buyer",
+                    "seller",
+                    "payment",
+                    "total",
+                    "payment_attempts",
+                ]
+            },
+        ),
+        ("Dates", {"fields": ["placed_at", "ship_by", "deliver_by", "late_notified_at"]}),
+        (
+            "Shipping address",
+            {
+                "fields": [
+                    "ship_to_name",
+                    "ship_to_line1",
+                    "ship_to_line2",
+                    "ship_to_city",
+                    "ship_to_postcode",
+                    "ship_to_country",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "number",
+        "status",
+        "buyer",
+        "seller",
+        "payment",
+        "total",
+        "payment_attempts",
+        "placed_at",
+        "ship_by",
+        "deliver_by",
+        "late_notified_at",
+    ]
+    inlines = [OrderLineInline, ShipmentInline, OrderEventInline, MessageInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    """The audit log of every order: read-only, as an audit log must be."""
+
+    list_display = ["created_at", "order", "type", "actor_role", "actor_user", "summary"]
+    list_filter = ["type", "actor_role"]
+    list_select_related = ["order", "actor_user"]
+    search_fields = ["order__number", "summary"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,184 @@
+"""
+The shopping cart: ``request.session["cart"] = {listing_id: quantity}``.
+
+Nothing about a cart is in the database, and nothing in it is reserved: stock is
+taken only at checkout, by ``orders.services.place_orders``, which checks every
+rule again. The checks here only spare the buyer a checkout that would fail.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from catalog.models import Listing, Seller
+from catalog.selectors import listings_by_id
+
+from .services import MAX_QUANTITY_PER_LINE
+
+# Distinct listings one cart may hold: keeps the session, the cart page and the
+# checkout transaction small whatever a client posts.
+MAX_CART_LINES = 50
+
+
+class CartError(Exception):
+    """The cart was left as it was. The message is for the buyer."""
+
+
+class Cart:
+    SESSION_KEY = "cart"
+
+    def __init__(self, session):
+        self.session = session
+
+    def items(self) -> dict[int, int]:
+        """Listing id → quantity; anything in the session that is not that is ignored."""
+        raw = self.session.get(self.SESSION_KEY)
+        if not isinstance(raw, dict):
+            return {}
+        items = {}
+        for key, value in raw.items():
+            try:
+                listing_id, quantity = int(key), int(value)
+            except (TypeError, ValueError):
+                continue
+            if listing_id > 0 and 0 < quantity <= MAX_QUANTITY_PER_LINE:
+                items[listing_id] = quantity
+        return items
+
+    def __len__(self) -> int:
+        """Units in the cart."""
+        return sum(self.items().values())
+
+    def quantity_of(self, listing_id: int) -> int:
+        return self.items().get(listing_id, 0)
+
+    def add(self, listing: Listing | None, quantity: int) -> int:
+        """Put ``quantity`` more units of ``listing`` in the cart; return how many it holds."""
+        in_cart = self.quantity_of(listing.pk) if listing else 0
+        total = in_cart + quantity
+        self._check(listing, total, in_cart=in_cart)
+        self._store(listing.pk, total)
+        return total
+
+    def update(self, listing: Listing | None, quantity: int) -> None:
+        """Change how many units of ``listing`` the cart holds."""
+        self._check(listing, quantity, in_cart=0)
+        if listing.pk not in self.items():
+            raise CartError("That item is not in your cart.")
+        self._store(listing.pk, quantity)
+
+    def remove(self, listing_id: int) -> bool:
+        """Take the listing out of the cart (known to the catalog or not); True if it was in."""
+        items = self.items()
+        if items.pop(listing_id, None) is None:
+            return False
+        self._save(items)
+        return True
+
+    def clear(self) -> None:
+        self.session.pop(self.SESSION_KEY, None)
+
+    # -------------------------------------------------------------------------------------
+    def _check(self, listing: Listing | None, quantity: int, *, in_cart: int) -> None:
+        if listing is None or not listing.is_active:
+            raise CartError("Sorry, that item is no longer available.")
+        if not 0 < quantity <= MAX_QUANTITY_PER_LINE:
+            already = f" You already have {in_cart} in your cart." if in_cart else ""
+            raise CartError(
+                f"You can buy at most {MAX_QUANTITY_PER_LINE} of “{listing.title}”.{already}"
+            )
+        if quantity > listing.stock:
+            if not listing.stock:
+                raise CartError(f"Sorry, “{listing.title}” is out of stock.")
+            already = f" You already have {in_cart} in your cart." if in_cart else ""
+            raise CartError(
+                f"Sorry, only {listing.stock} of “{listing.title}” left in stock.{already}"
+            )
+        items = self.items()
+        if listing.pk not in items and len(items) >= MAX_CART_LINES:
+            raise CartError(f"Your cart can hold at most {MAX_CART_LINES} different items.")
+
+    def _store(self, listing_id: int, quantity: int) -> None:
+        items = self.items()
+        items[listing_id] = quantity
+        self._save(items)
+
+    def _save(self, items: dict[int, int]) -> None:
+        # JSON sessions keep string keys; items() turns them back into ints.
+        self.session[self.SESSION_KEY] = {str(pk): qty for pk, qty in items.items()}
+
+
+# --- Reading the cart for the cart and checkout pages ------------------------------------
+@dataclass(frozen=True)
+class CartLine:
+    listing_id: int
+    quantity: int
+    listing: Listing | None
+
+    @property
+    def is_available(self) -> bool:
+        return self.listing is not None and self.listing.is_active
+
+    @property
+    def is_short(self) -> bool:
+        """Available, but fewer units are left than the cart holds."""
+        return self.is_available and self.listing.stock < self.quantity
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.listing.price * self.quantity if self.listing else Decimal(0)
+
+
+@dataclass
+class Package:
+    """What one seller ships: one order per seller at checkout."""
+
+    seller: Seller
+    lines: list[CartLine] = field(default_factory=list)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return sum((line.subtotal for line in self.lines), Decimal(0))
+
+
+@dataclass
+class CartSummary:
+    packages: list[Package]
+    unavailable: list[CartLine]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((package.subtotal for package in self.packages), Decimal(0))
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for package in self.packages for line in package.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.packages and not self.unavailable
+
+    @property
+    def can_check_out(self) -> bool:
+        lines = [line for package in self.packages for line in package.lines]
+        return bool(lines) and not self.unavailable and not any(line.is_short for line in lines)
+
+
+def summarize(cart: Cart) -> CartSummary:
+    """The cart's lines with their listings (one query), grouped by seller."""
+    items = cart.items()
+    listings = listings_by_id(items)
+    packages: dict[int, Package] = {}
+    unavailable = []
+    for listing_id, quantity in items.items():
+        line = CartLine(listing_id, quantity, listings.get(listing_id))
+        if not line.is_available:
+            unavailable.append(line)
+            continue
+        seller = line.listing.seller
+        packages.setdefault(seller.pk, Package(seller)).lines.append(line)
+    for package in packages.values():
+        package.lines.sort(key=lambda line: (line.listing.title, line.listing_id))
+    return CartSummary(
+        packages=sorted(packages.values(), key=lambda p: (p.seller.store_name, p.seller.pk)),
+        unavailable=unavailable,
+    )

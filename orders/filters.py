@@ -1,0 +1,55 @@
+"""Seller Central → Orders: the status filter and the order-number search."""
+
+import django_filters
+from django import forms
+
+from .models import Order, OrderStatus
+
+
+class SellerOrderStatus:
+    """The filter's choices: order states, plus "Late", which is a state and a date."""
+
+    UNSHIPPED = OrderStatus.UNSHIPPED.value
+    PREPARING = OrderStatus.PREPARING.value
+    LATE = "late"
+    PARTIALLY_SHIPPED = OrderStatus.PARTIALLY_SHIPPED.value
+    SHIPPED = OrderStatus.SHIPPED.value
+    CANCELLED = OrderStatus.CANCELLED.value
+
+    choices = [
+        (UNSHIPPED, "Unshipped"),
+        (PREPARING, "Preparing"),
+        (LATE, "Late"),
+        (PARTIALLY_SHIPPED, "Partially shipped"),
+        (SHIPPED, "Shipped"),
+        (CANCELLED, "Cancelled"),
+    ]
+
+
+class SellerOrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=SellerOrderStatus.choices,
+        empty_label="All orders",
+        method="filter_status",
+    )
+    q = django_filters.CharFilter(
+        label="Order number",
+        method="filter_number",
+        max_length=40,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "123-4567890-1234"}),
+    )
+
+    class Meta:
+        model = Order
+        fields = ["status", "q"]
+
+    def filter_status(self, queryset, name, value):
+        if value == SellerOrderStatus.LATE:
+            return queryset.late()
+        return queryset.filter(status=value)
+
+    def filter_number(self, queryset, name, value):
+        # Sellers paste numbers from emails and labels: ignore spaces around them.
+        value = value.strip()
+        return queryset.filter(number__icontains=value) if value else queryset

@@ -1,0 +1,88 @@
+"""Forms of Your Orders and Seller Central's order pages: they validate input, nothing more."""
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from payments.gateway import tokenize_card
+
+from .models import Message, OrderLine
+
+MESSAGE_MAX_LENGTH = Message._meta.get_field("body").max_length
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        max_length=MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Up to {MESSAGE_MAX_LENGTH} characters.",
+    )
+
+
+class RevisePaymentForm(forms.Form):
+    card_number = forms.CharField(
+        label="Card number",
+        max_length=23,  # 19 digits and the spaces between groups
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
+
+    def clean_card_number(self):
+        # Checked here, before the service records a new payment attempt for a typo.
+        number = self.cleaned_data["card_number"]
+        try:
+            tokenize_card(number)
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+        return number
+
+
+class Carrier:
+    choices = [
+        ("UPS", "UPS"),
+        ("USPS", "USPS"),
+        ("FedEx", "FedEx"),
+        ("DHL", "DHL"),
+        ("Other", "Other"),
+    ]
+
+
+class ConfirmShipmentForm(forms.Form):
+    """One quantity per line that still has units to ship, then the carrier and tracking."""
+
+    carrier = forms.ChoiceField(choices=Carrier.choices)
+    tracking_number = forms.CharField(
+        min_length=4,
+        max_length=40,
+        validators=[RegexValidator(r"\A[A-Za-z0-9]+\Z", "Use letters and digits only, no spaces.")],
+    )
+
+    def __init__(self, *args, lines: list[OrderLine], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = [line for line in lines if line.quantity_open]
+        for line in self.lines:
+            self.fields[self.field_name(line)] = forms.IntegerField(
+                label=f"{line.title}: units to ship",
+                min_value=0,
+                max_value=line.quantity_open,
+                initial=line.quantity_open,
+                help_text=f"{line.quantity_open} left to ship ({line.quantity} ordered).",
+            )
+        self.order_fields([self.field_name(line) for line in self.lines])
+
+    @staticmethod
+    def field_name(line: OrderLine) -> str:
+        return f"line_{line.pk}"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not any(self.quantities().values()):
+            raise forms.ValidationError("Choose at least one item to ship.")
+        return cleaned
+
+    def quantities(self) -> dict[int, int]:
+        """Line id → units to ship, for the lines whose quantity validated."""
+        return {
+            line.pk: self.cleaned_data[self.field_name(line)]
+            for line in self.lines
+            if self.field_name(line) in self.cleaned_data
+        }

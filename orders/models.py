@@ -1,0 +1,269 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from catalog.models import Listing, Seller
+from payments.models import Payment
+
+
+def new_order_number() -> str:
+    """A number a person can read out on the phone: 3-7-4 digits, like Amazon's."""
+    digits = f"{secrets.randbelow(10**14):014d}"
+    return f"{digits[:3]}-{digits[3:10]}-{digits[10:]}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Payment pending"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    UNSHIPPED = "unshipped", "Unshipped"
+    PREPARING = "preparing", "Preparing for shipment"
+    PARTIALLY_SHIPPED = "partially_shipped", "Partially shipped"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# States in which some quantity may still be cancelled (nothing shipped can be).
+CANCELLABLE_STATES = [
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.PAYMENT_FAILED,
+    OrderStatus.UNSHIPPED,
+    OrderStatus.PREPARING,
+    OrderStatus.PARTIALLY_SHIPPED,
+]
+SHIPPABLE_STATES = [
+    OrderStatus.UNSHIPPED,
+    OrderStatus.PREPARING,
+    OrderStatus.PARTIALLY_SHIPPED,
+]
+OPEN_STATES = [*CANCELLABLE_STATES]
+CLOSED_STATES = [OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED]
+
+
+class OrderQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATES)
+
+    def late(self, now=None):
+        return self.filter(status__in=SHIPPABLE_STATES, ship_by__lt=now or timezone.now())
+
+
+class Order(ConcurrentTransitionMixin, models.Model):
+    """
+    One seller's part of a buyer's checkout.
+
+    The status changes only through the transitions below, and only services call
+    them (they lock the row first; the mixin is a safety net that refuses to save a
+    status changed by someone else since this row was read).
+    """
+
+    number = models.CharField(max_length=20, unique=True, default=new_order_number)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders"
+    )
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="orders")
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="order")
+    status = FSMField(
+        max_length=20, choices=OrderStatus, default=OrderStatus.PENDING_PAYMENT, protected=True
+    )
+    ship_to_name = models.CharField("full name", max_length=100)
+    ship_to_line1 = models.CharField("address line 1", max_length=200)
+    ship_to_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    ship_to_city = models.CharField("city", max_length=100)
+    ship_to_postcode = models.CharField("postcode", max_length=20)
+    ship_to_country = models.CharField("country", max_length=2, default="US")
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    placed_at = models.DateTimeField(default=timezone.now)
+    ship_by = models.DateTimeField()
+    deliver_by = models.DateTimeField()
+    late_notified_at = models.DateTimeField(null=True, blank=True)
+    payment_attempts = models.PositiveSmallIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-placed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["buyer", "-placed_at"], name="order_buyer_placed_idx"),
+            models.Index(fields=["seller", "-placed_at"], name="order_seller_placed_idx"),
+            models.Index(fields=["status", "ship_by"], name="order_status_ship_by_idx"),
+        ]
+
+    def __str__(self):
+        return f"Order {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("orders:order_detail", args=[self.number])
+
+    def get_seller_url(self):
+        return reverse("orders:seller_order_detail", args=[self.number])
+
+    # --- Transitions: they change only this row's own fields. ----------------------
+    @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.UNSHIPPED)
+    def authorize(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.PAYMENT_FAILED)
+    def decline_payment(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.PAYMENT_FAILED, target=OrderStatus.UNSHIPPED)
+    def revise_payment(self):
+        pass
+
+    @transition(field=status, source=OrderStatus.UNSHIPPED, target=OrderStatus.PREPARING)
+    def start_preparing(self):
+        pass
+
+    @transition(field=status, source=SHIPPABLE_STATES, target=OrderStatus.PARTIALLY_SHIPPED)
+    def ship_part(self):
+        pass
+
+    @transition(field=status, source=SHIPPABLE_STATES, target=OrderStatus.SHIPPED)
+    def ship_rest(self):
+        """Everything not cancelled has shipped (also after cancelling the last open units)."""
+
+    @transition(field=status, source=OrderStatus.SHIPPED, target=OrderStatus.DELIVERED)
+    def deliver(self):
+        pass
+
+    @transition(field=status, source=CANCELLABLE_STATES, target=OrderStatus.CANCELLED)
+    def cancel(self):
+        pass
+
+    # --- Reading ------------------------------------------------------------------------
+    @property
+    def is_cancellable_state(self) -> bool:
+        return self.status in CANCELLABLE_STATES
+
+    def is_late(self, now=None) -> bool:
+        return self.status in SHIPPABLE_STATES and self.ship_by < (now or timezone.now())
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="order_lines")
+    title = models.CharField(max_length=200, help_text="The listing's title when ordered.")
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    quantity_cancelled = models.PositiveIntegerField(default=0)
+    quantity_shipped = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_gt_0"),
+            models.CheckConstraint(
+                condition=Q(quantity_cancelled__gte=0) & Q(quantity_shipped__gte=0),
+                name="line_done_quantities_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=F("quantity_cancelled") + F("quantity_shipped")),
+                name="line_cancelled_plus_shipped_lte_quantity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.title}"
+
+    @property
+    def quantity_open(self) -> int:
+        """Ordered, and neither shipped nor cancelled: what may still ship or be cancelled."""
+        return self.quantity - self.quantity_cancelled - self.quantity_shipped
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class ActorRole(models.TextChoices):
+    BUYER = "buyer", "Buyer"
+    SELLER = "seller", "Seller"
+    SYSTEM = "system", "System"
+    STAFF = "staff", "Marketplace staff"
+
+
+class OrderEvent(models.Model):
+    """The audit row written with every change; the order timeline reads it."""
+
+    class Type(models.TextChoices):
+        PLACED = "placed", "Order placed"
+        PAYMENT_AUTHORIZED = "payment_authorized", "Payment authorized"
+        PAYMENT_FAILED = "payment_failed", "Payment declined"
+        PAYMENT_REVISED = "payment_revised", "Payment method updated"
+        PREPARING = "preparing", "Seller started preparing the order"
+        SHIPPED = "shipped", "Items shipped"
+        DELIVERED = "delivered", "Delivered"
+        LATE = "late", "Order is late"
+        ITEMS_CANCELLED = "items_cancelled", "Items cancelled"
+        CANCELLATION_REQUESTED = "cancellation_requested", "Cancellation requested"
+        CANCELLATION_REQUEST_WITHDRAWN = "cancellation_request_withdrawn", "Request withdrawn"
+        CANCELLATION_REQUEST_DECLINED = "cancellation_request_declined", "Request declined"
+        REFUND_ISSUED = "refund_issued", "Refund issued"
+        MESSAGE = "message", "Message"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40, choices=Type)
+    actor_role = models.CharField(max_length=10, choices=ActorRole)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    summary = models.CharField(max_length=300, help_text="The event in words a buyer reads.")
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.order.number}: {self.get_type_display()}"
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(max_length=50)
+    tracking_number = models.CharField(max_length=50)
+    shipped_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["shipped_at", "pk"]
+
+    def __str__(self):
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="shipment_lines")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_gt_0")
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.line}"
+
+
+class Message(models.Model):
+    """Buyer–seller conversation about one order (the first step of any dispute)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    author_role = models.CharField(max_length=10, choices=ActorRole)
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_author_role_display()} on {self.order.number}"

@@ -1,0 +1,388 @@
+"""
+The only writers of orders: checkout, payment outcomes, preparing, shipping, messages.
+
+Each service runs in its own transaction: lock the order row, then its lines by pk,
+re-check the rule on the locked rows, transition, write the audit row, and leave
+side effects (emails, gateway calls) to the outbox, which runs them after commit.
+Gateway calls a person waits for (authorizing a card) run between two transactions,
+never inside one.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Listing
+from catalog.services import OutOfStock, reserve_stock
+from notifications.emails import queue_email
+from payments import services as payments
+from payments.gateway import GatewayTimeout
+from payments.models import Payment
+
+from .actors import Actor
+from .models import (
+    SHIPPABLE_STATES,
+    Message,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Shipment,
+    ShipmentLine,
+)
+
+logger = logging.getLogger(__name__)
+
+# The most units of one listing a single order may hold: keeps a typo from
+# reserving a seller's whole shelf, and keeps quantities far from integer limits.
+MAX_QUANTITY_PER_LINE = 99
+
+
+class OrderError(Exception):
+    """A rule said no. The message is for the person who asked."""
+
+
+@dataclass(frozen=True)
+class ShippingAddress:
+    name: str
+    line1: str
+    city: str
+    postcode: str
+    country: str = "US"
+    line2: str = ""
+
+
+def record_event(
+    order: Order, type: OrderEvent.Type, actor: Actor, summary: str, **payload
+) -> OrderEvent:
+    """The audit row: call it in the same transaction as the change it records."""
+    return OrderEvent.objects.create(
+        order=order,
+        type=type,
+        actor_role=actor.role,
+        actor_user=actor.user,
+        summary=summary,
+        payload=payload,
+    )
+
+
+def lock_order(order_id: int) -> tuple[Order, list[OrderLine]]:
+    """Lock the order row, then its lines by pk: one lock order everywhere, no deadlocks."""
+    order = Order.objects.select_for_update().select_related("payment").get(pk=order_id)
+    lines = list(OrderLine.objects.select_for_update().filter(order=order).order_by("pk"))
+    return order, lines
+
+
+def expected_status(order: Order, lines: list[OrderLine]) -> str | None:
+    """The state the quantities call for once nothing is left open; None while some is."""
+    if any(line.quantity_open for line in lines):
+        return None
+    if any(line.quantity_shipped for line in lines):
+        return OrderStatus.SHIPPED
+    return OrderStatus.CANCELLED
+
+
+# --- Checkout ---------------------------------------------------------------------------
+def place_orders(
+    *, buyer, items: dict[int, int], address: ShippingAddress, card_number: str
+) -> list[Order]:
+    """
+    Turn a cart into one order per seller, reserve the stock, then authorize each
+    order's payment. Raises OrderError (nothing is reserved or created) when a listing
+    is unknown, deactivated or short of stock.
+    """
+    if not items:
+        raise OrderError("Your cart is empty.")
+    for quantity in items.values():
+        if not 0 < quantity <= MAX_QUANTITY_PER_LINE:
+            raise OrderError(f"Each quantity must be between 1 and {MAX_QUANTITY_PER_LINE}.")
+
+    with transaction.atomic():
+        listings = {
+            listing.pk: listing
+            for listing in Listing.objects.select_related("seller").filter(pk__in=items)
+        }
+        for listing_id in items:
+            listing = listings.get(listing_id)
+            if listing is None or not listing.is_active:
+                raise OrderError("An item in your cart is no longer available.")
+        # Reserve in pk order so two checkouts of the same listings never deadlock.
+        for listing_id in sorted(items):
+            try:
+                reserve_stock(listing_id=listing_id, quantity=items[listing_id])
+            except OutOfStock:
+                listing = listings[listing_id]
+                raise OrderError(
+                    f"Sorry, only {Listing.objects.get(pk=listing_id).stock} of "
+                    f"“{listing.title}” left in stock."
+                ) from None
+
+        by_seller = defaultdict(list)
+        for listing_id in sorted(items):
+            by_seller[listings[listing_id].seller].append(listings[listing_id])
+
+        now = timezone.now()
+        orders = []
+        for seller, seller_listings in sorted(by_seller.items(), key=lambda kv: kv[0].pk):
+            total = sum(
+                (listing.price * items[listing.pk] for listing in seller_listings), Decimal(0)
+            )
+            ship_by = now + timedelta(days=max(lst.handling_days for lst in seller_listings))
+            order = Order.objects.create(
+                buyer=buyer,
+                seller=seller,
+                payment=payments.create_payment(amount=total, card_number=card_number),
+                total=total,
+                placed_at=now,
+                ship_by=ship_by,
+                deliver_by=ship_by + timedelta(days=settings.DELIVERY_DAYS_AFTER_SHIPPING),
+                ship_to_name=address.name,
+                ship_to_line1=address.line1,
+                ship_to_line2=address.line2,
+                ship_to_city=address.city,
+                ship_to_postcode=address.postcode,
+                ship_to_country=address.country,
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    listing=listing,
+                    title=listing.title,
+                    unit_price=listing.price,
+                    quantity=items[listing.pk],
+                )
+                for listing in seller_listings
+            )
+            record_event(
+                order,
+                OrderEvent.Type.PLACED,
+                Actor.buyer(buyer),
+                f"Order placed with {seller.store_name}.",
+                total=str(total),
+            )
+            orders.append(order)
+
+    for order in orders:
+        authorize_order(order_id=order.pk)
+    return [Order.objects.get(pk=order.pk) for order in orders]
+
+
+def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
+    """
+    Ask the gateway to authorize the order's payment, then record the answer.
+
+    The gateway call happens outside any transaction. A timeout leaves the order
+    pending; a Celery retry asks again with the same idempotency key, so the card
+    is never authorized twice.
+    """
+    order = Order.objects.select_related("payment").get(pk=order_id)
+    key = f"authorize:order:{order.pk}:{order.payment_attempts}"
+    try:
+        payments.authorize_payment(
+            payment_id=order.payment_id, idempotency_key=key, card_number=card_number
+        )
+    except GatewayTimeout:
+        from .tasks import authorize_order_task
+
+        transaction.on_commit(
+            lambda: authorize_order_task.apply_async(kwargs={"order_id": order_id}, countdown=60)
+        )
+        return order
+    return record_authorization(order_id=order_id, idempotency_key=key)
+
+
+def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
+    """Move the order on from what the gateway answered (under the order's lock)."""
+    with transaction.atomic():
+        order, lines = lock_order(order_id)
+        payment = Payment.objects.get(pk=order.payment_id)
+        authorized = payment.status not in (Payment.Status.PENDING, Payment.Status.FAILED)
+        waiting = order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED)
+        already_recorded = order.events.filter(type=OrderEvent.Type.PAYMENT_AUTHORIZED).exists()
+        if authorized and not already_recorded:
+            # Units cancelled while the card was being asked must not stay held on it,
+            # and an order cancelled meanwhile releases the whole authorization.
+            still_owed = sum(
+                (line.unit_price * (line.quantity - line.quantity_cancelled) for line in lines),
+                Decimal(0),
+            )
+            excess = payment.amount_authorized - (still_owed if waiting else Decimal(0))
+            if excess > 0:
+                payments.schedule_release(
+                    payment_id=payment.pk,
+                    amount=excess,
+                    idempotency_key=f"release-excess:{idempotency_key}",
+                )
+        if not waiting:
+            return order
+        if authorized:
+            if order.status == OrderStatus.PENDING_PAYMENT:
+                order.authorize()
+            else:
+                order.revise_payment()
+            order.save()
+            record_event(
+                order,
+                OrderEvent.Type.PAYMENT_AUTHORIZED,
+                Actor.system(),
+                f"Payment of ${payment.amount} authorized (card ending {payment.card_last4}).",
+            )
+            queue_email(
+                to=[order.buyer.email],
+                template="emails/order_placed",
+                context={"order": order, "lines": lines},
+            )
+        elif order.status == OrderStatus.PENDING_PAYMENT:
+            order.decline_payment()
+            order.save()
+            error = payment.transactions.filter(status="failed").order_by("-pk").first()
+            reason = error.error if error else "The card was declined."
+            record_event(
+                order,
+                OrderEvent.Type.PAYMENT_FAILED,
+                Actor.system(),
+                f"Payment declined: {reason} Revise your payment within "
+                f"{settings.PAYMENT_REVISE_DAYS} days to keep the order.",
+            )
+            queue_email(
+                to=[order.buyer.email],
+                template="emails/payment_declined",
+                context={"order": order, "reason": reason, "days": settings.PAYMENT_REVISE_DAYS},
+            )
+        else:
+            record_event(
+                order,
+                OrderEvent.Type.PAYMENT_FAILED,
+                Actor.system(),
+                "The new payment method was declined too.",
+            )
+        return order
+
+
+def payment_revision_deadline(order: Order):
+    return order.placed_at + timedelta(days=settings.PAYMENT_REVISE_DAYS)
+
+
+def revise_payment(*, order_id: int, card_number: str, actor: Actor) -> Order:
+    """The buyer gives a new card for a declined order, while the window is open."""
+    with transaction.atomic():
+        order, _lines = lock_order(order_id)
+        if order.status != OrderStatus.PAYMENT_FAILED:
+            raise OrderError("This order's payment does not need revising.")
+        if timezone.now() > payment_revision_deadline(order):
+            raise OrderError("The time to revise this payment has passed.")
+        # A new attempt gets a new idempotency key; a double-click reuses this one.
+        order.payment_attempts += 1
+        order.save(update_fields=["payment_attempts", "updated_at"])
+        record_event(
+            order, OrderEvent.Type.PAYMENT_REVISED, actor, "Payment method updated; retrying."
+        )
+    return authorize_order(order_id=order_id, card_number=card_number)
+
+
+# --- Seller fulfilment -------------------------------------------------------------------
+def start_preparing(*, order_id: int, actor: Actor) -> Order:
+    with transaction.atomic():
+        order, _lines = lock_order(order_id)
+        if order.status != OrderStatus.UNSHIPPED:
+            raise OrderError("Only an unshipped order can start preparing.")
+        order.start_preparing()
+        order.save()
+        record_event(order, OrderEvent.Type.PREPARING, actor, "The seller is preparing your order.")
+        return order
+
+
+def confirm_shipment(
+    *, order_id: int, quantities: dict[int, int], carrier: str, tracking_number: str, actor: Actor
+) -> Shipment:
+    """
+    Ship ``quantities`` (line id → units) and capture the money for exactly what
+    shipped (in the default "capture at shipment" mode).
+    """
+    with transaction.atomic():
+        order, lines = lock_order(order_id)
+        if order.status not in SHIPPABLE_STATES:
+            raise OrderError("This order cannot ship in its current state.")
+        by_id = {line.pk: line for line in lines}
+        shipping = {line_id: qty for line_id, qty in quantities.items() if qty}
+        if not shipping:
+            raise OrderError("Choose at least one item to ship.")
+        for line_id, qty in shipping.items():
+            line = by_id.get(line_id)
+            if line is None:
+                raise OrderError("An item is not part of this order.")
+            if not 0 < qty <= line.quantity_open:
+                raise OrderError(f"“{line.title}”: you can ship at most {line.quantity_open} more.")
+        shipment = Shipment.objects.create(
+            order=order, carrier=carrier, tracking_number=tracking_number
+        )
+        amount = Decimal(0)
+        for line_id, qty in shipping.items():
+            line = by_id[line_id]
+            line.quantity_shipped += qty
+            line.save(update_fields=["quantity_shipped"])
+            ShipmentLine.objects.create(shipment=shipment, line=line, quantity=qty)
+            amount += line.unit_price * qty
+        if expected_status(order, lines) == OrderStatus.SHIPPED:
+            order.ship_rest()
+        else:
+            order.ship_part()
+        order.save()
+        payments.schedule_capture(
+            payment_id=order.payment_id,
+            amount=amount,
+            idempotency_key=f"capture:shipment:{shipment.pk}",
+        )
+        units = sum(shipping.values())
+        record_event(
+            order,
+            OrderEvent.Type.SHIPPED,
+            actor,
+            f"{units} item{'s' if units != 1 else ''} shipped with {carrier} "
+            f"(tracking {tracking_number}).",
+            shipment=shipment.pk,
+            lines={str(k): v for k, v in shipping.items()},
+        )
+        queue_email(
+            to=[order.buyer.email],
+            template="emails/order_shipped",
+            context={"order": order, "shipment": shipment, "units": units},
+        )
+        return shipment
+
+
+def mark_delivered(*, order_id: int, actor: Actor) -> Order:
+    with transaction.atomic():
+        order, _lines = lock_order(order_id)
+        if order.status != OrderStatus.SHIPPED:
+            raise OrderError("Only a shipped order can be delivered.")
+        order.deliver()
+        order.save()
+        record_event(order, OrderEvent.Type.DELIVERED, actor, "Your package was delivered.")
+        return order
+
+
+# --- Messages ---------------------------------------------------------------------------------
+def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
+    """A buyer or the seller writes on the order; the other side gets an email."""
+    body = body.strip()
+    if not body:
+        raise OrderError("Write a message first.")
+    with transaction.atomic():
+        order = Order.objects.select_related("buyer", "seller__user").get(pk=order_id)
+        message = Message.objects.create(
+            order=order, author=actor.user, author_role=actor.role, body=body
+        )
+        recipient = order.seller.user if actor.role == "buyer" else order.buyer
+        queue_email(
+            to=[recipient.email],
+            template="emails/new_message",
+            context={"order": order, "message": message},
+        )
+        return message

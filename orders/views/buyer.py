@@ -1,0 +1,159 @@
+"""
+Your Orders: the buyer's order list, order page, messages and "Revise payment".
+
+Thin adapters: read through ``orders.selectors`` (scoped to ``request.user``, so
+another buyer's order is a 404), write through one ``orders.services`` call, and
+turn its errors into form errors or messages.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.generic import TemplateView
+
+from .. import selectors, services
+from ..actors import Actor
+from ..forms import MessageForm, RevisePaymentForm
+from ..models import Order, OrderEvent, OrderStatus
+from ..panels import render_buyer_panels
+
+ORDERS_PER_PAGE = 10
+
+
+class BuyerOrderMixin(LoginRequiredMixin):
+    """The signed-in buyer's order named in the URL; anyone else's is a 404."""
+
+    def get_order(self) -> Order:
+        try:
+            return selectors.order_for_buyer(buyer=self.request.user, number=self.kwargs["number"])
+        except Order.DoesNotExist:
+            raise Http404("No order with that number in your account.") from None
+
+
+def can_revise_payment(order: Order) -> bool:
+    """Whether to offer "Revise payment" (the service re-checks under the order's lock)."""
+    return (
+        order.status == OrderStatus.PAYMENT_FAILED
+        and timezone.now() <= services.payment_revision_deadline(order)
+    )
+
+
+class YourOrdersView(LoginRequiredMixin, TemplateView):
+    template_name = "orders/your_orders.html"
+
+    def get_context_data(self, **kwargs):
+        tab = selectors.BuyerTab.clean(self.request.GET.get("tab"))
+        orders = selectors.orders_for_buyer(buyer=self.request.user, tab=tab)
+        page = Paginator(orders, ORDERS_PER_PAGE).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            tab=tab,
+            tabs=selectors.BuyerTab.choices,
+            page_obj=page,
+            orders=page.object_list,
+            **kwargs,
+        )
+
+
+class OrderDetailView(BuyerOrderMixin, TemplateView):
+    template_name = "orders/order_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_page(self.get_order(), MessageForm())
+
+    def render_page(self, order: Order, message_form: MessageForm):
+        return self.render_to_response(
+            self.get_context_data(
+                order=order,
+                message_form=message_form,
+                buyer_panels=render_buyer_panels(self.request, order),
+                can_revise_payment=can_revise_payment(order),
+                revise_payment_deadline=services.payment_revision_deadline(order),
+            )
+        )
+
+
+class OrderMessageView(OrderDetailView):
+    """POST a message to the seller; an invalid one re-renders the order page with the error."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        order = self.get_order()
+        form = MessageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.post_message(
+                    order_id=order.pk,
+                    body=form.cleaned_data["body"],
+                    actor=Actor.buyer(request.user),
+                )
+            except services.OrderError as error:
+                form.add_error("body", str(error))
+            else:
+                messages.success(request, f"Message sent to {order.seller.store_name}.")
+                return redirect(f"{order.get_absolute_url()}#messages")
+        return self.render_page(order, form)
+
+
+class RevisePaymentView(BuyerOrderMixin, TemplateView):
+    template_name = "orders/revise_payment.html"
+
+    def get(self, request, *args, **kwargs):
+        order = self.get_order()
+        if not can_revise_payment(order):
+            return self.not_revisable(order)
+        return self.render_form(order, RevisePaymentForm())
+
+    def post(self, request, *args, **kwargs):
+        order = self.get_order()
+        if not can_revise_payment(order):
+            return self.not_revisable(order)
+        form = RevisePaymentForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(order, form)
+        try:
+            services.revise_payment(
+                order_id=order.pk,
+                card_number=form.cleaned_data["card_number"],
+                actor=Actor.buyer(request.user),
+            )
+        except services.OrderError as error:
+            messages.error(request, str(error))
+            return redirect(order)
+        except ValueError as error:
+            form.add_error("card_number", str(error))
+            return self.render_form(order, form)
+        self.report_outcome(order)
+        return redirect(order)
+
+    def render_form(self, order: Order, form: RevisePaymentForm):
+        return self.render_to_response(
+            self.get_context_data(
+                order=order, form=form, deadline=services.payment_revision_deadline(order)
+            )
+        )
+
+    def not_revisable(self, order: Order):
+        messages.info(self.request, "This order's payment does not need revising.")
+        return redirect(order)
+
+    def report_outcome(self, order: Order) -> None:
+        # The gateway's answer is on the timeline: authorized, declined again, or (a
+        # timeout) nothing yet while the retry asks again.
+        outcome = selectors.latest_payment_event(order_id=order.pk)
+        if outcome is not None and outcome.type == OrderEvent.Type.PAYMENT_AUTHORIZED:
+            messages.success(
+                self.request, "Thank you: your payment went through and the seller can ship."
+            )
+        elif outcome is not None and outcome.type == OrderEvent.Type.PAYMENT_FAILED:
+            messages.error(
+                self.request,
+                "Your new card was declined too. Try another card to keep the order.",
+            )
+        else:
+            messages.info(
+                self.request, "We are still waiting for your bank; we will email you the answer."
+            )

@@ -1,0 +1,164 @@
+"""
+The storefront's cart, checkout and "order placed" pages.
+
+Thin adapters: the cart lives in the session (``orders.cart``), checkout is one
+call to ``orders.services.place_orders``, and every refusal becomes a message or a
+form error with nothing changed.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import FormView, TemplateView
+
+from catalog.selectors import listings_by_id
+
+from .. import selectors, services
+from ..cart import Cart, CartError, summarize
+from ..checkout_forms import CartLineForm, CartRemoveForm, CheckoutForm
+from ..models import OrderStatus
+
+# The numbers of the orders the buyer's last checkout created, for "order placed".
+PLACED_ORDERS_SESSION_KEY = "placed_orders"
+
+
+def _listing(listing_id: int):
+    return listings_by_id([listing_id]).get(listing_id)
+
+
+class CartView(LoginRequiredMixin, TemplateView):
+    """GET shows the cart; POST changes one line's quantity."""
+
+    template_name = "orders/cart.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            summary=summarize(Cart(self.request.session)),
+            max_quantity=services.MAX_QUANTITY_PER_LINE,
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        form = CartLineForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.first_error())
+            return redirect("storefront:cart")
+        listing = _listing(form.cleaned_data["listing"])
+        try:
+            Cart(request.session).update(listing, form.cleaned_data["quantity"])
+        except CartError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request, f"“{listing.title}”: quantity set to {form.cleaned_data['quantity']}."
+            )
+        return redirect("storefront:cart")
+
+
+class CartAddView(LoginRequiredMixin, View):
+    """ "Add to cart" on a listing page (POST only: a GET is 405 and changes nothing)."""
+
+    http_method_names = ["post"]
+
+    def handle_no_permission(self):
+        # Come back to the listing after signing in, not to this POST-only address.
+        form = CartRemoveForm(self.request.POST)
+        if form.is_valid():
+            back = reverse("catalog:listing", args=[form.cleaned_data["listing"]])
+        else:
+            back = reverse("catalog:listing_list")
+        return redirect_to_login(back, self.get_login_url(), self.get_redirect_field_name())
+
+    def post(self, request, *args, **kwargs):
+        form = CartLineForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.first_error())
+            return self._back(form)
+        listing = _listing(form.cleaned_data["listing"])
+        quantity = form.cleaned_data["quantity"]
+        try:
+            Cart(request.session).add(listing, quantity)
+        except CartError as error:
+            messages.error(request, str(error))
+            return self._back(form)
+        messages.success(request, f"Added {quantity} × “{listing.title}” to your cart.")
+        return redirect("storefront:cart")
+
+    def _back(self, form):
+        """Back to the listing the buyer was looking at, when there is one."""
+        listing_id = form.cleaned_data.get("listing")
+        if listing_id and _listing(listing_id):
+            return redirect("catalog:listing", pk=listing_id)
+        return redirect("catalog:listing_list")
+
+
+class CartRemoveView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        form = CartRemoveForm(request.POST)
+        if form.is_valid() and Cart(request.session).remove(form.cleaned_data["listing"]):
+            messages.success(request, "Item removed from your cart.")
+        else:
+            messages.error(request, "That item is not in your cart.")
+        return redirect("storefront:cart")
+
+
+class CheckoutView(LoginRequiredMixin, FormView):
+    template_name = "orders/checkout.html"
+    form_class = CheckoutForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not Cart(request.session).items():
+            messages.info(request, "Your cart is empty: add something before checking out.")
+            return redirect("storefront:cart")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"name": self.request.user.get_full_name()}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(summary=summarize(Cart(self.request.session)), **kwargs)
+
+    def form_valid(self, form):
+        cart = Cart(self.request.session)
+        try:
+            orders = services.place_orders(
+                buyer=self.request.user,
+                items=cart.items(),
+                address=form.shipping_address(),
+                card_number=form.cleaned_data["card_number"],
+            )
+        except services.OrderError as error:
+            # Nothing was reserved or created; the cart stays as it was.
+            messages.error(self.request, str(error))
+            return self.form_invalid(form)
+        except ValueError as error:  # the card number did not tokenize
+            form.add_error("card_number", str(error))
+            return self.form_invalid(form)
+        cart.clear()
+        self.request.session[PLACED_ORDERS_SESSION_KEY] = [order.number for order in orders]
+        return redirect("storefront:order_placed")
+
+
+class OrderPlacedView(LoginRequiredMixin, TemplateView):
+    """The orders of the buyer's last checkout, with what happened to each payment."""
+
+    template_name = "orders/order_placed.html"
+
+    def get(self, request, *args, **kwargs):
+        numbers = request.session.get(PLACED_ORDERS_SESSION_KEY)
+        if not isinstance(numbers, list) or not all(isinstance(n, str) for n in numbers):
+            numbers = []
+        orders = sorted(
+            selectors.orders_for_buyer(buyer=request.user, tab=selectors.BuyerTab.ALL).filter(
+                number__in=numbers
+            ),
+            key=lambda order: (order.seller.store_name, order.pk),
+        )
+        if not orders:
+            return redirect("orders:your_orders")
+        return self.render_to_response(self.get_context_data(orders=orders, statuses=OrderStatus))

@@ -1,0 +1,509 @@
+"""The storefront's cart, checkout and "order placed" pages (orders/views/storefront.py)."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from catalog.models import Listing
+from orders.cart import MAX_CART_LINES, Cart
+from orders.models import Order, OrderStatus
+from orders.services import MAX_QUANTITY_PER_LINE
+from payments.models import Payment
+from tests.factories import (
+    DECLINED_CARD,
+    GOOD_CARD,
+    INSUFFICIENT_FUNDS_CARD,
+    ListingFactory,
+    SellerFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+CART = reverse("storefront:cart")
+CART_ADD = reverse("storefront:cart_add")
+CART_REMOVE = reverse("storefront:cart_remove")
+CHECKOUT = reverse("storefront:checkout")
+PLACED = reverse("storefront:order_placed")
+
+
+def address(**overrides):
+    data = {
+        "name": "Bea Buyer",
+        "line1": "1 Main Street",
+        "line2": "",
+        "city": "Springfield",
+        "postcode": "12345",
+        "country": "US",
+        "card_number": GOOD_CARD,
+    }
+    return {**data, **overrides}
+
+
+def cart_of(client) -> dict[int, int]:
+    return Cart(client.session).items()
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.fixture
+def buyer(client):
+    user = UserFactory(first_name="Bea", last_name="Buyer")
+    client.force_login(user)
+    return user
+
+
+def add(client, listing, quantity=1, **kwargs):
+    listing_id = listing if isinstance(listing, int | str) else listing.pk
+    return client.post(CART_ADD, {"listing": listing_id, "quantity": quantity}, **kwargs)
+
+
+# --- Cart ------------------------------------------------------------------------------------
+def test_add_to_cart_puts_the_quantity_in_the_session(client, buyer):
+    """Adding twice adds up; the buyer lands on the cart with a confirmation."""
+    listing = ListingFactory(title="Dot grid", stock=10)
+
+    add(client, listing, 2)
+    response = add(client, listing, 3, follow=True)
+
+    assert cart_of(client) == {listing.pk: 5}
+    assert response.redirect_chain[-1][0] == CART
+    assert "Added 3 × “Dot grid” to your cart." in messages_of(response)
+
+
+def test_anonymous_add_to_cart_is_sent_to_sign_in_and_changes_nothing(client):
+    """Only signed-in users buy; after signing in they come back to the listing."""
+    listing = ListingFactory()
+
+    response = add(client, listing)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert reverse("catalog:listing", args=[listing.pk]) in response.url
+    assert cart_of(client) == {}
+
+
+def test_get_on_cart_add_is_405_and_changes_nothing(client, buyer):
+    """GET never changes state."""
+    listing = ListingFactory()
+
+    response = client.get(CART_ADD, {"listing": listing.pk, "quantity": 1})
+
+    assert response.status_code == 405
+    assert cart_of(client) == {}
+
+
+def test_cart_add_enforces_csrf(buyer):
+    """A POST without the CSRF token is refused and the cart is unchanged."""
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(buyer)
+    listing = ListingFactory()
+
+    response = add(csrf_client, listing)
+
+    assert response.status_code == 403
+    assert cart_of(csrf_client) == {}
+
+
+@pytest.mark.parametrize(
+    "quantity", ["0", "-1", "two", "1.5", "", str(MAX_QUANTITY_PER_LINE + 1), str(10**20)]
+)
+def test_add_to_cart_with_a_bad_quantity_is_a_message_and_changes_nothing(client, buyer, quantity):
+    """Quantities outside 1..99 or not whole numbers are refused with a message, never a 500."""
+    listing = ListingFactory(stock=500)
+
+    response = add(client, listing, quantity, follow=True)
+
+    assert response.status_code == 200
+    assert f"Enter a quantity from 1 to {MAX_QUANTITY_PER_LINE}." in messages_of(response)
+    assert cart_of(client) == {}
+
+
+def test_add_to_cart_cannot_pass_99_units_in_total(client, buyer):
+    """Two adds that together pass the per-line limit: the second is refused."""
+    listing = ListingFactory(stock=500)
+    add(client, listing, 60)
+
+    response = add(client, listing, 60, follow=True)
+
+    assert any("at most 99" in message for message in messages_of(response))
+    assert cart_of(client) == {listing.pk: 60}
+
+
+@pytest.mark.parametrize("listing_id", ["987654", "0", "-3", "abc", str(10**20)])
+def test_add_an_unknown_listing_is_a_message_not_a_500(client, buyer, listing_id):
+    """An id that names no listing is refused with a message."""
+    response = add(client, listing_id, follow=True)
+
+    assert response.status_code == 200
+    assert "Sorry, that item is no longer available." in messages_of(response)
+    assert cart_of(client) == {}
+
+
+def test_add_a_deactivated_listing_is_a_message(client, buyer):
+    """A deactivated listing cannot go into the cart."""
+    listing = ListingFactory(is_active=False)
+
+    response = add(client, listing, follow=True)
+
+    assert "Sorry, that item is no longer available." in messages_of(response)
+    assert cart_of(client) == {}
+
+
+def test_add_more_than_the_stock_is_a_message(client, buyer):
+    """The cart says how many are left instead of accepting what checkout would refuse."""
+    listing = ListingFactory(title="Last few", stock=3)
+
+    response = add(client, listing, 4, follow=True)
+
+    assert "Sorry, only 3 of “Last few” left in stock." in messages_of(response)
+    assert cart_of(client) == {}
+
+
+def test_cart_holds_a_limited_number_of_different_items(client, buyer):
+    """A cart cannot grow without bound."""
+    session = client.session
+    session[Cart.SESSION_KEY] = {str(1000 + n): 1 for n in range(MAX_CART_LINES)}
+    session.save()
+    listing = ListingFactory()
+
+    response = add(client, listing, follow=True)
+
+    assert any(f"at most {MAX_CART_LINES}" in message for message in messages_of(response))
+    assert listing.pk not in cart_of(client)
+
+
+def test_cart_page_groups_lines_by_seller_with_totals(client, buyer):
+    """One package per seller, with subtotals and the grand total."""
+    paper = SellerFactory(store_name="Paper Moon")
+    ink = SellerFactory(store_name="Ink Well")
+    add(client, ListingFactory(seller=paper, title="Notebook", price=Decimal("10.00")), 2)
+    add(client, ListingFactory(seller=paper, title="Pencil", price=Decimal("1.50")), 4)
+    add(client, ListingFactory(seller=ink, title="Ink", price=Decimal("7.25")), 1)
+
+    response = client.get(CART)
+
+    body = response.content.decode()
+    assert "Your order will arrive in 2 packages: one per seller." in body
+    summary = response.context["summary"]
+    assert [package.seller.store_name for package in summary.packages] == [
+        "Ink Well",
+        "Paper Moon",
+    ]
+    assert [package.subtotal for package in summary.packages] == [
+        Decimal("7.25"),
+        Decimal("26.00"),
+    ]
+    assert "$33.25" in body
+    assert body.count("csrfmiddlewaretoken") >= 6  # every update and delete form
+
+
+def test_cart_page_query_count_does_not_grow_with_lines(client, buyer, django_assert_num_queries):
+    """Session, user, seller check (nav) and one listings query, for 2 lines or 8."""
+    for _ in range(2):
+        add(client, ListingFactory())
+    with django_assert_num_queries(4):
+        client.get(CART)
+    for _ in range(6):
+        add(client, ListingFactory())
+    with django_assert_num_queries(4):
+        response = client.get(CART)
+    assert response.context["summary"].units == 8
+
+
+def test_cart_page_needs_sign_in(client):
+    """Anonymous visitors are sent to sign in."""
+    response = client.get(CART)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_update_a_cart_line_sets_its_quantity(client, buyer):
+    """Update replaces the quantity."""
+    listing = ListingFactory(stock=10)
+    add(client, listing, 2)
+
+    client.post(CART, {"listing": listing.pk, "quantity": 7})
+
+    assert cart_of(client) == {listing.pk: 7}
+
+
+@pytest.mark.parametrize("quantity", ["0", "-2", "x", str(10**20), "100"])
+def test_update_a_cart_line_with_a_bad_quantity_changes_nothing(client, buyer, quantity):
+    """A bad quantity on the cart page is a message; the line keeps its quantity."""
+    listing = ListingFactory(stock=500)
+    add(client, listing, 2)
+
+    response = client.post(CART, {"listing": listing.pk, "quantity": quantity}, follow=True)
+
+    assert f"Enter a quantity from 1 to {MAX_QUANTITY_PER_LINE}." in messages_of(response)
+    assert cart_of(client) == {listing.pk: 2}
+
+
+def test_update_a_listing_that_is_not_in_the_cart_adds_nothing(client, buyer):
+    """Update changes lines in the cart; it does not add new ones."""
+    listing = ListingFactory()
+
+    response = client.post(CART, {"listing": listing.pk, "quantity": 1}, follow=True)
+
+    assert "That item is not in your cart." in messages_of(response)
+    assert cart_of(client) == {}
+
+
+def test_remove_a_cart_line(client, buyer):
+    """Delete takes the line out of the cart."""
+    keep, drop = ListingFactory(), ListingFactory()
+    add(client, keep)
+    add(client, drop)
+
+    client.post(CART_REMOVE, {"listing": drop.pk})
+
+    assert cart_of(client) == {keep.pk: 1}
+
+
+def test_get_on_cart_remove_is_405_and_changes_nothing(client, buyer):
+    """GET never changes state."""
+    listing = ListingFactory()
+    add(client, listing)
+
+    assert client.get(CART_REMOVE, {"listing": listing.pk}).status_code == 405
+    assert cart_of(client) == {listing.pk: 1}
+
+
+def test_cart_shows_a_deactivated_listing_as_unavailable_and_it_can_be_removed(client, buyer):
+    """A listing deactivated after it went into the cart is flagged, and checkout is not offered."""
+    listing = ListingFactory(title="Gone soon")
+    add(client, listing)
+    Listing.objects.filter(pk=listing.pk).update(is_active=False)
+
+    response = client.get(CART)
+
+    assert response.context["summary"].unavailable[0].listing_id == listing.pk
+    assert CHECKOUT not in response.content.decode()
+    client.post(CART_REMOVE, {"listing": listing.pk})
+    assert cart_of(client) == {}
+
+
+# --- Checkout ----------------------------------------------------------------------------------
+def test_checkout_page_shows_a_labelled_form_with_the_test_cards(client, buyer):
+    """The form has every field labelled, US by default, and the sandbox cards as help."""
+    add(client, ListingFactory())
+
+    response = client.get(CHECKOUT)
+
+    body = response.content.decode()
+    for field in ("name", "line1", "line2", "city", "postcode", "country", "card_number"):
+        assert f'for="id_{field}"' in body
+    assert response.context["form"]["country"].value() == "US"
+    assert "4242 4242 4242 4242" in body
+    assert "4000 0000 0000 0002" in body
+    assert "4000 0000 0000 9995" in body
+
+
+def test_checkout_needs_sign_in(client):
+    """Anonymous visitors are sent to sign in, and nothing is created."""
+    response = client.post(CHECKOUT, address())
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+    assert not Order.objects.exists()
+
+
+def test_checkout_creates_one_order_per_seller_and_reserves_stock(client, buyer):
+    """Two sellers, two orders, authorized; stock reserved; cart emptied; placed page lists both."""
+    paper = SellerFactory(store_name="Paper Moon")
+    ink = SellerFactory(store_name="Ink Well")
+    notebook = ListingFactory(seller=paper, price=Decimal("10.00"), stock=5)
+    pencil = ListingFactory(seller=paper, price=Decimal("1.50"), stock=10)
+    bottle = ListingFactory(seller=ink, price=Decimal("7.25"), stock=2)
+    add(client, notebook, 2)
+    add(client, pencil, 4)
+    add(client, bottle, 2)
+
+    response = client.post(CHECKOUT, address(line2="Apt 4", country="CA"), follow=True)
+
+    assert response.redirect_chain[-1][0] == PLACED
+    orders = Order.objects.filter(buyer=buyer).order_by("seller__store_name")
+    assert [(o.seller.store_name, o.total, o.status) for o in orders] == [
+        ("Ink Well", Decimal("14.50"), OrderStatus.UNSHIPPED),
+        ("Paper Moon", Decimal("26.00"), OrderStatus.UNSHIPPED),
+    ]
+    assert {(o.ship_to_line2, o.ship_to_country) for o in orders} == {("Apt 4", "CA")}
+    notebook.refresh_from_db()
+    pencil.refresh_from_db()
+    bottle.refresh_from_db()
+    assert (notebook.stock, pencil.stock, bottle.stock) == (3, 6, 0)
+    assert cart_of(client) == {}
+    body = response.content.decode()
+    for order in orders:
+        assert order.number in body
+        assert order.get_absolute_url() in body
+    assert reverse("orders:your_orders") in body
+
+
+def test_declined_card_leaves_the_order_payment_failed_and_says_so(client, buyer):
+    """A declined card still places the order, in payment_failed, with a link to revise it."""
+    listing = ListingFactory(stock=5)
+    add(client, listing, 1)
+
+    response = client.post(CHECKOUT, address(card_number=DECLINED_CARD), follow=True)
+
+    order = Order.objects.get(buyer=buyer)
+    assert order.status == OrderStatus.PAYMENT_FAILED
+    assert order.payment.status == Payment.Status.FAILED
+    body = response.content.decode()
+    assert "Payment declined: revise payment" in body
+    assert f'href="{order.get_absolute_url()}"' in body
+    assert cart_of(client) == {}
+
+
+def test_insufficient_funds_is_a_declined_payment_too(client, buyer):
+    """Insufficient funds ends like a decline: payment_failed and the revise prompt."""
+    add(client, ListingFactory(), 1)
+
+    response = client.post(CHECKOUT, address(card_number=INSUFFICIENT_FUNDS_CARD), follow=True)
+
+    assert Order.objects.get(buyer=buyer).status == OrderStatus.PAYMENT_FAILED
+    assert "Payment declined: revise payment" in response.content.decode()
+
+
+def test_invalid_card_number_is_a_card_field_error_and_creates_nothing(client, buyer):
+    """A number that is not a card is an error on the card field; stock and cart are kept."""
+    listing = ListingFactory(stock=5)
+    add(client, listing, 2)
+
+    response = client.post(CHECKOUT, address(card_number="1234 5678 9012 3456"))
+
+    assert response.status_code == 200
+    assert "card_number" in response.context["form"].errors
+    assert "1234 5678 9012 3456" not in response.content.decode()  # never echoed back
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+    listing.refresh_from_db()
+    assert listing.stock == 5
+    assert cart_of(client) == {listing.pk: 2}
+
+
+def test_missing_address_fields_are_form_errors_and_create_nothing(client, buyer):
+    """Required fields are required; an unknown country is refused."""
+    add(client, ListingFactory(), 1)
+
+    response = client.post(CHECKOUT, address(name="", city="", country="XX"))
+
+    assert set(response.context["form"].errors) == {"name", "city", "country"}
+    assert not Order.objects.exists()
+
+
+def test_checkout_with_an_empty_cart_redirects_to_the_cart(client, buyer):
+    """Nothing to buy: back to the cart with a message, nothing created."""
+    get = client.get(CHECKOUT, follow=True)
+    post = client.post(CHECKOUT, address(), follow=True)
+
+    for response in (get, post):
+        assert response.redirect_chain[-1][0] == CART
+        assert any("Your cart is empty" in message for message in messages_of(response))
+    assert not Order.objects.exists()
+
+
+def test_quantity_above_stock_at_checkout_is_a_message_and_creates_nothing(client, buyer):
+    """Stock sold to someone else since the item went into the cart: nothing is placed."""
+    scarce = ListingFactory(title="Scarce", stock=3)
+    other = ListingFactory(stock=10)
+    add(client, scarce, 3)
+    add(client, other, 1)
+    Listing.objects.filter(pk=scarce.pk).update(stock=1)
+
+    response = client.post(CHECKOUT, address())
+
+    assert response.status_code == 200
+    assert "Sorry, only 1 of “Scarce” left in stock." in messages_of(response)
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+    other.refresh_from_db()
+    assert other.stock == 10  # the other line's reservation was rolled back
+    assert cart_of(client) == {scarce.pk: 3, other.pk: 1}
+
+
+def test_unknown_listing_in_the_cart_at_checkout_is_a_message(client, buyer):
+    """A listing that is not in the catalog (any more) fails checkout cleanly."""
+    listing = ListingFactory(stock=5)
+    add(client, listing, 1)
+    session = client.session
+    session[Cart.SESSION_KEY] = {**session[Cart.SESSION_KEY], "987654": 1}
+    session.save()
+
+    response = client.post(CHECKOUT, address())
+
+    assert "An item in your cart is no longer available." in messages_of(response)
+    assert not Order.objects.exists()
+    listing.refresh_from_db()
+    assert listing.stock == 5
+
+
+def test_deactivated_listing_in_the_cart_at_checkout_is_a_message(client, buyer):
+    """A listing deactivated after it went into the cart fails checkout; the cart is kept."""
+    listing = ListingFactory(stock=5)
+    add(client, listing, 1)
+    Listing.objects.filter(pk=listing.pk).update(is_active=False)
+
+    response = client.post(CHECKOUT, address())
+
+    assert "An item in your cart is no longer available." in messages_of(response)
+    assert not Order.objects.exists()
+    assert cart_of(client) == {listing.pk: 1}
+
+
+def test_a_second_post_of_the_checkout_places_nothing_more(client, buyer):
+    """A double click: the first POST empties the cart, the second finds nothing to buy."""
+    add(client, ListingFactory(stock=5), 1)
+
+    client.post(CHECKOUT, address())
+    response = client.post(CHECKOUT, address(), follow=True)
+
+    assert Order.objects.filter(buyer=buyer).count() == 1
+    assert response.redirect_chain[-1][0] == CART
+
+
+def test_checkout_enforces_csrf(buyer):
+    """A POST without the CSRF token is refused; nothing is created."""
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(buyer)
+    session = csrf_client.session
+    session[Cart.SESSION_KEY] = {str(ListingFactory().pk): 1}
+    session.save()
+
+    response = csrf_client.post(CHECKOUT, address())
+
+    assert response.status_code == 403
+    assert not Order.objects.exists()
+
+
+# --- Order placed -------------------------------------------------------------------------------
+def test_order_placed_without_a_checkout_goes_to_your_orders(client, buyer):
+    """Nothing placed in this session: Your Orders instead."""
+    response = client.get(PLACED)
+
+    assert response.status_code == 302
+    assert response.url == reverse("orders:your_orders")
+
+
+def test_order_placed_shows_only_the_buyers_own_orders(client, buyer):
+    """Another buyer's order numbers in the session show nothing of theirs."""
+    add(client, ListingFactory(), 1)
+    client.post(CHECKOUT, address())
+    own = Order.objects.get(buyer=buyer)
+    stranger = Client()
+    stranger.force_login(UserFactory())
+    session = stranger.session
+    session["placed_orders"] = [own.number]
+    session.save()
+
+    response = stranger.get(PLACED)
+
+    assert response.status_code == 302
+    assert response.url == reverse("orders:your_orders")

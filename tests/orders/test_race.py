@@ -1,0 +1,150 @@
+"""
+Races: real threads, each on its own database connection, released at the same
+instant by a barrier. Only PostgreSQL has the row locks these rely on.
+
+Run with DATABASE_URL=postgres://root@127.0.0.1:5432/test
+"""
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from catalog.models import Listing
+from orders.actors import Actor
+from orders.models import Order, OrderEvent, OrderLine, OrderStatus, Shipment, ShipmentLine
+from orders.services import (
+    OrderError,
+    ShippingAddress,
+    authorize_order,
+    confirm_shipment,
+    place_orders,
+)
+from orders.tasks import authorize_order_task
+from payments.gateway import inject_timeouts
+from payments.models import Payment, PaymentTransaction, SandboxCharge
+from tests.factories import GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="1")
+
+
+def run_together(calls: list[Callable[[], object]]) -> list[object]:
+    """
+    Run each call in its own thread, all released together by a barrier.
+    Returns what each returned or raised, in the order given.
+    """
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[object] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = call()
+        except Exception as error:
+            outcomes[index] = error
+        finally:
+            connection.close()  # each thread's own connection, or the test DB cannot be dropped
+
+    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
+    return outcomes
+
+
+def test_ten_buyers_racing_for_three_units_get_exactly_three_orders():
+    """Stock 3, ten buyers of one unit each at the same instant: three orders, no oversell."""
+    listing = ListingFactory(title="Desk lamp", stock=3, price=Decimal("25.00"))
+    buyers = [UserFactory() for _ in range(10)]
+
+    def checkout(buyer):
+        return lambda: place_orders(
+            buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
+        )
+
+    outcomes = run_together([checkout(buyer) for buyer in buyers])
+
+    placed = [outcome for outcome in outcomes if isinstance(outcome, list)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, OrderError)]
+    assert (len(placed), len(refused)) == (3, 7), outcomes
+    assert Listing.objects.get(pk=listing.pk).stock == 0
+    assert Order.objects.count() == 3
+    assert OrderLine.objects.aggregate(units=Sum("quantity")) == {"units": 3}
+    assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.UNSHIPPED}
+    assert Payment.objects.count() == 3  # the refused checkouts left no payment behind
+    assert len(set(Order.objects.values_list("buyer", flat=True))) == 3
+
+
+def test_a_double_submitted_shipment_ships_and_captures_once():
+    """Two submits of "ship everything" at the same instant: one shipment, one capture."""
+    seller = SellerFactory()
+    notebook = ListingFactory(seller=seller, price=Decimal("12.00"), stock=10)
+    pen = ListingFactory(seller=seller, price=Decimal("30.00"), stock=10)
+    [order] = place_orders(
+        buyer=UserFactory(),
+        items={notebook.pk: 2, pen.pk: 1},
+        address=ADDRESS,
+        card_number=GOOD_CARD,
+    )
+    everything = {line.pk: line.quantity_open for line in order.lines.all()}
+
+    def submit():
+        return confirm_shipment(
+            order_id=order.pk,
+            quantities=everything,
+            carrier="UPS",
+            tracking_number="1Z999",
+            actor=Actor.seller(seller.user),
+        )
+
+    outcomes = run_together([submit, submit])
+
+    shipped = [outcome for outcome in outcomes if isinstance(outcome, Shipment)]
+    refused = [outcome for outcome in outcomes if isinstance(outcome, OrderError)]
+    assert (len(shipped), len(refused)) == (1, 1), outcomes
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.SHIPPED
+    assert Shipment.objects.count() == 1
+    assert list(order.lines.order_by("pk").values_list("quantity_shipped", flat=True)) == [2, 1]
+    assert ShipmentLine.objects.aggregate(units=Sum("quantity")) == {"units": 3}
+    captures = PaymentTransaction.objects.filter(kind=PaymentTransaction.Kind.CAPTURE)
+    assert list(captures.values_list("amount", flat=True)) == [Decimal("54.00")]
+    # The capture ran after commit (eager Celery): the money moved once at the gateway.
+    assert Payment.objects.get(pk=order.payment_id).amount_captured == Decimal("54.00")
+    assert SandboxCharge.objects.get().amount_captured == Decimal("54.00")
+    assert order.events.filter(type=OrderEvent.Type.SHIPPED).count() == 1
+
+
+def test_two_retries_of_a_timed_out_authorization_hold_the_card_once(monkeypatch):
+    """A retry and its redelivered twin run together: one charge, one authorized event."""
+    listing = ListingFactory(price=Decimal("20.00"))
+    scheduled = []
+    # Keep the retry queued (eager Celery would run it at once): the threads are the retries.
+    monkeypatch.setattr(
+        authorize_order_task, "apply_async", lambda **kwargs: scheduled.append(kwargs)
+    )
+    with inject_timeouts(1):
+        [order] = place_orders(
+            buyer=UserFactory(), items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
+        )
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert scheduled == [{"kwargs": {"order_id": order.pk}, "countdown": 60}]
+
+    def retry():
+        return authorize_order(order_id=order.pk)
+
+    outcomes = run_together([retry, retry])
+
+    assert all(isinstance(outcome, Order) for outcome in outcomes), outcomes
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSHIPPED
+    assert SandboxCharge.objects.count() == 1
+    authorizations = PaymentTransaction.objects.filter(kind=PaymentTransaction.Kind.AUTHORIZE)
+    assert authorizations.count() == 1
+    assert Payment.objects.get(pk=order.payment_id).amount_authorized == Decimal("20.00")
+    assert order.events.filter(type=OrderEvent.Type.PAYMENT_AUTHORIZED).count() == 1

@@ -1,0 +1,568 @@
+"""Your Orders: the list, the order page, messages and "Revise payment" (views/buyer.py)."""
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
+from orders.services import ShippingAddress, place_orders
+from payments.gateway import inject_timeouts
+from payments.models import Payment
+from tests.factories import (
+    DECLINED_CARD,
+    GOOD_CARD,
+    ListingFactory,
+    OrderFactory,
+    PaymentFactory,
+    SellerFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+S = OrderStatus
+ADDRESS = ShippingAddress(
+    name="Bea Buyer", line1="1 Main Street", city="Springfield", postcode="12345"
+)
+
+
+# --- Fixtures and helpers ---------------------------------------------------------------------
+@pytest.fixture
+def buyer():
+    return UserFactory(username="bea", first_name="Bea")
+
+
+@pytest.fixture
+def buyer2():
+    return UserFactory(username="bob", first_name="Bob")
+
+
+@pytest.fixture
+def seller():
+    return SellerFactory(user=UserFactory(username="sam"), store_name="Sam's Paper")
+
+
+@pytest.fixture
+def seller2():
+    return SellerFactory(user=UserFactory(username="sue"), store_name="Sue's Pens")
+
+
+@pytest.fixture
+def order(buyer, seller):
+    return OrderFactory(buyer=buyer, seller=seller)
+
+
+@pytest.fixture
+def declined_order(buyer, seller, django_capture_on_commit_callbacks):
+    """An order whose card was declined at checkout (status payment_failed)."""
+    listing = ListingFactory(seller=seller, price=Decimal("12.50"), stock=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        (placed,) = place_orders(
+            buyer=buyer, items={listing.pk: 2}, address=ADDRESS, card_number=DECLINED_CARD
+        )
+    assert placed.status == S.PAYMENT_FAILED
+    return placed
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+def flash(response) -> list[str]:
+    return [str(message) for message in response.wsgi_request._messages]
+
+
+def cards(response) -> int:
+    return body(response).count('data-testid="order-card"')
+
+
+def login_redirect(url: str) -> str:
+    return f"{reverse(settings.LOGIN_URL)}?next={url}"
+
+
+def order_url(order) -> str:
+    return reverse("orders:order_detail", args=[order.number])
+
+
+def message_url(order) -> str:
+    return reverse("orders:order_message", args=[order.number])
+
+
+def revise_url(order) -> str:
+    return reverse("orders:revise_payment", args=[order.number])
+
+
+def reload(order) -> Order:
+    return Order.objects.select_related("payment").get(pk=order.pk)
+
+
+# --- Who may open what ------------------------------------------------------------------------
+@pytest.mark.parametrize("url_of", [order_url, revise_url])
+def test_the_buyer_opens_their_own_order_pages(client, buyer, declined_order, url_of):
+    """The order's buyer sees its page and its "Revise payment" form."""
+    client.force_login(buyer)
+
+    response = client.get(url_of(declined_order))
+
+    assert response.status_code == 200
+    assert response.context["order"] == declined_order
+
+
+@pytest.mark.parametrize("who", ["buyer2", "seller", "seller2"])
+@pytest.mark.parametrize("url_of", [order_url, revise_url])
+def test_anyone_but_the_buyer_gets_404_on_the_order_pages(
+    client, request, declined_order, who, url_of
+):
+    """Another buyer, and even the order's own seller, cannot open it in Your Orders."""
+    viewer = request.getfixturevalue(who)
+    client.force_login(viewer if who == "buyer2" else viewer.user)
+
+    response = client.get(url_of(declined_order))
+
+    assert response.status_code == 404
+    assert declined_order.number not in body(response)
+
+
+@pytest.mark.parametrize("who", ["buyer2", "seller"])
+def test_posting_a_message_on_someone_elses_order_is_404_and_writes_nothing(
+    client, request, order, who
+):
+    """A POST to another buyer's order thread is refused and leaves no message."""
+    viewer = request.getfixturevalue(who)
+    client.force_login(viewer if who == "buyer2" else viewer.user)
+
+    response = client.post(message_url(order), {"body": "Where is my parcel?"})
+
+    assert response.status_code == 404
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["buyer2", "seller"])
+def test_revising_payment_on_someone_elses_order_is_404_and_changes_nothing(
+    client, request, declined_order, who
+):
+    """Another user's card never reaches a stranger's declined order."""
+    viewer = request.getfixturevalue(who)
+    client.force_login(viewer if who == "buyer2" else viewer.user)
+
+    response = client.post(revise_url(declined_order), {"card_number": GOOD_CARD})
+
+    assert response.status_code == 404
+    after = reload(declined_order)
+    assert after.status == S.PAYMENT_FAILED
+    assert after.payment_attempts == 1
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("url_of", [order_url, revise_url, message_url, None])
+def test_anonymous_visitors_are_sent_to_sign_in(client, declined_order, method, url_of):
+    """Every Your Orders page and action asks an anonymous visitor to sign in first."""
+    url = url_of(declined_order) if url_of else reverse("orders:your_orders")
+
+    data = {"body": "hi", "card_number": GOOD_CARD} if method == "post" else None
+
+    response = getattr(client, method)(url, data)
+
+    assert response.status_code == 302
+    assert response["Location"] == login_redirect(url)
+    assert not Message.objects.exists()
+    assert reload(declined_order).payment_attempts == 1
+
+
+def test_get_on_the_message_url_is_405_and_writes_nothing(client, buyer, order):
+    """Messages are only ever posted; a GET (a prefetching browser) changes nothing."""
+    client.force_login(buyer)
+
+    response = client.get(message_url(order), {"body": "Hello"})
+
+    assert response.status_code == 405
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("url_of", "data"),
+    [(message_url, {"body": "Hello"}), (revise_url, {"card_number": GOOD_CARD})],
+)
+def test_posts_without_a_csrf_token_are_refused(buyer, declined_order, url_of, data):
+    """A forged cross-site POST is a 403 and changes nothing."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(buyer)
+
+    response = client.post(url_of(declined_order), data)
+
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+    after = reload(declined_order)
+    assert after.status == S.PAYMENT_FAILED
+    assert after.payment_attempts == 1
+
+
+# --- The order list ---------------------------------------------------------------------------
+def test_your_orders_lists_only_the_buyers_own_orders(client, buyer, buyer2, seller):
+    """Given orders of two buyers, each sees only theirs."""
+    mine = OrderFactory(buyer=buyer, seller=seller)
+    theirs = OrderFactory(buyer=buyer2, seller=seller)
+    client.force_login(buyer)
+
+    response = client.get(reverse("orders:your_orders"))
+
+    assert list(response.context["orders"]) == [mine]
+    assert mine.number in body(response)
+    assert theirs.number not in body(response)
+
+
+@pytest.mark.parametrize(
+    ("tab", "expected"),
+    [
+        ("open", {"unshipped", "preparing", "partial", "failed"}),
+        ("cancelled", {"cancelled"}),
+        ("all", {"unshipped", "preparing", "partial", "failed", "cancelled", "shipped"}),
+        ("", {"unshipped", "preparing", "partial", "failed"}),
+        ("nonsense", {"unshipped", "preparing", "partial", "failed"}),
+    ],
+)
+def test_tabs_filter_the_orders(client, buyer, seller, tab, expected):
+    """Open holds what may still ship or be cancelled; an unknown tab falls back to Open."""
+    orders = {
+        "unshipped": OrderFactory(buyer=buyer, seller=seller, status=S.UNSHIPPED),
+        "preparing": OrderFactory(buyer=buyer, seller=seller, status=S.PREPARING),
+        "partial": OrderFactory(buyer=buyer, seller=seller, status=S.PARTIALLY_SHIPPED),
+        "failed": OrderFactory(buyer=buyer, seller=seller, status=S.PAYMENT_FAILED),
+        "cancelled": OrderFactory(buyer=buyer, seller=seller, status=S.CANCELLED),
+        "shipped": OrderFactory(buyer=buyer, seller=seller, status=S.SHIPPED),
+    }
+    client.force_login(buyer)
+
+    response = client.get(reverse("orders:your_orders"), {"tab": tab})
+
+    assert {o.number for o in response.context["orders"]} == {orders[k].number for k in expected}
+    active = tab if tab in ("open", "cancelled", "all") else "open"
+    assert response.context["tab"] == active
+    assert re.search(rf'href="\?tab={active}"\s+aria-current="page"', body(response))
+    assert body(response).count('aria-current="page"') == 1
+
+
+def test_orders_are_newest_first_ten_per_page(client, buyer, seller):
+    """Twelve orders make two pages; the newest ten come first."""
+    now = timezone.now()
+    orders = [
+        OrderFactory(buyer=buyer, seller=seller, placed_at=now - timedelta(hours=i))
+        for i in range(12)
+    ]
+    client.force_login(buyer)
+
+    first = client.get(reverse("orders:your_orders"), {"tab": "all"})
+    second = client.get(reverse("orders:your_orders"), {"tab": "all", "page": 2})
+    past_the_end = client.get(reverse("orders:your_orders"), {"tab": "all", "page": "zzz"})
+
+    assert list(first.context["orders"]) == orders[:10]
+    assert cards(first) == 10
+    assert list(second.context["orders"]) == orders[10:]
+    assert "?tab=all&amp;page=2" in body(first)  # page links keep the tab
+    assert past_the_end.status_code == 200
+    assert list(past_the_end.context["orders"]) == orders[:10]
+
+
+def test_an_order_card_shows_seller_date_status_items_and_a_link(client, buyer, seller):
+    """A card reads like Amazon's: who sold it, when, its state, its items, a way in."""
+    listing = ListingFactory(seller=seller, title="Dot-grid notebook", price=Decimal("4.00"))
+    order = OrderFactory(
+        buyer=buyer,
+        seller=seller,
+        status=S.PREPARING,
+        total=Decimal("12.00"),
+        lines=[(listing, 3)],
+    )
+    OrderLine.objects.filter(order=order).update(quantity_cancelled=1)
+    client.force_login(buyer)
+
+    html = body(client.get(reverse("orders:your_orders")))
+
+    assert order.number in html
+    assert "Sam&#x27;s Paper" in html
+    assert order.placed_at.strftime("%b") in html
+    assert "Preparing for shipment" in html
+    assert "Dot-grid notebook" in html
+    assert "× 3" in html
+    assert '<del class="line-cancelled">1 cancelled</del>' in html
+    assert "$12.00" in html
+    assert f'href="{order.get_absolute_url()}"' in html
+    assert "View order" in html
+
+
+def test_a_late_order_shows_a_late_badge(client, buyer, seller):
+    """Past its ship-by date and unshipped: "Late"; on time, or cancelled: no badge."""
+    past = timezone.now() - timedelta(days=3)
+    late = OrderFactory(buyer=buyer, seller=seller, placed_at=past, ship_by=past)
+    OrderFactory(buyer=buyer, seller=seller)  # on time
+    OrderFactory(buyer=buyer, seller=seller, status=S.CANCELLED, placed_at=past, ship_by=past)
+    client.force_login(buyer)
+
+    html = body(client.get(reverse("orders:your_orders"), {"tab": "all"}))
+
+    assert html.count('data-testid="late-badge"') == 1
+    card = next(c for c in html.split('data-testid="order-card"') if late.number in c)
+    assert 'data-testid="late-badge"' in card
+
+
+@pytest.mark.parametrize("count", [5, 200])
+def test_the_order_list_makes_the_same_queries_for_5_and_200_orders(
+    client, buyer, seller, django_assert_num_queries, count
+):
+    """Session, user, seller check (nav), count, orders with parties and payment, lines."""
+    listing = ListingFactory(seller=seller)
+    OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
+    client.force_login(buyer)
+
+    with django_assert_num_queries(6):
+        response = client.get(reverse("orders:your_orders"), {"tab": "all"})
+
+    assert cards(response) == min(count, 10)
+
+
+# --- The order page ---------------------------------------------------------------------------
+def test_the_order_page_shows_lines_payment_address_shipments_and_timeline(
+    client, buyer, seller, django_capture_on_commit_callbacks
+):
+    """The buyer sees ordered/shipped/cancelled units, money, address, parcels and history."""
+    listing = ListingFactory(seller=seller, title="Fountain pen", price=Decimal("12.50"))
+    with django_capture_on_commit_callbacks(execute=True):
+        (order,) = place_orders(
+            buyer=buyer, items={listing.pk: 4}, address=ADDRESS, card_number=GOOD_CARD
+        )
+    line = order.lines.get()
+    OrderLine.objects.filter(pk=line.pk).update(quantity_cancelled=1)
+    shipment = Shipment.objects.create(order=order, carrier="UPS", tracking_number="1Z999")
+    shipment.lines.create(line=line, quantity=2)
+    OrderLine.objects.filter(pk=line.pk).update(quantity_shipped=2)
+    client.force_login(buyer)
+
+    response = client.get(order_url(order))
+
+    html = body(response)
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert f"Order {order.number}" in html
+    assert "Fountain pen" in html
+    assert "$12.50" in html
+    assert '<del class="line-cancelled">1</del>' in html
+    assert "ending 4242" in html
+    assert re.search(r'data-testid="amount-authorized">\s*\$50\.00', html)
+    assert re.search(r'data-testid="amount-captured">\s*\$0\.00', html)
+    assert "1 Main Street" in html and "Springfield" in html
+    assert "UPS" in html and "1Z999" in html and "2 × Fountain pen" in html
+    for summary in order.events.values_list("summary", flat=True):
+        assert str(summary).replace("'", "&#x27;") in html
+    assert "Revise payment" not in html
+
+
+def test_the_order_page_renders_the_panels_under_the_heading(client, buyer, order, monkeypatch):
+    """Other apps' panels (Cancel Items) come right under the heading, before the items."""
+    monkeypatch.setattr(
+        "orders.views.buyer.render_buyer_panels",
+        lambda request, order: format_html(
+            '<section id="test-panel">Panel for {}</section>', order.number
+        ),
+    )
+    client.force_login(buyer)
+
+    html = body(client.get(order_url(order)))
+
+    assert f"Panel for {order.number}" in html
+    assert html.index("<h1") < html.index('id="test-panel"') < html.index('id="items-heading"')
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_the_order_page_makes_a_fixed_number_of_queries(
+    client, buyer, seller, monkeypatch, django_assert_num_queries, extra
+):
+    """More lines, events, messages and shipments cost no extra queries."""
+    # The page's own queries: the panels of other apps are pinned by their own tests.
+    monkeypatch.setattr("orders.views.buyer.render_buyer_panels", lambda request, order: "")
+    order = OrderFactory(buyer=buyer, seller=seller, lines=[(None, 1)] * (1 + extra))
+    for i in range(1 + extra):
+        OrderEvent.objects.create(order=order, type="placed", actor_role="buyer", summary=f"E{i}")
+        Message.objects.create(order=order, author=buyer, author_role="buyer", body=f"M{i}")
+        shipment = Shipment.objects.create(order=order, carrier="UPS", tracking_number=f"1Z{i}")
+        shipment.lines.create(line=order.lines.all()[i], quantity=1)
+    client.force_login(buyer)
+
+    # session, user, seller check, order + parties + payment, lines, events, messages,
+    # shipments, shipment lines with their order lines
+    with django_assert_num_queries(9):
+        response = client.get(order_url(order))
+
+    assert response.status_code == 200
+
+
+# --- Messages ---------------------------------------------------------------------------------
+def test_the_buyer_writes_to_the_seller_who_gets_an_email(
+    client, buyer, seller, order, django_capture_on_commit_callbacks
+):
+    """A message is saved on the order as the buyer's, and the seller is emailed."""
+    client.force_login(buyer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(message_url(order), {"body": "  Can you gift-wrap it?  "})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{order.get_absolute_url()}#messages"
+    message = Message.objects.get()
+    assert (message.order, message.author, message.author_role) == (order, buyer, ActorRole.BUYER)
+    assert message.body == "Can you gift-wrap it?"
+    assert [m.to for m in mail.outbox] == [[seller.user.email]]
+    assert "Can you gift-wrap it?" in mail.outbox[0].body
+    page = client.get(order_url(order))
+    assert "Can you gift-wrap it?" in body(page)
+    assert "Message sent to Sam&#x27;s Paper." in body(page)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 2001])
+def test_an_empty_or_too_long_message_is_a_form_error(
+    client, buyer, order, django_capture_on_commit_callbacks, text
+):
+    """The order page comes back with the error and the text kept; nothing is sent."""
+    client.force_login(buyer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(message_url(order), {"body": text})
+
+    assert response.status_code == 200
+    assert response.context["message_form"].errors["body"]
+    assert response.context["order"] == order
+    assert not Message.objects.exists()
+    assert mail.outbox == []
+
+
+# --- Revise payment ---------------------------------------------------------------------------
+def test_a_declined_order_offers_revise_payment(client, buyer, declined_order):
+    """The order page links to the form, which asks for a card number."""
+    client.force_login(buyer)
+
+    page = body(client.get(order_url(declined_order)))
+    form = client.get(revise_url(declined_order))
+
+    assert f'href="{revise_url(declined_order)}"' in page
+    assert form.status_code == 200
+    assert 'name="card_number"' in body(form)
+    assert 'for="id_card_number"' in body(form)
+    assert "csrfmiddlewaretoken" in body(form)
+
+
+def test_revising_with_a_declined_card_then_a_good_one(
+    client, buyer, declined_order, django_capture_on_commit_callbacks
+):
+    """Declined again: the buyer is told so; then a good card authorizes the order."""
+    client.force_login(buyer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(revise_url(declined_order), {"card_number": DECLINED_CARD})
+
+    assert again.status_code == 302
+    assert again["Location"] == declined_order.get_absolute_url()
+    assert any("declined too" in m for m in flash(again))
+    after = reload(declined_order)
+    assert after.status == S.PAYMENT_FAILED
+    assert after.payment_attempts == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(revise_url(declined_order), {"card_number": GOOD_CARD})
+
+    assert ok.status_code == 302
+    assert any("payment went through" in m for m in flash(ok))
+    after = reload(declined_order)
+    assert after.status == S.UNSHIPPED
+    assert after.payment.status == Payment.Status.AUTHORIZED
+    assert after.payment.amount_authorized == Decimal("25.00")
+    assert after.payment_attempts == 3
+
+
+def test_a_gateway_timeout_tells_the_buyer_the_answer_is_coming(client, buyer, declined_order):
+    """No answer from the bank yet: neither "declined" nor "paid"; the retry will decide."""
+    client.force_login(buyer)
+
+    with inject_timeouts(1):
+        response = client.post(revise_url(declined_order), {"card_number": GOOD_CARD})
+
+    assert response.status_code == 302
+    assert any("still waiting for your bank" in m for m in flash(response))
+    after = reload(declined_order)
+    assert (after.status, after.payment_attempts) == (S.PAYMENT_FAILED, 2)
+
+
+@pytest.mark.parametrize("card", ["", "1234", "4242 4242 4242 4241", "x" * 500])
+def test_an_invalid_card_number_is_a_field_error_and_changes_nothing(
+    client, buyer, declined_order, card
+):
+    """A typo is caught before the service records a new payment attempt."""
+    client.force_login(buyer)
+
+    response = client.post(revise_url(declined_order), {"card_number": card})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["card_number"]
+    after = reload(declined_order)
+    assert (after.status, after.payment_attempts) == (S.PAYMENT_FAILED, 1)
+    assert not after.events.filter(type=OrderEvent.Type.PAYMENT_REVISED).exists()
+
+
+def test_a_service_refusal_becomes_a_message(client, buyer, declined_order, monkeypatch):
+    """When the rule says no under the lock (e.g. the window just closed), the buyer reads why."""
+    client.force_login(buyer)
+    # The view saw a revisable order; the window closed before the service ran.
+    deadline = timezone.now() + timedelta(seconds=1)
+    monkeypatch.setattr("orders.views.buyer.can_revise_payment", lambda order: True)
+    Order.objects.filter(pk=declined_order.pk).update(
+        placed_at=deadline - timedelta(days=settings.PAYMENT_REVISE_DAYS + 1)
+    )
+
+    response = client.post(revise_url(declined_order), {"card_number": GOOD_CARD})
+
+    assert response.status_code == 302
+    assert "The time to revise this payment has passed." in flash(response)
+    after = reload(declined_order)
+    assert (after.status, after.payment_attempts) == (S.PAYMENT_FAILED, 1)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_once_the_window_closes_there_is_nothing_to_revise(client, buyer, declined_order, method):
+    """Past PAYMENT_REVISE_DAYS the button is gone and the form sends the buyer back."""
+    Order.objects.filter(pk=declined_order.pk).update(
+        placed_at=timezone.now() - timedelta(days=settings.PAYMENT_REVISE_DAYS, minutes=1)
+    )
+    client.force_login(buyer)
+
+    response = getattr(client, method)(revise_url(declined_order), {"card_number": GOOD_CARD})
+
+    assert response.status_code == 302
+    assert response["Location"] == declined_order.get_absolute_url()
+    after = reload(declined_order)
+    assert (after.status, after.payment_attempts) == (S.PAYMENT_FAILED, 1)
+    assert "Revise payment" not in body(client.get(order_url(declined_order)))
+
+
+def test_a_paid_order_has_nothing_to_revise(client, buyer, order):
+    """An authorized order sends the form back to the order page, untouched."""
+    client.force_login(buyer)
+
+    response = client.post(revise_url(order), {"card_number": GOOD_CARD})
+
+    assert response.status_code == 302
+    assert reload(order).status == S.UNSHIPPED
+    assert reload(order).payment_attempts == 1
+
+
+def test_payment_factory_orders_show_their_card(client, buyer, seller):
+    """The payment box reads the order's own payment row."""
+    order = OrderFactory(buyer=buyer, seller=seller, payment=PaymentFactory(card_last4="1881"))
+    client.force_login(buyer)
+
+    assert "ending 1881" in body(client.get(order_url(order)))
