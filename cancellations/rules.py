@@ -1,0 +1,63 @@
+"""
+Who may cancel what, when (DESIGN §2 "Buyer rules"). Pure functions of an order and
+its lines, so the page that shows the button and the service that acts under the
+lock ask the very same question.
+"""
+
+from datetime import timedelta
+from enum import StrEnum
+
+from django.conf import settings
+from django.utils import timezone
+
+from orders.models import SHIPPABLE_STATES, OrderStatus
+
+
+class BuyerMode(StrEnum):
+    DIRECT = "direct"  # cancelled at once
+    REQUEST = "request"  # the seller is asked
+
+
+def open_units(lines) -> int:
+    return sum(line.quantity_open for line in lines)
+
+
+def direct_cancel_deadline(order):
+    return order.placed_at + timedelta(minutes=settings.BUYER_DIRECT_CANCEL_MINUTES)
+
+
+def buyer_mode(order, lines, now=None) -> BuyerMode | None:
+    """
+    How the buyer may cancel now: directly, by request, or not at all (None).
+
+    Directly while nothing can ship (payment pending or failed), within the first
+    minutes of an unshipped order, and at any time once the order is late (the
+    FTC delay rule: a late order may always be cancelled at no cost).
+    """
+    now = now or timezone.now()
+    if open_units(lines) == 0:
+        return None
+    if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED):
+        return BuyerMode.DIRECT
+    if order.status not in SHIPPABLE_STATES:
+        return None
+    if order.ship_by < now:
+        return BuyerMode.DIRECT
+    if order.status == OrderStatus.UNSHIPPED and now <= direct_cancel_deadline(order):
+        return BuyerMode.DIRECT
+    return BuyerMode.REQUEST
+
+
+def counts_against_seller(*, reason: str, initiator: str, has_request: bool) -> bool:
+    """
+    Seller-initiated cancellations count, except "Buyer cancelled" after a real buyer
+    request; the system's shipping-delay cancellations count; the buyer's own
+    cancellations, unpaid orders and staff decisions do not.
+    """
+    from .models import Reason
+
+    if initiator == "seller":
+        return not (reason == Reason.BUYER_CANCELLED and has_request)
+    if initiator == "system":
+        return reason == Reason.SHIPPING_DELAY
+    return False

@@ -1,0 +1,335 @@
+"""
+The only writers of cancellations and cancellation requests.
+
+``cancel_items`` is the one way units of an order are cancelled, whoever asks (buyer,
+seller, system, staff). In one transaction it locks the order and its lines, re-checks
+the rules on the locked rows, moves the quantities and the state, restocks, writes the
+audit rows, and queues the money release and the emails in the outbox, which runs
+them after commit.
+"""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+
+from catalog.services import clear_stock, restock
+from notifications.emails import queue_email
+from orders.actors import Actor
+from orders.models import ActorRole, OrderEvent, OrderStatus
+from orders.services import expected_status, lock_order, record_event
+from payments import services as payments
+
+from .models import (
+    REASONS_BY_ROLE,
+    Cancellation,
+    CancellationLine,
+    CancellationRequest,
+    CancellationRequestLine,
+    Reason,
+)
+from .rules import BuyerMode, buyer_mode, counts_against_seller
+
+NOTE_MAX_LENGTH = 500
+
+
+class CancellationError(Exception):
+    """A rule said no; nothing changed. The message is for the person who asked."""
+
+
+class AlreadyDone(CancellationError):
+    """The same form was submitted again: the first submission already did it."""
+
+
+def _validate(*, lines, quantities: dict[int, int], reason: str, note: str, role: str):
+    if reason not in REASONS_BY_ROLE.get(role, []):
+        raise CancellationError("Choose a reason from the list.")
+    if reason == Reason.OTHER and not note.strip():
+        raise CancellationError("Tell us more in the note when the reason is “Other”.")
+    if len(note) > NOTE_MAX_LENGTH or "\x00" in note:
+        raise CancellationError(f"The note must be at most {NOTE_MAX_LENGTH} characters.")
+    by_id = {line.pk: line for line in lines}
+    chosen = {line_id: qty for line_id, qty in quantities.items() if qty}
+    if not chosen:
+        raise CancellationError("Choose at least one item to cancel.")
+    for line_id, qty in chosen.items():
+        line = by_id.get(line_id)
+        if line is None:
+            raise CancellationError("An item you chose is not part of this order.")
+        if line.quantity_open == 0:
+            raise CancellationError(f"“{line.title}” has already shipped or been cancelled.")
+        if not 0 < qty <= line.quantity_open:
+            raise CancellationError(f"“{line.title}”: you can cancel at most {line.quantity_open}.")
+    return {by_id[line_id]: qty for line_id, qty in chosen.items()}
+
+
+def _check_key(model, idempotency_key: str | None):
+    if idempotency_key and model.objects.filter(idempotency_key=idempotency_key).exists():
+        raise AlreadyDone("This was already done; nothing more has changed.")
+
+
+def cancel_items(
+    *,
+    order_id: int,
+    quantities: dict[int, int],
+    reason: str,
+    actor: Actor,
+    note: str = "",
+    request: CancellationRequest | None = None,
+    idempotency_key: str | None = None,
+    expected_mode: BuyerMode | None = None,
+) -> Cancellation:
+    """
+    Cancel ``quantities`` (order line id → units) of an order, all or nothing.
+
+    A buyer may only cancel directly (see ``rules.buyer_mode``); ``expected_mode`` is
+    what the buyer's review page promised, re-checked here under the lock.
+    """
+    note = note.strip()
+    with transaction.atomic():
+        order, lines = lock_order(order_id)
+        _check_key(Cancellation, idempotency_key)
+        chosen = _validate(
+            lines=lines, quantities=quantities, reason=reason, note=note, role=actor.role
+        )
+        if actor.role == ActorRole.BUYER:
+            mode = buyer_mode(order, lines)
+            if mode != BuyerMode.DIRECT or (expected_mode and mode != expected_mode):
+                raise CancellationError(
+                    "This order can no longer be cancelled directly. Review your "
+                    "cancellation again to send a request to the seller."
+                )
+        elif not order.is_cancellable_state:
+            raise CancellationError("This order can no longer be cancelled.")
+
+        refund = sum((line.unit_price * qty for line, qty in chosen.items()), Decimal(0))
+        cancellation = Cancellation.objects.create(
+            order=order,
+            initiator=actor.role,
+            actor_user=actor.user,
+            reason=reason,
+            note=note,
+            refund_amount=refund,
+            counts_against_seller=counts_against_seller(
+                reason=reason, initiator=actor.role, has_request=request is not None
+            ),
+            request=request,
+            idempotency_key=idempotency_key,
+        )
+        for line, qty in chosen.items():
+            line.quantity_cancelled += qty
+            line.save(update_fields=["quantity_cancelled"])
+            CancellationLine.objects.create(
+                cancellation=cancellation, order_line=line, quantity=qty
+            )
+            if reason == Reason.NO_INVENTORY:
+                clear_stock(listing_id=line.listing_id)
+            else:
+                restock(listing_id=line.listing_id, quantity=qty)
+
+        new_status = expected_status(order, lines)
+        if new_status == OrderStatus.CANCELLED:
+            order.cancel()
+        elif new_status == OrderStatus.SHIPPED:
+            order.ship_rest()
+        order.save()
+
+        money = money_outcome(order.payment, refund)
+        payments.schedule_release(
+            payment_id=order.payment_id,
+            amount=refund,
+            idempotency_key=f"cancellation:{cancellation.pk}",
+        )
+        _close_pending_request_if_moot(order, lines, exclude=request)
+
+        units = sum(chosen.values())
+        items = ", ".join(f"{qty} × {line.title}" for line, qty in chosen.items())
+        who = {
+            ActorRole.BUYER: "You cancelled",
+            ActorRole.SELLER: "The seller cancelled",
+            ActorRole.SYSTEM: "We cancelled",
+            ActorRole.STAFF: "Marketplace staff cancelled",
+        }[actor.role]
+        record_event(
+            order,
+            OrderEvent.Type.ITEMS_CANCELLED,
+            actor,
+            f"{who} {items} ({Reason(reason).label}). {money}",
+            cancellation=cancellation.pk,
+            reason=reason,
+            units=units,
+            refund=str(refund),
+        )
+        context = {
+            "order": order,
+            "cancellation": cancellation,
+            "chosen": list(chosen.items()),
+            "refund": refund,
+            "who": who,
+            "money": money,
+            "order_cancelled": order.status == OrderStatus.CANCELLED,
+        }
+        queue_email(to=[order.buyer.email], template="emails/items_cancelled", context=context)
+        queue_email(
+            to=[order.seller.user.email],
+            template="emails/items_cancelled_seller",
+            context=context,
+        )
+        return cancellation
+
+
+def money_outcome(payment, amount: Decimal) -> str:
+    """What happens to the money, in the buyer's words (the review page and the email)."""
+    if amount <= 0:
+        return "Nothing was charged for these items."
+    card = f"card ending {payment.card_last4}" if payment.card_last4 else "your card"
+    if payment.status in (payment.Status.PENDING, payment.Status.FAILED):
+        return f"You have not been charged; nothing will be taken from {card}."
+    if payment.amount_open >= amount:
+        return f"The ${amount} hold on your {card} is released now; you are not charged for it."
+    return f"${amount} is refunded to your {card}; banks usually show it within 3–5 business days."
+
+
+def _close_pending_request_if_moot(order, lines, *, exclude):
+    """A pending request whose items are all gone (cancelled or shipped) has nothing to ask."""
+    pending = (
+        CancellationRequest.objects.select_for_update()
+        .filter(order=order, status=CancellationRequest.Status.PENDING)
+        .exclude(pk=getattr(exclude, "pk", None))
+        .prefetch_related("lines")
+        .first()
+    )
+    if pending is None:
+        return
+    open_by_line = {line.pk: line.quantity_open for line in lines}
+    if not any(open_by_line.get(rl.order_line_id) for rl in pending.lines.all()):
+        pending.close(note="The items were cancelled.")
+        pending.save()
+
+
+def request_cancellation(
+    *,
+    order_id: int,
+    quantities: dict[int, int],
+    reason: str,
+    actor: Actor,
+    note: str = "",
+    idempotency_key: str | None = None,
+) -> CancellationRequest:
+    """The buyer asks the seller to cancel units it may no longer cancel directly."""
+    note = note.strip()
+    with transaction.atomic():
+        order, lines = lock_order(order_id)
+        _check_key(CancellationRequest, idempotency_key)
+        if actor.role != ActorRole.BUYER or order.buyer_id != actor.user.pk:
+            raise CancellationError("Only the buyer can request a cancellation.")
+        chosen = _validate(
+            lines=lines, quantities=quantities, reason=reason, note=note, role=actor.role
+        )
+        if buyer_mode(order, lines) != BuyerMode.REQUEST:
+            raise CancellationError(
+                "This order's cancellation options changed. Review your cancellation again."
+            )
+        if CancellationRequest.objects.filter(
+            order=order, status=CancellationRequest.Status.PENDING
+        ).exists():
+            raise CancellationError(
+                "You already asked the seller to cancel items of this order. "
+                "Withdraw that request first to change it."
+            )
+        try:
+            with transaction.atomic():
+                cancellation_request = CancellationRequest.objects.create(
+                    order=order,
+                    buyer=actor.user,
+                    reason=reason,
+                    note=note,
+                    idempotency_key=idempotency_key,
+                )
+        except IntegrityError:  # the same key raced past the check: the lock makes this rare
+            raise AlreadyDone("This was already done; nothing more has changed.") from None
+        CancellationRequestLine.objects.bulk_create(
+            CancellationRequestLine(request=cancellation_request, order_line=line, quantity=qty)
+            for line, qty in chosen.items()
+        )
+        items = ", ".join(f"{qty} × {line.title}" for line, qty in chosen.items())
+        record_event(
+            order,
+            OrderEvent.Type.CANCELLATION_REQUESTED,
+            actor,
+            f"You asked the seller to cancel {items} ({Reason(reason).label}).",
+            request=cancellation_request.pk,
+            reason=reason,
+        )
+        context = {
+            "order": order,
+            "request": cancellation_request,
+            "chosen": list(chosen.items()),
+            "due": cancellation_request.response_due_at(),
+        }
+        queue_email(
+            to=[order.seller.user.email],
+            template="emails/cancellation_requested_seller",
+            context=context,
+        )
+        queue_email(
+            to=[order.buyer.email], template="emails/cancellation_requested", context=context
+        )
+        return cancellation_request
+
+
+def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
+    """The buyer takes a pending request back; the order goes on as if never asked."""
+    with transaction.atomic():
+        order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
+        order, _lines = lock_order(order_id)
+        cancellation_request = CancellationRequest.objects.select_for_update().get(pk=request_id)
+        if cancellation_request.buyer_id != actor.user.pk:
+            raise CancellationError("Only the buyer who asked can withdraw this request.")
+        if cancellation_request.status != CancellationRequest.Status.PENDING:
+            raise AlreadyDone("This request is no longer pending.")
+        cancellation_request.withdraw()
+        cancellation_request.save()
+        record_event(
+            order,
+            OrderEvent.Type.CANCELLATION_REQUEST_WITHDRAWN,
+            actor,
+            "You withdrew your cancellation request.",
+            request=cancellation_request.pk,
+        )
+        queue_email(
+            to=[order.seller.user.email],
+            template="emails/request_withdrawn",
+            context={"order": order, "request": cancellation_request},
+        )
+        return cancellation_request
+
+
+def submit_buyer_cancellation(
+    *,
+    order_id: int,
+    quantities: dict[int, int],
+    reason: str,
+    note: str,
+    actor: Actor,
+    idempotency_key: str,
+    expected_mode: BuyerMode,
+) -> Cancellation | CancellationRequest:
+    """The buyer's Confirm button: cancel now, or ask the seller, as the review said."""
+    if expected_mode == BuyerMode.DIRECT:
+        return cancel_items(
+            order_id=order_id,
+            quantities=quantities,
+            reason=reason,
+            note=note,
+            actor=actor,
+            idempotency_key=idempotency_key,
+            expected_mode=expected_mode,
+        )
+    return request_cancellation(
+        order_id=order_id,
+        quantities=quantities,
+        reason=reason,
+        note=note,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )

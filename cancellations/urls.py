@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cancellations"
+
+urlpatterns = [
+    path(
+        "your-orders/<str:number>/cancel/",
+        views.CancelItemsView.as_view(),
+        name="cancel_items",
+    ),
+    path(
+        "your-orders/<str:number>/cancel/confirm/",
+        views.ConfirmCancellationView.as_view(),
+        name="confirm",
+    ),
+    path(
+        "your-orders/<str:number>/cancellation-requests/<int:request_id>/withdraw/",
+        views.WithdrawRequestView.as_view(),
+        name="withdraw_request",
+    ),
+]

@@ -1,0 +1,168 @@
+"""
+Your Orders → Cancel Items: form → review → Confirm. Works without JavaScript; the
+review page carries the choices in hidden fields, and Confirm validates them again
+(nothing a browser sends is trusted twice).
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views import View
+
+from orders.actors import Actor
+from orders.models import Order
+
+from .forms import CancelItemsForm, ConfirmCancellationForm
+from .models import Cancellation, CancellationRequest, Reason
+from .rules import BuyerMode, buyer_mode, direct_cancel_deadline
+from .services import (
+    AlreadyDone,
+    CancellationError,
+    money_outcome,
+    submit_buyer_cancellation,
+    withdraw_request,
+)
+
+
+class BuyerOrderMixin(LoginRequiredMixin):
+    """The signed-in buyer's own order, or 404."""
+
+    def get_order(self):
+        return get_object_or_404(
+            Order.objects.select_related("seller", "payment").prefetch_related("lines"),
+            number=self.kwargs["number"],
+            buyer=self.request.user,
+        )
+
+
+class CancelItemsView(BuyerOrderMixin, View):
+    template_name = "cancellations/cancel_items.html"
+    http_method_names = ["get", "post"]
+
+    def get(self, request, number):
+        order = self.get_order()
+        lines = list(order.lines.all())
+        mode = buyer_mode(order, lines)
+        if mode is None:
+            messages.info(request, "Nothing in this order can be cancelled any more.")
+            return redirect(order)
+        form = CancelItemsForm(lines=lines)
+        return render(request, self.template_name, self.context(order, form, mode))
+
+    def post(self, request, number):
+        """Validate the choices and show the review page (nothing changes yet)."""
+        order = self.get_order()
+        lines = list(order.lines.all())
+        mode = buyer_mode(order, lines)
+        if mode is None:
+            messages.info(request, "Nothing in this order can be cancelled any more.")
+            return redirect(order)
+        form = CancelItemsForm(request.POST, lines=lines)
+        if not form.is_valid():
+            return render(request, self.template_name, self.context(order, form, mode), status=400)
+        return render(request, "cancellations/review.html", review_context(order, form, mode))
+
+    def context(self, order, form, mode):
+        return {
+            "order": order,
+            "form": form,
+            "mode": mode,
+            "direct_until": direct_cancel_deadline(order),
+            "now": timezone.now(),
+        }
+
+
+def review_context(order, form, mode):
+    by_id = {line.pk: line for line in form.lines}
+    chosen = [(by_id[line_id], qty) for line_id, qty in form.cleaned_data["quantities"].items()]
+    amount = sum(line.unit_price * qty for line, qty in chosen)
+    return {
+        "order": order,
+        "mode": mode,
+        "chosen": chosen,
+        "amount": amount,
+        "money": money_outcome(order.payment, amount),
+        "reason_label": Reason(form.cleaned_data["reason"]).label,
+        "reason": form.cleaned_data["reason"],
+        "note": form.cleaned_data["note"],
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+class ConfirmCancellationView(BuyerOrderMixin, View):
+    http_method_names = ["post"]  # GET on the confirm URL: 405, nothing changes
+
+    def post(self, request, number):
+        order = self.get_order()
+        lines = list(order.lines.all())
+        key = request.POST.get("idempotency_key", "")
+        if key and (
+            Cancellation.objects.filter(idempotency_key=key, order=order).exists()
+            or CancellationRequest.objects.filter(idempotency_key=key, order=order).exists()
+        ):
+            messages.info(request, "That cancellation was already submitted; nothing more changed.")
+            return redirect(order)
+        form = ConfirmCancellationForm(request.POST, lines=lines)
+        if not form.is_valid():
+            mode = buyer_mode(order, lines)
+            if mode is None:
+                messages.error(request, "Nothing in this order can be cancelled any more.")
+                return redirect(order)
+            messages.error(request, "Please check your choices and review them again.")
+            retry = CancelItemsForm(request.POST, lines=lines)
+            retry.is_valid()
+            context = CancelItemsView().context(order, retry, mode)
+            return render(request, "cancellations/cancel_items.html", context, status=400)
+        data = form.cleaned_data
+        try:
+            result = submit_buyer_cancellation(
+                order_id=order.pk,
+                quantities=data["quantities"],
+                reason=data["reason"],
+                note=data["note"],
+                actor=Actor.buyer(request.user),
+                idempotency_key=data["idempotency_key"],
+                expected_mode=BuyerMode(data["mode"]),
+            )
+        except AlreadyDone:
+            messages.info(request, "That cancellation was already submitted; nothing more changed.")
+            return redirect(order)
+        except CancellationError as error:
+            messages.error(request, str(error))
+            return redirect("cancellations:cancel_items", number=order.number)
+        if isinstance(result, Cancellation):
+            messages.success(
+                request,
+                f"Cancelled {result.units} item{'s' if result.units != 1 else ''}. "
+                + money_outcome(order.payment, result.refund_amount),
+            )
+        else:
+            messages.success(
+                request,
+                "We asked the seller to cancel. They have until "
+                f"{result.response_due_at():%a %d %b, %H:%M} UTC to answer; "
+                "we'll email you either way.",
+            )
+        return redirect(order)
+
+
+class WithdrawRequestView(BuyerOrderMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, number, request_id):
+        order = self.get_order()
+        cancellation_request = get_object_or_404(
+            CancellationRequest, pk=request_id, order=order, buyer=request.user
+        )
+        try:
+            withdraw_request(request_id=cancellation_request.pk, actor=Actor.buyer(request.user))
+        except AlreadyDone:
+            messages.info(request, "That request is no longer pending.")
+        except CancellationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "You withdrew your cancellation request.")
+        return redirect(order)

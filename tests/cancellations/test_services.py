@@ -1,0 +1,399 @@
+"""cancel_items, request_cancellation and withdraw_request: the rules and their effects."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from cancellations.models import Cancellation, CancellationRequest, Reason
+from cancellations.services import (
+    AlreadyDone,
+    CancellationError,
+    cancel_items,
+    request_cancellation,
+    withdraw_request,
+)
+from catalog.models import Listing
+from orders.actors import Actor
+from orders.models import Order, OrderEvent, OrderStatus
+from orders.services import confirm_shipment, start_preparing
+from payments.models import PaymentTransaction
+from tests.factories import DECLINED_CARD, ListingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def age(order, **delta):
+    """Move an order back in time (placed and ship-by alike)."""
+    Order.objects.filter(pk=order.pk).update(
+        placed_at=order.placed_at - timedelta(**delta), ship_by=order.ship_by - timedelta(**delta)
+    )
+    order.refresh_from_db()
+    return order
+
+
+def test_buyer_cancels_part_of_a_fresh_order_directly(
+    place, buyer, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Within 30 minutes: units cancelled, restocked, hold released, both sides emailed."""
+    order = place()
+    line = order.lines.get()
+    stock_before = Listing.objects.get(pk=line.listing_id).stock
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancellation = cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert line.quantity_cancelled == 1
+    assert order.status == OrderStatus.UNSHIPPED  # one unit is still coming
+    assert Listing.objects.get(pk=line.listing_id).stock == stock_before + 1
+    assert cancellation.refund_amount == Decimal("12.50")
+    assert cancellation.counts_against_seller is False
+    void = order.payment.transactions.get(kind=PaymentTransaction.Kind.VOID)
+    assert (void.amount, void.status) == (Decimal("12.50"), "succeeded")
+    assert order.events.filter(type=OrderEvent.Type.ITEMS_CANCELLED).count() == 1
+    assert sorted(m.to[0] for m in mailoutbox) == ["bea@example.com", "sam@example.com"]
+
+
+def test_cancelling_everything_cancels_the_order(place, buyer, django_capture_on_commit_callbacks):
+    order = place()
+    line = order.lines.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 2},
+            reason=Reason.FOUND_CHEAPER,
+            actor=Actor.buyer(buyer),
+        )
+    order.refresh_from_db()
+    order.payment.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.payment.amount_voided == Decimal("25.00")
+    assert order.payment.amount_open == 0
+
+
+def test_cancelling_the_last_open_units_after_a_partial_shipment_ships_the_order(
+    place, buyer, seller, django_capture_on_commit_callbacks
+):
+    """Rest shipped, rest cancelled: the order is shipped, not cancelled."""
+    order = place()
+    line = order.lines.get()
+    confirm_shipment(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        carrier="UPS",
+        tracking_number="1Z999",
+        actor=Actor.seller(seller.user),
+    )
+    age(order, days=10)  # late: the buyer may cancel the unshipped unit directly
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.WOULD_NOT_ARRIVE_ON_TIME,
+        actor=Actor.buyer(buyer),
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.SHIPPED
+
+
+def test_checkout_capture_mode_refunds_instead_of_voiding(
+    settings, place, buyer, django_capture_on_commit_callbacks
+):
+    settings.PAYMENT_CAPTURE = "checkout"
+    order = place()
+    line = order.lines.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+    order.payment.refresh_from_db()
+    assert order.payment.amount_refunded == Decimal("12.50")
+    assert order.payment.amount_refunded <= order.payment.amount_captured
+
+
+def test_after_thirty_minutes_the_buyer_must_ask(place, buyer):
+    order = age(place(), minutes=31)
+    line = order.lines.get()
+    with pytest.raises(CancellationError, match="no longer be cancelled directly"):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 0
+    assert not Cancellation.objects.exists()
+
+
+def test_a_preparing_order_needs_a_request_even_within_thirty_minutes(place, buyer, seller):
+    order = place()
+    start_preparing(order_id=order.pk, actor=Actor.seller(seller.user))
+    line = order.lines.get()
+    with pytest.raises(CancellationError):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+
+
+def test_a_declined_order_may_be_cancelled_at_any_time_and_releases_nothing(place, buyer):
+    order = age(place(card=DECLINED_CARD), days=2)
+    assert order.status == OrderStatus.PAYMENT_FAILED
+    line = order.lines.get()
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: 2},
+        reason=Reason.CHANGE_PAYMENT_METHOD,
+        actor=Actor.buyer(buyer),
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert not order.payment.transactions.exclude(kind="authorize").exists()
+
+
+def test_a_late_order_may_be_cancelled_directly_at_no_cost(place, buyer, seller):
+    order = place()
+    start_preparing(order_id=order.pk, actor=Actor.seller(seller.user))
+    order = age(order, days=5)
+    line = order.lines.get()
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: 2},
+        reason=Reason.WOULD_NOT_ARRIVE_ON_TIME,
+        actor=Actor.buyer(buyer),
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("quantities", "reason", "note", "message"),
+    [
+        ({}, Reason.CREATED_BY_MISTAKE, "", "at least one item"),
+        ("line:0", Reason.CREATED_BY_MISTAKE, "", "at least one item"),
+        ("line:3", Reason.CREATED_BY_MISTAKE, "", "at most 2"),
+        ("line:-1", Reason.CREATED_BY_MISTAKE, "", "at most 2"),
+        ("line:100000000000000000000", Reason.CREATED_BY_MISTAKE, "", "at most 2"),
+        ("foreign:1", Reason.CREATED_BY_MISTAKE, "", "not part of this order"),
+        ("line:1", "", "", "reason"),
+        ("line:1", "bogus", "", "reason"),
+        ("line:1", Reason.NO_INVENTORY, "", "reason"),  # a seller's reason
+        ("line:1", Reason.OTHER, "  ", "Other"),
+        ("line:1", Reason.OTHER, "x" * 501, "at most 500"),
+        ("line:1", Reason.OTHER, "nul\x00byte", "at most 500"),
+    ],
+)
+def test_bad_input_changes_nothing(place, buyer, quantities, reason, note, message):
+    order = place()
+    line = order.lines.get()
+    other_line = place().lines.get()
+    if isinstance(quantities, str):
+        which, qty = quantities.split(":")
+        quantities = {(line if which == "line" else other_line).pk: int(qty)}
+    with pytest.raises(CancellationError, match=message):
+        cancel_items(
+            order_id=order.pk,
+            quantities=quantities,
+            reason=reason,
+            note=note,
+            actor=Actor.buyer(buyer),
+        )
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 0
+    assert not Cancellation.objects.exists()
+    assert not order.payment.transactions.exclude(kind="authorize").exists()
+
+
+def test_shipped_units_cannot_be_cancelled(place, buyer, seller):
+    order = place()
+    line = order.lines.get()
+    confirm_shipment(
+        order_id=order.pk,
+        quantities={line.pk: 2},
+        carrier="UPS",
+        tracking_number="1Z999",
+        actor=Actor.seller(seller.user),
+    )
+    with pytest.raises(CancellationError, match="already shipped or been cancelled"):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+
+
+def test_the_same_submission_twice_cancels_once(place, buyer):
+    order = place()
+    line = order.lines.get()
+    kwargs = dict(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.CREATED_BY_MISTAKE,
+        actor=Actor.buyer(buyer),
+        idempotency_key="a" * 32,
+    )
+    cancel_items(**kwargs)
+    with pytest.raises(AlreadyDone):
+        cancel_items(**kwargs)
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 1
+    assert Cancellation.objects.count() == 1
+
+
+def test_no_inventory_empties_the_shelf_instead_of_restocking(place, seller):
+    order = place()
+    line = order.lines.get()
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: 2},
+        reason=Reason.NO_INVENTORY,
+        actor=Actor.seller(seller.user),
+    )
+    assert Listing.objects.get(pk=line.listing_id).stock == 0
+    assert Cancellation.objects.get().counts_against_seller is True
+
+
+def test_request_is_filed_when_direct_cancel_is_over(
+    place, buyer, django_capture_on_commit_callbacks, mailoutbox
+):
+    order = age(place(), hours=2)
+    line = order.lines.get()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancellation_request = request_cancellation(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.FOUND_CHEAPER,
+            actor=Actor.buyer(buyer),
+        )
+    assert cancellation_request.status == CancellationRequest.Status.PENDING
+    assert list(cancellation_request.lines.values_list("order_line", "quantity")) == [(line.pk, 1)]
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 0  # nothing changes until the seller answers
+    assert order.events.filter(type=OrderEvent.Type.CANCELLATION_REQUESTED).count() == 1
+    assert {m.to[0] for m in mailoutbox} == {"bea@example.com", "sam@example.com"}
+
+
+def test_one_pending_request_per_order(place, buyer):
+    order = age(place(), hours=2)
+    line = order.lines.get()
+    request_cancellation(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    with pytest.raises(CancellationError, match="already asked"):
+        request_cancellation(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.FOUND_CHEAPER,
+            actor=Actor.buyer(buyer),
+        )
+    assert CancellationRequest.objects.count() == 1
+
+
+def test_a_request_is_refused_while_direct_cancel_is_open(place, buyer):
+    order = place()
+    line = order.lines.get()
+    with pytest.raises(CancellationError):
+        request_cancellation(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.FOUND_CHEAPER,
+            actor=Actor.buyer(buyer),
+        )
+
+
+def test_withdraw_request(place, buyer):
+    order = age(place(), hours=2)
+    line = order.lines.get()
+    cancellation_request = request_cancellation(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    withdraw_request(request_id=cancellation_request.pk, actor=Actor.buyer(buyer))
+    cancellation_request.refresh_from_db()
+    assert cancellation_request.status == CancellationRequest.Status.WITHDRAWN
+    with pytest.raises(AlreadyDone):
+        withdraw_request(request_id=cancellation_request.pk, actor=Actor.buyer(buyer))
+    intruder = UserFactory()
+    second = request_cancellation(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    with pytest.raises(CancellationError):
+        withdraw_request(request_id=second.pk, actor=Actor.buyer(intruder))
+    second.refresh_from_db()
+    assert second.status == CancellationRequest.Status.PENDING
+
+
+def test_a_direct_cancel_of_the_requested_units_closes_the_request(place, buyer):
+    """Once the order is late the buyer cancels directly; the pending question is moot."""
+    order = age(place(), hours=2)
+    line = order.lines.get()
+    cancellation_request = request_cancellation(
+        order_id=order.pk,
+        quantities={line.pk: 2},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    age(order, days=5)
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: 2},
+        reason=Reason.WOULD_NOT_ARRIVE_ON_TIME,
+        actor=Actor.buyer(buyer),
+    )
+    cancellation_request.refresh_from_db()
+    assert cancellation_request.status == CancellationRequest.Status.CLOSED
+
+
+def test_cancelling_while_payment_is_pending_releases_the_late_authorization(
+    buyer, django_capture_on_commit_callbacks
+):
+    """Cancelled before the card answered: when it does, the hold is released at once."""
+    from orders.services import authorize_order, place_orders
+    from payments.gateway import inject_timeouts
+
+    from .conftest import ADDRESS
+
+    listing = ListingFactory(stock=5, price="8.00")
+    with inject_timeouts(1):  # the retry task is queued on commit, which never comes here
+        (order,) = place_orders(
+            buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number="4242424242424242"
+        )
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    line = order.lines.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        authorize_order(order_id=order.pk)  # the retry: the gateway answers now
+    order.refresh_from_db()
+    order.payment.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.payment.amount_authorized == Decimal("8.00")
+    assert order.payment.amount_open == 0
