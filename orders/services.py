@@ -22,7 +22,7 @@ from catalog.models import Listing
 from catalog.services import OutOfStock, reserve_stock
 from notifications.emails import queue_email
 from payments import services as payments
-from payments.gateway import GatewayTimeout
+from payments.gateway import GatewayTimeout, tokenize_card
 from payments.models import Payment
 
 from .actors import Actor
@@ -270,7 +270,11 @@ def payment_revision_deadline(order: Order):
 
 
 def revise_payment(*, order_id: int, card_number: str, actor: Actor) -> Order:
-    """The buyer gives a new card for a declined order, while the window is open."""
+    """
+    The buyer gives a new card for a declined order, while the window is open.
+    Raises ValueError for a malformed card number before anything changes.
+    """
+    tokenize_card(card_number)
     with transaction.atomic():
         order, _lines = lock_order(order_id)
         if order.status != OrderStatus.PAYMENT_FAILED:

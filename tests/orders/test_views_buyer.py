@@ -355,7 +355,7 @@ def test_the_order_page_shows_lines_payment_address_shipments_and_timeline(
     assert "$12.50" in html
     assert '<del class="line-cancelled">1</del>' in html
     assert "ending 4242" in html
-    assert re.search(r'data-testid="amount-authorized">\s*\$50\.00', html)
+    assert re.search(r'data-testid="amount-on-hold">\s*\$50\.00', html)
     assert re.search(r'data-testid="amount-captured">\s*\$0\.00', html)
     assert "1 Main Street" in html and "Springfield" in html
     assert "UPS" in html and "1Z999" in html and "2 × Fountain pen" in html
