@@ -4,7 +4,8 @@ Throughput of checkout and of buyer cancellations through the real services.
 Runs in a throwaway test database (created and dropped here), so it never touches
 the portal's data. Point DATABASE_URL at PostgreSQL for figures that mean something:
 
-    DATABASE_URL=postgres://root@127.0.0.1:5432/test .venv/bin/python benchmarks/bench_cancellations.py --orders 300
+    DATABASE_URL=postgres://root@127.0.0.1:5432/test \
+        .venv/bin/python benchmarks/bench_cancellations.py --orders 300
 
 Prints orders/s for checkout (place + authorize) and for cancel_items (lock, re-check,
 restock, audit row, outbox rows), and the outbox delivery rate (sandbox gateway + email).

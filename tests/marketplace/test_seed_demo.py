@@ -1,12 +1,20 @@
-"""`seed_demo` creates the demo accounts and can run any number of times."""
+"""`seed_demo` creates the demo accounts, listings and orders, and can run any number of times."""
+
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Sum
+from django.utils import timezone
 
-from catalog.models import Seller
+from catalog.models import Listing, Seller
+from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
+from payments.models import Payment, PaymentTransaction, SandboxCharge
 
 pytestmark = pytest.mark.django_db
+
+S = OrderStatus
 
 
 def counts():
@@ -20,8 +28,17 @@ def counts():
     }
 
 
-def test_seed_demo_creates_the_documented_accounts():
+@pytest.fixture
+def seeded():
     call_command("seed_demo", verbosity=0)
+
+
+def orders_of(username):
+    return Order.objects.filter(buyer__username=username)
+
+
+def test_seed_demo_creates_the_documented_accounts(seeded):
+    """buyer, buyer2, seller, seller2 (with stores) and staff, all with the demo password."""
     usernames = set(get_user_model().objects.values_list("username", flat=True))
     assert {"buyer", "buyer2", "seller", "seller2", "staff"} <= usernames
     assert set(Seller.objects.values_list("user__username", flat=True)) == {"seller", "seller2"}
@@ -31,7 +48,155 @@ def test_seed_demo_creates_the_documented_accounts():
 
 
 def test_seed_demo_twice_duplicates_nothing():
+    """The second run of the whole command adds no row of any kind."""
     call_command("seed_demo", verbosity=0)
     first = counts()
+    stock = dict(Listing.objects.values_list("pk", "stock"))
+    placed = dict(Order.objects.values_list("pk", "placed_at"))
+
     call_command("seed_demo", verbosity=0)
+
     assert counts() == first
+    assert dict(Listing.objects.values_list("pk", "stock")) == stock
+    assert dict(Order.objects.values_list("pk", "placed_at")) == placed
+
+
+def test_each_seller_has_realistic_listings(seeded):
+    """Stationery for seller, kitchen goods for seller2: stock 5–50, handling 1–3 days."""
+    titles = {
+        username: set(
+            Listing.objects.filter(seller__user__username=username).values_list("title", flat=True)
+        )
+        for username in ("seller", "seller2")
+    }
+    assert len(titles["seller"]) >= 3 and len(titles["seller2"]) >= 3
+    assert any("notebook" in title.lower() for title in titles["seller"])
+    assert any("kettle" in title.lower() for title in titles["seller2"])
+    for listing in Listing.objects.all():
+        assert listing.description and listing.price > 0 and listing.is_active
+        assert 1 <= listing.handling_days <= 3
+    # Stock as listed (5–50), less what the demo orders reserved.
+    reserved = dict(
+        OrderLine.objects.values("listing")
+        .annotate(units=Sum("quantity"))
+        .values_list("listing", "units")
+    )
+    for listing in Listing.objects.all():
+        assert 5 <= listing.stock + reserved.get(listing.pk, 0) <= 50
+
+
+def test_buyer_has_an_order_in_every_state(seeded):
+    """Every order state the portal shows, each at the age that makes it that state."""
+    now = timezone.now()
+    orders = orders_of("buyer")
+    assert {S.UNSHIPPED, S.PREPARING, S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED} <= set(
+        orders.values_list("status", flat=True)
+    )
+    assert orders.filter(status=S.PAYMENT_FAILED, placed_at__gt=now - timedelta(days=3)).exists()
+    # Unshipped, placed a minute ago (the buyer may still cancel directly) …
+    assert orders.filter(status=S.UNSHIPPED, placed_at__gt=now - timedelta(minutes=5)).exists()
+    # … and placed over an hour ago, not late yet (cancelling needs a request).
+    assert orders.filter(
+        status=S.UNSHIPPED, placed_at__lt=now - timedelta(hours=1), ship_by__gt=now
+    ).exists()
+    # Late: past ship-by, but not yet for the auto-cancel's 7 days …
+    assert orders.filter(
+        status__in=[S.UNSHIPPED, S.PREPARING],
+        ship_by__lt=now,
+        ship_by__gt=now - timedelta(days=7),
+    ).exists()
+    # … and late by more than 7 days (ship-by 9 days ago).
+    assert orders.filter(
+        status__in=[S.UNSHIPPED, S.PREPARING], ship_by__lt=now - timedelta(days=8)
+    ).exists()
+    assert Order.objects.late(now).filter(buyer__username="buyer").count() >= 2
+
+
+def test_demo_orders_are_varied(seeded):
+    """Some orders hold two or three lines, some come from seller2, buyer2 has one or two."""
+    line_counts = list(orders_of("buyer").annotate(n=Count("lines")).values_list("n", flat=True))
+    assert 2 in line_counts and 3 in line_counts
+    assert orders_of("buyer").filter(seller__user__username="seller2").count() >= 2
+    assert 1 <= orders_of("buyer2").count() <= 2
+    assert Message.objects.filter(order__buyer__username="buyer").exists()
+
+
+def test_demo_orders_went_through_the_services(seeded):
+    """Their timelines, payments, shipments and stock are what the real services leave."""
+    for order in Order.objects.all():
+        types = list(order.events.values_list("type", flat=True))
+        assert types[0] == OrderEvent.Type.PLACED
+        assert order.events.get(type=OrderEvent.Type.PLACED).actor_role == ActorRole.BUYER
+        assert order.events.first().created_at == order.placed_at  # dated with the order
+        assert order.lines.exists()
+        if order.status == S.PAYMENT_FAILED:
+            assert order.payment.status == Payment.Status.FAILED
+            assert OrderEvent.Type.PAYMENT_FAILED in types
+            continue
+        assert order.payment.amount_authorized == order.total
+        assert SandboxCharge.objects.filter(reference=order.payment.charge_reference).exists()
+        shipped = sum(order.lines.values_list("quantity_shipped", flat=True))
+        if order.status in (S.PARTIALLY_SHIPPED, S.SHIPPED, S.DELIVERED):
+            assert shipped > 0
+            assert Shipment.objects.filter(order=order).exists()
+            captured = PaymentTransaction.objects.filter(
+                payment=order.payment, kind=PaymentTransaction.Kind.CAPTURE
+            ).aggregate(total=Sum("amount"))["total"]
+            shipped_value = sum(
+                line.unit_price * line.quantity_shipped for line in order.lines.all()
+            )
+            assert captured == shipped_value
+        else:
+            assert shipped == 0
+        # Events are dated in the order they happened.
+        dates = list(order.events.values_list("created_at", flat=True))
+        assert dates == sorted(dates)
+
+
+def test_bulk_orders_add_exactly_n_orders_for_buyer2(seeded):
+    """--orders 50 adds 50 orders for buyer2 over the last 60 days, each complete."""
+    before = set(Order.objects.values_list("pk", flat=True))
+    stock = dict(Listing.objects.values_list("pk", "stock"))
+    now = timezone.now()
+
+    call_command("seed_demo", orders=50, verbosity=0)
+
+    added = Order.objects.exclude(pk__in=before)
+    assert added.count() == 50
+    assert set(added.values_list("buyer__username", flat=True)) == {"buyer2"}
+    assert set(added.values_list("seller__user__username", flat=True)) == {"seller", "seller2"}
+    assert added.filter(placed_at__gte=now - timedelta(days=60), placed_at__lte=now).count() == 50
+    assert len(set(added.values_list("status", flat=True))) >= 2  # states spread by age
+    assert len(set(OrderLine.objects.filter(order__in=added).values_list("listing", flat=True))) > 3
+    # Each has its payment, lines and placed event; shipped ones shipped everything.
+    assert OrderEvent.objects.filter(order__in=added, type=OrderEvent.Type.PLACED).count() == 50
+    for order in added.prefetch_related("lines"):
+        assert order.payment.amount == order.total
+        assert order.total == sum(line.unit_price * line.quantity for line in order.lines.all())
+        if order.status in (S.SHIPPED, S.DELIVERED):
+            assert all(line.quantity_open == 0 for line in order.lines.all())
+            assert order.payment.amount_captured == order.total
+    # Past sales: the shelves the demo buys from are left as they were.
+    assert dict(Listing.objects.values_list("pk", "stock")) == stock
+
+
+def test_bulk_orders_are_added_each_time_without_touching_the_demo(seeded):
+    """Every --orders run adds its orders for buyer2; buyer's demo orders stay as they were."""
+    buyer_orders = dict(orders_of("buyer").values_list("pk", "status"))
+    buyer2_count = orders_of("buyer2").count()
+
+    call_command("seed_demo", orders=30, verbosity=0)
+    call_command("seed_demo", orders=20, verbosity=0)
+
+    assert orders_of("buyer2").count() == buyer2_count + 50
+    assert dict(orders_of("buyer").values_list("pk", "status")) == buyer_orders
+
+
+def test_a_negative_order_count_is_refused(seeded):
+    """--orders -1 is an error, not a silent no-op."""
+    before = counts()
+
+    with pytest.raises(CommandError):
+        call_command("seed_demo", orders=-1, verbosity=0)
+
+    assert counts() == before

@@ -467,11 +467,25 @@ def test_revising_an_order_whose_payment_did_not_fail_is_refused(buyer, order):
     assert snapshot(order) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="orders.services.revise_payment records the attempt and its event before the "
-    "card number is validated; it should validate (payments.gateway.tokenize_card) first.",
-)
+def test_a_revision_that_times_out_keeps_the_new_card_for_the_retry(
+    buyer, failed_order, django_capture_on_commit_callbacks
+):
+    """The gateway does not answer the new card: still payment_failed; the retry authorizes it."""
+    with inject_timeouts(1), django_capture_on_commit_callbacks() as callbacks:
+        revise_payment(order_id=failed_order.pk, card_number=GOOD_CARD, actor=Actor.buyer(buyer))
+
+    assert status(failed_order) == S.PAYMENT_FAILED
+    assert Payment.objects.get(pk=failed_order.payment_id).card_last4 == "4242"
+    assert len(callbacks) == 1
+
+    for retry in callbacks:
+        retry()
+
+    assert status(failed_order) == S.UNSHIPPED
+    assert SandboxCharge.objects.count() == 1
+    assert events(failed_order)[2:] == [(E.PAYMENT_REVISED, BUYER), (E.PAYMENT_AUTHORIZED, SYSTEM)]
+
+
 def test_revising_with_an_invalid_card_number_changes_nothing(buyer, failed_order):
     """A card number that fails validation is refused before the attempt is recorded."""
     before = snapshot(failed_order)
