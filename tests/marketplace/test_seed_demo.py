@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from catalog.models import Listing, Seller
@@ -75,10 +75,10 @@ def test_each_seller_has_realistic_listings(seeded):
     for listing in Listing.objects.all():
         assert listing.description and listing.price > 0 and listing.is_active
         assert 1 <= listing.handling_days <= 3
-    # Stock as listed (5–50), less what the demo orders reserved.
+    # Stock as listed (5–50), less what the demo orders reserved and did not cancel.
     reserved = dict(
         OrderLine.objects.values("listing")
-        .annotate(units=Sum("quantity"))
+        .annotate(units=Sum(F("quantity") - F("quantity_cancelled")))
         .values_list("listing", "units")
     )
     for listing in Listing.objects.all():
@@ -200,3 +200,17 @@ def test_a_negative_order_count_is_refused(seeded):
         call_command("seed_demo", orders=-1, verbosity=0)
 
     assert counts() == before
+
+
+def test_buyer_has_a_pending_cancellation_request_and_a_cancelled_order(seeded):
+    """The demo shows both sides of Cancel Items: a request waiting and a cancelled order."""
+    from cancellations.models import Cancellation, CancellationRequest
+
+    pending = CancellationRequest.objects.get(status="pending")
+    assert pending.buyer.username == "buyer"
+    assert pending.order.status == "unshipped"
+    assert pending.lines.count() == 1
+    cancelled = Order.objects.get(buyer__username="buyer", status="cancelled")
+    cancellation = Cancellation.objects.get(order=cancelled)
+    assert cancellation.initiator == "buyer"
+    assert cancellation.created_at > cancelled.placed_at

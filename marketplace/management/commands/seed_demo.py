@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from cancellations.models import Cancellation, CancellationRequest, Reason
+from cancellations.services import cancel_items, request_cancellation
 from catalog.models import Listing, Seller
 from orders.actors import Actor
 from orders.models import (
@@ -199,6 +201,10 @@ class DemoOrder:
     shipments: list[tuple[timedelta, list[tuple[str, int]] | None]] = field(default_factory=list)
     delivered: timedelta | None = None
     messages: list[tuple[timedelta, str, str]] = field(default_factory=list)
+    # (age, items or ALL, reason): the buyer asks the seller to cancel (a pending request).
+    request: tuple[timedelta, object, str] | None = None
+    # (age, items or ALL, reason, "buyer" | "seller"): units cancelled.
+    cancelled: tuple[timedelta, object, str, str] | None = None
 
 
 DEMO_ORDERS = [
@@ -251,6 +257,25 @@ DEMO_ORDERS = [
         [(MUGS, 2)],
         late_by=timedelta(days=1),
         messages=[(timedelta(hours=10), "buyer", "My order is past its ship-by date. Any news?")],
+    ),
+    # A pending cancellation request: placed hours ago, the buyer asked an hour later.
+    DemoOrder(
+        "buyer",
+        [(KNIFE_SET, 1), (MUGS, 2)],
+        placed=timedelta(hours=6),
+        request=(timedelta(hours=5), [(MUGS, 2)], Reason.FOUND_CHEAPER),
+    ),
+    # Cancelled by the buyer within the first minutes (the Cancelled tab).
+    DemoOrder(
+        "buyer",
+        [(GEL_PENS, 3)],
+        placed=timedelta(days=3),
+        cancelled=(
+            timedelta(days=3) - timedelta(minutes=10),
+            ALL,
+            Reason.CREATED_BY_MISTAKE,
+            "buyer",
+        ),
     ),
     # Late by more than AUTO_CANCEL_AFTER_DAYS: the beat job cancels it.
     DemoOrder("buyer", [(DESK_LAMP, 1)], late_by=timedelta(days=9)),
@@ -399,12 +424,59 @@ class Command(BaseCommand):
             if demo.delivered is not None:
                 mark_delivered(order_id=order.pk, actor=Actor.system())
                 mark = self.date_new_events(order, mark, now - demo.delivered)
+            if demo.cancelled is not None:
+                age, items, reason, role = demo.cancelled
+                actor = Actor.buyer(buyer) if role == "buyer" else seller
+                # The rules are checked now, so cancel before backdating puts it out of reach.
+                self.with_order_dated(
+                    order,
+                    now - age,
+                    cancel_items,
+                    order_id=order.pk,
+                    quantities=self.demo_quantities(order, items),
+                    reason=reason,
+                    actor=actor,
+                )
+                Cancellation.objects.filter(order=order).update(created_at=now - age)
+                mark = self.date_new_events(order, mark, now - age)
+            if demo.request is not None:
+                age, items, reason = demo.request
+                self.with_order_dated(
+                    order,
+                    now - age,
+                    request_cancellation,
+                    order_id=order.pk,
+                    quantities=self.demo_quantities(order, items),
+                    reason=reason,
+                    actor=Actor.buyer(buyer),
+                )
+                CancellationRequest.objects.filter(order=order).update(created_at=now - age)
+                mark = self.date_new_events(order, mark, now - age)
             for age, role, body in demo.messages:
                 author = buyer if role == "buyer" else order.seller.user
                 message = post_message(
                     order_id=order.pk, body=body, actor=Actor(ActorRole(role), author)
                 )
                 Message.objects.filter(pk=message.pk).update(created_at=now - age)
+
+    @staticmethod
+    def demo_quantities(order: Order, items) -> dict[int, int]:
+        lines = {line.title: line for line in order.lines.all()}
+        if items is ALL:
+            return {line.pk: line.quantity_open for line in lines.values()}
+        return {lines[title].pk: quantity for title, quantity in items}
+
+    def with_order_dated(self, order: Order, when, act, **kwargs):
+        """
+        Run ``act`` as if it were ``when``: the cancellation rules read the order's age,
+        so shift the order to the age it had then, act, and shift it back.
+        """
+        shift = timezone.now() - when
+        self.backdate_order(order, shift)
+        try:
+            return act(**kwargs)
+        finally:
+            self.backdate_order(order, -shift)
 
     @staticmethod
     def backdate_order(order: Order, shift: timedelta) -> None:
