@@ -6,17 +6,17 @@ app_name = "cancellations"
 
 urlpatterns = [
     path(
-        "your-orders/<str:number>/cancel/",
+        "your-orders/<order_number:number>/cancel/",
         views.CancelItemsView.as_view(),
         name="cancel_items",
     ),
     path(
-        "your-orders/<str:number>/cancel/confirm/",
+        "your-orders/<order_number:number>/cancel/confirm/",
         views.ConfirmCancellationView.as_view(),
         name="confirm",
     ),
     path(
-        "your-orders/<str:number>/cancellation-requests/<int:request_id>/withdraw/",
+        "your-orders/<order_number:number>/cancellation-requests/<int:request_id>/withdraw/",
         views.WithdrawRequestView.as_view(),
         name="withdraw_request",
     ),

@@ -74,7 +74,11 @@ def record_event(
 
 def lock_order(order_id: int) -> tuple[Order, list[OrderLine]]:
     """Lock the order row, then its lines by pk: one lock order everywhere, no deadlocks."""
-    order = Order.objects.select_for_update().select_related("payment").get(pk=order_id)
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("payment", "buyer", "seller__user")
+        .get(pk=order_id)
+    )
     lines = list(OrderLine.objects.select_for_update().filter(order=order).order_by("pk"))
     return order, lines
 

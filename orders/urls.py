@@ -9,36 +9,40 @@ app_name = "orders"
 urlpatterns = [
     # Your Orders
     path("your-orders/", buyer.YourOrdersView.as_view(), name="your_orders"),
-    path("your-orders/<str:number>/", buyer.OrderDetailView.as_view(), name="order_detail"),
     path(
-        "your-orders/<str:number>/revise-payment/",
+        "your-orders/<order_number:number>/",
+        buyer.OrderDetailView.as_view(),
+        name="order_detail",
+    ),
+    path(
+        "your-orders/<order_number:number>/revise-payment/",
         buyer.RevisePaymentView.as_view(),
         name="revise_payment",
     ),
     path(
-        "your-orders/<str:number>/messages/",
+        "your-orders/<order_number:number>/messages/",
         buyer.OrderMessageView.as_view(),
         name="order_message",
     ),
     # Seller Central
     path("seller/orders/", seller.SellerOrdersView.as_view(), name="seller_orders"),
     path(
-        "seller/orders/<str:number>/",
+        "seller/orders/<order_number:number>/",
         seller.SellerOrderDetailView.as_view(),
         name="seller_order_detail",
     ),
     path(
-        "seller/orders/<str:number>/prepare/",
+        "seller/orders/<order_number:number>/prepare/",
         seller.SellerStartPreparingView.as_view(),
         name="seller_start_preparing",
     ),
     path(
-        "seller/orders/<str:number>/ship/",
+        "seller/orders/<order_number:number>/ship/",
         seller.SellerConfirmShipmentView.as_view(),
         name="seller_confirm_shipment",
     ),
     path(
-        "seller/orders/<str:number>/messages/",
+        "seller/orders/<order_number:number>/messages/",
         seller.SellerOrderMessageView.as_view(),
         name="seller_order_message",
     ),
