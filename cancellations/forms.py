@@ -36,7 +36,10 @@ class CancelItemsForm(forms.Form):
         self.all_line_ids = {str(line.pk): line for line in lines}
         for line in self.lines:
             self.fields[f"line_{line.pk}"] = forms.BooleanField(
-                label=f"Cancel “{line.title}”", required=False
+                label=f"Cancel “{line.title}”",
+                required=False,
+                # One item left: the buyer came to cancel it, so it starts ticked.
+                initial=len(self.lines) == 1,
             )
             self.fields[f"qty_{line.pk}"] = forms.IntegerField(
                 label=f"Quantity of “{line.title}” to cancel",
