@@ -7,7 +7,6 @@ calls and emails at once: Celery is eager in tests), and the test reads back wha
 browser changed.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,17 @@ from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, SellerFactory, UserFactory
 
-# Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
-# from a thread with a running loop. The test's ORM calls never overlap the browser's
-# (each Playwright call returns before the next line runs), so this is safe in tests only.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+@pytest.fixture(autouse=True)
+def _allow_orm_beside_playwright(monkeypatch):
+    """
+    Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
+    from a thread with a running loop. The test's ORM calls never overlap the browser's
+    (each Playwright call returns before the next line runs), so this is safe here. Set
+    only while a browser test runs, so it never leaks into other tests' subprocesses.
+    """
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 # Long enough for a slow CI machine, short enough that a broken page fails in seconds
 # rather than hanging for Playwright's default 30 s.
