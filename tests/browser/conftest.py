@@ -7,6 +7,7 @@ calls and emails at once: Celery is eager in tests), and the test reads back wha
 browser changed.
 """
 
+import os
 from pathlib import Path
 
 import pytest
@@ -14,16 +15,25 @@ from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, SellerFactory, UserFactory
 
+# Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
+# from a thread with a running loop. The test's ORM calls never overlap the browser's
+# (each Playwright call returns before the next line runs), so this is safe here. The
+# switch is on only while a browser test (and its fixtures) runs: these hooks apply to
+# this folder's tests alone, so it never leaks into other tests or their subprocesses.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
-@pytest.fixture(autouse=True)
-def _allow_orm_beside_playwright(monkeypatch):
-    """
-    Playwright's sync API runs an event loop in this thread, and Django refuses ORM calls
-    from a thread with a running loop. The test's ORM calls never overlap the browser's
-    (each Playwright call returns before the next line runs), so this is safe here. Set
-    only while a browser test runs, so it never leaks into other tests' subprocesses.
-    """
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    os.environ[ASYNC_UNSAFE] = "true"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)  # the fixtures' teardown (the database flush) needs it too
+    finally:
+        os.environ.pop(ASYNC_UNSAFE, None)
 
 
 # Long enough for a slow CI machine, short enough that a broken page fails in seconds
@@ -113,3 +123,12 @@ def buyer():
 @pytest.fixture
 def seller():
     return SellerFactory(user=UserFactory(username="sam", first_name="Sam"), store_name="Sam's")
+
+
+@pytest.fixture(scope="session")
+def playwright(django_db_setup, playwright):
+    """
+    Start Playwright after the test databases exist, so it stops (with its event loop)
+    before they are dropped at the end of the session.
+    """
+    return playwright
