@@ -101,7 +101,7 @@ class ConfirmCancellationForm(CancelItemsForm):
         choices=[(m.value, m.value) for m in BuyerMode], widget=forms.HiddenInput
     )
     idempotency_key = forms.RegexField(
-        regex=r"^[0-9a-f]{32}$",
+        regex=r"^[0-9a-f]{32}\Z",
         widget=forms.HiddenInput,
         error_messages={"invalid": "Expired form."},
     )

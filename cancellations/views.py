@@ -4,6 +4,7 @@ review page carries the choices in hidden fields, and Confirm validates them aga
 (nothing a browser sends is trusted twice).
 """
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -25,6 +26,8 @@ from .services import (
     submit_buyer_cancellation,
     withdraw_request,
 )
+
+IDEMPOTENCY_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class BuyerOrderMixin(LoginRequiredMixin):
@@ -99,7 +102,8 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
         order = self.get_order()
         lines = list(order.lines.all())
         key = request.POST.get("idempotency_key", "")
-        if key and (
+        # Only a well-formed key is looked up: anything else never reaches the database.
+        if IDEMPOTENCY_KEY.fullmatch(key) and (
             Cancellation.objects.filter(idempotency_key=key, order=order).exists()
             or CancellationRequest.objects.filter(idempotency_key=key, order=order).exists()
         ):

@@ -1,0 +1,538 @@
+"""
+The order lifecycle as a state machine (hypothesis.stateful).
+
+Random runs of checkout (good or declined card), payment revision, preparing, partial
+shipments, delivery, cancellations by the buyer (direct or by request), the seller and
+the system, request withdrawals and the passing of time, all through the real services,
+with the outbox delivered after every step (the gateway really moves the sandbox's
+money). Each rule predicts whether the service must accept or refuse; after every step
+the books must balance: stock, quantities, money, order state and audit trail.
+
+Every run of the machine creates its own buyer, sellers and listings and checks only
+those, so all runs share the test's database transaction.
+"""
+
+import itertools
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+from hypothesis import HealthCheck, event
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from cancellations.models import (
+    BUYER_REASONS,
+    SELLER_REASONS,
+    Cancellation,
+    CancellationRequest,
+    Reason,
+)
+from cancellations.rules import BuyerMode, buyer_mode
+from cancellations.services import (
+    CancellationError,
+    cancel_items,
+    submit_buyer_cancellation,
+    withdraw_request,
+)
+from catalog.models import Listing
+from notifications import outbox
+from notifications.models import OutboxMessage
+from orders.actors import Actor
+from orders.models import (
+    CANCELLABLE_STATES,
+    SHIPPABLE_STATES,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    ShipmentLine,
+)
+from orders.services import (
+    OrderError,
+    ShippingAddress,
+    confirm_shipment,
+    mark_delivered,
+    place_orders,
+    revise_payment,
+    start_preparing,
+)
+from payments.models import PaymentTransaction
+from tests.factories import DECLINED_CARD, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="12345")
+
+# The small fixed catalog: (price, stock, handling days, which of the two sellers).
+CATALOG = [
+    (Decimal("12.50"), 9, 2, 0),
+    (Decimal("3.99"), 12, 1, 0),
+    (Decimal("20.00"), 7, 3, 1),
+]
+
+# Time moves in steps that never land within seconds of a rule's boundary (the
+# 30-minute direct-cancel window, ship-by, the 3-day payment revision window), so what
+# a rule predicts a moment before the service runs is what the service sees.
+TIME_STEPS = [timedelta(minutes=45), timedelta(days=1), timedelta(days=4)]
+
+# Three times in four: keeps most steps meaningful while still trying the refusals.
+MOSTLY = [True, True, True, False]
+CARDS = [GOOD_CARD, GOOD_CARD, DECLINED_CARD]
+
+_runs = itertools.count()
+
+
+def _open(line: OrderLine) -> int:
+    return line.quantity - line.quantity_cancelled - line.quantity_shipped
+
+
+class LifecycleMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        run = next(_runs)
+        self.buyer = UserFactory(username=f"lifecycle-{run}-buyer")
+        self.sellers = [
+            SellerFactory(user=UserFactory(username=f"lifecycle-{run}-seller-{n}"))
+            for n in range(2)
+        ]
+        self.listings = [
+            ListingFactory(
+                seller=self.sellers[seller],
+                title=f"Item {run}-{n}",
+                price=price,
+                stock=stock,
+                handling_days=days,
+            )
+            for n, (price, stock, days, seller) in enumerate(CATALOG)
+        ]
+        # Units each listing must account for: on the shelf, open in an order, or shipped.
+        # Only "No inventory" changes it (the seller says the shelf is empty).
+        self.accounted = {listing.pk: listing.stock for listing in self.listings}
+        self.order_ids: list[int] = []
+
+    # --- Helpers ------------------------------------------------------------------------
+    def _orders(self, **filters):
+        return Order.objects.filter(pk__in=self.order_ids, **filters)
+
+    def _has_orders(self, **filters) -> bool:
+        return self._orders(**filters).exists()
+
+    def _draw_order(self, data, likely=None) -> tuple[Order, list[OrderLine]]:
+        """One of this run's orders; often one in the ``likely`` states, if there is any."""
+        candidates = self._orders()
+        if (
+            likely
+            and data.draw(st.sampled_from(MOSTLY), label="likely state")
+            and self._has_orders(status__in=likely)
+        ):
+            candidates = candidates.filter(status__in=likely)
+        order_id = data.draw(
+            st.sampled_from(sorted(candidates.values_list("pk", flat=True))), label="order"
+        )
+        order = Order.objects.select_related("payment", "seller__user").get(pk=order_id)
+        return order, list(order.lines.order_by("pk"))
+
+    @staticmethod
+    def _draw_quantities(data, lines) -> dict[int, int]:
+        """Per line, mostly some units up to what is still open; sometimes up to the whole line."""
+        within_open = data.draw(st.sampled_from(MOSTLY), label="within open")
+        quantities = {}
+        for n, line in enumerate(lines):
+            most = _open(line) if within_open else line.quantity
+            chosen = most and data.draw(st.sampled_from(MOSTLY), label=f"line {n} chosen")
+            quantities[line.pk] = (
+                data.draw(st.integers(1, most), label=f"qty line {n}") if chosen else 0
+            )
+        return quantities
+
+    @staticmethod
+    def _valid(lines, quantities) -> bool:
+        chosen = {line_id: qty for line_id, qty in quantities.items() if qty}
+        by_id = {line.pk: line for line in lines}
+        return bool(chosen) and all(qty <= _open(by_id[pk]) for pk, qty in chosen.items())
+
+    @staticmethod
+    def _snapshot(order_id):
+        return list(
+            OrderLine.objects.filter(order_id=order_id)
+            .order_by("pk")
+            .values_list("quantity_cancelled", "quantity_shipped")
+        )
+
+    def _assert_cancelled(self, order_id, lines, quantities, cancellation):
+        after = {line.pk: line for line in OrderLine.objects.filter(order_id=order_id)}
+        for line in lines:
+            assert after[line.pk].quantity_cancelled == (
+                line.quantity_cancelled + quantities[line.pk]
+            )
+        assert cancellation.refund_amount == sum(
+            (line.unit_price * quantities[line.pk] for line in lines), Decimal(0)
+        )
+
+    # --- Checkout and payment -----------------------------------------------------------
+    @rule(
+        picks=st.lists(st.integers(0, len(CATALOG) - 1), min_size=1, max_size=2, unique=True),
+        quantities=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+        card=st.sampled_from(CARDS),
+    )
+    def place(self, picks, quantities, card):
+        items = {self.listings[n].pk: qty for n, qty in zip(picks, quantities, strict=False)}
+        shelf = {listing.pk: listing for listing in Listing.objects.filter(pk__in=items.keys())}
+        possible = all(shelf[pk].is_active and shelf[pk].stock >= qty for pk, qty in items.items())
+        try:
+            orders = place_orders(buyer=self.buyer, items=items, address=ADDRESS, card_number=card)
+        except OrderError:
+            event("place: refused (out of stock)")
+            assert not possible, "checkout refused although every item was in stock"
+            assert {
+                listing.pk: listing.stock for listing in Listing.objects.filter(pk__in=items)
+            } == {pk: listing.stock for pk, listing in shelf.items()}
+            return
+        event(f"place: {'good' if card == GOOD_CARD else 'declined'} card")
+        assert possible, "checkout took more units than were on the shelf"
+        assert len(orders) == len({shelf[pk].seller_id for pk in items})  # one per seller
+        expected = OrderStatus.UNSHIPPED if card == GOOD_CARD else OrderStatus.PAYMENT_FAILED
+        for order in orders:
+            assert order.status == expected
+            self.order_ids.append(order.pk)
+
+    @precondition(lambda self: self._has_orders(status=OrderStatus.PAYMENT_FAILED))
+    @rule(data=st.data(), card=st.sampled_from([GOOD_CARD, DECLINED_CARD]))
+    def revise_declined_payment(self, data, card):
+        order, _lines = self._draw_order(data, likely=[OrderStatus.PAYMENT_FAILED])
+        in_time = timezone.now() <= order.placed_at + timedelta(days=settings.PAYMENT_REVISE_DAYS)
+        allowed = order.status == OrderStatus.PAYMENT_FAILED and in_time
+        try:
+            revise_payment(order_id=order.pk, card_number=card, actor=Actor.buyer(self.buyer))
+        except OrderError:
+            event(f"revise: refused ({order.status}, {'in' if in_time else 'out of'} time)")
+            assert not allowed, "a revision within the window was refused"
+            return
+        event(f"revise: {'good' if card == GOOD_CARD else 'declined'} card")
+        assert allowed, (
+            f"a revision of an order in {order.status} was accepted (in time: {in_time})"
+        )
+        order.refresh_from_db()
+        good = card == GOOD_CARD
+        assert order.status == (OrderStatus.UNSHIPPED if good else OrderStatus.PAYMENT_FAILED)
+
+    # --- Seller fulfilment ----------------------------------------------------------------
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def prepare(self, data):
+        order, _lines = self._draw_order(data, likely=[OrderStatus.UNSHIPPED])
+        try:
+            start_preparing(order_id=order.pk, actor=Actor.seller(order.seller.user))
+        except OrderError:
+            event("prepare: refused")
+            assert order.status != OrderStatus.UNSHIPPED
+            return
+        event("prepare: preparing")
+        assert order.status == OrderStatus.UNSHIPPED
+        order.refresh_from_db()
+        assert order.status == OrderStatus.PREPARING
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def ship_part(self, data):
+        order, lines = self._draw_order(data, likely=SHIPPABLE_STATES)
+        quantities = self._draw_quantities(data, lines)
+        allowed = order.status in SHIPPABLE_STATES and self._valid(lines, quantities)
+        before = self._snapshot(order.pk)
+        try:
+            confirm_shipment(
+                order_id=order.pk,
+                quantities=quantities,
+                carrier="UPS",
+                tracking_number=uuid.uuid4().hex[:12],
+                actor=Actor.seller(order.seller.user),
+            )
+        except OrderError:
+            event("ship: refused")
+            assert not allowed, "a valid shipment was refused"
+            assert self._snapshot(order.pk) == before
+            return
+        event("ship: shipped")
+        assert allowed, f"shipped {quantities} of an order in {order.status}"
+        after = {line.pk: line for line in OrderLine.objects.filter(order=order)}
+        for line in lines:
+            assert after[line.pk].quantity_shipped == line.quantity_shipped + quantities[line.pk]
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def deliver(self, data):
+        order, _lines = self._draw_order(data, likely=[OrderStatus.SHIPPED])
+        try:
+            mark_delivered(order_id=order.pk, actor=Actor.system())
+        except OrderError:
+            event("deliver: refused")
+            assert order.status != OrderStatus.SHIPPED
+            return
+        event("deliver: delivered")
+        assert order.status == OrderStatus.SHIPPED
+
+    # --- Cancellations ------------------------------------------------------------------
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data(), reason=st.sampled_from(BUYER_REASONS))
+    def cancel_as_buyer(self, data, reason):
+        """Directly when the rules allow it, otherwise by asking the seller."""
+        order, lines = self._draw_order(data, likely=CANCELLABLE_STATES)
+        quantities = self._draw_quantities(data, lines)
+        mode = buyer_mode(order, lines)
+        valid = self._valid(lines, quantities)
+        pending = order.cancellation_requests.filter(
+            status=CancellationRequest.Status.PENDING
+        ).exists()
+        before = self._snapshot(order.pk)
+        try:
+            result = submit_buyer_cancellation(
+                order_id=order.pk,
+                quantities=quantities,
+                reason=reason,
+                note="Changed my mind." if reason == Reason.OTHER else "",
+                actor=Actor.buyer(self.buyer),
+                idempotency_key=uuid.uuid4().hex,
+                expected_mode=mode or BuyerMode.DIRECT,
+            )
+        except CancellationError:
+            allowed = valid and (
+                mode == BuyerMode.DIRECT or (mode == BuyerMode.REQUEST and not pending)
+            )
+            event(f"buyer: refused ({mode})")
+            assert not allowed, f"the buyer was refused ({mode}, {quantities})"
+            assert self._snapshot(order.pk) == before
+            return
+        event(f"buyer: {mode}")
+        assert valid, f"the buyer cancelled {quantities} of {before}"
+        if mode == BuyerMode.DIRECT:
+            assert isinstance(result, Cancellation)
+            assert result.counts_against_seller is False
+            self._assert_cancelled(order.pk, lines, quantities, result)
+        else:
+            assert mode == BuyerMode.REQUEST and not pending
+            assert isinstance(result, CancellationRequest)
+            assert result.status == CancellationRequest.Status.PENDING
+            assert self._snapshot(order.pk) == before  # a request cancels nothing yet
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data(), reason=st.sampled_from(SELLER_REASONS))
+    def cancel_as_seller(self, data, reason):
+        order, lines = self._draw_order(data, likely=CANCELLABLE_STATES)
+        self._cancel_for(order, lines, self._draw_quantities(data, lines), reason, "seller")
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def cancel_as_system(self, data):
+        """The shipping-delay job's act (run on any order: the service re-checks)."""
+        order, lines = self._draw_order(data, likely=SHIPPABLE_STATES)
+        quantities = self._draw_quantities(data, lines)
+        self._cancel_for(order, lines, quantities, Reason.SHIPPING_DELAY, "system")
+
+    def _cancel_for(self, order, lines, quantities, reason, role):
+        actor = Actor.system() if role == "system" else Actor.seller(order.seller.user)
+        allowed = order.status in CANCELLABLE_STATES and self._valid(lines, quantities)
+        before = self._snapshot(order.pk)
+        try:
+            cancellation = cancel_items(
+                order_id=order.pk, quantities=quantities, reason=reason, actor=actor
+            )
+        except CancellationError:
+            event(f"{role}: refused")
+            assert not allowed, f"the {role} was refused ({order.status}, {quantities})"
+            assert self._snapshot(order.pk) == before
+            return
+        event(f"{role}: cancelled ({reason})")
+        assert allowed, f"the {role} cancelled {quantities} of an order in {order.status}"
+        self._assert_cancelled(order.pk, lines, quantities, cancellation)
+        assert cancellation.counts_against_seller is True  # no buyer request behind it
+        if reason == Reason.NO_INVENTORY:
+            # The seller said the shelf is empty: believe them, and count from there.
+            for line in lines:
+                if quantities[line.pk]:
+                    assert Listing.objects.get(pk=line.listing_id).stock == 0
+                    self.accounted[line.listing_id] = self._held(line.listing_id)
+
+    def _held(self, listing_id) -> int:
+        """Units of a listing in this machine's orders that are open or shipped."""
+        lines = OrderLine.objects.filter(order_id__in=self.order_ids, listing_id=listing_id)
+        return sum(line.quantity - line.quantity_cancelled for line in lines)
+
+    @precondition(
+        lambda self: CancellationRequest.objects.filter(
+            order_id__in=self.order_ids, status=CancellationRequest.Status.PENDING
+        ).exists()
+    )
+    @rule(data=st.data())
+    def withdraw(self, data):
+        pending = CancellationRequest.objects.filter(
+            order_id__in=self.order_ids, status=CancellationRequest.Status.PENDING
+        )
+        request_id = data.draw(st.sampled_from(sorted(pending.values_list("pk", flat=True))))
+        withdraw_request(request_id=request_id, actor=Actor.buyer(self.buyer))
+        event("withdraw: withdrawn")
+        withdrawn = CancellationRequest.objects.get(pk=request_id)
+        assert withdrawn.status == CancellationRequest.Status.WITHDRAWN
+
+    # --- Time ---------------------------------------------------------------------------
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data(), step=st.sampled_from(TIME_STEPS))
+    def time_passes(self, data, step):
+        """An order grows older: its direct-cancel window closes, it may become late."""
+        order, _lines = self._draw_order(data)
+        event(f"time passes: {step}")
+        Order.objects.filter(pk=order.pk).update(
+            placed_at=order.placed_at - step,
+            ship_by=order.ship_by - step,
+            deliver_by=order.deliver_by - step,
+        )
+
+    # --- After every step -------------------------------------------------------------------
+    @invariant()
+    def books_balance(self):
+        # What a Celery worker would do after each commit: deliver the outbox.
+        for _ in range(5):
+            ids = outbox.pending_message_ids(limit=1000)
+            if not ids:
+                break
+            for message_id in ids:
+                outbox.deliver(message_id)
+        assert not OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).exists()
+
+        orders = list(
+            self._orders()
+            .select_related("payment")
+            .prefetch_related("lines", "events", "cancellations__lines")
+        )
+        for order in orders:
+            self._check_order(order)
+        self._check_stock()
+
+    def _check_stock(self):
+        held = {
+            row["listing_id"]: row["held"]
+            for row in OrderLine.objects.filter(order_id__in=self.order_ids)
+            .values("listing_id")
+            .annotate(held=Sum("quantity") - Sum("quantity_cancelled"))
+        }
+        for listing in Listing.objects.filter(pk__in=self.accounted):
+            # stock + open + shipped == what the shelf started with (quantity - cancelled
+            # is exactly open + shipped).
+            assert listing.stock + held.get(listing.pk, 0) == self.accounted[listing.pk], (
+                f"listing {listing.title}: stock {listing.stock}, held {held.get(listing.pk, 0)}"
+            )
+
+    def _check_order(self, order):
+        lines = list(order.lines.all())
+        by_id = {line.pk: line for line in lines}
+        for line in lines:
+            assert 0 <= line.quantity_cancelled + line.quantity_shipped <= line.quantity
+            cancelled = sum(
+                cl.quantity
+                for c in order.cancellations.all()
+                for cl in c.lines.all()
+                if cl.order_line_id == line.pk
+            )
+            assert cancelled == line.quantity_cancelled
+            shipped = ShipmentLine.objects.filter(line=line).aggregate(n=Sum("quantity"))["n"]
+            assert (shipped or 0) == line.quantity_shipped
+
+        # The state matches the quantities.
+        open_units = sum(_open(line) for line in lines)
+        shipped_units = sum(line.quantity_shipped for line in lines)
+        if open_units == 0:
+            if shipped_units == 0:
+                assert order.status == OrderStatus.CANCELLED
+            else:
+                assert order.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+        elif shipped_units:
+            assert order.status == OrderStatus.PARTIALLY_SHIPPED
+        else:
+            assert order.status in (
+                OrderStatus.PAYMENT_FAILED,
+                OrderStatus.UNSHIPPED,
+                OrderStatus.PREPARING,
+            )
+
+        # The audit trail: placed once, one "items cancelled" event per cancellation.
+        events = list(order.events.all())
+        assert sum(e.type == OrderEvent.Type.PLACED for e in events) == 1
+        cancelled_events = [
+            e.payload.get("cancellation")
+            for e in events
+            if e.type == OrderEvent.Type.ITEMS_CANCELLED
+        ]
+        assert sorted(cancelled_events) == sorted(c.pk for c in order.cancellations.all())
+        for cancellation in order.cancellations.all():
+            assert cancellation.refund_amount == sum(
+                (
+                    cl.quantity * by_id[cl.order_line_id].unit_price
+                    for cl in cancellation.lines.all()
+                ),
+                Decimal(0),
+            )
+
+        self._check_money(order, lines)
+
+    @staticmethod
+    def _check_money(order, lines):
+        payment = order.payment
+        assert payment.amount_refunded <= payment.amount_captured
+        assert payment.amount_captured + payment.amount_voided <= payment.amount_authorized
+        # Every money call queued was executed, and the gateway accepted it.
+        assert (
+            not payment.transactions.exclude(kind=PaymentTransaction.Kind.AUTHORIZE)
+            .exclude(status=PaymentTransaction.Status.SUCCEEDED)
+            .exists()
+        )
+        shipped = sum((line.unit_price * line.quantity_shipped for line in lines), Decimal(0))
+        cancelled = sum((line.unit_price * line.quantity_cancelled for line in lines), Decimal(0))
+        if not payment.amount_authorized:
+            # Never authorized (declined): nothing shipped, no money moved.
+            assert order.status in (OrderStatus.PAYMENT_FAILED, OrderStatus.CANCELLED)
+            assert shipped == 0
+            assert (payment.amount_captured, payment.amount_voided, payment.amount_refunded) == (
+                0,
+                0,
+                0,
+            )
+            return
+        assert payment.amount_authorized == order.total
+        if settings.PAYMENT_CAPTURE == "checkout":
+            # Everything was taken at checkout; cancelled units are refunded.
+            assert payment.amount_captured == order.total
+            assert payment.amount_refunded == cancelled
+            assert payment.amount_voided == 0
+        else:
+            # What shipped is captured, what was cancelled is released, the rest is held.
+            assert payment.amount_captured == shipped
+            assert payment.amount_voided == cancelled
+            assert payment.amount_refunded == 0
+            assert payment.amount_open == order.total - shipped - cancelled
+
+
+@pytest.mark.parametrize("capture", ["shipment", "checkout"])
+def test_the_books_balance_after_any_sequence_of_lifecycle_steps(settings, capture):
+    """Any run of checkout, shipping and cancelling keeps stock, money, state, audit consistent."""
+    settings.PAYMENT_CAPTURE = capture
+    run_state_machine_as_test(
+        LifecycleMachine,
+        settings=hypothesis_settings(
+            max_examples=25,
+            stateful_step_count=15,
+            deadline=None,
+            database=None,  # no example database written into the repository
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
