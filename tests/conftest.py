@@ -46,6 +46,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "browser" in item.nodeid.split("::")[0]:
             item.add_marker(pytest.mark.browser)
+    # Browser tests run last: Playwright keeps an event loop running in the main thread
+    # from its first test to the end of the session, and Django refuses database work
+    # in a thread with a running loop (the other tests' setup and teardown included).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
 
 
 @pytest.fixture(autouse=True)
