@@ -1,0 +1,71 @@
+"""The cancellation panels on the order pages read a fixed number of rows, however many."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cancellations.models import Reason
+from cancellations.services import cancel_items, request_cancellation
+from orders.actors import Actor
+from orders.models import Order
+from tests.factories import ListingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def order_with_history(place, buyer, seller, cancellations: int):
+    """An order with ``cancellations`` one-unit cancellations and a pending request."""
+    listings = {ListingFactory(seller=seller, stock=20): cancellations + 2}
+    order = place(listings)
+    line = order.lines.get()
+    for _ in range(cancellations):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.PRICING_ERROR,
+            actor=Actor.seller(seller.user),
+        )
+    Order.objects.filter(pk=order.pk).update(placed_at=order.placed_at - timedelta(hours=2))
+    request_cancellation(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.OTHER,
+        note="n",
+        actor=Actor.buyer(buyer),
+    )
+    return order
+
+
+def page_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_buyer_order_page_query_count_does_not_grow_with_cancellations(
+    client, place, buyer, seller
+):
+    few = order_with_history(place, buyer, seller, cancellations=1)
+    many = order_with_history(place, buyer, seller, cancellations=5)
+    client.force_login(buyer)
+    body = client.get(many.get_absolute_url()).content.decode()
+    assert body.count("— Pricing error (seller)") == 5  # one line per cancellation
+    assert "Cancellation request pending" in body
+    assert page_queries(client, few.get_absolute_url()) == page_queries(
+        client, many.get_absolute_url()
+    )
+
+
+def test_seller_order_page_query_count_does_not_grow_with_cancellations(
+    client, place, buyer, seller
+):
+    few = order_with_history(place, buyer, seller, cancellations=1)
+    many = order_with_history(place, buyer, seller, cancellations=5)
+    client.force_login(seller.user)
+    body = client.get(many.get_seller_url()).content.decode()
+    assert body.count("counts toward your cancellation rate") == 5
+    assert "Cancellation requested" in body
+    assert page_queries(client, few.get_seller_url()) == page_queries(client, many.get_seller_url())
