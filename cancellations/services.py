@@ -8,6 +8,7 @@ audit rows, and queues the money release and the emails in the outbox, which run
 them after commit.
 """
 
+import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -30,6 +31,8 @@ from .models import (
 from .rules import BuyerMode, buyer_mode, counts_against_seller
 
 NOTE_MAX_LENGTH = 500
+
+logger = logging.getLogger(__name__)
 
 
 class CancellationError(Exception):
@@ -134,11 +137,19 @@ def cancel_items(
         order.save()
 
         money = money_outcome(order.payment, refund)
-        payments.schedule_release(
-            payment_id=order.payment_id,
-            amount=refund,
-            idempotency_key=f"cancellation:{cancellation.pk}",
-        )
+        try:
+            payments.schedule_release(
+                payment_id=order.payment_id,
+                amount=refund,
+                idempotency_key=f"cancellation:{cancellation.pk}",
+            )
+        except ValueError:
+            # The money does not add up: cancel nothing rather than keep money we owe.
+            logger.exception("Cannot release %s for order %s", refund, order.number)
+            raise CancellationError(
+                "We could not return the payment for these items, so nothing was cancelled. "
+                "Please try again later or contact us."
+            ) from None
         _close_pending_request_if_moot(order, lines, exclude=request)
 
         units = sum(chosen.values())

@@ -397,3 +397,29 @@ def test_cancelling_while_payment_is_pending_releases_the_late_authorization(
     assert order.status == OrderStatus.CANCELLED
     assert order.payment.amount_authorized == Decimal("8.00")
     assert order.payment.amount_open == 0
+
+
+def test_money_that_cannot_be_released_cancels_nothing(place, buyer, monkeypatch):
+    """All or nothing: if the payment refuses the release, no unit is cancelled."""
+    from payments import services as payment_services
+
+    order = place()
+    line = order.lines.get()
+    stock_before = Listing.objects.get(pk=line.listing_id).stock
+
+    def refuse(**kwargs):
+        raise ValueError("Cannot release")
+
+    monkeypatch.setattr(payment_services, "schedule_release", refuse)
+    with pytest.raises(CancellationError, match="nothing was cancelled"):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 0
+    assert Listing.objects.get(pk=line.listing_id).stock == stock_before
+    assert not Cancellation.objects.exists()
+    assert not order.events.filter(type=OrderEvent.Type.ITEMS_CANCELLED).exists()
