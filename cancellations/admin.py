@@ -1,17 +1,8 @@
 from django.contrib import admin
 
+from orders.admin import ReadOnlyAdminMixin, ReadOnlyInline
+
 from .models import Cancellation, CancellationLine, CancellationRequest, CancellationRequestLine
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CancellationLineInline(ReadOnlyInline):
@@ -25,7 +16,7 @@ class CancellationRequestLineInline(ReadOnlyInline):
 
 
 @admin.register(Cancellation)
-class CancellationAdmin(admin.ModelAdmin):
+class CancellationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The record of what happened: read-only, as audit rows are."""
 
     list_display = [
@@ -43,29 +34,13 @@ class CancellationAdmin(admin.ModelAdmin):
     inlines = [CancellationLineInline]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(CancellationRequest)
-class CancellationRequestAdmin(admin.ModelAdmin):
+class CancellationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests are answered in Seller Central (or by the beat job), never edited here."""
+
     list_display = ["pk", "order", "buyer", "status", "reason", "created_at", "responded_at"]
     list_filter = ["status", "reason"]
     search_fields = ["order__number", "buyer__username"]
     list_select_related = ["order", "buyer"]
     inlines = [CancellationRequestLineInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

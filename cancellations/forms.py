@@ -1,8 +1,6 @@
 import re
 
-from crispy_forms.helper import FormHelper
 from django import forms
-from django.core.validators import MaxValueValidator, MinValueValidator
 
 from .models import BUYER_REASONS, Reason
 from .rules import BuyerMode
@@ -47,12 +45,8 @@ class CancelItemsForm(forms.Form):
                 required=False,
                 min_value=1,
                 max_value=line.quantity_open,
-                validators=[MinValueValidator(1), MaxValueValidator(line.quantity_open)],
-                widget=forms.NumberInput(attrs={"min": 1, "max": line.quantity_open}),
                 help_text=f"{line.quantity_open} can be cancelled.",
             )
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
     def line_fields(self):
         """(line, checkbox, quantity) for the template."""

@@ -10,7 +10,9 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils import timezone
 
-from orders.models import SHIPPABLE_STATES, OrderStatus
+from orders.models import OrderStatus
+
+from .models import Reason
 
 
 class BuyerMode(StrEnum):
@@ -39,7 +41,7 @@ def buyer_mode(order, lines, now=None) -> BuyerMode | None:
         return None
     if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED):
         return BuyerMode.DIRECT
-    if order.status not in SHIPPABLE_STATES:
+    if not order.awaiting_shipment:
         return None
     if order.ship_by < now:
         return BuyerMode.DIRECT
@@ -54,8 +56,6 @@ def counts_against_seller(*, reason: str, initiator: str, has_request: bool) -> 
     request; the system's shipping-delay cancellations count; the buyer's own
     cancellations, unpaid orders and staff decisions do not.
     """
-    from .models import Reason
-
     if initiator == "seller":
         return not (reason == Reason.BUYER_CANCELLED and has_request)
     if initiator == "system":

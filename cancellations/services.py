@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from catalog.services import clear_stock, restock
 from notifications.emails import queue_email
 from orders.actors import Actor
-from orders.models import ActorRole, OrderEvent, OrderStatus
+from orders.models import ActorRole, OrderEvent, OrderLine, OrderStatus
 from orders.services import expected_status, lock_order, record_event
 from payments import services as payments
 
@@ -120,10 +120,12 @@ def cancel_items(
         )
         for line, qty in chosen.items():
             line.quantity_cancelled += qty
-            line.save(update_fields=["quantity_cancelled"])
-            CancellationLine.objects.create(
-                cancellation=cancellation, order_line=line, quantity=qty
-            )
+        OrderLine.objects.bulk_update(chosen, ["quantity_cancelled"])
+        CancellationLine.objects.bulk_create(
+            CancellationLine(cancellation=cancellation, order_line=line, quantity=qty)
+            for line, qty in chosen.items()
+        )
+        for line, qty in chosen.items():
             if reason == Reason.NO_INVENTORY:
                 clear_stock(listing_id=line.listing_id)
             else:
@@ -193,7 +195,7 @@ def money_outcome(payment, amount: Decimal) -> str:
     if amount <= 0:
         return "Nothing was charged for these items."
     card = f"card ending {payment.card_last4}" if payment.card_last4 else "your card"
-    if payment.status in (payment.Status.PENDING, payment.Status.FAILED):
+    if not payment.is_authorized:
         return f"You have not been charged; nothing will be taken from {card}."
     if payment.amount_open >= amount:
         return f"The ${amount} hold on your {card} is released now; you are not charged for it."

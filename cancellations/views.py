@@ -8,13 +8,12 @@ import re
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
 from orders.actors import Actor
-from orders.models import Order
+from orders.views.buyer import BuyerOrderMixin
 
 from .forms import CancelItemsForm, ConfirmCancellationForm
 from .models import Cancellation, CancellationRequest, Reason
@@ -30,17 +29,6 @@ from .services import (
 IDEMPOTENCY_KEY = re.compile(r"[0-9a-f]{32}")
 
 
-class BuyerOrderMixin(LoginRequiredMixin):
-    """The signed-in buyer's own order, or 404."""
-
-    def get_order(self):
-        return get_object_or_404(
-            Order.objects.select_related("seller", "payment").prefetch_related("lines"),
-            number=self.kwargs["number"],
-            buyer=self.request.user,
-        )
-
-
 class CancelItemsView(BuyerOrderMixin, View):
     template_name = "cancellations/cancel_items.html"
     http_method_names = ["get", "post"]
@@ -53,7 +41,7 @@ class CancelItemsView(BuyerOrderMixin, View):
             messages.info(request, "Nothing in this order can be cancelled any more.")
             return redirect(order)
         form = CancelItemsForm(lines=lines)
-        return render(request, self.template_name, self.context(order, form, mode))
+        return render(request, self.template_name, cancel_form_context(order, form, mode))
 
     def post(self, request, number):
         """Validate the choices and show the review page (nothing changes yet)."""
@@ -65,17 +53,20 @@ class CancelItemsView(BuyerOrderMixin, View):
             return redirect(order)
         form = CancelItemsForm(request.POST, lines=lines)
         if not form.is_valid():
-            return render(request, self.template_name, self.context(order, form, mode), status=400)
+            return render(
+                request, self.template_name, cancel_form_context(order, form, mode), status=400
+            )
         return render(request, "cancellations/review.html", review_context(order, form, mode))
 
-    def context(self, order, form, mode):
-        return {
-            "order": order,
-            "form": form,
-            "mode": mode,
-            "direct_until": direct_cancel_deadline(order),
-            "now": timezone.now(),
-        }
+
+def cancel_form_context(order, form, mode):
+    return {
+        "order": order,
+        "form": form,
+        "mode": mode,
+        "direct_until": direct_cancel_deadline(order),
+        "now": timezone.now(),
+    }
 
 
 def review_context(order, form, mode):
@@ -118,8 +109,8 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
             messages.error(request, "Please check your choices and review them again.")
             retry = CancelItemsForm(request.POST, lines=lines)
             retry.is_valid()
-            context = CancelItemsView().context(order, retry, mode)
-            return render(request, "cancellations/cancel_items.html", context, status=400)
+            context = cancel_form_context(order, retry, mode)
+            return render(request, CancelItemsView.template_name, context, status=400)
         data = form.cleaned_data
         try:
             result = submit_buyer_cancellation(

@@ -12,6 +12,19 @@ from django.contrib import admin
 from .models import Message, Order, OrderEvent, OrderLine, Shipment
 
 
+class ReadOnlyAdminMixin:
+    """For records of what happened (audit rows, cancellations): staff read, never write."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -117,7 +130,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(admin.ModelAdmin):
+class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log of every order: read-only, as an audit log must be."""
 
     list_display = ["created_at", "order", "type", "actor_role", "actor_user", "summary"]
@@ -125,12 +138,3 @@ class OrderEventAdmin(admin.ModelAdmin):
     list_select_related = ["order", "actor_user"]
     search_fields = ["order__number", "summary"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

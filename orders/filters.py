@@ -44,6 +44,12 @@ class SellerOrderFilter(django_filters.FilterSet):
         model = Order
         fields = ["status", "q"]
 
+    def matching(self):
+        """The orders the filters select; none while they do not validate (the form says why)."""
+        if self.is_bound and not self.is_valid():
+            return self.queryset.none()
+        return self.qs
+
     def filter_status(self, queryset, name, value):
         if value == SellerOrderStatus.LATE:
             return queryset.late()

@@ -140,11 +140,16 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     # --- Reading ------------------------------------------------------------------------
     @property
+    def awaiting_shipment(self) -> bool:
+        """Some units may still ship, so the ship-by date still matters."""
+        return self.status in SHIPPABLE_STATES
+
+    @property
     def is_cancellable_state(self) -> bool:
         return self.status in CANCELLABLE_STATES
 
     def is_late(self, now=None) -> bool:
-        return self.status in SHIPPABLE_STATES and self.ship_by < (now or timezone.now())
+        return self.awaiting_shipment and self.ship_by < (now or timezone.now())
 
 
 class OrderLine(models.Model):

@@ -87,18 +87,21 @@ def latest_payment_event(*, order_id: int) -> OrderEvent | None:
 
 
 # --- Seller Central ----------------------------------------------------------------------
+def seller_order_filter(
+    *, seller: Seller, filters: Mapping[str, str] | None = None
+) -> SellerOrderFilter:
+    """Seller Central's filters (a GET QueryDict) over the seller's orders, newest first."""
+    return SellerOrderFilter(filters or None, queryset=_listed(Order.objects.filter(seller=seller)))
+
+
 def orders_for_seller(
     *, seller: Seller, filters: Mapping[str, str] | None = None
 ) -> QuerySet[Order]:
     """
-    The seller's orders, newest first, narrowed by SellerOrderFilter data (a GET
-    QueryDict). Filters that do not validate match nothing: the page shows why.
+    The seller's orders, newest first, narrowed by the filters. Filters that do not
+    validate match nothing: the page shows why.
     """
-    queryset = _listed(Order.objects.filter(seller=seller))
-    filterset = SellerOrderFilter(filters or None, queryset=queryset)
-    if filterset.is_bound and not filterset.is_valid():
-        return queryset.none()
-    return filterset.qs
+    return seller_order_filter(seller=seller, filters=filters).matching()
 
 
 def order_counts_for_seller(*, seller: Seller, now=None) -> dict[str, int]:

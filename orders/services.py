@@ -27,7 +27,6 @@ from payments.models import Payment
 
 from .actors import Actor
 from .models import (
-    SHIPPABLE_STATES,
     Message,
     Order,
     OrderEvent,
@@ -174,7 +173,8 @@ def place_orders(
 
     for order in orders:
         authorize_order(order_id=order.pk)
-    return [Order.objects.get(pk=order.pk) for order in orders]
+    # Read back once: authorization moved each order on since it was created.
+    return list(Order.objects.filter(pk__in=[order.pk for order in orders]).order_by("pk"))
 
 
 def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
@@ -206,7 +206,7 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
     with transaction.atomic():
         order, lines = lock_order(order_id)
         payment = Payment.objects.get(pk=order.payment_id)
-        authorized = payment.status not in (Payment.Status.PENDING, Payment.Status.FAILED)
+        authorized = payment.is_authorized
         waiting = order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED)
         already_recorded = order.events.filter(type=OrderEvent.Type.PAYMENT_AUTHORIZED).exists()
         if authorized and not already_recorded:
@@ -315,7 +315,7 @@ def confirm_shipment(
     """
     with transaction.atomic():
         order, lines = lock_order(order_id)
-        if order.status not in SHIPPABLE_STATES:
+        if not order.awaiting_shipment:
             raise OrderError("This order cannot ship in its current state.")
         by_id = {line.pk: line for line in lines}
         shipping = {line_id: qty for line_id, qty in quantities.items() if qty}
@@ -330,13 +330,15 @@ def confirm_shipment(
         shipment = Shipment.objects.create(
             order=order, carrier=carrier, tracking_number=tracking_number
         )
-        amount = Decimal(0)
-        for line_id, qty in shipping.items():
-            line = by_id[line_id]
+        shipped = {by_id[line_id]: qty for line_id, qty in shipping.items()}
+        for line, qty in shipped.items():
             line.quantity_shipped += qty
-            line.save(update_fields=["quantity_shipped"])
-            ShipmentLine.objects.create(shipment=shipment, line=line, quantity=qty)
-            amount += line.unit_price * qty
+        OrderLine.objects.bulk_update(shipped, ["quantity_shipped"])
+        ShipmentLine.objects.bulk_create(
+            ShipmentLine(shipment=shipment, line=line, quantity=qty)
+            for line, qty in shipped.items()
+        )
+        amount = sum((line.unit_price * qty for line, qty in shipped.items()), Decimal(0))
         if expected_status(order, lines) == OrderStatus.SHIPPED:
             order.ship_rest()
         else:

@@ -174,45 +174,38 @@ class SandboxGateway:
         return self._call("authorize", idempotency_key, params, perform)
 
     def capture(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult:
-        amount = _money(amount)
-
-        def perform() -> GatewayResult:
-            row = self._lock_charge(charge)
-            if amount > row.amount_open:
-                raise GatewayError(f"Cannot capture {amount}: {row.amount_open} is authorized.")
-            row.amount_captured += amount
-            row.save(update_fields=["amount_captured"])
-            return GatewayResult(row.reference, amount, "captured")
-
-        return self._call("capture", idempotency_key, {"charge": charge, "amount": amount}, perform)
+        return self._move("capture", charge, amount, idempotency_key)
 
     def void(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult:
-        amount = _money(amount)
-
-        def perform() -> GatewayResult:
-            row = self._lock_charge(charge)
-            if amount > row.amount_open:
-                raise GatewayError(f"Cannot void {amount}: {row.amount_open} is authorized.")
-            row.amount_voided += amount
-            row.save(update_fields=["amount_voided"])
-            return GatewayResult(row.reference, amount, "voided")
-
-        return self._call("void", idempotency_key, {"charge": charge, "amount": amount}, perform)
+        return self._move("void", charge, amount, idempotency_key)
 
     def refund(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult:
+        return self._move("refund", charge, amount, idempotency_key)
+
+    # Each move draws on one balance of the charge and adds to one total:
+    # operation → (balance it draws on, total it adds to, status it answers).
+    MOVES = {
+        "capture": ("amount_open", "amount_captured", "captured"),
+        "void": ("amount_open", "amount_voided", "voided"),
+        "refund": ("amount_refundable", "amount_refunded", "refunded"),
+    }
+
+    def _move(self, operation: str, charge: str, amount: Decimal, key: str) -> GatewayResult:
         amount = _money(amount)
+        balance, total, status = self.MOVES[operation]
 
         def perform() -> GatewayResult:
             row = self._lock_charge(charge)
-            if amount > row.amount_refundable:
-                raise GatewayError(
-                    f"Cannot refund {amount}: {row.amount_refundable} is captured and not refunded."
-                )
-            row.amount_refunded += amount
-            row.save(update_fields=["amount_refunded"])
-            return GatewayResult(f"re_{secrets.token_hex(12)}", amount, "refunded")
+            available = getattr(row, balance)
+            if amount > available:
+                raise GatewayError(f"Cannot {operation} {amount}: only {available} is available.")
+            setattr(row, total, getattr(row, total) + amount)
+            row.save(update_fields=[total])
+            # A refund is an object of its own at Stripe; the others act on the charge.
+            reference = f"re_{secrets.token_hex(12)}" if operation == "refund" else row.reference
+            return GatewayResult(reference, amount, status)
 
-        return self._call("refund", idempotency_key, {"charge": charge, "amount": amount}, perform)
+        return self._call(operation, key, {"charge": charge, "amount": amount}, perform)
 
     @staticmethod
     def _lock_charge(reference: str) -> SandboxCharge:

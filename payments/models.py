@@ -80,6 +80,11 @@ class Payment(models.Model):
         return f"Payment #{self.pk}: {self.amount} {self.currency} ({self.get_status_display()})"
 
     @property
+    def is_authorized(self) -> bool:
+        """The gateway said yes: there is a charge whose money may be captured or released."""
+        return self.status not in (self.Status.PENDING, self.Status.FAILED)
+
+    @property
     def amount_open(self) -> Decimal:
         """What is still only authorized: neither captured nor voided."""
         return self.amount_authorized - self.amount_captured - self.amount_voided

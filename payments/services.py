@@ -34,8 +34,6 @@ logger = logging.getLogger(__name__)
 TRANSACTION_MESSAGE = "payments.transaction"
 
 Kind = PaymentTransaction.Kind
-# A payment in these states holds no money, so there is nothing to capture or release.
-UNAUTHORIZED = (Payment.Status.PENDING, Payment.Status.FAILED)
 
 
 def create_payment(*, amount: Decimal, card_number: str) -> Payment:
@@ -70,11 +68,11 @@ def authorize_payment(
         payment_method, last4 = tokenize_card(card_number), card_last4(card_number)
         with transaction.atomic():
             payment = Payment.objects.select_for_update().get(pk=payment_id)
-            if payment.status in UNAUTHORIZED:
+            if not payment.is_authorized:
                 payment.payment_method, payment.card_last4 = payment_method, last4
                 payment.save(update_fields=["payment_method", "card_last4", "updated_at"])
     payment = Payment.objects.get(pk=payment_id)
-    if payment.status in UNAUTHORIZED:
+    if not payment.is_authorized:
         payment = _authorize(payment, idempotency_key)
     if settings.PAYMENT_CAPTURE == "checkout" and payment.status == Payment.Status.AUTHORIZED:
         payment = _capture_at_checkout(payment, f"capture:{idempotency_key}")
@@ -95,7 +93,7 @@ def _authorize(payment: Payment, key: str) -> Payment:
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
         if PaymentTransaction.objects.filter(idempotency_key=key).exists():
             return payment  # a concurrent call with the same key recorded it
-        if payment.status in UNAUTHORIZED:
+        if not payment.is_authorized:
             attempt = PaymentTransaction(
                 payment=payment, kind=Kind.AUTHORIZE, amount=payment.amount, idempotency_key=key
             )
@@ -207,7 +205,7 @@ def schedule_release(
             return _same_request(existing, payment, amount)
         if amount < 0:
             raise ValueError("A release needs a positive amount.")
-        if payment.status in UNAUTHORIZED or not amount:
+        if not payment.is_authorized or not amount:
             return []
         pending = _pending_amounts(payment)
         voidable = max(payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID], ZERO)

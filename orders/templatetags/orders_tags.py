@@ -2,8 +2,6 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from orders.models import SHIPPABLE_STATES
-
 register = template.Library()
 
 
@@ -18,9 +16,3 @@ def money(value) -> str:
         return ""
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f}"
-
-
-@register.filter
-def awaiting_shipment(order) -> bool:
-    """Whether the order still has a ship-by date that matters (some units may ship)."""
-    return order.status in SHIPPABLE_STATES

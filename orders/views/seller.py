@@ -17,9 +17,9 @@ from catalog.access import SellerRequiredMixin
 
 from .. import selectors, services
 from ..actors import Actor
-from ..filters import SellerOrderFilter, SellerOrderStatus
+from ..filters import SellerOrderStatus
 from ..forms import ConfirmShipmentForm, MessageForm
-from ..models import SHIPPABLE_STATES, Order, OrderStatus
+from ..models import Order, OrderStatus
 from ..panels import render_seller_panels
 
 ORDERS_PER_PAGE = 25
@@ -39,9 +39,10 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
     template_name = "orders/seller_orders.html"
 
     def get_context_data(self, **kwargs):
-        filterset = SellerOrderFilter(self.request.GET or None)
-        orders = selectors.orders_for_seller(seller=self.seller, filters=self.request.GET)
-        page = Paginator(orders, ORDERS_PER_PAGE).get_page(self.request.GET.get("page"))
+        filterset = selectors.seller_order_filter(seller=self.seller, filters=self.request.GET)
+        page = Paginator(filterset.matching(), ORDERS_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
         counts = selectors.order_counts_for_seller(seller=self.seller)
         if filterset.is_bound and not filterset.is_valid():
             status = None  # no tab is current while the filters are wrong
@@ -73,7 +74,7 @@ class SellerOrderDetailView(SellerOrderMixin, TemplateView):
                 message_form=message_form,
                 seller_panels=render_seller_panels(self.request, order),
                 can_start_preparing=order.status == OrderStatus.UNSHIPPED,
-                can_ship=order.status in SHIPPABLE_STATES,
+                can_ship=order.awaiting_shipment,
             )
         )
 
@@ -120,13 +121,13 @@ class SellerConfirmShipmentView(SellerOrderMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         order = self.get_order()
-        if order.status not in SHIPPABLE_STATES:
+        if not order.awaiting_shipment:
             return self.not_shippable(order)
         return self.render_form(order, ConfirmShipmentForm(lines=list(order.lines.all())))
 
     def post(self, request, *args, **kwargs):
         order = self.get_order()
-        if order.status not in SHIPPABLE_STATES:
+        if not order.awaiting_shipment:
             return self.not_shippable(order)
         form = ConfirmShipmentForm(request.POST, lines=list(order.lines.all()))
         if not form.is_valid():
