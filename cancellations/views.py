@@ -106,10 +106,9 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
             if mode is None:
                 messages.error(request, "Nothing in this order can be cancelled any more.")
                 return redirect(order)
+            # Back to the choices, with their errors: the confirm form holds the same fields.
             messages.error(request, "Please check your choices and review them again.")
-            retry = CancelItemsForm(request.POST, lines=lines)
-            retry.is_valid()
-            context = cancel_form_context(order, retry, mode)
+            context = cancel_form_context(order, form, mode)
             return render(request, CancelItemsView.template_name, context, status=400)
         data = form.cleaned_data
         try:
