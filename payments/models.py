@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 ZERO = Decimal("0.00")
 
@@ -33,7 +34,11 @@ def _totals_constraints(prefix: str) -> list[models.CheckConstraint]:
             name=f"{prefix}_refunded_lte_captured",
         ),
         models.CheckConstraint(
-            condition=Q(amount_authorized__gte=F("amount_captured") + F("amount_voided")),
+            # Rounded: SQLite adds decimals as floats (0.10 + 0.20 > 0.30 there), which
+            # would refuse an exact settlement. PostgreSQL's numeric is exact either way.
+            condition=Q(
+                amount_authorized__gte=Round(F("amount_captured") + F("amount_voided"), 2)
+            ),
             name=f"{prefix}_settled_lte_authorized",
         ),
     ]

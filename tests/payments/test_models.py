@@ -51,3 +51,26 @@ def test_status_follows_from_the_totals(captured, voided, refunded, status):
             payment.apply(kind=kind, amount=Decimal(amount))
 
     assert payment.status == status
+
+
+@pytest.mark.parametrize("model", ["payment", "sandbox_charge"])
+def test_an_exact_settlement_is_accepted_whatever_the_database_adds_with(model):
+    """0.10 captured + 0.20 voided of 0.30: SQLite's float sum must not refuse it."""
+    from payments.models import SandboxCharge
+
+    totals = {
+        "amount_authorized": Decimal("0.30"),
+        "amount_captured": Decimal("0.10"),
+        "amount_voided": Decimal("0.20"),
+        "amount_refunded": Decimal("0.00"),
+    }
+    if model == "payment":
+        row = Payment.objects.create(
+            amount=Decimal("0.30"), payment_method="pm_card_visa", card_last4="4242", **totals
+        )
+    else:
+        row = SandboxCharge.objects.create(
+            reference="ch_exact", payment_method="pm_card_visa", **totals
+        )
+    row.refresh_from_db()
+    assert row.amount_captured + row.amount_voided == row.amount_authorized
