@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from cancellations.models import Cancellation, CancellationRequest
 from orders.models import Order, OrderStatus
-from tests.factories import UserFactory
+from tests.factories import ListingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -198,23 +198,33 @@ def test_bad_input_is_a_form_error_and_changes_nothing(signed_in, order, place, 
     assert nothing_changed(order)
 
 
-def test_shipped_line_posted_anyway_is_refused(signed_in, order, seller):
+def test_shipped_line_posted_anyway_is_refused(signed_in, place, seller):
+    """A line that shipped since the review is named in the error; nothing is cancelled."""
     from orders.actors import Actor
     from orders.services import confirm_shipment
 
-    line = order.lines.get()
+    shipped_listing, other_listing = ListingFactory(seller=seller), ListingFactory(seller=seller)
+    order = place({shipped_listing: 2, other_listing: 1})
+    shipped = order.lines.get(listing=shipped_listing)
+    review_page = signed_in.post(
+        cancel_url(order),
+        {f"line_{shipped.pk}": "on", f"qty_{shipped.pk}": "2", "reason": "created_by_mistake"},
+    )
+    data = confirm_data(review_page)
     confirm_shipment(
         order_id=order.pk,
-        quantities={line.pk: 2},
+        quantities={shipped.pk: 2},
         carrier="UPS",
         tracking_number="1Z999",
         actor=Actor.seller(seller.user),
     )
-    response = signed_in.post(
-        cancel_url(order), {f"line_{line.pk}": "on", f"qty_{line.pk}": "1", "reason": "other"}
-    )
-    assert response.status_code in (302, 400)
-    assert order.lines.get().quantity_cancelled == 0
+
+    response = signed_in.post(confirm_url(order), data)
+
+    assert response.status_code == 400
+    assert "has already shipped or been cancelled" in response.content.decode()
+    assert not Cancellation.objects.exists()
+    assert all(line.quantity_cancelled == 0 for line in order.lines.all())
 
 
 def test_get_on_confirm_is_refused(signed_in, order):

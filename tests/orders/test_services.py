@@ -381,11 +381,14 @@ def test_a_retry_that_times_out_again_still_changes_nothing(buyer, notebook):
 
     assert status(order) == S.PENDING_PAYMENT
     assert not SandboxCharge.objects.exists()
+    assert not PaymentTransaction.objects.exists()
+    assert events(order) == [(E.PLACED, BUYER)]
 
     authorize_order(order_id=order.pk)
 
     assert status(order) == S.UNSHIPPED
     assert SandboxCharge.objects.count() == 1
+    assert events(order) == [(E.PLACED, BUYER), (E.PAYMENT_AUTHORIZED, SYSTEM)]
 
 
 # --- revise_payment ---------------------------------------------------------------------------
