@@ -7,12 +7,16 @@ from django.utils import timezone
 
 from catalog.models import Listing, Seller
 from orders.models import Order, OrderLine, OrderStatus
+from orders.services import ShippingAddress
 from payments.models import Payment
 
 PASSWORD = "correct horse battery staple"
 GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
 INSUFFICIENT_FUNDS_CARD = "4000 0000 0000 9995"
+ADDRESS = ShippingAddress(
+    name="Bea Buyer", line1="1 Main Street", city="Springfield", postcode="12345"
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -62,7 +62,6 @@ from orders.models import (
 )
 from orders.services import (
     OrderError,
-    ShippingAddress,
     confirm_shipment,
     mark_delivered,
     place_orders,
@@ -70,11 +69,17 @@ from orders.services import (
     start_preparing,
 )
 from payments.models import PaymentTransaction
-from tests.factories import DECLINED_CARD, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from tests.factories import (
+    ADDRESS,
+    DECLINED_CARD,
+    GOOD_CARD,
+    ListingFactory,
+    SellerFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="12345")
 
 # The small fixed catalog: (price, stock, handling days, which of the two sellers).
 CATALOG = [

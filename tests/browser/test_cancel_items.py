@@ -14,11 +14,9 @@ from playwright.sync_api import Page, expect
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
 from orders.models import ActorRole, Order, OrderStatus
-from orders.services import ShippingAddress, place_orders
+from orders.services import place_orders
 from payments.models import Payment
-from tests.factories import GOOD_CARD, ListingFactory
-
-ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="12345")
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 import pytest
 
-from orders.services import ShippingAddress, place_orders
-from tests.factories import GOOD_CARD, ListingFactory, SellerFactory, UserFactory
-
-ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="12345")
+from orders.services import place_orders
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
 
 
 @pytest.fixture

@@ -39,12 +39,11 @@ from catalog.models import Listing
 from notifications.models import OutboxMessage
 from orders.actors import Actor
 from orders.models import Order, OrderLine
-from orders.services import ShippingAddress, place_orders
-from tests.factories import GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from orders.services import place_orders
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="12345")
 
 FUZZ_SETTINGS = hypothesis_settings(
     max_examples=150,

@@ -5,7 +5,6 @@ each on its own PostgreSQL connection, so the row locks in ``cancel_items`` and
 outbox delivers after each one: the gateway is called and the emails are sent.
 """
 
-import threading
 import uuid
 from decimal import Decimal
 from functools import partial
@@ -13,7 +12,6 @@ from functools import partial
 import pytest
 from django.contrib.messages import get_messages
 from django.core import mail
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -31,35 +29,12 @@ from orders.actors import Actor
 from orders.models import OrderEvent, OrderStatus
 from orders.services import OrderError, confirm_shipment, place_orders
 from payments.models import Payment, PaymentTransaction
-from tests.cancellations.conftest import ADDRESS
-from tests.factories import GOOD_CARD, ListingFactory
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 Kind = PaymentTransaction.Kind
-
-
-def run_together(*calls):
-    """Start every call at the same moment, each in its own thread; results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:  # the assertions look at it
-            outcomes[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return outcomes
 
 
 def place(buyer, listing, quantity):

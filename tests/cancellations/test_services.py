@@ -373,8 +373,7 @@ def test_cancelling_while_payment_is_pending_releases_the_late_authorization(
     """Cancelled before the card answered: when it does, the hold is released at once."""
     from orders.services import authorize_order, place_orders
     from payments.gateway import inject_timeouts
-
-    from .conftest import ADDRESS
+    from tests.factories import ADDRESS
 
     listing = ListingFactory(stock=5, price="8.00")
     with inject_timeouts(1):  # the retry task is queued on commit, which never comes here

@@ -1,19 +1,17 @@
 """catalog.services: the only writers of Listing.stock."""
 
-import threading
+from functools import partial
 
 import pytest
-from django.db import connection
 
 from catalog.models import Listing
 from catalog.services import OutOfStock, clear_stock, reserve_stock, restock, update_listing
 from orders.models import Order, OrderLine
-from orders.services import OrderError, ShippingAddress, place_orders
-from tests.factories import GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from orders.services import OrderError, place_orders
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="12345")
 
 
 def test_reserve_stock_takes_units_off_the_shelf():
@@ -151,29 +149,15 @@ def test_two_buyers_racing_for_the_last_unit_get_one_order():
     """Two checkouts at once for the last unit: exactly one order, stock 0, never negative."""
     listing = ListingFactory(stock=1)
     buyers = [UserFactory(), UserFactory()]
-    barrier = threading.Barrier(len(buyers))
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def check_out(buyer):
-        try:
-            barrier.wait(timeout=10)
-            place_orders(buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD)
-            result = "placed"
-        except OrderError:
-            result = "refused"
-        except Exception as error:  # surfaced by the assertion below
-            result = repr(error)
-        finally:
-            connection.close()
-        with lock:
-            outcomes.append(result)
+        place_orders(buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD)
+        return "placed"
 
-    threads = [threading.Thread(target=check_out, args=(buyer,)) for buyer in buyers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = [
+        "refused" if isinstance(outcome, OrderError) else outcome
+        for outcome in run_together(*(partial(check_out, buyer) for buyer in buyers))
+    ]
 
     assert sorted(outcomes) == ["placed", "refused"]
     assert Order.objects.count() == 1

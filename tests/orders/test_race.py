@@ -5,12 +5,9 @@ instant by a barrier. Only PostgreSQL has the row locks these rely on.
 Run with DATABASE_URL=postgres://root@127.0.0.1:5432/test
 """
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from catalog.models import Listing
@@ -18,7 +15,6 @@ from orders.actors import Actor
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, Shipment, ShipmentLine
 from orders.services import (
     OrderError,
-    ShippingAddress,
     authorize_order,
     confirm_shipment,
     place_orders,
@@ -26,37 +22,10 @@ from orders.services import (
 from orders.tasks import authorize_order_task
 from payments.gateway import inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
-from tests.factories import GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-ADDRESS = ShippingAddress(name="Bea Buyer", line1="1 Main St", city="Springfield", postcode="1")
-
-
-def run_together(calls: list[Callable[[], object]]) -> list[object]:
-    """
-    Run each call in its own thread, all released together by a barrier.
-    Returns what each returned or raised, in the order given.
-    """
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[object] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = call()
-        except Exception as error:
-            outcomes[index] = error
-        finally:
-            connection.close()  # each thread's own connection, or the test DB cannot be dropped
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung (deadlock?)"
-    return outcomes
 
 
 def test_ten_buyers_racing_for_three_units_get_exactly_three_orders():
@@ -69,7 +38,7 @@ def test_ten_buyers_racing_for_three_units_get_exactly_three_orders():
             buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
         )
 
-    outcomes = run_together([checkout(buyer) for buyer in buyers])
+    outcomes = run_together(*[checkout(buyer) for buyer in buyers])
 
     placed = [outcome for outcome in outcomes if isinstance(outcome, list)]
     refused = [outcome for outcome in outcomes if isinstance(outcome, OrderError)]
@@ -104,7 +73,7 @@ def test_a_double_submitted_shipment_ships_and_captures_once():
             actor=Actor.seller(seller.user),
         )
 
-    outcomes = run_together([submit, submit])
+    outcomes = run_together(submit, submit)
 
     shipped = [outcome for outcome in outcomes if isinstance(outcome, Shipment)]
     refused = [outcome for outcome in outcomes if isinstance(outcome, OrderError)]
@@ -139,7 +108,7 @@ def test_two_retries_of_a_timed_out_authorization_hold_the_card_once(monkeypatch
     def retry():
         return authorize_order(order_id=order.pk)
 
-    outcomes = run_together([retry, retry])
+    outcomes = run_together(retry, retry)
 
     assert all(isinstance(outcome, Order) for outcome in outcomes), outcomes
     assert Order.objects.get(pk=order.pk).status == OrderStatus.UNSHIPPED

@@ -23,7 +23,6 @@ from orders.models import (
 )
 from orders.services import (
     OrderError,
-    ShippingAddress,
     authorize_order,
     confirm_shipment,
     mark_delivered,
@@ -36,6 +35,7 @@ from orders.tasks import authorize_order_task
 from payments.gateway import inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from tests.factories import (
+    ADDRESS,
     DECLINED_CARD,
     GOOD_CARD,
     INSUFFICIENT_FUNDS_CARD,
@@ -51,10 +51,6 @@ E = OrderEvent.Type
 BUYER, SELLER, SYSTEM = ActorRole.BUYER, ActorRole.SELLER, ActorRole.SYSTEM
 CAPTURE = PaymentTransaction.Kind.CAPTURE
 AUTHORIZE = PaymentTransaction.Kind.AUTHORIZE
-
-ADDRESS = ShippingAddress(
-    name="Bea Buyer", line1="1 Main Street", city="Springfield", postcode="12345"
-)
 
 
 # --- Helpers --------------------------------------------------------------------------------

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
-from orders.services import ShippingAddress, place_orders
+from orders.services import place_orders
 from payments.gateway import inject_timeouts
 from payments.models import Payment
 from tests.factories import (
+    ADDRESS,
     DECLINED_CARD,
     GOOD_CARD,
     ListingFactory,
@@ -29,9 +30,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 S = OrderStatus
-ADDRESS = ShippingAddress(
-    name="Bea Buyer", line1="1 Main Street", city="Springfield", postcode="12345"
-)
 
 
 # --- Fixtures and helpers ---------------------------------------------------------------------

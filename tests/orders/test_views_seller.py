@@ -22,16 +22,20 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
-from orders.services import OrderError, ShippingAddress, place_orders
+from orders.services import OrderError, place_orders
 from payments.models import PaymentTransaction
-from tests.factories import GOOD_CARD, ListingFactory, OrderFactory, SellerFactory, UserFactory
+from tests.factories import (
+    ADDRESS,
+    GOOD_CARD,
+    ListingFactory,
+    OrderFactory,
+    SellerFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
 S = OrderStatus
-ADDRESS = ShippingAddress(
-    name="Bea Buyer", line1="1 Main Street", city="Springfield", postcode="12345"
-)
 SHIP = {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}
 
 

@@ -17,8 +17,7 @@ from payments.gateway import (
     tokenize_card,
 )
 from payments.models import SandboxCharge, SandboxIdempotencyKey
-
-from .threads import run_together
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db
 

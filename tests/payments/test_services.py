@@ -13,9 +13,9 @@ from notifications.models import OutboxMessage
 from payments import services
 from payments.gateway import GatewayTimeout, SandboxGateway, inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
+from tests.threads import run_together
 
 from .factories import DECLINED, INSUFFICIENT_FUNDS, VISA, PendingPaymentFactory
-from .threads import run_together
 
 pytestmark = pytest.mark.django_db
 
