@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 import pytest
 
-from orders.services import place_orders
+from orders.actors import Actor
+from orders.models import Order
+from orders.services import confirm_shipment, place_orders
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
 
 
@@ -31,3 +35,23 @@ def place(buyer, seller, django_capture_on_commit_callbacks):
         return order
 
     return place_order
+
+
+def age(order, **delta):
+    """Move an order back in time (placed and ship-by alike), as if it were older."""
+    Order.objects.filter(pk=order.pk).update(
+        placed_at=order.placed_at - timedelta(**delta), ship_by=order.ship_by - timedelta(**delta)
+    )
+    order.refresh_from_db()
+    return order
+
+
+def ship(order, seller, quantities):
+    """The seller ships ``quantities`` (line id → units) of the order."""
+    return confirm_shipment(
+        order_id=order.pk,
+        quantities=quantities,
+        carrier="UPS",
+        tracking_number="1Z999",
+        actor=Actor.seller(seller.user),
+    )

@@ -1,7 +1,5 @@
 """The cancellation panels on the order pages read a fixed number of rows, however many."""
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -9,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from cancellations.models import Reason
 from cancellations.services import cancel_items, request_cancellation
 from orders.actors import Actor
-from orders.models import Order
 from tests.factories import ListingFactory
+
+from .conftest import age
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +26,7 @@ def order_with_history(place, buyer, seller, cancellations: int):
             reason=Reason.PRICING_ERROR,
             actor=Actor.seller(seller.user),
         )
-    Order.objects.filter(pk=order.pk).update(placed_at=order.placed_at - timedelta(hours=2))
+    age(order, hours=2)
     request_cancellation(
         order_id=order.pk,
         quantities={line.pk: 1},

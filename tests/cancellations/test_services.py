@@ -1,6 +1,5 @@
 """cancel_items, request_cancellation and withdraw_request: the rules and their effects."""
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,21 +14,14 @@ from cancellations.services import (
 )
 from catalog.models import Listing
 from orders.actors import Actor
-from orders.models import Order, OrderEvent, OrderStatus
-from orders.services import confirm_shipment, start_preparing
+from orders.models import OrderEvent, OrderStatus
+from orders.services import start_preparing
 from payments.models import PaymentTransaction
 from tests.factories import DECLINED_CARD, ListingFactory, UserFactory
 
+from .conftest import age, ship
+
 pytestmark = pytest.mark.django_db
-
-
-def age(order, **delta):
-    """Move an order back in time (placed and ship-by alike)."""
-    Order.objects.filter(pk=order.pk).update(
-        placed_at=order.placed_at - timedelta(**delta), ship_by=order.ship_by - timedelta(**delta)
-    )
-    order.refresh_from_db()
-    return order
 
 
 def test_buyer_cancels_part_of_a_fresh_order_directly(
@@ -85,13 +77,7 @@ def test_cancelling_the_last_open_units_after_a_partial_shipment_ships_the_order
     """Rest shipped, rest cancelled: the order is shipped, not cancelled."""
     order = place()
     line = order.lines.get()
-    confirm_shipment(
-        order_id=order.pk,
-        quantities={line.pk: 1},
-        carrier="UPS",
-        tracking_number="1Z999",
-        actor=Actor.seller(seller.user),
-    )
+    ship(order, seller, {line.pk: 1})
     age(order, days=10)  # late: the buyer may cancel the unshipped unit directly
     cancel_items(
         order_id=order.pk,
@@ -220,13 +206,7 @@ def test_bad_input_changes_nothing(place, buyer, quantities, reason, note, messa
 def test_shipped_units_cannot_be_cancelled(place, buyer, seller):
     order = place()
     line = order.lines.get()
-    confirm_shipment(
-        order_id=order.pk,
-        quantities={line.pk: 2},
-        carrier="UPS",
-        tracking_number="1Z999",
-        actor=Actor.seller(seller.user),
-    )
+    ship(order, seller, {line.pk: 2})
     with pytest.raises(CancellationError, match="already shipped or been cancelled"):
         cancel_items(
             order_id=order.pk,

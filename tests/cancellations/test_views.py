@@ -1,14 +1,14 @@
 """Your Orders → Cancel Items → review → Confirm, through the browser's eyes."""
 
-from datetime import timedelta
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from cancellations.models import Cancellation, CancellationRequest
-from orders.models import Order, OrderStatus
+from orders.models import OrderStatus
 from tests.factories import ListingFactory, UserFactory
+
+from .conftest import age, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_submitting_the_confirm_twice_says_it_was_already_done(signed_in, order)
 
 
 def test_an_older_order_files_a_request_instead(signed_in, order):
-    Order.objects.filter(pk=order.pk).update(placed_at=order.placed_at - timedelta(hours=2))
+    age(order, hours=2)
     review_page = review(signed_in, order)
     assert "We will ask the seller to cancel these items" in review_page.content.decode()
     response = signed_in.post(confirm_url(order), confirm_data(review_page), follow=True)
@@ -122,7 +122,7 @@ def test_an_older_order_files_a_request_instead(signed_in, order):
 
 
 def test_withdraw_request(signed_in, order):
-    Order.objects.filter(pk=order.pk).update(placed_at=order.placed_at - timedelta(hours=2))
+    age(order, hours=2)
     signed_in.post(confirm_url(order), confirm_data(review(signed_in, order)))
     cancellation_request = CancellationRequest.objects.get()
     url = reverse("cancellations:withdraw_request", args=[order.number, cancellation_request.pk])
@@ -136,7 +136,7 @@ def test_withdraw_request(signed_in, order):
 def test_review_promised_direct_but_the_window_closed(signed_in, order):
     """The confirm re-checks under the lock and asks for a new review; nothing changes."""
     data = confirm_data(review(signed_in, order))
-    Order.objects.filter(pk=order.pk).update(placed_at=order.placed_at - timedelta(hours=2))
+    age(order, hours=2)
     response = signed_in.post(confirm_url(order), data, follow=True)
     assert "no longer be cancelled directly" in response.content.decode()
     assert nothing_changed(order)
@@ -200,9 +200,6 @@ def test_bad_input_is_a_form_error_and_changes_nothing(signed_in, order, place, 
 
 def test_shipped_line_posted_anyway_is_refused(signed_in, place, seller):
     """A line that shipped since the review is named in the error; nothing is cancelled."""
-    from orders.actors import Actor
-    from orders.services import confirm_shipment
-
     shipped_listing, other_listing = ListingFactory(seller=seller), ListingFactory(seller=seller)
     order = place({shipped_listing: 2, other_listing: 1})
     shipped = order.lines.get(listing=shipped_listing)
@@ -211,13 +208,7 @@ def test_shipped_line_posted_anyway_is_refused(signed_in, place, seller):
         {f"line_{shipped.pk}": "on", f"qty_{shipped.pk}": "2", "reason": "created_by_mistake"},
     )
     data = confirm_data(review_page)
-    confirm_shipment(
-        order_id=order.pk,
-        quantities={shipped.pk: 2},
-        carrier="UPS",
-        tracking_number="1Z999",
-        actor=Actor.seller(seller.user),
-    )
+    ship(order, seller, {shipped.pk: 2})
 
     response = signed_in.post(confirm_url(order), data)
 
