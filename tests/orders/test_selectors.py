@@ -8,22 +8,12 @@ from django.utils import timezone
 
 from orders import selectors
 from orders.models import Order, OrderEvent, OrderStatus, Shipment
-from tests.factories import OrderFactory, SellerFactory, UserFactory
+from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
 S = OrderStatus
 E = OrderEvent.Type
-
-
-@pytest.fixture
-def buyer():
-    return UserFactory()
-
-
-@pytest.fixture
-def seller():
-    return SellerFactory()
 
 
 def numbers(queryset) -> list[str]:

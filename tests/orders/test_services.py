@@ -40,8 +40,6 @@ from tests.factories import (
     GOOD_CARD,
     INSUFFICIENT_FUNDS_CARD,
     ListingFactory,
-    SellerFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -105,16 +103,6 @@ def snapshot(order) -> dict:
         "outbox": OutboxMessage.objects.count(),
         "attempts": Order.objects.values_list("payment_attempts", flat=True).get(pk=order.pk),
     }
-
-
-@pytest.fixture
-def buyer():
-    return UserFactory(username="bea")
-
-
-@pytest.fixture
-def seller():
-    return SellerFactory(store_name="Sam's Stationery", user__username="sam")
 
 
 @pytest.fixture

@@ -23,8 +23,6 @@ from tests.factories import (
     ListingFactory,
     OrderFactory,
     PaymentFactory,
-    SellerFactory,
-    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,31 +31,6 @@ S = OrderStatus
 
 
 # --- Fixtures and helpers ---------------------------------------------------------------------
-@pytest.fixture
-def buyer():
-    return UserFactory(username="bea", first_name="Bea")
-
-
-@pytest.fixture
-def buyer2():
-    return UserFactory(username="bob", first_name="Bob")
-
-
-@pytest.fixture
-def seller():
-    return SellerFactory(user=UserFactory(username="sam"), store_name="Sam's Paper")
-
-
-@pytest.fixture
-def seller2():
-    return SellerFactory(user=UserFactory(username="sue"), store_name="Sue's Pens")
-
-
-@pytest.fixture
-def order(buyer, seller):
-    return OrderFactory(buyer=buyer, seller=seller)
-
-
 @pytest.fixture
 def declined_order(buyer, seller, django_capture_on_commit_callbacks):
     """An order whose card was declined at checkout (status payment_failed)."""

@@ -29,7 +29,6 @@ from tests.factories import (
     GOOD_CARD,
     ListingFactory,
     OrderFactory,
-    SellerFactory,
     UserFactory,
 )
 
@@ -40,26 +39,6 @@ SHIP = {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}
 
 
 # --- Fixtures and helpers ---------------------------------------------------------------------
-@pytest.fixture
-def buyer():
-    return UserFactory(username="bea", first_name="Bea")
-
-
-@pytest.fixture
-def seller():
-    return SellerFactory(user=UserFactory(username="sam"), store_name="Sam's Paper")
-
-
-@pytest.fixture
-def seller2():
-    return SellerFactory(user=UserFactory(username="sue"), store_name="Sue's Pens")
-
-
-@pytest.fixture
-def order(buyer, seller):
-    return OrderFactory(buyer=buyer, seller=seller)
-
-
 @pytest.fixture
 def placed(buyer, seller, django_capture_on_commit_callbacks):
     """An authorized order through checkout: 3 pens at $2.50 and 1 ink at $7.00 ($14.50)."""
