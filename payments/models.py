@@ -36,9 +36,7 @@ def _totals_constraints(prefix: str) -> list[models.CheckConstraint]:
         models.CheckConstraint(
             # Rounded: SQLite adds decimals as floats (0.10 + 0.20 > 0.30 there), which
             # would refuse an exact settlement. PostgreSQL's numeric is exact either way.
-            condition=Q(
-                amount_authorized__gte=Round(F("amount_captured") + F("amount_voided"), 2)
-            ),
+            condition=Q(amount_authorized__gte=Round(F("amount_captured") + F("amount_voided"), 2)),
             name=f"{prefix}_settled_lte_authorized",
         ),
     ]
