@@ -50,7 +50,11 @@ install-dev: $(VENV)/.installed-dev
 var:
 	@mkdir -p var/celery/queue var/celery/control
 
-migrate: install var
+# A laptop runs in debug mode from .env; production sets its variables and has no .env.
+.env:
+	cp .env.example .env
+
+migrate: install var .env
 	$(BIN)/python manage.py migrate --no-input
 
 seed: migrate
@@ -68,14 +72,14 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
-	DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/djlint templates --reformat --quiet || true
 
-test: lint var
+test: lint var .env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:

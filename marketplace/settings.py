@@ -9,29 +9,37 @@ portal runs on SQLite under ``var/`` with a broker that needs no server.
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+# A laptop's settings may live in .env (see .env.example); real variables win over it.
+ENV_FILE = env.str("ENV_FILE", default=str(BASE_DIR / ".env"))
+if ENV_FILE:
+    env.read_env(ENV_FILE)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless asked for: a deploy that forgets DEBUG must not run in debug mode.
+DEBUG = env.bool("DEBUG", default=False)
 
-# A development key is only acceptable while DEBUG is on; production must set one.
-SECRET_KEY = env.str("SECRET_KEY", default="") or (
-    "django-insecure-development-key-only-for-debug-mode" if DEBUG else ""
-)
-if not SECRET_KEY:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-only-for-debug-mode"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default="") or (DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and (
+    len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure")
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set when DEBUG is off: at least 50 random characters, "
+        'not the development key. Generate one with: python -c "import secrets; '
+        'print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "marketplace.apps.MarketplaceAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -122,7 +130,15 @@ LOGOUT_REDIRECT_URL = "home"
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Lock a username only from the address that keeps failing: locking on the username
+# alone would let anyone lock any account from anywhere. A success clears the count.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# How many reverse proxies in front of the portal append to X-Forwarded-For. 0 (the
+# default): the header is ignored, since any client can send it. Behind one TLS proxy,
+# 1: the client is the address that proxy appended (the header's last entry).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "marketplace.security.client_ip"
 
 # --- I18N, time -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -133,7 +149,7 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -234,6 +250,10 @@ DISPUTE_SELLER_RESPONSE_HOURS = env.int("DISPUTE_SELLER_RESPONSE_HOURS", default
 DELIVERY_DAYS_AFTER_SHIPPING = env.int("DELIVERY_DAYS_AFTER_SHIPPING", default=5)
 # "shipment": authorize at checkout, capture what ships (Amazon). "checkout": capture all at once.
 PAYMENT_CAPTURE = env.str("PAYMENT_CAPTURE", default="shipment")
+if PAYMENT_CAPTURE not in ("shipment", "checkout"):
+    raise ImproperlyConfigured(
+        f"PAYMENT_CAPTURE must be 'shipment' or 'checkout', not {PAYMENT_CAPTURE!r}."
+    )
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="payments.gateway.SandboxGateway")
 
 LOGGING = {

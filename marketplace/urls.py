@@ -5,9 +5,6 @@ from django.urls import include, path
 from .forms import SignInForm
 from .views import HomeView
 
-admin.site.site_header = "Marketplace administration"
-admin.site.site_title = "Marketplace admin"
-
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path(

@@ -28,6 +28,12 @@ def counts():
     }
 
 
+@pytest.fixture(autouse=True)
+def _laptop(settings):
+    """seed_demo is a laptop command: it runs in debug mode (pytest turns DEBUG off)."""
+    settings.DEBUG = True
+
+
 @pytest.fixture
 def seeded():
     call_command("seed_demo", verbosity=0)
@@ -214,3 +220,23 @@ def test_buyer_has_a_pending_cancellation_request_and_a_cancelled_order(seeded):
     cancellation = Cancellation.objects.get(order=cancelled)
     assert cancellation.initiator == "buyer"
     assert cancellation.created_at > cancelled.placed_at
+
+
+def test_seed_demo_refuses_a_production_database(settings):
+    """With DEBUG off it creates nothing (the demo password is published) unless forced."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo", verbosity=0)
+    assert not get_user_model().objects.filter(username="buyer").exists()
+
+    call_command("seed_demo", force=True, verbosity=0)
+
+    assert get_user_model().objects.filter(username="buyer").exists()
+
+
+def test_demo_staff_belongs_to_the_marketplace_staff_group(seeded):
+    staff = get_user_model().objects.get(username="staff")
+    assert staff.groups.filter(name="Marketplace staff").exists()
+    assert staff.has_perm("orders.view_order")
+    assert staff.has_perm("notifications.view_outboxmessage")
+    assert not staff.has_perm("orders.change_order")

@@ -26,6 +26,7 @@ print(json.dumps({
     "email_host": settings.MAILERS["default"]["OPTIONS"].get("host"),
     "secret_key": settings.SECRET_KEY,
     "auto_cancel_days": settings.AUTO_CANCEL_AFTER_DAYS,
+    "session_cookie_secure": getattr(settings, "SESSION_COOKIE_SECURE", False),
 }))
 """
 
@@ -37,13 +38,18 @@ SETTINGS_VARIABLES = (
     "ALLOWED_HOSTS",
     "EMAIL_URL",
     "AUTO_CANCEL_AFTER_DAYS",
+    "PAYMENT_CAPTURE",
+    "ENV_FILE",
 )
+
+PRODUCTION_KEY = "a-long-production-secret-key-" + "k3y" * 20
 
 
 def load_settings(**variables):
     """Import the settings in a fresh interpreter with exactly these variables set."""
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
-    env.update(variables, DJANGO_SETTINGS_MODULE="marketplace.settings")
+    # ENV_FILE="": the checkout's own .env (a laptop's DEBUG=1) must not leak in.
+    env.update({"ENV_FILE": "", **variables}, DJANGO_SETTINGS_MODULE="marketplace.settings")
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()\n" + PROBE],
         cwd=BASE_DIR,
@@ -55,9 +61,29 @@ def load_settings(**variables):
     return result
 
 
-def test_defaults_need_no_external_service():
-    """With no variable set: SQLite under var/, a serverless broker, console email."""
+def test_a_missing_debug_variable_means_production():
+    """With no variable at all the portal refuses to start in debug mode with the published
+    key: DEBUG defaults to off, and off needs a real SECRET_KEY."""
     result = load_settings()
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_from_the_laptop_env_file(tmp_path):
+    """`make run` copies .env.example to .env: DEBUG=1 comes from there, and a real
+    variable still wins over the file."""
+    env_file = tmp_path / ".env"
+    env_file.write_text((BASE_DIR / ".env.example").read_text())
+    laptop = json.loads(load_settings(ENV_FILE=str(env_file)).stdout)
+    assert laptop["debug"] is True
+    production = load_settings(ENV_FILE=str(env_file), DEBUG="0", SECRET_KEY=PRODUCTION_KEY)
+    assert production.returncode == 0, production.stderr
+    assert json.loads(production.stdout)["debug"] is False
+
+
+def test_laptop_defaults_need_no_external_service():
+    """With DEBUG=1 and nothing else: SQLite under var/, a serverless broker, console email."""
+    result = load_settings(DEBUG="1")
     assert result.returncode == 0, result.stderr
     loaded = json.loads(result.stdout)
     assert loaded["engine"] == "django.db.backends.sqlite3"
@@ -74,7 +100,7 @@ def test_environment_overrides():
         DATABASE_URL="postgres://shop:pw@db.internal:5433/shop",
         REDIS_URL="redis://cache.internal:6379/2",
         DEBUG="0",
-        SECRET_KEY="x" * 60,
+        SECRET_KEY=PRODUCTION_KEY,
         ALLOWED_HOSTS="shop.example.com,www.shop.example.com",
         EMAIL_URL="smtp+tls://mailer:pw@smtp.example.com:587",
         AUTO_CANCEL_AFTER_DAYS="4",
@@ -93,11 +119,41 @@ def test_environment_overrides():
     assert loaded["auto_cancel_days"] == 4
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    """DEBUG=0 with no SECRET_KEY is a configuration error, not a silent default."""
-    result = load_settings(DEBUG="0")
+@pytest.mark.parametrize(
+    "secret_key",
+    [
+        "",
+        "   ",
+        "short-but-secret",
+        "x" * 60,  # long, but one character
+        "django-insecure-development-key-only-for-debug-mode",
+        "django-insecure-" + "abcdef0123" * 6,
+    ],
+)
+def test_production_refuses_a_weak_secret_key(secret_key):
+    """DEBUG=0 with a blank, short, repetitive or development key is a configuration error,
+    not a silent default."""
+    result = load_settings(DEBUG="0", SECRET_KEY=secret_key)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_has_secure_cookies():
+    result = load_settings(DEBUG="0", SECRET_KEY=PRODUCTION_KEY)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["session_cookie_secure"] is True
+
+
+@pytest.mark.parametrize("mode", ["shipment", "checkout"])
+def test_payment_capture_modes_are_accepted(mode):
+    assert load_settings(DEBUG="1", PAYMENT_CAPTURE=mode).returncode == 0
+
+
+def test_a_payment_capture_typo_stops_startup():
+    """ "chekout" would otherwise silently behave as capture at shipment."""
+    result = load_settings(DEBUG="1", PAYMENT_CAPTURE="chekout")
+    assert result.returncode != 0
+    assert "PAYMENT_CAPTURE must be 'shipment' or 'checkout'" in result.stderr
 
 
 @pytest.mark.parametrize("debug", ["0", "1"])
@@ -105,8 +161,9 @@ def test_check_deploy_on_production_settings(debug):
     """`check --deploy` passes with production variables, and fails with DEBUG on."""
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES}
     env.update(
+        ENV_FILE="",
         DEBUG=debug,
-        SECRET_KEY="a-long-production-secret-key-" + "k3y" * 20,
+        SECRET_KEY=PRODUCTION_KEY,
         ALLOWED_HOSTS="shop.example.com",
         DATABASE_URL="sqlite:///:memory:",
         EMAIL_URL="smtp+tls://mailer:secret@smtp.example.com:587",

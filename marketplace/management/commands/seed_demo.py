@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -53,6 +53,8 @@ SELLERS = [
     ("seller2", "Sue", "Vendor", "Sue's Kitchen Supplies"),
 ]
 # Staff may do everything in admin that later issues guard with a permission.
+# The group a data migration creates with what staff may read in admin.
+STAFF_GROUP = "Marketplace staff"
 STAFF_PERMISSIONS = [("disputes", "resolve_dispute")]
 
 # Stripe's test cards (see payments.gateway).
@@ -307,8 +309,18 @@ class Command(BaseCommand):
             default=0,
             help="Also create this many extra orders for benchmarks.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off (a staging copy; never a real shop).",
+        )
 
-    def handle(self, *args, orders, **options):
+    def handle(self, *args, orders, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off, so this looks like a real deployment: the demo accounts share "
+                "a published password. Use --force to seed anyway."
+            )
         if orders < 0:
             raise CommandError("--orders must be 0 or more.")
         self.verbosity = options["verbosity"]
@@ -332,6 +344,7 @@ class Command(BaseCommand):
             Seller.objects.get_or_create(user=user, defaults={"store_name": store})
             users[username] = user
         staff = self.user(User, "staff", "Stella", "Staff", is_staff=True)
+        staff.groups.add(Group.objects.get(name=STAFF_GROUP))
         for app_label, codename in STAFF_PERMISSIONS:
             permission = Permission.objects.filter(
                 content_type__app_label=app_label, codename=codename

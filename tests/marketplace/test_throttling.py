@@ -1,0 +1,99 @@
+"""
+Sign-in throttling (django-axes): a username is locked only from the address that
+keeps failing, a success clears the count, and the client's address is taken from
+X-Forwarded-For only as far as the configured proxies are trusted.
+"""
+
+import pytest
+from django.test import RequestFactory
+from django.urls import reverse
+
+from marketplace.security import client_ip
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
+
+
+@pytest.fixture(autouse=True)
+def _throttling_on(settings):
+    settings.AXES_ENABLED = True
+    settings.AXES_FAILURE_LIMIT = 3
+
+
+def sign_in(client, password, address, **headers):
+    return client.post(
+        reverse("login"), {"username": "bea", "password": password}, REMOTE_ADDR=address, **headers
+    )
+
+
+def signed_in(response) -> bool:
+    return response.status_code == 302
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_elsewhere(client):
+    """
+    Given an attacker who fails the limit on Bea's username from their address,
+    then the attacker is locked out even with the right password,
+    and Bea, from her own address, still signs in.
+    """
+    UserFactory(username="bea")
+    for _ in range(3):
+        sign_in(client, "wrong", ATTACKER)
+
+    assert sign_in(client, PASSWORD, ATTACKER).status_code == 429
+    assert signed_in(sign_in(client, PASSWORD, OWNER))
+
+
+def test_a_success_clears_the_count(client):
+    """Two failures, a success, two more failures: still not locked (limit 3)."""
+    UserFactory(username="bea")
+    for _ in range(2):
+        sign_in(client, "wrong", OWNER)
+    assert signed_in(sign_in(client, PASSWORD, OWNER))
+    client.post(reverse("logout"))
+    for _ in range(2):
+        sign_in(client, "wrong", OWNER)
+
+    assert signed_in(sign_in(client, PASSWORD, OWNER))
+
+
+def test_a_forged_forwarded_for_header_does_not_dodge_the_lock(client, settings):
+    """With no trusted proxy, X-Forwarded-For is the client's own words and is ignored."""
+    settings.TRUSTED_PROXY_COUNT = 0
+    UserFactory(username="bea")
+    for attempt in range(3):
+        sign_in(client, "wrong", ATTACKER, HTTP_X_FORWARDED_FOR=f"10.9.9.{attempt}")
+
+    assert sign_in(client, PASSWORD, ATTACKER, HTTP_X_FORWARDED_FOR="10.9.9.99").status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_apart(client, settings):
+    """Behind one TLS proxy every request comes from the proxy's address: the client is
+    the entry the proxy appended, so the attacker's lock does not reach Bea."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    UserFactory(username="bea")
+    for _ in range(3):
+        sign_in(client, "wrong", proxy, HTTP_X_FORWARDED_FOR=f"{OWNER}, {ATTACKER}")
+
+    assert sign_in(client, PASSWORD, proxy, HTTP_X_FORWARDED_FOR=ATTACKER).status_code == 429
+    assert signed_in(sign_in(client, PASSWORD, proxy, HTTP_X_FORWARDED_FOR=OWNER))
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded_for", "expected"),
+    [
+        (0, "1.2.3.4", "10.0.0.2"),  # no trusted proxy: the header is ignored
+        (1, "6.6.6.6, 1.2.3.4", "1.2.3.4"),  # the client forged the first entry
+        (2, "6.6.6.6, 1.2.3.4, 10.0.0.9", "1.2.3.4"),
+        (2, "1.2.3.4", "10.0.0.2"),  # shorter than the proxy chain: not believed
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_client_ip(settings, proxies, forwarded_for, expected):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded_for)
+    assert client_ip(request) == expected
