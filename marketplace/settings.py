@@ -259,6 +259,12 @@ PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="payments.gateway.SandboxGa
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_client_errors": {"()": "marketplace.log_filters.QuietClientErrors"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        # Django's request and security loggers: one line for a 4xx, a traceback for a 5xx.
+        "django.request": {"filters": ["quiet_client_errors"]},
+        "django.security": {"filters": ["quiet_client_errors"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
