@@ -179,6 +179,8 @@ MAILERS = {
                 "PASSWORD": _email.get("EMAIL_HOST_PASSWORD"),
                 "USE_TLS": _email.get("EMAIL_USE_TLS"),
                 "USE_SSL": _email.get("EMAIL_USE_SSL"),
+                # A hung SMTP server must not hold a worker (and its outbox lease) forever.
+                "TIMEOUT": env.int("EMAIL_TIMEOUT", default=10),
             }.items()
             if value and "smtp" in _email["EMAIL_BACKEND"]
         },
@@ -215,12 +217,31 @@ if not DEBUG:
 # a broker that needs no server, so `make run` works on a bare laptop.
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_FILESYSTEM_BROKER_DIR = VAR_DIR / "celery"
+# A Redis that accepts connections but never answers (failover, a stalled host) must
+# not hang a request: without timeouts a publish waits forever. Redis answers in well
+# under a millisecond; half a second is generous. A failed publish loses nothing (the
+# outbox row stays pending and the sweep delivers it), so a request waits for one
+# quick retry only (a stale pooled connection), about three timeouts in all.
+_broker_timeout = env.float("CELERY_BROKER_TIMEOUT", default=0.5)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": _broker_timeout,
+    "socket_connect_timeout": _broker_timeout,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = _broker_timeout
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_REDIS_SOCKET_TIMEOUT = _broker_timeout
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = _broker_timeout
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
     CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_FILESYSTEM_BROKER_DIR / "queue"),
         "control_folder": str(CELERY_FILESYSTEM_BROKER_DIR / "control"),
@@ -239,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.deliver_pending_outbox_task",
         "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=60),
     },
+    # Open cases past the seller's response deadline go to marketplace staff.
+    "escalate-unresponsive-disputes": {
+        "task": "disputes.tasks.escalate_unresponsive_disputes_task",
+        "schedule": env.int("DISPUTE_ESCALATION_SECONDS", default=600),
+    },
 }
 
 # --- Domain rules (DESIGN §2); each overridable by env --------------------------------
@@ -248,6 +274,10 @@ AUTO_CANCEL_AFTER_DAYS = env.int("AUTO_CANCEL_AFTER_DAYS", default=7)
 PAYMENT_REVISE_DAYS = env.int("PAYMENT_REVISE_DAYS", default=3)
 DISPUTE_SELLER_RESPONSE_HOURS = env.int("DISPUTE_SELLER_RESPONSE_HOURS", default=48)
 DELIVERY_DAYS_AFTER_SHIPPING = env.int("DELIVERY_DAYS_AFTER_SHIPPING", default=5)
+# A listing with this many "No inventory" cancellations within the window goes off sale
+# until its seller updates the stock.
+NO_INVENTORY_DEACTIVATE_AFTER = env.int("NO_INVENTORY_DEACTIVATE_AFTER", default=2)
+NO_INVENTORY_WINDOW_DAYS = env.int("NO_INVENTORY_WINDOW_DAYS", default=30)
 # "shipment": authorize at checkout, capture what ships (Amazon). "checkout": capture all at once.
 PAYMENT_CAPTURE = env.str("PAYMENT_CAPTURE", default="shipment")
 if PAYMENT_CAPTURE not in ("shipment", "checkout"):

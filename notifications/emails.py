@@ -1,5 +1,7 @@
 """Emails go through the outbox: rendered now, in the transaction; sent after commit."""
 
+from email.utils import parseaddr
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -22,14 +24,26 @@ def queue_email(*, to: list[str], template: str, context: dict) -> None:
     outbox.enqueue(EMAIL, {"to": recipients, "subject": subject, "body": body})
 
 
+def message_id_header(outbox_message_id: int) -> str:
+    """
+    The email's Message-ID, the same on every delivery of one outbox message, so mail
+    clients and servers recognise a redelivery (the outbox is at-least-once) as the
+    same email. The domain is the sender's, not the worker's host name, which differs
+    from one worker to the next.
+    """
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<outbox.{outbox_message_id}@{domain}>"
+
+
 @outbox.handler(EMAIL)
-def send_email(payload: dict) -> None:
+def send_email(payload: dict, *, message_id: int) -> None:
     try:
         EmailMessage(
             subject=payload["subject"],
             body=payload["body"],
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=payload["to"],
+            headers={"Message-ID": message_id_header(message_id)},
         ).send()
     except OSError as error:  # SMTP down: try again later, lose nothing
         raise outbox.RetryLater(str(error)) from error

@@ -7,12 +7,16 @@ class OutboxMessage(models.Model):
 
     The row is written in the same transaction as the business change, so the effect
     is never lost (a broker outage only delays it) and never happens for a change
-    that rolled back. A Celery task delivers it through the handler registered for
-    its kind (see ``notifications.outbox``).
+    that rolled back. A Celery task delivers it, at least once, through the handler
+    registered for its kind (see ``notifications.outbox``).
+
+    ``available_at`` is when the message may next be attempted: after its back-off
+    while pending, after the claiming worker's lease while delivering.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        DELIVERING = "delivering", "Delivering"
         DELIVERED = "delivered", "Delivered"
         FAILED = "failed", "Failed"
 

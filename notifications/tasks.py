@@ -1,6 +1,10 @@
+import logging
+
 from celery import shared_task
 
 from . import outbox
+
+logger = logging.getLogger(__name__)
 
 # A sweep delivers at most this many messages per run, so one run stays well inside
 # the beat interval even when a broker outage left a backlog.
@@ -14,8 +18,13 @@ def deliver_outbox_message_task(message_id: int) -> bool:
 
 @shared_task
 def deliver_pending_outbox_task() -> int:
-    """Deliver what was not dispatched (broker down) or is due for a retry."""
+    """Deliver what was not dispatched (broker down), is due for a retry, or was orphaned."""
     delivered = 0
     for message_id in outbox.pending_message_ids(limit=SWEEP_BATCH_SIZE):
-        delivered += outbox.deliver(message_id)
+        # One message that cannot even be claimed or recorded (a database error, a bug
+        # in the outbox) must not hold up every message behind it.
+        try:
+            delivered += outbox.deliver(message_id)
+        except Exception:
+            logger.exception("Outbox sweep could not deliver message %s", message_id)
     return delivered

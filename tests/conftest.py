@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 
 from marketplace.celery import app as celery_app
+from notifications import outbox
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -70,6 +71,15 @@ def _celery_eager():
     celery_app.conf.task_eager_propagates = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """After a broker error the outbox leaves dispatch to the sweep for a while (module
+    state, for the whole process): no test inherits that pause from another."""
+    outbox._broker_paused_until = 0.0
+    yield
+    outbox._broker_paused_until = 0.0
 
 
 @pytest.fixture(autouse=True)
