@@ -10,3 +10,6 @@ class OrdersConfig(AppConfig):
 
         # Registered once, here: orders' and cancellations' URLs both use it.
         register_converter(OrderNumberConverter, "order_number")
+        # Registers the authorization-retry outbox handler and the failed-payment receiver
+        # in every process (a Celery worker never imports the views that would load it).
+        from . import services  # noqa: F401

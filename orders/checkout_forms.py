@@ -1,6 +1,11 @@
 """Forms of the storefront's cart and checkout (validation only: services do the rest)."""
 
+import uuid
+
 from django import forms
+
+from payments.errors import PaymentError
+from payments.gateway import tokenize_card
 
 from .services import MAX_QUANTITY_PER_LINE, ShippingAddress
 
@@ -65,6 +70,19 @@ class CardNumberInput(forms.TextInput):
 
 
 class CheckoutForm(forms.Form):
+    """
+    The address and card of one checkout. ``checkout_token`` is new each time the page
+    is rendered and kept by a re-rendered form: posting the same page twice (a
+    double-click, the back button) names the same checkout, which orders only once.
+    """
+
+    checkout_token = forms.UUIDField(
+        widget=forms.HiddenInput,
+        error_messages={
+            key: "This checkout page is out of date: check your order and place it again."
+            for key in ("required", "invalid")
+        },
+    )
     name = forms.CharField(label="Full name", max_length=100)
     line1 = forms.CharField(label="Address line 1", max_length=200)
     line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
@@ -92,6 +110,19 @@ class CheckoutForm(forms.Form):
             ("country", "country"),
         ]:
             self.fields[name].widget.attrs["autocomplete"] = autocomplete
+
+    @staticmethod
+    def new_token() -> uuid.UUID:
+        return uuid.uuid4()
+
+    def clean_card_number(self):
+        # Checked here so a typo is a field error; the service checks it again.
+        number = self.cleaned_data["card_number"]
+        try:
+            tokenize_card(number)
+        except PaymentError as error:
+            raise forms.ValidationError(str(error)) from None
+        return number
 
     def shipping_address(self) -> ShippingAddress:
         data = self.cleaned_data

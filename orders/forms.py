@@ -3,6 +3,7 @@
 from django import forms
 from django.core.validators import RegexValidator
 
+from payments.errors import PaymentError
 from payments.gateway import tokenize_card
 
 from .models import Message, OrderLine
@@ -31,7 +32,7 @@ class RevisePaymentForm(forms.Form):
         number = self.cleaned_data["card_number"]
         try:
             tokenize_card(number)
-        except ValueError as error:
+        except PaymentError as error:
             raise forms.ValidationError(str(error)) from None
         return number
 

@@ -84,6 +84,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     deliver_by = models.DateTimeField()
     late_notified_at = models.DateTimeField(null=True, blank=True)
     payment_attempts = models.PositiveSmallIntegerField(default=1)
+    checkout_token = models.UUIDField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The checkout form's token: a resubmitted checkout finds this order.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = OrderQuerySet.as_manager()
@@ -94,6 +100,13 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["buyer", "-placed_at"], name="order_buyer_placed_idx"),
             models.Index(fields=["seller", "-placed_at"], name="order_seller_placed_idx"),
             models.Index(fields=["status", "ship_by"], name="order_status_ship_by_idx"),
+        ]
+        constraints = [
+            # One order per seller per checkout: a double-click or a resubmitted form
+            # that races past the view's check fails here instead of ordering twice.
+            models.UniqueConstraint(
+                fields=["buyer", "checkout_token", "seller"], name="order_once_per_checkout"
+            ),
         ]
 
     def __str__(self):
@@ -212,6 +225,7 @@ class OrderEvent(models.Model):
         CANCELLATION_REQUEST_WITHDRAWN = "cancellation_request_withdrawn", "Request withdrawn"
         CANCELLATION_REQUEST_DECLINED = "cancellation_request_declined", "Request declined"
         REFUND_ISSUED = "refund_issued", "Refund issued"
+        PAYMENT_ACTION_FAILED = "payment_action_failed", "Payment action failed"
         MESSAGE = "message", "Message"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")

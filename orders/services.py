@@ -5,25 +5,30 @@ Each service runs in its own transaction: lock the order row, then its lines by 
 re-check the rule on the locked rows, transition, write the audit row, and leave
 side effects (emails, gateway calls) to the outbox, which runs them after commit.
 Gateway calls a person waits for (authorizing a card) run between two transactions,
-never inside one.
+never inside one; one that times out is retried through the outbox
+(``AUTHORIZATION_RETRY``), which backs off and parks the message after its last try.
 """
 
 import logging
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from catalog.models import Listing
 from catalog.services import OutOfStock, reserve_stock
+from notifications import outbox
 from notifications.emails import queue_email
 from payments import services as payments
 from payments.gateway import GatewayTimeout, tokenize_card
-from payments.models import Payment
+from payments.models import Payment, PaymentTransaction
+from payments.signals import payment_action_failed
 
 from .actors import Actor
 from .models import (
@@ -41,6 +46,9 @@ logger = logging.getLogger(__name__)
 # The most units of one listing a single order may hold: keeps a typo from
 # reserving a seller's whole shelf, and keeps quantities far from integer limits.
 MAX_QUANTITY_PER_LINE = 99
+
+# The outbox kind that retries an authorization the gateway did not answer.
+AUTHORIZATION_RETRY = "orders.authorize"
 
 
 class OrderError(Exception):
@@ -92,20 +100,68 @@ def expected_status(order: Order, lines: list[OrderLine]) -> str | None:
 
 
 # --- Checkout ---------------------------------------------------------------------------
+def placed_orders(*, buyer, checkout_token: uuid.UUID | None) -> list[Order]:
+    """The orders an earlier submission of this checkout form placed (none for no token)."""
+    if checkout_token is None:
+        return []
+    return list(Order.objects.filter(buyer=buyer, checkout_token=checkout_token).order_by("pk"))
+
+
 def place_orders(
-    *, buyer, items: dict[int, int], address: ShippingAddress, card_number: str
+    *,
+    buyer,
+    items: dict[int, int],
+    address: ShippingAddress,
+    card_number: str,
+    checkout_token: uuid.UUID | None = None,
 ) -> list[Order]:
     """
     Turn a cart into one order per seller, reserve the stock, then authorize each
     order's payment. Raises OrderError (nothing is reserved or created) when a listing
-    is unknown, deactivated or short of stock.
+    is unknown, deactivated or short of stock, PaymentError for a card number that
+    cannot be a card.
+
+    ``checkout_token`` names one submission of the checkout form: the same token again
+    (a double-click, a resubmitted page) returns the orders it placed, placing nothing.
     """
+    if already := placed_orders(buyer=buyer, checkout_token=checkout_token):
+        return already
     if not items:
         raise OrderError("Your cart is empty.")
     for quantity in items.values():
         if not 0 < quantity <= MAX_QUANTITY_PER_LINE:
             raise OrderError(f"Each quantity must be between 1 and {MAX_QUANTITY_PER_LINE}.")
 
+    try:
+        orders = _create_orders(
+            buyer=buyer,
+            items=items,
+            address=address,
+            card_number=card_number,
+            checkout_token=checkout_token,
+        )
+    except IntegrityError:
+        # The same submission raced this one past the check above and committed first
+        # (the unique constraint waited for it): everything here was rolled back.
+        if already := placed_orders(buyer=buyer, checkout_token=checkout_token):
+            return already
+        raise
+
+    for order in orders:
+        authorize_order(order_id=order.pk)
+    # Read back once: authorization moved each order on since it was created.
+    return list(Order.objects.filter(pk__in=[order.pk for order in orders]).order_by("pk"))
+
+
+def _create_orders(
+    *,
+    buyer,
+    items: dict[int, int],
+    address: ShippingAddress,
+    card_number: str,
+    checkout_token: uuid.UUID | None,
+) -> list[Order]:
+    """Reserve the stock and create one pending order per seller, all or nothing."""
     with transaction.atomic():
         listings = {
             listing.pk: listing
@@ -151,6 +207,7 @@ def place_orders(
                 ship_to_city=address.city,
                 ship_to_postcode=address.postcode,
                 ship_to_country=address.country,
+                checkout_token=checkout_token,
             )
             OrderLine.objects.bulk_create(
                 OrderLine(
@@ -170,11 +227,7 @@ def place_orders(
                 total=str(total),
             )
             orders.append(order)
-
-    for order in orders:
-        authorize_order(order_id=order.pk)
-    # Read back once: authorization moved each order on since it was created.
-    return list(Order.objects.filter(pk__in=[order.pk for order in orders]).order_by("pk"))
+    return orders
 
 
 def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
@@ -182,8 +235,9 @@ def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
     Ask the gateway to authorize the order's payment, then record the answer.
 
     The gateway call happens outside any transaction. A timeout leaves the order
-    pending; a Celery retry asks again with the same idempotency key, so the card
-    is never authorized twice.
+    pending and queues a retry in the outbox, which asks again with the same
+    idempotency key (so the card is never authorized twice), backs off, and gives up
+    after its last attempt; a broker outage only delays it.
     """
     order = Order.objects.select_related("payment").get(pk=order_id)
     key = f"authorize:order:{order.pk}:{order.payment_attempts}"
@@ -192,13 +246,22 @@ def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
             payment_id=order.payment_id, idempotency_key=key, card_number=card_number
         )
     except GatewayTimeout:
-        from .tasks import authorize_order_task
-
-        transaction.on_commit(
-            lambda: authorize_order_task.apply_async(kwargs={"order_id": order_id}, countdown=60)
-        )
+        with transaction.atomic():
+            outbox.enqueue(AUTHORIZATION_RETRY, {"order_id": order_id, "idempotency_key": key})
         return order
     return record_authorization(order_id=order_id, idempotency_key=key)
+
+
+@outbox.handler(AUTHORIZATION_RETRY)
+def _retry_authorization(payload: dict) -> None:
+    """Ask the gateway again with the same key; RetryLater while it does not answer."""
+    order_id, key = payload["order_id"], payload["idempotency_key"]
+    payment_id = Order.objects.values_list("payment_id", flat=True).get(pk=order_id)
+    try:
+        payments.authorize_payment(payment_id=payment_id, idempotency_key=key)
+    except GatewayTimeout as timeout:
+        raise outbox.RetryLater(str(timeout)) from timeout
+    record_authorization(order_id=order_id, idempotency_key=key)
 
 
 def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
@@ -211,18 +274,18 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
         already_recorded = order.events.filter(type=OrderEvent.Type.PAYMENT_AUTHORIZED).exists()
         if authorized and not already_recorded:
             # Units cancelled while the card was being asked must not stay held on it,
-            # and an order cancelled meanwhile releases the whole authorization.
+            # and an order cancelled meanwhile releases the whole authorization. Those
+            # cancellations queued their own releases: only what is still held and not
+            # claimed by them is released here, so no money is released twice.
             still_owed = sum(
                 (line.unit_price * (line.quantity - line.quantity_cancelled) for line in lines),
                 Decimal(0),
             )
-            excess = payment.amount_authorized - (still_owed if waiting else Decimal(0))
-            if excess > 0:
-                payments.schedule_release(
-                    payment_id=payment.pk,
-                    amount=excess,
-                    idempotency_key=f"release-excess:{idempotency_key}",
-                )
+            payments.release_unclaimed(
+                payment_id=payment.pk,
+                keep=still_owed if waiting else Decimal(0),
+                idempotency_key=f"release-excess:{idempotency_key}",
+            )
         if not waiting:
             return order
         if authorized:
@@ -276,7 +339,7 @@ def payment_revision_deadline(order: Order):
 def revise_payment(*, order_id: int, card_number: str, actor: Actor) -> Order:
     """
     The buyer gives a new card for a declined order, while the window is open.
-    Raises ValueError for a malformed card number before anything changes.
+    Raises PaymentError for a malformed card number before anything changes.
     """
     tokenize_card(card_number)
     with transaction.atomic():
@@ -344,11 +407,19 @@ def confirm_shipment(
         else:
             order.ship_part()
         order.save()
-        payments.schedule_capture(
-            payment_id=order.payment_id,
-            amount=amount,
-            idempotency_key=f"capture:shipment:{shipment.pk}",
-        )
+        try:
+            payments.schedule_capture(
+                payment_id=order.payment_id,
+                amount=amount,
+                idempotency_key=f"capture:shipment:{shipment.pk}",
+            )
+        except payments.PaymentError as error:
+            # Shipping what the buyer's payment cannot pay for would give it away.
+            logger.error("Order %s cannot capture %s: %s", order.number, amount, error.detail)
+            raise OrderError(
+                "The buyer's payment does not cover this shipment, so nothing was shipped. "
+                "Please contact us."
+            ) from None
         units = sum(shipping.values())
         record_event(
             order,
@@ -396,3 +467,35 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
             context={"order": order, "message": message},
         )
         return message
+
+
+# --- Payment outcomes after the fact ----------------------------------------------------------
+FAILED_ACTION_SUMMARIES = {
+    PaymentTransaction.Kind.CAPTURE: "Charging ${amount} for shipped items failed.",
+    PaymentTransaction.Kind.VOID: "Releasing the ${amount} hold on your card failed.",
+    PaymentTransaction.Kind.REFUND: "Your refund of ${amount} failed.",
+}
+
+
+@receiver(payment_action_failed, dispatch_uid="orders.record_failed_payment_action")
+def record_failed_payment_action(*, payment_transaction: PaymentTransaction, **kwargs) -> None:
+    """
+    The gateway refused a capture, void or refund (in the transaction recording it):
+    the timeline says so instead of leaving "refunded" standing; staff find the row
+    under "needs attention" in the payments admin.
+    """
+    order = Order.objects.filter(payment_id=payment_transaction.payment_id).first()
+    if order is None:
+        return
+    summary = FAILED_ACTION_SUMMARIES[payment_transaction.kind].format(
+        amount=payment_transaction.amount
+    )
+    record_event(
+        order,
+        OrderEvent.Type.PAYMENT_ACTION_FAILED,
+        Actor.system(),
+        f"{summary} Our team has been alerted and will put it right.",
+        transaction=payment_transaction.pk,
+        kind=payment_transaction.kind,
+        amount=str(payment_transaction.amount),
+    )

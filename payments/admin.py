@@ -4,8 +4,38 @@ so staff can look (and follow a charge to the sandbox) but never type a total in
 """
 
 from django.contrib import admin
+from django.db.models import Q
 
 from .models import Payment, PaymentTransaction, SandboxCharge, SandboxIdempotencyKey
+
+# A capture, void or refund the gateway refused: money that did not move as promised.
+# (A declined authorization is the buyer's card saying no, handled by the order.)
+FAILED_MONEY_MOVE = Q(
+    status=PaymentTransaction.Status.FAILED,
+    kind__in=[
+        PaymentTransaction.Kind.CAPTURE,
+        PaymentTransaction.Kind.VOID,
+        PaymentTransaction.Kind.REFUND,
+    ],
+)
+
+
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """Staff's work list: failed captures, voids and refunds (or the payments that have one)."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Failed capture, void or refund")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        if queryset.model is Payment:
+            failed = PaymentTransaction.objects.filter(FAILED_MONEY_MOVE)
+            return queryset.filter(pk__in=failed.values("payment_id"))
+        return queryset.filter(FAILED_MONEY_MOVE)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -53,7 +83,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "card_last4",
         "created_at",
     ]
-    list_filter = ["status"]
+    list_filter = [NeedsAttentionFilter, "status"]
     search_fields = ["charge_reference", "card_last4"]
     readonly_fields = [
         *(field.name for field in Payment._meta.fields),
@@ -65,10 +95,10 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(PaymentTransaction)
 class PaymentTransactionAdmin(ReadOnlyAdmin):
-    """Every capture, void and refund; filter by failed to find money that did not move."""
+    """Every capture, void and refund; "needs attention" lists money that did not move."""
 
     list_display = ["pk", "payment", "kind", "amount", "status", "created_at", "processed_at"]
-    list_filter = ["kind", "status"]
+    list_filter = [NeedsAttentionFilter, "kind", "status"]
     search_fields = ["idempotency_key", "gateway_reference"]
     list_select_related = ["payment"]
 

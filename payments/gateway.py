@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
+from .errors import InvalidCard
 from .models import SandboxCharge, SandboxIdempotencyKey
 
 
@@ -99,10 +100,10 @@ def _luhn_valid(digits: str) -> bool:
 
 
 def tokenize_card(number: str) -> str:
-    """Turn a card number into the sandbox token that stands for it; ValueError if invalid."""
+    """Turn a card number into the sandbox token that stands for it; InvalidCard if invalid."""
     digits = _digits(number)
     if not (re.fullmatch(r"\d{12,19}", digits) and _luhn_valid(digits)):
-        raise ValueError("Enter a valid card number.")
+        raise InvalidCard("Enter a valid card number.")
     return TEST_CARDS.get(digits, VISA)
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils.functional import cached_property
 
 ZERO = Decimal("0.00")
 
@@ -95,6 +96,22 @@ class Payment(models.Model):
     @property
     def amount_refundable(self) -> Decimal:
         return self.amount_captured - self.amount_refunded
+
+    @cached_property
+    def amount_release_failed(self) -> Decimal:
+        """
+        Voids and refunds the gateway refused: money the buyer was promised back that did
+        not move (staff put it right). Reads prefetched ``transactions`` when there are.
+        """
+        Kind, Status = PaymentTransaction.Kind, PaymentTransaction.Status
+        return sum(
+            (
+                row.amount
+                for row in self.transactions.all()
+                if row.status == Status.FAILED and row.kind in (Kind.VOID, Kind.REFUND)
+            ),
+            ZERO,
+        )
 
     def apply(self, *, kind: str, amount: Decimal, reference: str = "") -> None:
         """Add a succeeded gateway transaction to the totals; the status follows from them."""

@@ -5,6 +5,10 @@ No gateway call runs while a business row is locked: authorization calls the
 gateway first and records the answer after; captures, voids and refunds are
 written as pending rows in the caller's transaction and executed after commit
 through the outbox (``execute_transaction``), with retries on timeouts.
+
+Every refusal is a ``PaymentError`` whose message a buyer may read; a capture, void
+or refund the gateway refused is recorded as a failed transaction and announced
+with ``signals.payment_action_failed`` so the order's timeline says so.
 """
 
 import logging
@@ -18,6 +22,7 @@ from django.utils import timezone
 
 from notifications import outbox
 
+from .errors import PaymentError
 from .gateway import (
     GatewayError,
     GatewayResult,
@@ -28,6 +33,17 @@ from .gateway import (
     tokenize_card,
 )
 from .models import ZERO, Payment, PaymentTransaction
+from .signals import payment_action_failed
+
+__all__ = [
+    "PaymentError",
+    "authorize_payment",
+    "create_payment",
+    "execute_transaction",
+    "release_unclaimed",
+    "schedule_capture",
+    "schedule_release",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -41,11 +57,13 @@ def create_payment(*, amount: Decimal, card_number: str) -> Payment:
     Create the pending payment of a checkout, inside the caller's transaction.
 
     Only the sandbox token and the last four digits are kept, never the number.
-    Raises ValueError (for the form) when the card number is not valid.
+    Raises PaymentError (for the form) when the card number is not valid.
     """
     payment_method = tokenize_card(card_number)
     if amount <= 0:
-        raise ValueError("A payment needs a positive amount.")
+        raise PaymentError(
+            "There is nothing to pay for.", detail=f"payment of {amount} refused: not positive"
+        )
     with transaction.atomic():
         return Payment.objects.create(
             amount=amount, payment_method=payment_method, card_last4=card_last4(card_number)
@@ -58,8 +76,8 @@ def authorize_payment(
     """
     Authorize the payment's amount on its card, outside any transaction.
 
-    ``card_number`` replaces the card first ("Revise payment"; ValueError if it is not
-    valid); it is kept before the gateway is asked, so a retry after a timeout needs
+    ``card_number`` replaces the card first ("Revise payment"; PaymentError if it is
+    not valid); it is kept before the gateway is asked, so a retry after a timeout needs
     only the key. Declines are recorded as a failed transaction and status "failed".
     A timeout records nothing and raises GatewayTimeout: retry with the same key.
     In PAYMENT_CAPTURE="checkout" mode the whole amount is then captured too.
@@ -117,7 +135,14 @@ def _capture_at_checkout(payment: Payment, key: str) -> Payment:
     if PaymentTransaction.objects.filter(idempotency_key=key).exists():
         return payment
     gateway = get_gateway()
-    amount = payment.amount_open
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        # A cancellation queued while the card was being asked already claims its part
+        # of the hold: capture the rest, so its void has something left to release.
+        pending = _pending_amounts(payment)
+        amount = payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
+    if amount <= 0:
+        return payment
     result, error = _call(
         lambda: gateway.capture(charge=payment.charge_reference, amount=amount, idempotency_key=key)
     )
@@ -159,6 +184,18 @@ def _settle(
         payment.apply(kind=row.kind, amount=row.amount, reference=result.reference)
         payment.save()
     row.save()
+    if result is None and row.kind != Kind.AUTHORIZE:
+        # Money the buyer was promised did not move: staff must put it right, and the
+        # order's timeline must stop saying it did.
+        logger.error(
+            "Gateway refused %s of %s on payment %s (transaction %s): %s",
+            row.kind,
+            row.amount,
+            payment.pk,
+            row.pk,
+            error,
+        )
+        payment_action_failed.send(sender=PaymentTransaction, payment_transaction=row)
 
 
 def schedule_capture(
@@ -168,7 +205,7 @@ def schedule_capture(
     Queue a capture of ``amount`` (what was just shipped), inside the caller's transaction.
 
     Returns None in PAYMENT_CAPTURE="checkout" mode: everything was captured at checkout.
-    The same key again returns the transaction it created. Raises ValueError when the
+    The same key again returns the transaction it created. Raises PaymentError when the
     amount is more than is authorized and not yet claimed by pending captures or voids.
     """
     if settings.PAYMENT_CAPTURE == "checkout":
@@ -181,7 +218,11 @@ def schedule_capture(
         pending = _pending_amounts(payment)
         available = payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
         if not 0 < amount <= available:
-            raise ValueError(f"Cannot capture {amount}: {max(available, ZERO)} is authorized.")
+            raise PaymentError(
+                "The buyer's payment does not cover these items.",
+                detail=f"capture {amount} of payment {payment.pk}: "
+                f"{max(available, ZERO)} is authorized and unclaimed",
+            )
         return _schedule(payment, Kind.CAPTURE, amount, idempotency_key)
 
 
@@ -194,7 +235,7 @@ def schedule_release(
     What is still only authorized is voided first; the rest is refunded from what was
     captured. Pending transactions count as done, so two releases never claim the same
     money. A payment that was never authorized has nothing to release. The same key
-    again returns the rows it created. Raises ValueError when ``amount`` is more than
+    again returns the rows it created. Raises PaymentError when ``amount`` is more than
     can be voided and refunded: a refund never exceeds what was captured.
     """
     keys = {Kind.VOID: f"void:{idempotency_key}", Kind.REFUND: f"refund:{idempotency_key}"}
@@ -204,7 +245,9 @@ def schedule_release(
         if existing:
             return _same_request(existing, payment, amount)
         if amount < 0:
-            raise ValueError("A release needs a positive amount.")
+            raise PaymentError(
+                "There is nothing to return.", detail=f"release of {amount} refused: negative"
+            )
         if not payment.is_authorized or not amount:
             return []
         pending = _pending_amounts(payment)
@@ -212,12 +255,45 @@ def schedule_release(
         refundable = max(payment.amount_refundable - pending[Kind.REFUND], ZERO)
         parts = {Kind.VOID: min(amount, voidable), Kind.REFUND: amount - min(amount, voidable)}
         if parts[Kind.REFUND] > refundable:
-            raise ValueError(
-                f"Cannot release {amount}: {voidable} is authorized and {refundable} refundable."
+            raise PaymentError(
+                "We could not return this payment.",
+                detail=f"release {amount} of payment {payment.pk}: {voidable} is authorized "
+                f"and {refundable} refundable",
             )
         return [
             _schedule(payment, kind, part, keys[kind]) for kind, part in parts.items() if part > 0
         ]
+
+
+def release_unclaimed(
+    *, payment_id: int, keep: Decimal, idempotency_key: str
+) -> list[PaymentTransaction]:
+    """
+    Queue the release of what the payment still holds beyond ``keep``, inside the
+    caller's transaction (the hold of a late authorization, less what the order owes).
+
+    What is held is what was authorized and neither released nor claimed by a pending
+    void or refund, read under the payment's lock: a cancellation that queued its own
+    release while the card was being asked is never released a second time.
+    """
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if not payment.is_authorized:
+            return []
+        pending = _pending_amounts(payment)
+        held = (
+            payment.amount_authorized
+            - payment.amount_voided
+            - payment.amount_refunded
+            - pending[Kind.VOID]
+            - pending[Kind.REFUND]
+        )
+        excess = held - keep
+        if excess <= 0:
+            return []
+        return schedule_release(
+            payment_id=payment_id, amount=excess, idempotency_key=idempotency_key
+        )
 
 
 def _pending_amounts(payment: Payment) -> dict[str, Decimal]:
@@ -238,7 +314,10 @@ def _same_request(
         any(row.payment_id != payment.pk for row in existing)
         or sum((row.amount for row in existing), ZERO) != amount
     ):
-        raise ValueError("This idempotency key was already used for another request.")
+        raise PaymentError(
+            "This request was already made with other amounts.",
+            detail=f"idempotency key of payment {payment.pk} reused with another amount",
+        )
     return sorted(existing, key=lambda row: row.pk)
 
 

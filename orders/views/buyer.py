@@ -14,6 +14,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from payments.errors import PaymentError
+
 from .. import selectors, services
 from ..actors import Actor
 from ..forms import MessageForm, RevisePaymentForm
@@ -123,7 +125,7 @@ class RevisePaymentView(BuyerOrderMixin, TemplateView):
         except services.OrderError as error:
             messages.error(request, str(error))
             return redirect(order)
-        except ValueError as error:
+        except PaymentError as error:
             form.add_error("card_number", str(error))
             return self.render_form(order, form)
         self.report_outcome(order)

@@ -9,12 +9,15 @@ form error with nothing changed.
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from catalog.selectors import listings_by_id
+from payments.errors import PaymentError
 
 from .. import selectors, services
 from ..cart import Cart, CartError, summarize
@@ -107,21 +110,52 @@ class CartRemoveView(LoginRequiredMixin, View):
         return redirect("storefront:cart")
 
 
+def _show_placed(request, orders) -> HttpResponseRedirect:
+    request.session[PLACED_ORDERS_SESSION_KEY] = [order.number for order in orders]
+    return redirect("storefront:order_placed")
+
+
 class CheckoutView(LoginRequiredMixin, FormView):
     template_name = "orders/checkout.html"
     form_class = CheckoutForm
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not Cart(request.session).items():
-            messages.info(request, "Your cart is empty: add something before checking out.")
-            return redirect("storefront:cart")
+        if request.user.is_authenticated:
+            if request.method == "POST" and (orders := self._placed_by_this_form()):
+                # This page was already submitted (its answer lost, or a second click):
+                # show what it ordered rather than order again or say "cart empty".
+                messages.info(request, "This order was already placed.")
+                return _show_placed(request, orders)
+            if not Cart(request.session).items():
+                messages.info(request, "Your cart is empty: add something before checking out.")
+                return redirect("storefront:cart")
         return super().dispatch(request, *args, **kwargs)
 
+    def _placed_by_this_form(self):
+        token = self.get_form_class().base_fields["checkout_token"]
+        try:
+            checkout_token = token.clean(self.request.POST.get("checkout_token"))
+        except ValidationError:
+            return []
+        return services.placed_orders(buyer=self.request.user, checkout_token=checkout_token)
+
     def get_initial(self):
-        return {"name": self.request.user.get_full_name()}
+        return {
+            "name": self.request.user.get_full_name(),
+            "checkout_token": CheckoutForm.new_token(),
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(summary=summarize(Cart(self.request.session)), **kwargs)
+
+    def form_invalid(self, form):
+        if "checkout_token" in form.errors:
+            # A page from before tokens, or a tampered one: say so, and give the
+            # re-rendered page a fresh token so the next click can order.
+            messages.error(self.request, form.errors["checkout_token"][0])
+            form.data = form.data.copy()
+            form.data["checkout_token"] = str(CheckoutForm.new_token())
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         cart = Cart(self.request.session)
@@ -131,17 +165,17 @@ class CheckoutView(LoginRequiredMixin, FormView):
                 items=cart.items(),
                 address=form.shipping_address(),
                 card_number=form.cleaned_data["card_number"],
+                checkout_token=form.cleaned_data["checkout_token"],
             )
         except services.OrderError as error:
             # Nothing was reserved or created; the cart stays as it was.
             messages.error(self.request, str(error))
             return self.form_invalid(form)
-        except ValueError as error:  # the card number did not tokenize
+        except PaymentError as error:  # the card number did not tokenize
             form.add_error("card_number", str(error))
             return self.form_invalid(form)
         cart.clear()
-        self.request.session[PLACED_ORDERS_SESSION_KEY] = [order.number for order in orders]
-        return redirect("storefront:order_placed")
+        return _show_placed(self.request, orders)
 
 
 class OrderPlacedView(LoginRequiredMixin, TemplateView):

@@ -1,7 +1,10 @@
 """Fixtures shared by the orders tests: the people of an order and a plain order."""
 
 import pytest
+from celery.app.task import Task
+from kombu.exceptions import OperationalError
 
+from notifications import outbox
 from tests.factories import OrderFactory, SellerFactory, UserFactory
 
 
@@ -28,3 +31,18 @@ def seller2():
 @pytest.fixture
 def order(buyer, seller):
     return OrderFactory(buyer=buyer, seller=seller)
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """
+    Every publish to the broker fails, as with Redis down. The outbox then pauses
+    dispatching for a while (module state); monkeypatch puts that back after the test
+    so the tests that follow publish (eagerly) again.
+    """
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to redis:6379. Connection refused.")
+
+    monkeypatch.setattr(Task, "apply_async", refuse)
+    monkeypatch.setattr(outbox, "_broker_paused_until", outbox._broker_paused_until)

@@ -1,5 +1,7 @@
 """The storefront's cart, checkout and "order placed" pages (orders/views/storefront.py)."""
 
+import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -7,9 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Listing
+from notifications.models import OutboxMessage
 from orders.cart import MAX_CART_LINES, Cart
 from orders.models import Order, OrderStatus
-from orders.services import MAX_QUANTITY_PER_LINE
+from orders.services import AUTHORIZATION_RETRY, MAX_QUANTITY_PER_LINE
+from payments.gateway import inject_timeouts
 from payments.models import Payment
 from tests.factories import (
     DECLINED_CARD,
@@ -38,6 +42,8 @@ def address(**overrides):
         "postcode": "12345",
         "country": "US",
         "card_number": GOOD_CARD,
+        # A fresh page each time, as a browser gets from GET checkout.
+        "checkout_token": str(uuid.uuid4()),
     }
     return {**data, **overrides}
 
@@ -507,3 +513,97 @@ def test_order_placed_shows_only_the_buyers_own_orders(client, buyer):
 
     assert response.status_code == 302
     assert response.url == reverse("orders:your_orders")
+
+
+# --- Issue 7 "Money": broker outages and resubmitted checkouts ---------------------------------
+def test_the_checkout_page_carries_a_fresh_token(client, buyer):
+    """Given a cart, when the checkout page is rendered twice, then each has its own token."""
+    add(client, ListingFactory(stock=5))
+
+    tokens = [
+        re.search(r'name="checkout_token" value="([0-9a-f-]{36})"', client.get(CHECKOUT).text)[1]
+        for _ in range(2)
+    ]
+
+    assert tokens[0] != tokens[1]
+
+
+def test_checkout_answers_with_the_broker_down_and_keeps_one_order(
+    client, buyer, broker_down, django_capture_on_commit_callbacks
+):
+    """
+    Given the broker refuses every publish and the gateway times out, when the buyer
+    places the order, then checkout redirects to "order placed" (no 500), one order waits
+    in pending_payment, and its authorization retry waits in the outbox for the sweep.
+    """
+    listing = ListingFactory(stock=5, price=Decimal("9.00"))
+    add(client, listing, 2)
+
+    with inject_timeouts(1), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(CHECKOUT, address())
+
+    assert response.status_code == 302
+    assert response["Location"] == PLACED
+    order = Order.objects.get(buyer=buyer)
+    assert order.status == OrderStatus.PENDING_PAYMENT
+    assert Listing.objects.get(pk=listing.pk).stock == 3
+    retry = OutboxMessage.objects.get(kind=AUTHORIZATION_RETRY)
+    assert retry.status == OutboxMessage.Status.PENDING
+    assert cart_of(client) == {}
+
+
+def test_a_resubmitted_checkout_shows_the_placed_order_instead_of_ordering_again(
+    client, buyer, django_capture_on_commit_callbacks
+):
+    """
+    Given a checkout that placed its order but whose answer never reached the browser (the
+    cart is still full), when the buyer submits the same page again, then they land on
+    "order placed" for the first order: one order, stock reserved once.
+    """
+    listing = ListingFactory(stock=5, price=Decimal("9.00"))
+    add(client, listing, 2)
+    page = address()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CHECKOUT, page)
+    add(client, listing, 2)  # as if the first answer was lost: the cart is as it was
+
+    response = client.post(CHECKOUT, page, follow=True)
+
+    assert response.redirect_chain[-1][0] == PLACED
+    assert "This order was already placed." in messages_of(response)
+    order = Order.objects.get(buyer=buyer)
+    assert order.number in response.text
+    assert Listing.objects.get(pk=listing.pk).stock == 3
+
+
+def test_a_double_click_after_the_cart_was_emptied_still_shows_the_order(client, buyer):
+    """
+    Given a checkout that completed (cart emptied), when the second click of a double-click
+    arrives with the same page, then it shows the placed order rather than "cart empty".
+    """
+    add(client, ListingFactory(stock=5))
+    page = address()
+    client.post(CHECKOUT, page)
+
+    response = client.post(CHECKOUT, page)
+
+    assert response.status_code == 302
+    assert response["Location"] == PLACED
+    assert Order.objects.filter(buyer=buyer).count() == 1
+
+
+def test_a_checkout_post_without_a_token_orders_nothing_and_offers_a_fresh_page(client, buyer):
+    """
+    Given a checkout page from before tokens (or a tampered one), when it is posted, then
+    nothing is ordered and the page comes back with a new token to place the order with.
+    """
+    add(client, ListingFactory(stock=5))
+    stale = address()
+    del stale["checkout_token"]
+
+    response = client.post(CHECKOUT, stale)
+
+    assert response.status_code == 200
+    assert not Order.objects.exists()
+    assert re.search(r'name="checkout_token" value="[0-9a-f-]{36}"', response.text)
+    assert any("out of date" in message for message in messages_of(response))

@@ -5,21 +5,23 @@ instant by a barrier. Only PostgreSQL has the row locks these rely on.
 Run with DATABASE_URL=postgres://root@127.0.0.1:5432/test
 """
 
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
 
 from catalog.models import Listing
+from notifications.models import OutboxMessage
 from orders.actors import Actor
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus, Shipment, ShipmentLine
 from orders.services import (
+    AUTHORIZATION_RETRY,
     OrderError,
     authorize_order,
     confirm_shipment,
     place_orders,
 )
-from orders.tasks import authorize_order_task
 from payments.gateway import inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
@@ -90,20 +92,19 @@ def test_a_double_submitted_shipment_ships_and_captures_once():
     assert order.events.filter(type=OrderEvent.Type.SHIPPED).count() == 1
 
 
-def test_two_retries_of_a_timed_out_authorization_hold_the_card_once(monkeypatch):
+def test_two_retries_of_a_timed_out_authorization_hold_the_card_once(broker_down):
     """A retry and its redelivered twin run together: one charge, one authorized event."""
     listing = ListingFactory(price=Decimal("20.00"))
-    scheduled = []
-    # Keep the retry queued (eager Celery would run it at once): the threads are the retries.
-    monkeypatch.setattr(
-        authorize_order_task, "apply_async", lambda **kwargs: scheduled.append(kwargs)
-    )
+    # Keep the retry queued (eager Celery would run it at once): the broker is down, so
+    # the outbox row waits for the sweep, and the threads are the retries.
     with inject_timeouts(1):
         [order] = place_orders(
             buyer=UserFactory(), items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
         )
     assert order.status == OrderStatus.PENDING_PAYMENT
-    assert scheduled == [{"kwargs": {"order_id": order.pk}, "countdown": 60}]
+    retry_message = OutboxMessage.objects.get(kind=AUTHORIZATION_RETRY)
+    assert retry_message.status == OutboxMessage.Status.PENDING
+    assert retry_message.payload["order_id"] == order.pk
 
     def retry():
         return authorize_order(order_id=order.pk)
@@ -117,3 +118,31 @@ def test_two_retries_of_a_timed_out_authorization_hold_the_card_once(monkeypatch
     assert authorizations.count() == 1
     assert Payment.objects.get(pk=order.payment_id).amount_authorized == Decimal("20.00")
     assert order.events.filter(type=OrderEvent.Type.PAYMENT_AUTHORIZED).count() == 1
+
+
+def test_two_submissions_of_one_checkout_at_once_place_one_order():
+    """
+    Given one checkout page, when it is submitted twice at the same instant (a
+    double-click), then one order is placed, both answers name it, and stock is reserved
+    once: the second waits on the unique checkout token, then finds the first's order.
+    """
+    listing = ListingFactory(stock=5, price=Decimal("7.00"))
+    buyer = UserFactory()
+    token = uuid.uuid4()
+
+    def submit():
+        return place_orders(
+            buyer=buyer,
+            items={listing.pk: 2},
+            address=ADDRESS,
+            card_number=GOOD_CARD,
+            checkout_token=token,
+        )
+
+    outcomes = run_together(submit, submit)
+
+    assert all(isinstance(outcome, list) for outcome in outcomes), outcomes
+    order = Order.objects.get(buyer=buyer)
+    assert [[o.pk for o in outcome] for outcome in outcomes] == [[order.pk], [order.pk]]
+    assert Listing.objects.get(pk=listing.pk).stock == 3
+    assert SandboxCharge.objects.count() == 1

@@ -1,5 +1,6 @@
 """The order services: checkout, payment outcomes, preparing, shipping, delivery, messages."""
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -8,7 +9,10 @@ from django.core import mail
 from django.db.models import Sum
 from django.utils import timezone
 
+from cancellations.models import Reason
+from cancellations.services import cancel_items
 from catalog.models import Listing
+from notifications import outbox
 from notifications.models import OutboxMessage
 from orders.actors import Actor
 from orders.models import (
@@ -22,6 +26,7 @@ from orders.models import (
     ShipmentLine,
 )
 from orders.services import (
+    AUTHORIZATION_RETRY,
     OrderError,
     authorize_order,
     confirm_shipment,
@@ -32,7 +37,9 @@ from orders.services import (
     start_preparing,
 )
 from orders.tasks import authorize_order_task
-from payments.gateway import inject_timeouts
+from payments import services as payment_services
+from payments.errors import PaymentError
+from payments.gateway import GatewayError, SandboxGateway, inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from tests.factories import (
     ADDRESS,
@@ -313,7 +320,7 @@ def test_a_short_second_listing_gives_the_first_its_stock_back(buyer, notebook):
 
 def test_an_invalid_card_number_creates_nothing(buyer, notebook):
     """A card number that fails the Luhn check is refused before any order exists."""
-    with pytest.raises(ValueError, match="valid card number"):
+    with pytest.raises(PaymentError, match="valid card number"):
         place(buyer, (notebook, 1), card="4242 4242 4242 4241")
 
     assert nothing_created()
@@ -477,7 +484,7 @@ def test_revising_with_an_invalid_card_number_changes_nothing(buyer, failed_orde
     """A card number that fails validation is refused before the attempt is recorded."""
     before = snapshot(failed_order)
 
-    with pytest.raises(ValueError, match="valid card number"):
+    with pytest.raises(PaymentError, match="valid card number"):
         revise_payment(
             order_id=failed_order.pk, card_number="4242 4242 4242 4241", actor=Actor.buyer(buyer)
         )
@@ -791,3 +798,295 @@ def test_a_full_life_writes_one_event_per_change_with_its_actor(buyer, notebook)
     assert PaymentTransaction.objects.filter(kind=CAPTURE).aggregate(total=Sum("amount")) == {
         "total": order.total
     }
+
+
+# --- Issue 7 "Money": a cancellation in the authorization gap is released once ----------------
+def authorize_at_the_gateway_only(order):
+    """The first half of a retried authorization: the gateway's answer is committed, the
+    order not yet moved on (what a cancellation can slip in between)."""
+    payment_services.authorize_payment(
+        payment_id=order.payment_id,
+        idempotency_key=f"authorize:order:{order.pk}:{order.payment_attempts}",
+    )
+
+
+def cancel_as_buyer(order, quantities, callbacks):
+    with callbacks(execute=True):
+        return cancel_items(
+            order_id=order.pk,
+            quantities=quantities,
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(order.buyer),
+        )
+
+
+@pytest.mark.parametrize("capture", ["shipment", "checkout"])
+def test_a_cancellation_between_authorizing_and_recording_is_released_once(
+    buyer, notebook, settings, django_capture_on_commit_callbacks, capture
+):
+    """
+    Given an order whose card the gateway authorized but whose order is still pending,
+    when the buyer cancels one of three units and the authorization is then recorded,
+    then that unit's money is released once and the other two stay held (or charged).
+    """
+    settings.PAYMENT_CAPTURE = capture
+    with inject_timeouts(1):
+        [order] = place(buyer, (notebook, 3))
+    authorize_at_the_gateway_only(order)
+    cancel_as_buyer(order, {order.lines.get().pk: 1}, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        authorize_order(order_id=order.pk)
+
+    assert status(order) == S.UNSHIPPED
+    payment = Payment.objects.get(pk=order.payment_id)
+    released = payment.amount_voided + payment.amount_refunded
+    assert released == Decimal("12.00")
+    assert payment.amount_authorized - released == Decimal("24.00")
+    charge = SandboxCharge.objects.get()
+    assert charge.amount_voided + charge.amount_refunded == Decimal("12.00")
+
+
+@pytest.mark.parametrize("capture", ["shipment", "checkout"])
+def test_cancelling_everything_in_the_authorization_gap_releases_the_hold_once(
+    buyer, notebook, settings, django_capture_on_commit_callbacks, capture
+):
+    """
+    Given an order authorized at the gateway but not yet recorded, when the buyer cancels
+    all of it and the authorization is then recorded, then nothing raises, the order is
+    cancelled and the whole amount was released exactly once.
+    """
+    settings.PAYMENT_CAPTURE = capture
+    with inject_timeouts(1):
+        [order] = place(buyer, (notebook, 2))
+    authorize_at_the_gateway_only(order)
+    cancel_as_buyer(order, {order.lines.get().pk: 2}, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        authorize_order(order_id=order.pk)
+
+    assert status(order) == S.CANCELLED
+    payment = Payment.objects.get(pk=order.payment_id)
+    assert payment.amount_voided + payment.amount_refunded == Decimal("24.00")
+    releases = PaymentTransaction.objects.filter(
+        payment=payment, kind__in=[PaymentTransaction.Kind.VOID, PaymentTransaction.Kind.REFUND]
+    )
+    assert [row.status for row in releases] == [PaymentTransaction.Status.SUCCEEDED]
+
+
+def test_after_a_cancellation_in_the_gap_the_rest_still_ships_and_is_captured(
+    buyer, notebook, django_capture_on_commit_callbacks
+):
+    """
+    Given one of three units cancelled in the authorization gap, when the seller ships
+    the other two, then the capture succeeds for exactly those two.
+    """
+    with inject_timeouts(1):
+        [order] = place(buyer, (notebook, 3))
+    authorize_at_the_gateway_only(order)
+    cancel_as_buyer(order, {order.lines.get().pk: 1}, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        authorize_order(order_id=order.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, [(order.lines.get(), 2)])
+
+    payment = Payment.objects.get(pk=order.payment_id)
+    assert (payment.amount_captured, payment.amount_voided, payment.amount_open) == (
+        Decimal("24.00"),
+        Decimal("12.00"),
+        Decimal("0.00"),
+    )
+    assert not PaymentTransaction.objects.filter(status=PaymentTransaction.Status.FAILED).exists()
+
+
+# --- Issue 7 "Money": authorization retries go through the outbox ------------------------------
+def test_a_timed_out_authorization_is_retried_through_the_outbox(buyer, notebook):
+    """
+    Given the gateway times out at checkout, when the outbox delivers its retry message,
+    then the same key authorizes the card once and the order moves on.
+    """
+    with inject_timeouts(1):
+        [order] = place(buyer, (notebook, 1))
+    message = OutboxMessage.objects.get(kind=AUTHORIZATION_RETRY)
+    assert message.payload == {
+        "order_id": order.pk,
+        "idempotency_key": f"authorize:order:{order.pk}:1",
+    }
+
+    assert outbox.deliver(message.pk) is True
+
+    assert status(order) == S.UNSHIPPED
+    assert SandboxCharge.objects.count() == 1
+    assert events(order) == [(E.PLACED, BUYER), (E.PAYMENT_AUTHORIZED, SYSTEM)]
+
+
+def test_authorization_retries_back_off_and_stop_after_the_outbox_limit(buyer, notebook):
+    """
+    Given a gateway that never answers, when the outbox retries the authorization, then
+    each attempt waits longer than the one before, and after the last one the message is
+    parked for staff instead of retried forever; nothing was held on the card.
+    """
+    with inject_timeouts(1):
+        [order] = place(buyer, (notebook, 1))
+    message = OutboxMessage.objects.get(kind=AUTHORIZATION_RETRY)
+
+    waits = []
+    with inject_timeouts(10 * outbox.MAX_ATTEMPTS):
+        for _ in range(outbox.MAX_ATTEMPTS):
+            before = timezone.now()
+            assert outbox.deliver(message.pk) is False
+            message.refresh_from_db()
+            waits.append(message.available_at - before)
+
+    assert message.status == OutboxMessage.Status.FAILED
+    assert message.attempts == outbox.MAX_ATTEMPTS
+    assert waits[1] > waits[0]
+    assert status(order) == S.PENDING_PAYMENT
+    assert not SandboxCharge.objects.exists()
+
+
+def test_authorize_order_no_longer_schedules_its_own_task(buyer, notebook, monkeypatch):
+    """
+    Given the gateway times out, when checkout finishes, then no Celery task was sent by
+    the service itself (the retry is an outbox row, bounded and durable).
+    """
+    sent = []
+    monkeypatch.setattr(authorize_order_task, "apply_async", lambda *a, **k: sent.append(k))
+
+    with inject_timeouts(1):
+        place(buyer, (notebook, 1))
+
+    assert sent == []
+    assert OutboxMessage.objects.filter(kind=AUTHORIZATION_RETRY).count() == 1
+
+
+# --- Issue 7 "Money": a resubmitted checkout orders once ---------------------------------------
+def test_the_same_checkout_token_twice_places_the_orders_once(buyer, notebook, pen, seller2):
+    """
+    Given a checkout placed with a token, when the same token is submitted again (a
+    double-click, a resubmitted page), then the first orders come back and nothing more
+    is reserved, created or authorized.
+    """
+    token = uuid.uuid4()
+    other = ListingFactory(seller=seller2, price=Decimal("5.00"), stock=10)
+    items = {notebook.pk: 2, other.pk: 1}
+    first = place_orders(
+        buyer=buyer, items=items, address=ADDRESS, card_number=GOOD_CARD, checkout_token=token
+    )
+
+    again = place_orders(
+        buyer=buyer, items=items, address=ADDRESS, card_number=GOOD_CARD, checkout_token=token
+    )
+
+    assert [order.pk for order in again] == [order.pk for order in first]
+    assert Order.objects.count() == 2
+    assert (stock(notebook), stock(other)) == (8, 9)
+    assert SandboxCharge.objects.count() == 2
+
+
+def test_another_buyers_token_does_not_reveal_their_orders(buyer, buyer2, notebook):
+    """
+    Given a checkout placed by one buyer, when another buyer submits the same token,
+    then they get an order of their own and never the first buyer's.
+    """
+    token = uuid.uuid4()
+    [mine] = place_orders(
+        buyer=buyer,
+        items={notebook.pk: 1},
+        address=ADDRESS,
+        card_number=GOOD_CARD,
+        checkout_token=token,
+    )
+
+    [theirs] = place_orders(
+        buyer=buyer2,
+        items={notebook.pk: 1},
+        address=ADDRESS,
+        card_number=GOOD_CARD,
+        checkout_token=token,
+    )
+
+    assert theirs.pk != mine.pk
+    assert theirs.buyer == buyer2
+
+
+# --- Issue 7 "Money": refused money moves are visible, errors are typed ------------------------
+@pytest.mark.parametrize(
+    ("operation", "summary"),
+    [
+        ("void", "Releasing the $12.00 hold on your card failed."),
+        ("refund", "Your refund of $12.00 failed."),
+    ],
+)
+def test_a_refused_release_is_written_on_the_order_timeline(
+    buyer, notebook, settings, monkeypatch, django_capture_on_commit_callbacks, operation, summary
+):
+    """
+    Given a cancellation whose void (or, in checkout mode, refund) the gateway refuses,
+    when the outbox runs it, then the transaction is failed, and the order's timeline says
+    the money did not move and that the team was alerted, without the gateway's own words.
+    """
+    settings.PAYMENT_CAPTURE = "shipment" if operation == "void" else "checkout"
+    [order] = place(buyer, (notebook, 2))
+    monkeypatch.setattr(
+        SandboxGateway,
+        operation,
+        lambda self, **kwargs: (_ for _ in ()).throw(GatewayError("risk rule R-17 locked ch_x")),
+    )
+
+    cancel_as_buyer(order, {order.lines.get().pk: 1}, django_capture_on_commit_callbacks)
+
+    row = PaymentTransaction.objects.get(kind=operation)
+    assert row.status == PaymentTransaction.Status.FAILED
+    event = order.events.get(type=E.PAYMENT_ACTION_FAILED)
+    assert event.actor_role == SYSTEM
+    assert event.summary.startswith(summary)
+    assert "team has been alerted" in event.summary
+    assert "R-17" not in event.summary
+    assert event.payload["transaction"] == row.pk
+
+
+def test_a_refused_capture_is_written_on_the_order_timeline(
+    buyer, notebook, monkeypatch, django_capture_on_commit_callbacks
+):
+    """
+    Given a shipment whose capture the gateway refuses, when the outbox runs it, then the
+    order's timeline records the failed charge for staff to follow up.
+    """
+    [order] = place(buyer, (notebook, 1))
+    monkeypatch.setattr(
+        SandboxGateway,
+        "capture",
+        lambda self, **kwargs: (_ for _ in ()).throw(GatewayError("expired authorization")),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ship(order, [(order.lines.get(), 1)])
+
+    assert order.events.filter(type=E.PAYMENT_ACTION_FAILED).count() == 1
+    assert PaymentTransaction.objects.get(kind=CAPTURE).status == PaymentTransaction.Status.FAILED
+
+
+def test_a_shipment_the_payment_cannot_cover_is_refused_with_a_plain_message(
+    buyer, notebook, django_capture_on_commit_callbacks
+):
+    """
+    Given an order whose hold was already released (the books do not add up), when the
+    seller confirms a shipment, then it is an OrderError for the page (not a 500 from a
+    ValueError), with no amounts in it, and nothing ships.
+    """
+    [order] = place(buyer, (notebook, 1))
+    Payment.objects.filter(pk=order.payment_id).update(amount_voided=Decimal("12.00"))
+    before = snapshot(order)
+
+    with pytest.raises(OrderError, match="does not cover this shipment") as refused:
+        ship(order, [(order.lines.get(), 1)])
+
+    assert "12" not in str(refused.value)
+    assert snapshot(order) == before
+
+
+def test_payment_errors_are_their_own_type_not_value_errors():
+    """Views catch PaymentError by name, so a ValueError bug is never shown as a card error."""
+    assert not issubclass(PaymentError, ValueError)

@@ -12,9 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from cancellations.models import Reason
+from cancellations.services import cancel_items
+from orders.actors import Actor
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
 from orders.services import place_orders
-from payments.gateway import inject_timeouts
+from payments.gateway import GatewayError, SandboxGateway, inject_timeouts
 from payments.models import Payment
 from tests.factories import (
     ADDRESS,
@@ -367,8 +370,9 @@ def test_the_order_page_makes_a_fixed_number_of_queries(
     client.force_login(buyer)
 
     # session, user, seller check, order + parties + payment, lines, events, messages,
-    # shipments, shipment lines with their order lines
-    with django_assert_num_queries(9):
+    # shipments, shipment lines with their order lines, the payment's transactions (a
+    # failed refund or release is shown, never hidden behind "refunded")
+    with django_assert_num_queries(10):
         response = client.get(order_url(order))
 
     assert response.status_code == 200
@@ -537,3 +541,68 @@ def test_payment_factory_orders_show_their_card(client, buyer, seller):
     client.force_login(buyer)
 
     assert "ending 1881" in body(client.get(order_url(order)))
+
+
+# --- Issue 7 "Money": a refund or release that failed is never shown as done -------------------
+@pytest.mark.parametrize(("capture", "operation"), [("shipment", "void"), ("checkout", "refund")])
+def test_the_order_page_says_a_failed_release_failed_instead_of_returned(
+    client, buyer, seller, monkeypatch, django_capture_on_commit_callbacks, capture, operation
+):
+    """
+    Given a cancellation whose void (or refund) the gateway refused, when the buyer opens
+    the order page, then the payment box and the cancellation say it failed and that our
+    team was alerted, never "returned" or "refunded", and no gateway text is shown.
+    """
+    monkeypatch.setattr(settings, "PAYMENT_CAPTURE", capture)
+    listing = ListingFactory(seller=seller, title="Fountain pen", price=Decimal("12.50"))
+    with django_capture_on_commit_callbacks(execute=True):
+        (order,) = place_orders(
+            buyer=buyer, items={listing.pk: 2}, address=ADDRESS, card_number=GOOD_CARD
+        )
+    monkeypatch.setattr(
+        SandboxGateway,
+        operation,
+        lambda self, **kwargs: (_ for _ in ()).throw(GatewayError("risk rule R-17")),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel_items(
+            order_id=order.pk,
+            quantities={order.lines.get().pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+    client.force_login(buyer)
+
+    html = body(client.get(order_url(order)))
+
+    assert re.search(r'data-testid="amount-release-failed">\s*\$12\.50', html)
+    assert "failed — our team has been alerted" in html
+    assert 'data-testid="money-return-failed"' in html
+    assert "$12.50 returned" not in html
+    assert re.search(r'data-testid="amount-refunded">\s*\$0\.00', html)
+    assert re.search(r'data-testid="amount-released">\s*\$0\.00', html)
+    assert "R-17" not in html
+
+
+def test_a_successful_release_still_reads_returned(
+    client, buyer, seller, django_capture_on_commit_callbacks
+):
+    """Given a cancellation whose hold was released, the page says returned and shows no failure."""
+    listing = ListingFactory(seller=seller, price=Decimal("12.50"))
+    with django_capture_on_commit_callbacks(execute=True):
+        (order,) = place_orders(
+            buyer=buyer, items={listing.pk: 2}, address=ADDRESS, card_number=GOOD_CARD
+        )
+        cancel_items(
+            order_id=order.pk,
+            quantities={order.lines.get().pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+    client.force_login(buyer)
+
+    html = body(client.get(order_url(order)))
+
+    assert "$12.50 returned" in html
+    assert "amount-release-failed" not in html
+    assert "our team has been alerted" not in html

@@ -358,13 +358,16 @@ def test_orders_are_newest_first_25_per_page(client, seller):
 def test_the_list_makes_the_same_queries_for_5_and_200_orders(
     client, seller, django_assert_num_queries, count
 ):
-    """Session, user, seller, counts per status, count, orders with parties, lines."""
+    """
+    Session, user, seller, counts per status, count, orders with parties, lines, the
+    page's pending-request flags and the nav's request badge.
+    """
     listing = ListingFactory(seller=seller)
     buyer = UserFactory()
     OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
     client.force_login(seller.user)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         response = client.get(list_url(), {"status": "unshipped", "q": "-"})
 
     assert rows(response) == min(count, 25)
@@ -432,8 +435,8 @@ def test_the_order_page_makes_a_fixed_number_of_queries(
     client.force_login(seller.user)
 
     # session, user, seller, order + parties + payment, lines, events, messages,
-    # shipments, shipment lines with their order lines
-    with django_assert_num_queries(9):
+    # shipments, shipment lines with their order lines, the nav's request badge
+    with django_assert_num_queries(10):
         response = client.get(detail_url(order))
 
     assert response.status_code == 200

@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from payments import services
+from payments.gateway import SandboxGateway
 
-from .factories import PendingPaymentFactory
+from .factories import DECLINED, PendingPaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +48,53 @@ def test_money_lists_render_for_staff(admin_client, model):
     response = admin_client.get(reverse(f"admin:payments_{model}_changelist"))
 
     assert response.status_code == 200
+
+
+def failed_capture_and_healthy_payment():
+    """A payment whose capture the gateway refused, and one whose capture went through."""
+    failed, healthy = (PendingPaymentFactory(amount=Decimal("40.00")) for _ in range(2))
+    for payment in (failed, healthy):
+        services.authorize_payment(payment_id=payment.pk, idempotency_key=f"auth:{payment.pk}")
+    failed.refresh_from_db()
+    # The hold vanished at the gateway (expired): the capture will be refused.
+    SandboxGateway().void(
+        charge=failed.charge_reference, amount=Decimal("40.00"), idempotency_key="expired"
+    )
+    rows = [
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("40.00"), idempotency_key=f"cap:{payment.pk}"
+        )
+        for payment in (failed, healthy)
+    ]
+    for row in rows:
+        services.execute_transaction(transaction_id=row.pk)
+    return failed, healthy, rows
+
+
+def test_needs_attention_lists_only_failed_money_moves(admin_client):
+    """
+    Given one refused capture, one successful capture and a declined authorization, when
+    staff filter transactions by "needs attention", then only the refused capture is
+    listed (a decline is the card's answer, not staff's work).
+    """
+    _failed, _healthy, (failed_row, _healthy_row) = failed_capture_and_healthy_payment()
+    declined = PendingPaymentFactory(card_number=DECLINED)
+    services.authorize_payment(payment_id=declined.pk, idempotency_key="auth:declined")
+
+    response = admin_client.get(
+        reverse("admin:payments_paymenttransaction_changelist"), {"attention": "yes"}
+    )
+
+    assert response.status_code == 200
+    assert [row.pk for row in response.context["cl"].result_list] == [failed_row.pk]
+
+
+def test_needs_attention_lists_the_payments_with_a_failed_money_move(admin_client):
+    """Given a refused capture, when staff filter payments by "needs attention", it alone shows."""
+    failed, _healthy, _rows = failed_capture_and_healthy_payment()
+
+    response = admin_client.get(reverse("admin:payments_payment_changelist"), {"attention": "yes"})
+
+    assert response.status_code == 200
+    assert [payment.pk for payment in response.context["cl"].result_list] == [failed.pk]
+    assert "needs attention" in response.text.lower()

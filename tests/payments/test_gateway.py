@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from payments.errors import PaymentError
 from payments.gateway import (
     CardDeclined,
     GatewayError,
@@ -62,7 +63,7 @@ def test_tokenize_maps_test_cards_to_stripe_tokens(number, token):
 )
 def test_tokenize_refuses_invalid_numbers(number):
     """Given a number that is too short, too long, not digits or fails Luhn, it is refused."""
-    with pytest.raises(ValueError, match=r"^Enter a valid card number\.$"):
+    with pytest.raises(PaymentError, match=r"^Enter a valid card number\.$"):
         tokenize_card(number)
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from notifications import outbox
 from notifications.models import OutboxMessage
-from payments import services
+from payments import services, signals
 from payments.gateway import GatewayTimeout, SandboxGateway, inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from tests.threads import run_together
@@ -62,8 +62,8 @@ def test_create_payment_keeps_the_token_and_last4_only():
 
 
 def test_create_payment_refuses_an_invalid_card():
-    """An invalid number raises ValueError for the form and writes nothing."""
-    with pytest.raises(ValueError, match="valid card number"):
+    """An invalid number raises PaymentError for the form and writes nothing."""
+    with pytest.raises(services.PaymentError, match="valid card number"):
         services.create_payment(amount=Decimal("25.00"), card_number="4242 4242 4242 4241")
 
     assert not Payment.objects.exists()
@@ -248,7 +248,7 @@ def test_schedule_capture_cannot_claim_more_than_is_open():
     payment = authorized_payment()
     services.schedule_capture(payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="c1")
 
-    with pytest.raises(ValueError, match="Cannot capture"):
+    with pytest.raises(services.PaymentError, match="does not cover"):
         services.schedule_capture(
             payment_id=payment.pk, amount=Decimal("40.01"), idempotency_key="c2"
         )
@@ -350,7 +350,7 @@ def test_release_with_a_reused_key_and_another_amount_is_refused():
     payment = authorized_payment()
     services.schedule_release(payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="k")
 
-    with pytest.raises(ValueError, match="already used"):
+    with pytest.raises(services.PaymentError, match="already made"):
         services.schedule_release(
             payment_id=payment.pk, amount=Decimal("31.00"), idempotency_key="k"
         )
@@ -389,7 +389,7 @@ def test_release_never_claims_what_a_pending_capture_holds():
     payment = authorized_payment()
     services.schedule_capture(payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="c1")
 
-    with pytest.raises(ValueError, match="Cannot release"):
+    with pytest.raises(services.PaymentError, match="could not return"):
         services.schedule_release(
             payment_id=payment.pk, amount=Decimal("40.01"), idempotency_key="r1"
         )
@@ -405,7 +405,7 @@ def test_release_never_refunds_more_than_captured(checkout_capture):
     payment = authorized_payment()
     services.schedule_release(payment_id=payment.pk, amount=Decimal("80.00"), idempotency_key="r1")
 
-    with pytest.raises(ValueError, match="Cannot release"):
+    with pytest.raises(services.PaymentError, match="could not return"):
         services.schedule_release(
             payment_id=payment.pk, amount=Decimal("20.01"), idempotency_key="r2"
         )
@@ -492,6 +492,111 @@ def test_gateway_refusal_in_execute_fails_the_row():
     assert (payment.amount_captured, payment.status) == (0, Payment.Status.AUTHORIZED)
 
 
+def test_a_refused_capture_void_or_refund_is_announced_once(monkeypatch):
+    """
+    Given the gateway refuses a capture, when the transaction runs, then the signal names
+    the failed row (so apps above write it on their timeline); a declined authorization
+    is not announced this way.
+    """
+    heard = []
+    monkeypatch.setattr(
+        signals.payment_action_failed,
+        "send",
+        lambda sender, **kwargs: heard.append(kwargs["payment_transaction"].pk),
+    )
+    declined = PendingPaymentFactory(card_number=DECLINED)
+    services.authorize_payment(payment_id=declined.pk, idempotency_key="auth:declined")
+    payment = authorized_payment()
+    row = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:9"
+    )
+    SandboxGateway().void(
+        charge=payment.charge_reference, amount=Decimal("100.00"), idempotency_key="bank:9"
+    )
+
+    services.execute_transaction(transaction_id=row.pk)
+
+    assert heard == [row.pk]
+
+
+# --- Issue 7 "Money": what a late authorization releases ---------------------------------------
+def test_release_unclaimed_leaves_what_pending_and_done_releases_already_claim(deliver):
+    """
+    Given a $100 hold of which $30 is voided and $20 is claimed by a pending void, when
+    the rest beyond the $40 still owed is released, then only $10 more is voided.
+    """
+    payment = authorized_payment()
+    with deliver():
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+        )
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("20.00"), idempotency_key="cancellation:2"
+    )
+
+    [row] = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+    )
+
+    assert (row.kind, row.amount) == (Kind.VOID, Decimal("10.00"))
+
+
+def test_release_unclaimed_releases_nothing_when_everything_is_claimed():
+    """
+    Given a hold fully claimed by a cancellation's pending void, when a late authorization
+    asks to release everything beyond nothing owed, then nothing more is queued (and
+    nothing raises).
+    """
+    payment = authorized_payment("25.00")
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("25.00"), idempotency_key="cancellation:1"
+    )
+
+    rows_ = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("0.00"), idempotency_key="release-excess:auth"
+    )
+
+    assert rows_ == []
+    assert PaymentTransaction.objects.filter(kind=Kind.VOID).count() == 1
+
+
+def test_release_unclaimed_counts_refunds_in_checkout_mode(checkout_capture, deliver):
+    """
+    Given a payment captured at checkout with $15 refunded, when the rest beyond $85 owed
+    is released, then nothing is refunded twice.
+    """
+    payment = authorized_payment()
+    with deliver():
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("15.00"), idempotency_key="cancellation:1"
+        )
+
+    assert (
+        services.release_unclaimed(
+            payment_id=payment.pk, keep=Decimal("85.00"), idempotency_key="release-excess:auth"
+        )
+        == []
+    )
+
+
+# --- Issue 7 "Money": errors a person may read ----------------------------------------------
+def test_refusals_are_payment_errors_with_the_numbers_kept_for_the_log():
+    """
+    Given a release larger than the payment, when it is refused, then the error is a
+    PaymentError (not a ValueError) whose message shows no balances, and its detail does.
+    """
+    payment = authorized_payment("10.00")
+
+    with pytest.raises(services.PaymentError) as refused:
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("25.00"), idempotency_key="cancellation:1"
+        )
+
+    assert not isinstance(refused.value, ValueError)
+    assert not any(char.isdigit() for char in str(refused.value))
+    assert "25.00" in refused.value.detail
+
+
 # --- The invariant --------------------------------------------------------------------------
 
 CENTS = st.integers(min_value=1, max_value=12_000).map(lambda cents: Decimal(cents) / 100)
@@ -525,7 +630,7 @@ def test_refunds_never_exceed_captures(settings, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=False):
         for number, (action, value) in enumerate(steps):
             # More than there is to capture or release is refused, and writes nothing.
-            with contextlib.suppress(ValueError):
+            with contextlib.suppress(services.PaymentError):
                 if action == "capture":
                     services.schedule_capture(
                         payment_id=payment.pk, amount=value, idempotency_key=f"c:{key}:{number}"
@@ -567,5 +672,5 @@ def test_concurrent_releases_cannot_release_the_same_money():
         )
     )
 
-    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["ValueError", "list"]
+    assert sorted(type(outcome).__name__ for outcome in outcomes) == ["PaymentError", "list"]
     assert payment.transactions.filter(kind=Kind.VOID).count() == 1
