@@ -2,8 +2,8 @@ import re
 
 from django import forms
 
-from .models import BUYER_REASONS, Reason
-from .rules import BuyerMode
+from .models import BUYER_REASONS, SELLER_REASONS, Reason
+from .rules import BuyerMode, seller_memo_required
 from .services import NOTE_MAX_LENGTH
 
 LINE_FIELD = re.compile(r"^(?:line|qty)_(.+)$")
@@ -99,3 +99,129 @@ class ConfirmCancellationForm(CancelItemsForm):
         widget=forms.HiddenInput,
         error_messages={"invalid": "Expired form."},
     )
+
+
+# --- Seller Central -------------------------------------------------------------------------
+SELLER_REASON_CHOICES = [("", "Choose a reason…")] + [(r.value, r.label) for r in SELLER_REASONS]
+MEMO_HELP = (
+    "The buyer reads it on the order page and in the email. Required for “General "
+    f"adjustment” and “Pricing error”. At most {NOTE_MAX_LENGTH} characters."
+)
+IDEMPOTENCY_KEY_FIELD = forms.RegexField(
+    regex=r"^[0-9a-f]{32}\Z", widget=forms.HiddenInput, error_messages={"invalid": "Expired form."}
+)
+
+
+def _check_memo(form, cleaned):
+    reason = cleaned.get("reason")
+    if reason and seller_memo_required(reason) and not (cleaned.get("note") or "").strip():
+        form.add_error(
+            "note", f"Write a memo to the buyer when the reason is “{Reason(reason).label}”."
+        )
+
+
+class SellerCancelForm(CancelItemsForm):
+    """
+    Seller Central → Cancel order / Cancel items: every open unit is chosen to start
+    with. While the buyer has a pending request, the reason is fixed to "Buyer
+    cancelled" and the units the buyer asked about are chosen instead.
+    """
+
+    reason = forms.ChoiceField(label="Reason for cancelling", choices=SELLER_REASON_CHOICES)
+    note = forms.CharField(
+        label="Memo to the buyer",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=MEMO_HELP,
+    )
+
+    def __init__(self, *args, lines, requested: dict[int, int] | None = None, **kwargs):
+        super().__init__(*args, lines=lines, **kwargs)
+        self.requested = requested
+        for line in self.lines:
+            wanted = line.quantity_open if requested is None else requested.get(line.pk, 0)
+            self.fields[f"line_{line.pk}"].initial = wanted > 0
+            self.fields[f"line_{line.pk}"].label = f"Cancel “{line.title}”"
+            self.fields[f"qty_{line.pk}"].initial = min(wanted, line.quantity_open) or None
+        if requested is not None:
+            self.fields["reason"].choices = [
+                (Reason.BUYER_CANCELLED.value, Reason.BUYER_CANCELLED.label)
+            ]
+            self.fields["reason"].initial = Reason.BUYER_CANCELLED.value
+            self.fields["reason"].help_text = (
+                "The buyer asked to cancel: this answers their request and does not count "
+                "against your cancellation rate."
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_memo(self, cleaned)
+        return cleaned
+
+
+class SellerConfirmCancelForm(SellerCancelForm):
+    """The review page's Confirm: the same choices again, and the key of this one review."""
+
+    idempotency_key = IDEMPOTENCY_KEY_FIELD
+
+
+class DeclineRequestForm(forms.Form):
+    note = forms.CharField(
+        label="Why you decline",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "The buyer reads this, for example “already packed, shipping today”. "
+            f"At most {NOTE_MAX_LENGTH} characters."
+        ),
+        error_messages={"required": "Tell the buyer why you decline."},
+    )
+
+    def clean_note(self):
+        note = self.cleaned_data["note"].strip()
+        if not note:
+            raise forms.ValidationError("Tell the buyer why you decline.")
+        return note
+
+
+# A page of the order list holds 25; a hand-made post of thousands is refused, not run.
+MAX_BULK_ORDERS = 100
+ORDER_ID = re.compile(r"^[1-9][0-9]{0,17}\Z")
+
+
+class OrderIdsField(forms.Field):
+    """The ticked orders' ids: positive integers, each once, at most MAX_BULK_ORDERS."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if len(values) > MAX_BULK_ORDERS:
+            raise forms.ValidationError(f"Choose at most {MAX_BULK_ORDERS} orders at a time.")
+        if not all(isinstance(v, str) and ORDER_ID.match(v) for v in values):
+            raise forms.ValidationError("An order you ticked is not one of your orders.")
+        return sorted({int(v) for v in values})
+
+    def validate(self, value):
+        if not value:
+            raise forms.ValidationError("Tick at least one order to cancel.")
+
+
+class BulkCancelForm(forms.Form):
+    """Seller Central → Orders: the ticked orders, one reason and one memo for all."""
+
+    orders = OrderIdsField(label="Orders")
+    reason = forms.ChoiceField(label="Reason for cancelling", choices=SELLER_REASON_CHOICES)
+    note = forms.CharField(
+        label="Memo to the buyers",
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=MEMO_HELP,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        _check_memo(self, cleaned)
+        return cleaned

@@ -4,9 +4,45 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import panels
+from payments.models import PaymentTransaction
 
 from .models import Cancellation, CancellationRequest
 from .rules import BuyerMode, buyer_mode, direct_cancel_deadline
+
+
+class MoneyReturn:
+    """What became of a cancellation's money, as the buyer's panel words it."""
+
+    NONE = "none"  # nothing was held or charged for it
+    PENDING = "pending"
+    RETURNED = "returned"
+    FAILED = "failed"
+
+
+def _money_returns(order, cancellations) -> None:
+    """
+    Set ``money_return`` on each cancellation from its void/refund rows (one query), so
+    the page never says "returned" for money the gateway refused to move.
+    """
+    Status = PaymentTransaction.Status
+    statuses: dict[str, set[str]] = {}
+    if cancellations:
+        for key, status in PaymentTransaction.objects.filter(
+            payment_id=order.payment_id,
+            kind__in=[PaymentTransaction.Kind.VOID, PaymentTransaction.Kind.REFUND],
+        ).values_list("idempotency_key", "status"):
+            # Keys are "void:cancellation:<pk>" and "refund:cancellation:<pk>".
+            statuses.setdefault(key.partition(":")[2], set()).add(status)
+    for cancellation in cancellations:
+        found = statuses.get(f"cancellation:{cancellation.pk}", set())
+        if Status.FAILED in found:
+            cancellation.money_return = MoneyReturn.FAILED
+        elif Status.PENDING in found:
+            cancellation.money_return = MoneyReturn.PENDING
+        elif found:
+            cancellation.money_return = MoneyReturn.RETURNED
+        else:
+            cancellation.money_return = MoneyReturn.NONE
 
 
 def _history(order):
@@ -14,6 +50,7 @@ def _history(order):
     cancellations = list(
         Cancellation.objects.filter(order=order).prefetch_related("lines__order_line")
     )
+    _money_returns(order, cancellations)
     requests = list(
         CancellationRequest.objects.filter(order=order).prefetch_related("lines__order_line")
     )
@@ -46,8 +83,16 @@ def buyer_cancellation_panel(request, order) -> str:
 @panels.seller_panel
 def seller_cancellation_panel(request, order) -> str:
     cancellations, _requests, pending = _history(order)
+    can_cancel = order.is_cancellable_state and any(
+        line.quantity_open for line in order.lines.all()
+    )
     return render_to_string(
         "cancellations/_seller_panel.html",
-        {"order": order, "pending": pending, "cancellations": cancellations},
+        {
+            "order": order,
+            "pending": pending,
+            "cancellations": cancellations,
+            "can_cancel": can_cancel,
+        },
         request=request,
     )

@@ -61,3 +61,21 @@ def counts_against_seller(*, reason: str, initiator: str, has_request: bool) -> 
     if initiator == "system":
         return reason == Reason.SHIPPING_DELAY
     return False
+
+
+# --- Seller Central ---------------------------------------------------------------------
+# The seller's memo is the buyer's only explanation for these: say what was adjusted.
+MEMO_REQUIRED_REASONS = frozenset({Reason.GENERAL_ADJUSTMENT, Reason.PRICING_ERROR})
+
+
+def seller_memo_required(reason: str) -> bool:
+    return reason in MEMO_REQUIRED_REASONS
+
+
+def no_inventory_limit() -> tuple[int, timedelta]:
+    """
+    How many "No inventory" cancellations of one listing, within how long, deactivate
+    it (DESIGN §2 "Seller account health": two within 30 days). Read when asked, never
+    at import time, so settings overrides apply.
+    """
+    return settings.NO_INVENTORY_DEACTIVATE_AFTER, timedelta(days=settings.NO_INVENTORY_WINDOW_DAYS)

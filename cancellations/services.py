@@ -9,26 +9,37 @@ them after commit.
 """
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import Truncator
 
-from catalog.services import clear_stock, restock
+from catalog.services import clear_stock, deactivate_for_no_inventory, restock
 from notifications.emails import queue_email
 from orders.actors import Actor
-from orders.models import ActorRole, OrderEvent, OrderLine, OrderStatus
+from orders.models import ActorRole, Order, OrderEvent, OrderLine, OrderStatus
 from orders.services import expected_status, lock_order, record_event
 from payments import services as payments
 
 from .models import (
     REASONS_BY_ROLE,
+    SELLER_REASONS,
     Cancellation,
     CancellationLine,
     CancellationRequest,
     CancellationRequestLine,
     Reason,
 )
-from .rules import BuyerMode, buyer_mode, counts_against_seller
+from .rules import (
+    BuyerMode,
+    buyer_mode,
+    counts_against_seller,
+    no_inventory_limit,
+    seller_memo_required,
+)
+from .selectors import recent_no_inventory_cancellations
 
 NOTE_MAX_LENGTH = 500
 
@@ -65,6 +76,17 @@ def _validate(*, lines, quantities: dict[int, int], reason: str, note: str, role
     return {by_id[line_id]: qty for line_id, qty in chosen.items()}
 
 
+def _check_actor(order, actor: Actor) -> None:
+    """
+    A buyer cancels only their own order, a seller only one they sell: checked here on
+    the locked row, whatever page or job asked (the views check it too).
+    """
+    if actor.role == ActorRole.BUYER and order.buyer_id != actor.user.pk:
+        raise CancellationError("Only the buyer of this order can cancel it.")
+    if actor.role == ActorRole.SELLER and order.seller.user_id != actor.user.pk:
+        raise CancellationError("Only the seller of this order can cancel it.")
+
+
 def _check_key(model, idempotency_key: str | None):
     if idempotency_key and model.objects.filter(idempotency_key=idempotency_key).exists():
         raise AlreadyDone("This was already done; nothing more has changed.")
@@ -90,6 +112,7 @@ def cancel_items(
     note = note.strip()
     with transaction.atomic():
         order, lines = lock_order(order_id)
+        _check_actor(order, actor)
         _check_key(Cancellation, idempotency_key)
         chosen = _validate(
             lines=lines, quantities=quantities, reason=reason, note=note, role=actor.role
@@ -125,7 +148,10 @@ def cancel_items(
             CancellationLine(cancellation=cancellation, order_line=line, quantity=qty)
             for line, qty in chosen.items()
         )
-        for line, qty in chosen.items():
+        # Listings in id order, like checkout reserves them: two cancellations (or a
+        # cancellation and a checkout) lock the same listings in the same order and
+        # cannot deadlock.
+        for line, qty in sorted(chosen.items(), key=lambda item: item[0].listing_id):
             if reason == Reason.NO_INVENTORY:
                 clear_stock(listing_id=line.listing_id)
             else:
@@ -145,9 +171,9 @@ def cancel_items(
                 amount=refund,
                 idempotency_key=f"cancellation:{cancellation.pk}",
             )
-        except ValueError:
+        except payments.PaymentError as error:
             # The money does not add up: cancel nothing rather than keep money we owe.
-            logger.exception("Cannot release %s for order %s", refund, order.number)
+            logger.error("Cannot release %s for order %s: %s", refund, order.number, error.detail)
             raise CancellationError(
                 "We could not return the payment for these items, so nothing was cancelled. "
                 "Please try again later or contact us."
@@ -346,3 +372,239 @@ def submit_buyer_cancellation(
         actor=actor,
         idempotency_key=idempotency_key,
     )
+
+
+# --- Seller Central ------------------------------------------------------------------------
+# The seller's acts reuse ``cancel_items``; these functions add what only a seller's
+# act needs (the pending buyer request it answers, the memo, the listing that keeps
+# running out) inside one transaction around it: the order is locked first, so the
+# request read here cannot change before ``cancel_items`` runs.
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """One order of a bulk cancel: cancelled, or refused and why."""
+
+    order_id: int
+    number: str
+    cancelled: bool
+    message: str
+
+
+def _lock_sellers_order(order_id: int, actor: Actor):
+    order, lines = lock_order(order_id)
+    is_owner = actor.user is not None and order.seller.user_id == actor.user.pk
+    if actor.role != ActorRole.SELLER or not is_owner:
+        raise CancellationError("Only the order's seller can do this.")
+    return order, lines
+
+
+def _lock_pending_request(order) -> CancellationRequest | None:
+    return (
+        CancellationRequest.objects.select_for_update()
+        .filter(order=order, status=CancellationRequest.Status.PENDING)
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def _requested(cancellation_request: CancellationRequest) -> dict[int, int]:
+    """Order line id → units the buyer asked to cancel."""
+    asked: dict[int, int] = {}
+    for request_line in cancellation_request.lines.all():
+        asked[request_line.order_line_id] = (
+            asked.get(request_line.order_line_id, 0) + request_line.quantity
+        )
+    return asked
+
+
+def check_seller_choice(*, reason: str, note: str) -> None:
+    """The seller's reason and memo, before anything is locked (they depend on no row)."""
+    if reason not in SELLER_REASONS:
+        raise CancellationError("Choose a reason from the list.")
+    if seller_memo_required(reason) and not note.strip():
+        raise CancellationError(
+            f"Write a memo to the buyer when the reason is “{Reason(reason).label}”."
+        )
+    if len(note.strip()) > NOTE_MAX_LENGTH or "\x00" in note:
+        raise CancellationError(f"The memo must be at most {NOTE_MAX_LENGTH} characters.")
+
+
+def cancel_as_seller(
+    *,
+    order_id: int,
+    reason: str,
+    actor: Actor,
+    note: str = "",
+    quantities: dict[int, int] | None = None,
+    idempotency_key: str | None = None,
+) -> Cancellation:
+    """
+    Seller Central → Cancel: ``quantities`` (order line id → units), or every open unit
+    when None (Cancel order, bulk cancel).
+
+    While the buyer has a pending request, this answers it: the reason is "Buyer
+    cancelled", the request is approved and nothing counts against the seller, for
+    the units the buyer asked about only (more would let a request cover the seller's
+    own cancellation).
+    """
+    note = note.strip()
+    with transaction.atomic():
+        order, lines = _lock_sellers_order(order_id, actor)
+        _check_key(Cancellation, idempotency_key)
+        if quantities is None:
+            quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
+            if not quantities:
+                raise CancellationError(
+                    "Nothing is left to cancel: it has shipped or been cancelled."
+                )
+        pending = _lock_pending_request(order)
+        if pending is not None:
+            asked = _requested(pending)
+            if any(qty > asked.get(line_id, 0) for line_id, qty in quantities.items() if qty):
+                raise CancellationError(
+                    f"The buyer asked to cancel only some items of order {order.number}: "
+                    "approve or decline that request first."
+                )
+            reason = Reason.BUYER_CANCELLED
+        else:
+            check_seller_choice(reason=reason, note=note)
+        cancellation = cancel_items(
+            order_id=order.pk,
+            quantities=quantities,
+            reason=reason,
+            actor=actor,
+            note=note,
+            request=pending,
+            idempotency_key=idempotency_key,
+        )
+        if pending is not None:
+            pending.approve()
+            pending.save()
+        if reason == Reason.NO_INVENTORY:
+            by_id = {line.pk: line for line in lines}
+            _deactivate_listings_out_again(
+                {by_id[line_id].listing_id for line_id, qty in quantities.items() if qty}
+            )
+        return cancellation
+
+
+def _deactivate_listings_out_again(listing_ids: set[int]) -> None:
+    """A listing with repeated "No inventory" cancellations goes off sale until restocked."""
+    strikes, window = no_inventory_limit()
+    for listing_id, times in sorted(recent_no_inventory_cancellations(listing_ids).items()):
+        if times >= strikes:
+            deactivate_for_no_inventory(
+                listing_id=listing_id,
+                reason=(
+                    f"{times} “No inventory” cancellations in {window.days} days "
+                    f"(last {timezone.now():%b %d}). Update the stock to put it back on sale."
+                ),
+            )
+
+
+def approve_request(*, request_id: int, actor: Actor) -> Cancellation:
+    """
+    The seller agrees: the units the buyer asked about are cancelled as "Buyer
+    cancelled" (not counted against the seller) and the request is approved. Refused
+    when some of them shipped meanwhile: then it can only be declined.
+    """
+    with transaction.atomic():
+        order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
+        order, lines = _lock_sellers_order(order_id, actor)
+        cancellation_request = (
+            CancellationRequest.objects.select_for_update()
+            .prefetch_related("lines")
+            .get(pk=request_id)
+        )
+        if cancellation_request.status != CancellationRequest.Status.PENDING:
+            raise AlreadyDone(
+                "This request was already answered: "
+                f"{cancellation_request.get_status_display().lower()}."
+            )
+        asked = _requested(cancellation_request)
+        open_by_line = {line.pk: line.quantity_open for line in lines}
+        if any(qty > open_by_line.get(line_id, 0) for line_id, qty in asked.items()):
+            raise CancellationError(
+                "Some of the requested items have shipped since the buyer asked, so this "
+                "request can only be declined."
+            )
+        cancellation = cancel_items(
+            order_id=order.pk,
+            quantities=asked,
+            reason=Reason.BUYER_CANCELLED,
+            actor=actor,
+            request=cancellation_request,
+        )
+        cancellation_request.approve()
+        cancellation_request.save()
+        return cancellation
+
+
+def decline_request(*, request_id: int, note: str, actor: Actor) -> CancellationRequest:
+    """The seller says no, and why; the buyer reads the note on the order page and by email."""
+    note = note.strip()
+    if not note:
+        raise CancellationError(
+            "Tell the buyer why (for example “already packed, shipping today”)."
+        )
+    if len(note) > NOTE_MAX_LENGTH or "\x00" in note:
+        raise CancellationError(f"The note must be at most {NOTE_MAX_LENGTH} characters.")
+    with transaction.atomic():
+        order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
+        order, _lines = _lock_sellers_order(order_id, actor)
+        cancellation_request = CancellationRequest.objects.select_for_update().get(pk=request_id)
+        if cancellation_request.status != CancellationRequest.Status.PENDING:
+            raise AlreadyDone(
+                "This request was already answered: "
+                f"{cancellation_request.get_status_display().lower()}."
+            )
+        cancellation_request.decline(note=note)
+        cancellation_request.save()
+        record_event(
+            order,
+            OrderEvent.Type.CANCELLATION_REQUEST_DECLINED,
+            actor,
+            Truncator(f"The seller declined the cancellation request: “{note}”").chars(300),
+            request=cancellation_request.pk,
+        )
+        queue_email(
+            to=[order.buyer.email],
+            template="emails/request_declined",
+            context={"order": order, "request": cancellation_request},
+        )
+        return cancellation_request
+
+
+def bulk_cancel_orders(
+    *, order_ids: list[int], reason: str, note: str, actor: Actor
+) -> list[BulkOutcome]:
+    """
+    Cancel every open unit of each order, each order in its own transaction, so one
+    refusal (shipped meanwhile, another seller's order) stops none of the others.
+    """
+    check_seller_choice(reason=reason, note=note)
+    numbers = dict(
+        Order.objects.filter(pk__in=order_ids, seller__user=actor.user).values_list("pk", "number")
+    )
+    outcomes = []
+    # In id order: two bulk cancels over the same orders lock them in the same order.
+    for order_id in sorted(set(order_ids)):
+        number = numbers.get(order_id)
+        if number is None:
+            outcomes.append(BulkOutcome(order_id, "", False, "not an order of your store"))
+            continue
+        try:
+            cancellation = cancel_as_seller(
+                order_id=order_id, reason=reason, note=note, actor=actor
+            )
+        except CancellationError as error:
+            outcomes.append(BulkOutcome(order_id, number, False, str(error)))
+        else:
+            units = cancellation.units
+            outcomes.append(
+                BulkOutcome(
+                    order_id, number, True, f"{units} item{'s' if units != 1 else ''} cancelled"
+                )
+            )
+    return outcomes

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import seller_views, views
 
 app_name = "cancellations"
 
@@ -19,5 +19,37 @@ urlpatterns = [
         "your-orders/<order_number:number>/cancellation-requests/<int:request_id>/withdraw/",
         views.WithdrawRequestView.as_view(),
         name="withdraw_request",
+    ),
+    # Seller Central
+    path("seller/", seller_views.SellerHomeView.as_view(), name="seller_home"),
+    path(
+        "seller/orders/<order_number:number>/cancel/",
+        seller_views.SellerCancelView.as_view(),
+        name="seller_cancel",
+    ),
+    path(
+        "seller/orders/<order_number:number>/cancel/confirm/",
+        seller_views.SellerConfirmCancelView.as_view(),
+        name="seller_confirm_cancel",
+    ),
+    path(
+        "seller/orders/bulk-cancel/",
+        seller_views.BulkCancelView.as_view(),
+        name="seller_bulk_cancel",
+    ),
+    path(
+        "seller/cancellation-requests/",
+        seller_views.SellerRequestsView.as_view(),
+        name="seller_requests",
+    ),
+    path(
+        "seller/cancellation-requests/<int:request_id>/approve/",
+        seller_views.ApproveRequestView.as_view(),
+        name="approve_request",
+    ),
+    path(
+        "seller/cancellation-requests/<int:request_id>/decline/",
+        seller_views.DeclineRequestView.as_view(),
+        name="decline_request",
     ),
 ]

@@ -138,7 +138,7 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
                 request,
                 "We asked the seller to cancel. They have until "
                 f"{result.response_due_at():%a %d %b, %H:%M} UTC to answer; "
-                "we'll email you either way.",
+                "we'll email you when they do.",
             )
         return redirect(order)
 

@@ -28,6 +28,12 @@ class ListingQuerySet(models.QuerySet):
 
 
 class Listing(models.Model):
+    class Deactivation(models.TextChoices):
+        """Why the marketplace (not the seller) took a listing off sale."""
+
+        NONE = "", "Not deactivated by the marketplace"
+        NO_INVENTORY = "no_inventory", "Repeated “No inventory” cancellations"
+
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="listings")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -44,6 +50,10 @@ class Listing(models.Model):
     )
     is_active = models.BooleanField(default=True)
     deactivated_reason = models.CharField(max_length=200, blank=True)
+    # What would put it back on sale: for NO_INVENTORY, the seller updating its stock.
+    deactivated_for = models.CharField(
+        max_length=20, choices=Deactivation, default=Deactivation.NONE, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from .models import Listing
 
@@ -47,11 +48,30 @@ def update_listing(
 ) -> Listing:
     """Seller Central → Inventory: the seller's own listing, nobody else's."""
     listing = Listing.objects.select_for_update().get(pk=listing_id, seller_id=seller_id)
+    if listing.deactivated_for == Listing.Deactivation.NO_INVENTORY and stock > 0:
+        # Taken off sale for want of stock: stock on the shelf is what it waited for.
+        is_active = True
     listing.stock = stock
     listing.price = price
     listing.handling_days = handling_days
     listing.is_active = is_active
     if is_active:
         listing.deactivated_reason = ""
+        listing.deactivated_for = Listing.Deactivation.NONE
     listing.save()
     return listing
+
+
+def deactivate_for_no_inventory(*, listing_id: int, reason: str) -> bool:
+    """
+    Take a listing off sale because its stock kept being wrong, and say why (Inventory
+    shows it); ``update_listing`` with stock puts it back. False if it already was off.
+    """
+    return bool(
+        Listing.objects.filter(pk=listing_id, is_active=True).update(
+            is_active=False,
+            deactivated_reason=reason[:200],
+            deactivated_for=Listing.Deactivation.NO_INVENTORY,
+            updated_at=timezone.now(),
+        )
+    )

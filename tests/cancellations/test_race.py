@@ -5,6 +5,7 @@ each on its own PostgreSQL connection, so the row locks in ``cancel_items`` and
 outbox delivers after each one: the gateway is called and the emails are sent.
 """
 
+import time
 import uuid
 from decimal import Decimal
 from functools import partial
@@ -15,6 +16,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
+from cancellations import services
 from cancellations.models import Cancellation, CancellationLine, Reason
 from cancellations.rules import BuyerMode
 from cancellations.services import (
@@ -264,3 +266,44 @@ def test_buyer_cancel_racing_the_sellers_shipment_of_the_same_units(
             assert (payment.amount_captured, payment.amount_voided) == (2 * price, 0)
             assert payment.amount_refunded == 0
     assert winners  # which side wins is up to the scheduler; either way the books add up
+
+
+def test_two_cancellations_of_the_same_listings_in_crossed_order_do_not_deadlock(
+    buyer, seller, monkeypatch
+):
+    """
+    Given two orders of the same two listings, when they are cancelled at the same instant
+    with their items named in opposite orders (and each restock is slow), then both
+    cancellations go through: listings are restocked in id order, never crosswise.
+    """
+    pens = ListingFactory(seller=seller, stock=10, price=Decimal("2.00"))
+    ink = ListingFactory(seller=seller, stock=10, price=Decimal("3.00"))
+    orders = [
+        place_orders(
+            buyer=buyer, items={pens.pk: 1, ink.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
+        )[0]
+        for _ in range(2)
+    ]
+    real_restock = services.restock
+
+    def slow_restock(*, listing_id, quantity):
+        real_restock(listing_id=listing_id, quantity=quantity)
+        time.sleep(0.3)  # holds the listing's row lock while the other thread moves
+
+    monkeypatch.setattr(services, "restock", slow_restock)
+
+    def cancel(order, listing_order):
+        lines = {line.listing_id: line.pk for line in order.lines.all()}
+        return partial(
+            cancel_items,
+            order_id=order.pk,
+            quantities={lines[listing.pk]: 1 for listing in listing_order},
+            reason=Reason.PRICING_ERROR,
+            actor=Actor.seller(seller.user),
+        )
+
+    outcomes = run_together(cancel(orders[0], [pens, ink]), cancel(orders[1], [ink, pens]))
+
+    assert unexpected(outcomes, Cancellation) == []
+    assert Listing.objects.get(pk=pens.pk).stock == 10
+    assert Listing.objects.get(pk=ink.pk).stock == 10

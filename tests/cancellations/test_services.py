@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 
+from cancellations import services
 from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.services import (
     AlreadyDone,
@@ -17,7 +18,13 @@ from orders.actors import Actor
 from orders.models import OrderEvent, OrderStatus
 from orders.services import start_preparing
 from payments.models import PaymentTransaction
-from tests.factories import DECLINED_CARD, ListingFactory, UserFactory
+from tests.factories import (
+    DECLINED_CARD,
+    ListingFactory,
+    OrderFactory,
+    SellerFactory,
+    UserFactory,
+)
 
 from .conftest import age, ship
 
@@ -387,7 +394,7 @@ def test_money_that_cannot_be_released_cancels_nothing(place, buyer, monkeypatch
     stock_before = Listing.objects.get(pk=line.listing_id).stock
 
     def refuse(**kwargs):
-        raise ValueError("Cannot release")
+        raise payment_services.PaymentError("We could not return this payment.")
 
     monkeypatch.setattr(payment_services, "schedule_release", refuse)
     with pytest.raises(CancellationError, match="nothing was cancelled"):
@@ -402,3 +409,107 @@ def test_money_that_cannot_be_released_cancels_nothing(place, buyer, monkeypatch
     assert Listing.objects.get(pk=line.listing_id).stock == stock_before
     assert not Cancellation.objects.exists()
     assert not order.events.filter(type=OrderEvent.Type.ITEMS_CANCELLED).exists()
+
+
+# --- Issue 7 "Money": who may cancel, and the order listings are restocked in --------------
+def test_a_buyer_cannot_cancel_another_buyers_order_through_the_service(
+    place, buyer, django_capture_on_commit_callbacks
+):
+    """
+    Given an order of one buyer, when another buyer's actor calls cancel_items on it
+    directly (no view in between), then it is refused and nothing changes.
+    """
+    order = place()
+    line = order.lines.get()
+    stranger = UserFactory(username="mallory")
+
+    with pytest.raises(CancellationError, match="Only the buyer"):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(stranger),
+        )
+
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 0
+    assert not Cancellation.objects.exists()
+
+
+def test_a_seller_cannot_cancel_another_sellers_order_through_the_service(place):
+    """
+    Given an order of one seller, when another seller's actor calls cancel_items on it,
+    then it is refused and nothing changes.
+    """
+    order = place()
+    line = order.lines.get()
+    rival = SellerFactory(user=UserFactory(username="rival"))
+
+    with pytest.raises(CancellationError, match="Only the seller"):
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.PRICING_ERROR,
+            actor=Actor.seller(rival.user),
+        )
+
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 0
+    assert not Cancellation.objects.exists()
+
+
+def test_the_order_seller_and_the_system_may_still_cancel(place, seller):
+    """Given an order, when its own seller and then the system cancel a unit each, both work."""
+    order = place()
+    line = order.lines.get()
+
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.PRICING_ERROR,
+        actor=Actor.seller(seller.user),
+    )
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason=Reason.SHIPPING_DELAY,
+        actor=Actor.system(),
+    )
+
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 2
+
+
+def test_listings_are_restocked_in_listing_id_order(buyer, seller, monkeypatch):
+    """
+    Given an order whose lines are not in listing-id order, when both are cancelled
+    (the form listing them in any order), then the listings are restocked lowest id
+    first, the order checkout reserves them in, so no two transactions lock them
+    crosswise.
+    """
+    first, second = ListingFactory(seller=seller), ListingFactory(seller=seller)
+    order = OrderFactory(
+        buyer=buyer,
+        seller=seller,
+        total=Decimal("20.00"),
+        payment__amount=Decimal("20.00"),
+        lines=[(second, 1), (first, 1)],
+    )
+    line_second, line_first = order.lines.order_by("pk")
+    restocked = []
+    real_restock = services.restock
+
+    def recording_restock(*, listing_id, quantity):
+        restocked.append(listing_id)
+        return real_restock(listing_id=listing_id, quantity=quantity)
+
+    monkeypatch.setattr(services, "restock", recording_restock)
+
+    cancel_items(
+        order_id=order.pk,
+        quantities={line_second.pk: 1, line_first.pk: 1},
+        reason=Reason.SHIPPING_DELAY,
+        actor=Actor.system(),
+    )
+
+    assert restocked == [first.pk, second.pk]

@@ -1,0 +1,310 @@
+"""
+Seller Central's cancellation pages: the home page (account health and insights),
+Cancel order / Cancel items → review → Confirm, the requests queue with Approve and
+Decline, and the order list's bulk cancel.
+
+Thin adapters, like the buyer's (``views.py``): read through selectors scoped to the
+signed-in seller (another seller's order or request is a 404; a user without a store
+gets 403), write through one ``services`` call, and turn its refusals into form
+errors or messages. GET never changes anything; every change is a POST with CSRF.
+"""
+
+import uuid
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views import View
+from django.views.generic import TemplateView
+
+from catalog.access import SellerRequiredMixin
+from orders.actors import Actor
+from orders.views.seller import SellerOrderMixin
+
+from . import health, selectors
+from .forms import BulkCancelForm, DeclineRequestForm, SellerCancelForm, SellerConfirmCancelForm
+from .models import Cancellation, CancellationRequest, Reason
+from .rules import counts_against_seller, no_inventory_limit
+from .services import (
+    AlreadyDone,
+    CancellationError,
+    approve_request,
+    bulk_cancel_orders,
+    cancel_as_seller,
+    decline_request,
+    money_outcome,
+)
+
+MAX_ID = 2**63 - 1
+
+
+class SellerHomeView(SellerRequiredMixin, TemplateView):
+    """Seller Central home: account health, then what causes the cancellations."""
+
+    template_name = "cancellations/seller_home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(health=health.account_health(self.seller), **kwargs)
+
+
+# --- Cancel order / Cancel items → review → Confirm ------------------------------------------
+class SellerCancelView(SellerOrderMixin, View):
+    template_name = "cancellations/seller_cancel.html"
+    http_method_names = ["get", "post"]
+
+    def get(self, request, number):
+        order = self.get_order()
+        lines, pending = open_lines_and_request(order)
+        if not lines:
+            messages.info(request, "Nothing in this order is left to cancel.")
+            return redirect(order.get_seller_url())
+        form = SellerCancelForm(lines=lines, requested=requested_units(pending))
+        return render(
+            request, self.template_name, {"order": order, "form": form, "pending": pending}
+        )
+
+    def post(self, request, number):
+        """Validate the choices and show the review page (nothing changes yet)."""
+        order = self.get_order()
+        lines, pending = open_lines_and_request(order)
+        if not lines:
+            messages.info(request, "Nothing in this order is left to cancel.")
+            return redirect(order.get_seller_url())
+        form = SellerCancelForm(request.POST, lines=lines, requested=requested_units(pending))
+        if not form.is_valid():
+            context = {"order": order, "form": form, "pending": pending}
+            return render(request, self.template_name, context, status=400)
+        return render(
+            request, "cancellations/seller_review.html", review_context(order, form, pending)
+        )
+
+
+def open_lines_and_request(order):
+    lines = list(order.lines.all())
+    if not any(line.quantity_open for line in lines) or not order.is_cancellable_state:
+        return [], None
+    pending = (
+        CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING)
+        .prefetch_related("lines")
+        .first()
+    )
+    return lines, pending
+
+
+def requested_units(pending: CancellationRequest | None) -> dict[int, int] | None:
+    if pending is None:
+        return None
+    return {line.order_line_id: line.quantity for line in pending.lines.all()}
+
+
+def review_context(order, form, pending):
+    by_id = {line.pk: line for line in form.lines}
+    chosen = [(by_id[line_id], qty) for line_id, qty in form.cleaned_data["quantities"].items()]
+    amount = sum(line.unit_price * qty for line, qty in chosen)
+    reason = form.cleaned_data["reason"]
+    goes_off_sale = set()
+    if reason == Reason.NO_INVENTORY and pending is None:
+        strikes, _window = no_inventory_limit()
+        before = selectors.recent_no_inventory_cancellations(
+            {line.listing_id for line, _qty in chosen}
+        )
+        goes_off_sale = {listing_id for listing_id, n in before.items() if n + 1 >= strikes}
+    return {
+        "order": order,
+        "pending": pending,
+        "chosen": [(line, qty, line.listing_id in goes_off_sale) for line, qty in chosen],
+        "units": sum(qty for _line, qty in chosen),
+        "amount": amount,
+        "money": money_outcome(order.payment, amount),
+        "reason": reason,
+        "reason_label": Reason(reason).label,
+        "no_inventory": reason == Reason.NO_INVENTORY,
+        "counts": counts_against_seller(
+            reason=reason, initiator="seller", has_request=pending is not None
+        ),
+        "note": form.cleaned_data["note"],
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+class SellerConfirmCancelView(SellerOrderMixin, View):
+    http_method_names = ["post"]  # GET on the confirm URL: 405, nothing changes
+
+    def post(self, request, number):
+        order = self.get_order()
+        lines, pending = open_lines_and_request(order)
+        if not lines:
+            messages.error(request, "Nothing in this order is left to cancel.")
+            return redirect(order.get_seller_url())
+        form = SellerConfirmCancelForm(
+            request.POST, lines=lines, requested=requested_units(pending)
+        )
+        if not form.is_valid():
+            messages.error(request, "Please check your choices and review them again.")
+            context = {"order": order, "form": form, "pending": pending}
+            return render(request, SellerCancelView.template_name, context, status=400)
+        data = form.cleaned_data
+        try:
+            cancellation = cancel_as_seller(
+                order_id=order.pk,
+                quantities=data["quantities"],
+                reason=data["reason"],
+                note=data["note"],
+                actor=Actor.seller(request.user),
+                idempotency_key=data["idempotency_key"],
+            )
+        except AlreadyDone:
+            messages.info(request, "That cancellation was already submitted; nothing more changed.")
+            return redirect(order.get_seller_url())
+        except CancellationError as error:
+            form.add_error(None, str(error))
+            context = {"order": order, "form": form, "pending": pending}
+            return render(request, SellerCancelView.template_name, context, status=409)
+        messages.success(request, cancelled_message(cancellation))
+        return redirect(order.get_seller_url())
+
+
+def cancelled_message(cancellation: Cancellation) -> str:
+    units = cancellation.units
+    counted = (
+        "It counts toward your cancellation rate."
+        if cancellation.counts_against_seller
+        else "It does not count toward your cancellation rate."
+    )
+    approved = " The buyer's request is approved." if cancellation.request_id else ""
+    return (
+        f"Cancelled {units} item{'s' if units != 1 else ''} of order "
+        f"{cancellation.order.number}.{approved} The buyer has been told. {counted}"
+    )
+
+
+# --- Cancellation requests ------------------------------------------------------------------
+class SellerRequestsView(SellerRequiredMixin, View):
+    http_method_names = ["get"]
+
+    def get(self, request):
+        return requests_page(request, self.seller)
+
+
+def requests_page(request, seller, *, invalid: dict | None = None, status: int = 200):
+    """The queue, oldest first, each with its Decline form (the invalid one with its errors)."""
+    invalid = invalid or {}
+    rows = [
+        (item, invalid.get(item.pk) or DeclineRequestForm(prefix=f"r{item.pk}"))
+        for item in selectors.pending_requests_for_seller(seller)
+    ]
+    return render(request, "cancellations/seller_requests.html", {"requests": rows}, status=status)
+
+
+class SellerRequestMixin(SellerRequiredMixin):
+    """The request named in the URL, on one of the signed-in seller's orders; else 404."""
+
+    def get_request(self) -> CancellationRequest:
+        if self.kwargs["request_id"] > MAX_ID:  # past bigint: no such row, not a DB error
+            raise Http404("No such cancellation request in your store.")
+        try:
+            return selectors.request_for_seller(
+                seller=self.seller, request_id=self.kwargs["request_id"]
+            )
+        except CancellationRequest.DoesNotExist:
+            raise Http404("No such cancellation request in your store.") from None
+
+    def back(self):
+        """Back to where the seller answered from: the queue, or the order page."""
+        if self.request.POST.get("from") == "order":
+            return redirect(self.get_request().order.get_seller_url())
+        return redirect("cancellations:seller_requests")
+
+
+class ApproveRequestView(SellerRequestMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, request_id):
+        cancellation_request = self.get_request()
+        try:
+            cancellation = approve_request(
+                request_id=cancellation_request.pk, actor=Actor.seller(request.user)
+            )
+        except CancellationError as error:  # AlreadyDone included: its message says which
+            messages.error(request, str(error))
+        else:
+            messages.success(request, cancelled_message(cancellation))
+        return self.back()
+
+
+class DeclineRequestView(SellerRequestMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, request_id):
+        cancellation_request = self.get_request()
+        if cancellation_request.status != CancellationRequest.Status.PENDING:
+            messages.info(request, "This request was already answered; nothing changed.")
+            return self.back()
+        form = DeclineRequestForm(request.POST, prefix=f"r{cancellation_request.pk}")
+        if form.is_valid():
+            try:
+                decline_request(
+                    request_id=cancellation_request.pk,
+                    note=form.cleaned_data["note"],
+                    actor=Actor.seller(request.user),
+                )
+            except AlreadyDone as error:
+                messages.error(request, str(error))
+                return self.back()
+            except CancellationError as error:
+                form.add_error("note", str(error))
+            else:
+                messages.success(
+                    request,
+                    f"You declined the request on order {cancellation_request.order.number}. "
+                    "The buyer has been told why; ship the order as planned.",
+                )
+                return self.back()
+        return requests_page(
+            request, self.seller, invalid={cancellation_request.pk: form}, status=400
+        )
+
+
+# --- Bulk cancel ------------------------------------------------------------------------------
+class BulkCancelView(SellerRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = BulkCancelForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(orders_list_url(request))
+        outcomes = bulk_cancel_orders(
+            order_ids=form.cleaned_data["orders"],
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            actor=Actor.seller(request.user),
+        )
+        cancelled = [o for o in outcomes if o.cancelled]
+        refused = [o for o in outcomes if not o.cancelled]
+        if cancelled:
+            messages.success(
+                request,
+                f"Cancelled {len(cancelled)} order{'s' if len(cancelled) != 1 else ''}: "
+                + ", ".join(o.number for o in cancelled)
+                + ". The buyers have been told.",
+            )
+        if refused:
+            messages.error(
+                request,
+                f"Not cancelled ({len(refused)}): "
+                + "; ".join(f"{o.number or 'unknown order'}: {o.message}" for o in refused),
+            )
+        return redirect(orders_list_url(request))
+
+
+def orders_list_url(request) -> str:
+    """Back to the list as the seller left it (its filters), never to another site."""
+    url = reverse("orders:seller_orders")
+    query = request.POST.get("query", "")
+    if query and all(c.isalnum() or c in "=&-_%+." for c in query):
+        url += f"?{query}"
+    return url

@@ -1,0 +1,118 @@
+"""
+Seller Central in a real browser (issue 9's "Done when"): the seller sees the request
+badge, approves a pending request, cancels another order with "No inventory", sees the
+listing deactivated in Inventory and the cancellation rate change on the home page;
+then the buyer sees both outcomes on Your Orders.
+"""
+
+import re
+from datetime import timedelta
+
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from cancellations.models import Cancellation, CancellationRequest, Reason
+from cancellations.services import cancel_as_seller, request_cancellation
+from catalog.models import Listing
+from orders.actors import Actor
+from orders.models import Order, OrderStatus
+from orders.services import place_orders
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory
+
+
+def place(buyer, listing, quantity=1):
+    (order,) = place_orders(
+        buyer=buyer, items={listing.pk: quantity}, address=ADDRESS, card_number=GOOD_CARD
+    )
+    return order
+
+
+def test_seller_answers_a_request_and_cancels_for_no_inventory(
+    live_server, page, new_page, sign_in, screenshot, buyer, seller
+):
+    # Given a lamp that already ran out once this month (one "No inventory" cancellation)
+    lamp = ListingFactory(seller=seller, title="Desk lamp", price="30.00", stock=5)
+    notebook = ListingFactory(seller=seller, title="Blue notebook", price="12.50", stock=5)
+    earlier = place(buyer, lamp)
+    cancel_as_seller(
+        order_id=earlier.pk, reason=Reason.NO_INVENTORY, actor=Actor.seller(seller.user)
+    )
+    Listing.objects.filter(pk=lamp.pk).update(stock=5)
+    # And an order whose buyer asked, two hours after placing it, to cancel the notebooks
+    asked = place(buyer, notebook, 2)
+    Order.objects.filter(pk=asked.pk).update(placed_at=timezone.now() - timedelta(hours=2))
+    request_cancellation(
+        order_id=asked.pk,
+        quantities={asked.lines.get().pk: 2},
+        reason=Reason.FOUND_CHEAPER,
+        note="Saw it for less",
+        actor=Actor.buyer(buyer),
+    )
+    # And a fresh lamp order the seller cannot fill
+    lamp_order = place(buyer, lamp)
+
+    # When the seller signs in, the nav shows one request waiting
+    sign_in(page, seller.user)
+    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(nav.get_by_test_id("request-badge")).to_contain_text("1")
+    nav.get_by_role("link", name="Account health").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account health")
+    rate = page.get_by_role("row", name=re.compile("Cancellation rate")).get_by_test_id(
+        "metric-rate"
+    )
+    expect(rate).to_have_text("33.3 %")  # the earlier lamp order, of 3
+
+    # And approves the request from the queue
+    nav.get_by_role("link", name=re.compile("Requests")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancellation requests")
+    card = page.get_by_test_id("request").filter(has_text=asked.number)
+    expect(card).to_contain_text("Saw it for less")
+    expect(card.get_by_test_id("time-left")).to_contain_text("day")
+    card.get_by_role("button", name=re.compile("^Approve")).click()
+    expect(page.get_by_role("status")).to_contain_text("The buyer's request is approved")
+    expect(page.get_by_test_id("request-badge")).to_have_count(0)
+
+    # And cancels the lamp order with "No inventory", reviewing first
+    nav.get_by_role("link", name="Seller Central").click()
+    page.get_by_role("link", name=lamp_order.number).click()
+    page.get_by_role("link", name="Cancel order").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Cancel order {lamp_order.number}")
+    page.get_by_label("Reason for cancelling").select_option(label="No inventory")
+    page.get_by_role("button", name="Review cancellation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review your cancellation")
+    expect(page.get_by_test_id("stock-effect")).to_contain_text("goes off sale")
+    expect(page.get_by_test_id("rate-effect")).to_contain_text("counts toward")
+    page.get_by_role("button", name="Confirm cancellation").click()
+    expect(page.get_by_role("status")).to_contain_text("Cancelled 1 item of order")
+
+    # Then Inventory shows the lamp off sale, and why
+    nav.get_by_role("link", name="Inventory").click()
+    lamp_row = page.get_by_role("row", name=re.compile("Desk lamp"))
+    expect(lamp_row).to_contain_text("Inactive")
+    expect(lamp_row.get_by_test_id("deactivated-reason")).to_contain_text(
+        "2 “No inventory” cancellations in 30 days"
+    )
+    # And the home page's cancellation rate went up (2 of 3; the approved one does not count)
+    nav.get_by_role("link", name="Account health").click()
+    expect(rate).to_have_text("66.7 %")
+    screenshot(page, "seller-central-home")
+
+    # And the database agrees
+    assert CancellationRequest.objects.get(order=asked).status == "approved"
+    approved = Cancellation.objects.get(order=asked)
+    assert (approved.reason, approved.counts_against_seller) == ("buyer_cancelled", False)
+    lamp.refresh_from_db()
+    assert (lamp.stock, lamp.is_active) == (0, False)
+
+    # When the buyer looks at Your Orders
+    buyer_page = new_page()
+    sign_in(buyer_page, buyer)
+    buyer_page.goto(asked.get_absolute_url())
+    expect(buyer_page.get_by_role("heading", level=1)).to_have_text(f"Order {asked.number}")
+    expect(buyer_page.get_by_text("Buyer cancelled (seller)")).to_be_visible()
+    expect(buyer_page.get_by_test_id("request-outcome")).to_contain_text("approved")
+    buyer_page.goto(lamp_order.get_absolute_url())
+    expect(buyer_page.get_by_text("No inventory (seller)")).to_be_visible()
+    for order in (asked, lamp_order):
+        order.refresh_from_db()
+        assert order.status == OrderStatus.CANCELLED

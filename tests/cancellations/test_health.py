@@ -1,0 +1,271 @@
+"""
+Seller Central home (cancellations/health.py): each metric against hand-computed
+fixtures, and a page whose query count does not grow with the orders.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cancellations import health
+from cancellations.models import Cancellation, CancellationLine, Reason
+from cancellations.services import approve_request, cancel_as_seller, request_cancellation
+from orders.actors import Actor
+from orders.models import Message, Shipment
+from tests.factories import ListingFactory, OrderFactory, SellerFactory, UserFactory
+
+from .conftest import age
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now()
+
+
+def cancel(order, *, reason, initiator, counts, days_ago=0, quantity=1):
+    cancellation = Cancellation.objects.create(
+        order=order,
+        initiator=initiator,
+        reason=reason,
+        refund_amount=Decimal("10.00") * quantity,
+        counts_against_seller=counts,
+        created_at=NOW - timedelta(days=days_ago),
+    )
+    CancellationLine.objects.create(
+        cancellation=cancellation, order_line=order.lines.first(), quantity=quantity
+    )
+    return cancellation
+
+
+def placed(seller, *, days_ago=0, listing=None, **kwargs):
+    at = NOW - timedelta(days=days_ago)
+    return OrderFactory(
+        seller=seller, placed_at=at, lines=[(listing, 2)] if listing else None, **kwargs
+    )
+
+
+# --- Cancellation rate ---------------------------------------------------------------------------
+def test_cancellation_rate_counts_only_the_sellers_counted_cancellations_of_7_days(seller):
+    """
+    8 orders in 7 days; counted: a "No inventory", a shipping delay, and an order with two
+    counted cancellations (once). Not counted: a buyer-requested "Buyer cancelled" and
+    the buyer's own. An older order and another seller's are outside. 3 / 8 = 37.5 %.
+    """
+    orders = [placed(seller, days_ago=day % 6) for day in range(8)]
+    cancel(orders[0], reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
+    cancel(orders[1], reason=Reason.BUYER_CANCELLED, initiator="seller", counts=False)
+    cancel(orders[2], reason=Reason.CREATED_BY_MISTAKE, initiator="buyer", counts=False)
+    cancel(orders[3], reason=Reason.SHIPPING_DELAY, initiator="system", counts=True)
+    cancel(orders[4], reason=Reason.PRICING_ERROR, initiator="seller", counts=True)
+    cancel(orders[4], reason=Reason.GENERAL_ADJUSTMENT, initiator="seller", counts=True)
+    cancel(placed(seller, days_ago=9), reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
+    other = placed(SellerFactory())
+    cancel(other, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
+
+    metric = health.cancellation_rate(seller, NOW)
+
+    assert (metric.numerator, metric.denominator) == (3, 8)
+    assert metric.rate == Decimal("37.5")
+    assert metric.status == health.Status.RED
+    assert metric.counts == "3 of 8 orders cancelled by you"
+
+
+def test_a_buyer_requested_cancellation_through_the_services_is_not_counted(place, buyer, seller):
+    """Approving a request keeps the rate at 0; the seller's own cancellation moves it."""
+    requested = age(place(), hours=2)
+    cancellation_request = request_cancellation(
+        order_id=requested.pk,
+        quantities={requested.lines.get().pk: 2},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    approve_request(request_id=cancellation_request.pk, actor=Actor.seller(seller.user))
+    own = place()
+    for _ in range(2):
+        place()
+
+    assert health.cancellation_rate(seller, timezone.now()).numerator == 0
+    cancel_as_seller(order_id=own.pk, reason=Reason.NO_INVENTORY, actor=Actor.seller(seller.user))
+    metric = health.cancellation_rate(seller, timezone.now())
+    assert (metric.numerator, metric.denominator, metric.rate) == (1, 4, Decimal("25.0"))
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "status"),
+    [
+        (0, 0, "none"),
+        (0, 10, "green"),
+        (2, 100, "green"),
+        (5, 200, "amber"),
+        (4, 100, "amber"),
+        (5, 100, "red"),
+    ],
+)
+def test_status_is_green_under_target_amber_to_twice_it_then_red(numerator, denominator, status):
+    metric = health.Metric("m", 7, numerator, denominator, Decimal("2.5"), counts="")
+    assert metric.status == status
+
+
+def test_messages_status_is_green_from_90_percent_amber_10_points_under():
+    def status(answered):
+        return health.Metric("m", 30, answered, 100, Decimal(90), "", higher_is_better=True).status
+
+    assert (status(95), status(90), status(85), status(79)) == ("green", "green", "amber", "red")
+
+
+# --- Late shipment rate ---------------------------------------------------------------------------
+def shipped(seller, *, ship_by_days_ago, shipped_days_ago):
+    order = placed(seller, days_ago=ship_by_days_ago + 2)
+    order.ship_by = NOW - timedelta(days=ship_by_days_ago)
+    order.save(update_fields=["ship_by"])
+    return Shipment.objects.create(
+        order=order,
+        carrier="UPS",
+        tracking_number="1Z",
+        shipped_at=NOW - timedelta(days=shipped_days_ago),
+    )
+
+
+def test_late_shipment_rate_over_10_and_30_days(seller):
+    """10 days: 2 late of 3; 30 days: 3 late of 5 (an order shipped twice counts once)."""
+    shipped(seller, ship_by_days_ago=20, shipped_days_ago=5)  # late, in 10
+    shipped(seller, ship_by_days_ago=3, shipped_days_ago=4)  # on time, in 10
+    two = shipped(seller, ship_by_days_ago=8, shipped_days_ago=9)  # on time, in 10 ...
+    Shipment.objects.create(  # ... and the rest late: the order was late
+        order=two.order, carrier="UPS", tracking_number="2", shipped_at=NOW - timedelta(days=6)
+    )
+    shipped(seller, ship_by_days_ago=25, shipped_days_ago=22)  # late, in 30
+    shipped(seller, ship_by_days_ago=15, shipped_days_ago=16)  # on time, in 30
+    shipped(seller, ship_by_days_ago=50, shipped_days_ago=40)  # outside
+    shipped(SellerFactory(), ship_by_days_ago=9, shipped_days_ago=1)  # another seller
+
+    ten, thirty = health.late_shipment_rates(seller, NOW)
+
+    assert (ten.days, ten.numerator, ten.denominator, ten.rate) == (10, 2, 3, Decimal("66.7"))
+    assert (thirty.days, thirty.numerator, thirty.denominator) == (30, 3, 5)
+    assert thirty.rate == Decimal("60.0")
+
+
+# --- Messages ------------------------------------------------------------------------------------
+def test_messages_answered_within_24_hours(seller):
+    """Answered in time 2, late 1, not yet due 1 (excluded), too old 1: 2 / 3."""
+    order = placed(seller, days_ago=45)
+    buyer = order.buyer
+
+    def say(role, hours_ago):
+        author = buyer if role == "buyer" else seller.user
+        Message.objects.create(
+            order=order,
+            author=author,
+            author_role=role,
+            body="hi",
+            created_at=NOW - timedelta(hours=hours_ago),
+        )
+
+    say("buyer", 72), say("seller", 70)  # answered in 2 h
+    say("buyer", 48), say("seller", 18)  # answered after 30 h
+    say("buyer", 5), say("seller", 4)  # answered in 1 h
+    say("buyer", 2)  # not answered yet, still has time
+    say("buyer", 40 * 24)  # outside the 30 days
+
+    metric = health.messages_answered(seller, NOW)
+
+    assert (metric.numerator, metric.denominator, metric.rate) == (2, 3, Decimal("66.7"))
+
+
+def test_order_defect_rate_is_not_made_up():
+    metric = health.order_defect_rate()
+    assert metric.available is False
+    assert metric.status_label == "Not available yet"
+
+
+# --- Insights ------------------------------------------------------------------------------------
+def test_reasons_listings_and_trend(seller):
+    """By reason with counted ones and actions; listings ranked; this week's bar."""
+    lamp = ListingFactory(seller=seller, title="Lamp")
+    pen = ListingFactory(seller=seller, title="Pen")
+    lamp_orders = [placed(seller, listing=lamp) for _ in range(3)]
+    pen_order = placed(seller, listing=pen)
+    for order in lamp_orders[:2]:
+        cancel(order, reason=Reason.NO_INVENTORY, initiator="seller", counts=True, quantity=2)
+    cancel(lamp_orders[2], reason=Reason.FOUND_CHEAPER, initiator="buyer", counts=False)
+    cancel(pen_order, reason=Reason.BUYER_CANCELLED, initiator="seller", counts=False)
+    old = placed(seller, days_ago=100, listing=pen)
+    cancel(old, reason=Reason.NO_INVENTORY, initiator="seller", counts=True, days_ago=100)
+
+    reasons = health.cancellations_by_reason(seller, NOW - timedelta(weeks=12))
+    listings = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
+    weeks = health.weekly_cancellation_rate(seller, NOW)
+
+    assert [(r.label, r.cancellations, r.counted, r.amount) for r in reasons] == [
+        ("No inventory", 2, 2, Decimal("40.00")),
+        ("Buyer cancelled", 1, 0, Decimal("10.00")),
+        ("Found cheaper somewhere else", 1, 0, Decimal("10.00")),
+    ]
+    assert reasons[0].action.startswith("Restock")
+    assert [(row.title, row.cancellations, row.units, row.main_reason) for row in listings] == [
+        ("Lamp", 3, 5, "No inventory"),
+        ("Pen", 1, 1, "Buyer cancelled"),
+    ]
+    assert len(weeks) == 12
+    assert weeks[-1].start == health.week_start(NOW)
+    assert (weeks[-1].orders, weeks[-1].cancelled) == (4, 2)
+    assert all(week.orders == 0 for week in weeks[:-2])
+
+
+def test_trend_chart_draws_bars_against_the_target_line():
+    weeks = [health.Week(NOW, 0, 0), health.Week(NOW, 10, 1), health.Week(NOW, 100, 1)]
+    chart = health.trend_chart(weeks, width=300, height=100)
+    assert chart.top == 10  # 10 % tallest bar, rounded up
+    assert [bar.height for bar in chart.bars] == [0.0, 100.0, 10.0]
+    assert [bar.status for bar in chart.bars] == ["none", "red", "green"]
+    assert chart.target_y == 75.0
+
+
+# --- The page -------------------------------------------------------------------------------------
+def history(seller, orders: int):
+    """``orders`` orders with cancellations, shipments and messages of every kind."""
+    listing = ListingFactory(seller=seller)
+    buyer = UserFactory()
+    reasons = [Reason.NO_INVENTORY, Reason.PRICING_ERROR, Reason.FOUND_CHEAPER]
+    for i in range(orders):
+        order = placed(seller, days_ago=i % 80, listing=listing, buyer=buyer)
+        if i % 3 == 0:
+            cancel(order, reason=reasons[i % 9 // 3], initiator="seller", counts=i % 2 == 0)
+        if i % 3 == 1:
+            Shipment.objects.create(order=order, carrier="UPS", tracking_number=f"{i}")
+        Message.objects.create(order=order, author=buyer, author_role="buyer", body="?")
+
+
+@pytest.mark.parametrize("orders", [10, 120])
+def test_home_page_makes_the_same_queries_for_10_and_many_orders(
+    client, seller, django_assert_num_queries, orders
+):
+    """Session, user, seller, nav badge, and one aggregate per metric and insight (6)."""
+    history(seller, orders)
+    client.force_login(seller.user)
+
+    with django_assert_num_queries(10):
+        response = client.get(reverse("cancellations:seller_home"))
+
+    assert response.status_code == 200
+
+
+def test_home_page_shows_targets_counts_status_and_tables(client, seller):
+    lamp = ListingFactory(seller=seller, title="Desk lamp")
+    orders = [placed(seller, listing=lamp) for _ in range(25)]
+    cancel(orders[0], reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
+    client.force_login(seller.user)
+
+    html = client.get(reverse("cancellations:seller_home")).content.decode()
+
+    assert html.count("<h1") == 1 and "<h1>Account health</h1>" in html
+    assert "4.0 %" in html and "1 of 25 orders cancelled by you" in html
+    assert "under 2.5 %" in html and "At risk" in html
+    assert "Order defect rate" in html and "Not available yet" in html
+    assert "<svg" in html and 'role="img"' in html and "target 2.5 %" in html
+    assert html.count('data-testid="trend-row"') == 12
+    assert 'data-testid="reason-row"' in html and "Restock" in html
+    assert "Desk lamp" in html

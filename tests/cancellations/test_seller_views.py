@@ -1,0 +1,538 @@
+"""
+Seller Central's cancellation pages (cancellations/seller_views.py): Cancel order →
+review → Confirm, the requests queue with Approve and Decline, bulk cancel, the nav
+badge and the order list's flags; access and bad input change nothing.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from cancellations.models import Cancellation, CancellationRequest, Reason
+from cancellations.services import request_cancellation
+from catalog.models import Listing
+from orders.actors import Actor
+from orders.models import OrderStatus
+from tests.factories import ListingFactory, SellerFactory, UserFactory
+
+from .conftest import age, ship
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(place):
+    return place()
+
+
+@pytest.fixture
+def signed_in(client, seller):
+    client.force_login(seller.user)
+    return client
+
+
+@pytest.fixture
+def pending(place, buyer):
+    """An order (2 units) whose buyer asked, 2 hours after placing it, to cancel 1."""
+    order = age(place(), hours=2)
+    return request_cancellation(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        note="Saw it for less",
+        actor=Actor.buyer(buyer),
+    )
+
+
+def cancel_url(order):
+    return reverse("cancellations:seller_cancel", args=[order.number])
+
+
+def confirm_url(order):
+    return reverse("cancellations:seller_confirm_cancel", args=[order.number])
+
+
+def approve_url(cancellation_request):
+    return reverse("cancellations:approve_request", args=[cancellation_request.pk])
+
+
+def decline_url(cancellation_request):
+    return reverse("cancellations:decline_request", args=[cancellation_request.pk])
+
+
+BULK_URL = "/seller/orders/bulk-cancel/"
+REQUESTS_URL = "/seller/cancellation-requests/"
+HOME_URL = "/seller/"
+
+
+def hidden_fields(response) -> dict:
+    html = response.content.decode()
+    form = html[html.index('action="' + "/seller/orders/") :]
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+def review(client, order, **data):
+    line = order.lines.get()
+    post = {
+        f"line_{line.pk}": "on",
+        f"qty_{line.pk}": "2",
+        "reason": Reason.CUSTOMER_EXCHANGE.value,
+        "note": "",
+    }
+    post.update(data)
+    return client.post(cancel_url(order), post)
+
+
+def messages_of(response) -> str:
+    return " ".join(str(m) for m in response.wsgi_request._messages)
+
+
+def nothing_changed(order):
+    order.refresh_from_db()
+    return (
+        order.status == OrderStatus.UNSHIPPED
+        and all(line.quantity_cancelled == 0 for line in order.lines.all())
+        and not Cancellation.objects.exists()
+    )
+
+
+# --- Cancel order → review → Confirm -----------------------------------------------------------
+def test_order_page_offers_cancel_order_and_cancel_items(signed_in, order):
+    html = signed_in.get(order.get_seller_url()).content.decode()
+    assert f'href="{cancel_url(order)}">Cancel order</a>' in html
+    assert f'href="{cancel_url(order)}#items">Cancel items</a>' in html
+
+
+def test_cancel_form_chooses_every_open_unit_and_lists_seller_reasons(signed_in, order):
+    line = order.lines.get()
+    response = signed_in.get(cancel_url(order))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert f'name="line_{line.pk}"' in html and "checked" in html
+    assert 'value="2"' in html
+    assert "No inventory" in html and "Pricing error" in html
+    assert "Order created by mistake" not in html  # a buyer's reason
+    assert '<label for="id_note"' in html or 'for="id_note"' in html
+
+
+def test_review_states_units_money_stock_and_rate_then_confirm_cancels(
+    signed_in, order, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The review changes nothing and says what will happen; Confirm does exactly that."""
+    page = review(signed_in, order, reason=Reason.PRICING_ERROR.value, note="Wrong price, sorry")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "2 items will be cancelled" in html
+    assert "The $25.00 hold on your card ending 4242 is released now" in html
+    assert "2 back in stock." in html
+    assert "This counts toward your cancellation rate" in html
+    assert "Wrong price, sorry" in html
+    assert nothing_changed(order)
+
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signed_in.post(confirm_url(order), hidden_fields(page), follow=True)
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    cancellation = Cancellation.objects.get()
+    assert (cancellation.reason, cancellation.note) == ("pricing_error", "Wrong price, sorry")
+    assert "Cancelled 2 items of order" in response.content.decode()
+    assert "It counts toward your cancellation rate" in response.content.decode()
+    assert any("Wrong price, sorry" in m.body for m in mailoutbox if m.to == ["bea@example.com"])
+
+
+def test_the_buyer_sees_the_sellers_memo_on_the_order_page(client, signed_in, order, buyer):
+    page = review(signed_in, order, reason=Reason.GENERAL_ADJUSTMENT.value, note="Discontinued")
+    signed_in.post(confirm_url(order), hidden_fields(page))
+    client.force_login(buyer)
+    html = client.get(order.get_absolute_url()).content.decode()
+    assert "Note from the seller: “Discontinued”" in html
+
+
+def test_no_inventory_review_warns_that_the_listing_goes_off_sale(signed_in, place, seller):
+    listing = ListingFactory(seller=seller, stock=10, title="Lamp")
+    first = place({listing: 1})
+    first_review = review(
+        signed_in, first, reason="no_inventory", **{f"qty_{first.lines.get().pk}": "1"}
+    )
+    assert "Stock set to 0" in first_review.content.decode()
+    assert "goes off sale" not in first_review.content.decode()
+    signed_in.post(confirm_url(first), hidden_fields(first_review))
+    Listing.objects.filter(pk=listing.pk).update(stock=5)
+
+    second = place({listing: 1})
+    second_review = review(
+        signed_in, second, reason="no_inventory", **{f"qty_{second.lines.get().pk}": "1"}
+    )
+    assert "the listing goes off sale until you update its stock" in second_review.content.decode()
+    signed_in.post(confirm_url(second), hidden_fields(second_review))
+
+    listing.refresh_from_db()
+    assert listing.is_active is False
+    inventory = signed_in.get(reverse("catalog:inventory")).content.decode()
+    assert "“No inventory” cancellations in 30 days" in inventory
+
+
+def test_with_a_pending_request_the_reason_is_fixed_and_nothing_counts(signed_in, pending):
+    order = pending.order
+    form = signed_in.get(cancel_url(order)).content.decode()
+    assert "Cancelling these answers their request" in form
+    assert '<option value="buyer_cancelled"' in form
+    assert '<option value="no_inventory"' not in form
+
+    page = review(
+        signed_in, order, reason="buyer_cancelled", **{f"qty_{order.lines.get().pk}": "1"}
+    )
+    assert "does not count" in page.content.decode()
+    signed_in.post(confirm_url(order), hidden_fields(page))
+
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.APPROVED
+    assert Cancellation.objects.get().counts_against_seller is False
+
+
+def test_confirm_twice_cancels_once(signed_in, order):
+    data = hidden_fields(review(signed_in, order, **{f"qty_{order.lines.get().pk}": "1"}))
+    signed_in.post(confirm_url(order), data)
+    response = signed_in.post(confirm_url(order), data, follow=True)
+    assert "already submitted" in response.content.decode()
+    assert Cancellation.objects.count() == 1
+
+
+def test_confirm_after_the_units_shipped_is_refused_with_the_reason(signed_in, order, seller):
+    data = hidden_fields(review(signed_in, order))
+    ship(order, seller, {order.lines.get().pk: 1})
+    response = signed_in.post(confirm_url(order), data)
+    assert response.status_code == 400
+    assert "less than or equal to 1" in response.content.decode()
+    assert not Cancellation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"reason": ""},
+        {"reason": "bogus"},
+        {"reason": "found_cheaper"},  # a buyer's reason
+        {"reason": "shipping_delay"},  # the system's
+        {"reason": "general_adjustment", "note": ""},
+        {"reason": "pricing_error", "note": "   "},
+        {"note": "x" * 501},
+        {"note": "nul\x00"},
+        {"qty": "0"},
+        {"qty": "-1"},
+        {"qty": "3"},
+        {"qty": "1.5"},
+        {"qty": "two"},
+        {"qty": str(10**30)},
+        {"unticked": True},
+        {"unknown_line": True},
+        {"foreign_line": True},
+    ],
+)
+@pytest.mark.parametrize("step", ["review", "confirm"])
+def test_bad_input_is_a_form_error_and_changes_nothing(signed_in, order, place, change, step):
+    line = order.lines.get()
+    data = {
+        f"line_{line.pk}": "on",
+        f"qty_{line.pk}": "1",
+        "reason": "customer_exchange",
+        "note": "",
+    }
+    if step == "confirm":
+        data["idempotency_key"] = "b" * 32
+    change = dict(change)
+    if "qty" in change:
+        data[f"qty_{line.pk}"] = change.pop("qty")
+    if change.pop("unticked", False):
+        del data[f"line_{line.pk}"]
+    if change.pop("unknown_line", False):
+        data.update({"line_99999999": "on", "qty_99999999": "1"})
+    if change.pop("foreign_line", False):
+        other = place({ListingFactory(): 1}, who=UserFactory()).lines.get()
+        data.update({f"line_{other.pk}": "on", f"qty_{other.pk}": "1"})
+    data.update(change)
+
+    response = signed_in.post(confirm_url(order) if step == "confirm" else cancel_url(order), data)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is-invalid" in html or "alert-danger" in html
+    assert nothing_changed(order)
+
+
+@pytest.mark.parametrize("key", ["", "x" * 32, "a" * 31 + "\x00", "A" * 32])
+def test_confirm_with_a_bad_key_changes_nothing(signed_in, order, key):
+    data = hidden_fields(review(signed_in, order))
+    data["idempotency_key"] = key
+    assert signed_in.post(confirm_url(order), data).status_code == 400
+    assert nothing_changed(order)
+
+
+def test_a_closed_order_has_no_cancel_form(signed_in, place, seller):
+    shipped = place()
+    ship(shipped, seller, {shipped.lines.get().pk: 2})
+    assert cancel_url(shipped) not in signed_in.get(shipped.get_seller_url()).content.decode()
+    response = signed_in.get(cancel_url(shipped))
+    assert response.status_code == 302
+    assert signed_in.post(confirm_url(shipped), {"reason": "no_inventory"}).status_code == 302
+    assert not Cancellation.objects.exists()
+
+
+# --- Requests -----------------------------------------------------------------------------------
+def test_requests_page_lists_the_pending_request_with_time_left(signed_in, pending):
+    """Order, items, the buyer's reason and note, its age and the time left of 48 hours."""
+    CancellationRequest.objects.filter(pk=pending.pk).update(
+        created_at=pending.created_at - timedelta(hours=2)
+    )
+    response = signed_in.get(REQUESTS_URL)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Cancellation requests</h1>" in html
+    assert pending.order.number in html
+    assert "1 × " in html
+    assert "Found cheaper somewhere else" in html and "Saw it for less" in html
+    assert "2\xa0hours ago" in html
+    assert "1\xa0day, 21\xa0hours" in html  # 48 h less the 2 h since it was asked
+    assert f'action="{approve_url(pending)}"' in html
+    assert f'action="{decline_url(pending)}"' in html
+    assert 'for="id_r' in html  # the decline note is labelled
+
+
+def test_nav_badge_counts_pending_requests_for_the_seller_only(signed_in, pending, client):
+    assert 'data-testid="request-badge">1<' in signed_in.get(HOME_URL).content.decode()
+    other = Client()
+    other.force_login(SellerFactory().user)
+    assert "request-badge" not in other.get(HOME_URL).content.decode()
+
+
+def test_order_list_flags_orders_with_a_pending_request(signed_in, pending, place):
+    quiet = place()
+    html = signed_in.get(reverse("orders:seller_orders")).content.decode()
+    rows = html.split('data-testid="order-row"')[1:]
+    flagged = [row for row in rows if 'data-testid="request-flag"' in row]
+    assert len(flagged) == 1
+    assert pending.order.number in flagged[0]
+    assert quiet.number not in flagged[0]
+
+
+def test_approve_from_the_queue(signed_in, pending):
+    response = signed_in.post(approve_url(pending))
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.APPROVED
+    assert "The buyer's request is approved" in messages_of(response)
+    assert "does not count toward your cancellation rate" in messages_of(response)
+    assert response.url == REQUESTS_URL
+
+
+def test_approve_from_the_order_page_returns_there(signed_in, pending):
+    response = signed_in.post(approve_url(pending), {"from": "order"})
+    assert response.url == pending.order.get_seller_url()
+
+
+def test_approving_twice_says_so(signed_in, pending):
+    signed_in.post(approve_url(pending))
+    response = signed_in.post(approve_url(pending), follow=True)
+    assert "already answered: approved" in response.content.decode()
+    assert Cancellation.objects.count() == 1
+
+
+def test_approving_after_shipment_says_decline_instead(signed_in, pending, seller):
+    ship(pending.order, seller, {pending.order.lines.get().pk: 2})
+    response = signed_in.post(approve_url(pending), follow=True)
+    assert "can only be declined" in response.content.decode()
+    assert not Cancellation.objects.exists()
+
+
+def test_decline_with_a_note_and_the_buyer_reads_it(client, signed_in, pending, buyer):
+    note = f"r{pending.pk}-note"
+    response = signed_in.post(decline_url(pending), {note: "Already packed, shipping today"})
+    assert response.status_code == 302
+    assert "You declined the request" in messages_of(response)
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.DECLINED
+
+    client.force_login(buyer)
+    html = client.get(pending.order.get_absolute_url()).content.decode()
+    assert "declined — the seller says “Already packed, shipping today”" in html
+
+
+@pytest.mark.parametrize("note", [None, "", "   ", "x" * 501, "a\x00b"])
+def test_decline_without_a_usable_note_is_a_form_error(signed_in, pending, note):
+    data = {} if note is None else {f"r{pending.pk}-note": note}
+    response = signed_in.post(decline_url(pending), data)
+    assert response.status_code == 400
+    assert "is-invalid" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.PENDING
+
+
+def test_declining_an_answered_request_changes_nothing(signed_in, pending):
+    signed_in.post(approve_url(pending))
+    response = signed_in.post(decline_url(pending), {f"r{pending.pk}-note": "No"}, follow=True)
+    assert "already answered" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.APPROVED
+
+
+# --- Bulk cancel --------------------------------------------------------------------------------
+def test_bulk_cancel_summarises_cancelled_and_refused(signed_in, place, seller):
+    first, second, shipped = place(), place(), place()
+    ship(shipped, seller, {shipped.lines.get().pk: 2})
+    html = signed_in.get(reverse("orders:seller_orders")).content.decode()
+    assert f'action="{BULK_URL}"' in html
+    assert f'value="{first.pk}"' in html
+
+    response = signed_in.post(
+        BULK_URL,
+        {"orders": [first.pk, second.pk, shipped.pk], "reason": "no_inventory", "note": ""},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert f"Cancelled 2 orders: {first.number}, {second.number}" in html
+    assert f"Not cancelled (1): {shipped.number}: Nothing is left to cancel" in html
+    assert Cancellation.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"reason": "no_inventory"},  # no orders ticked
+        {"orders": ["abc"], "reason": "no_inventory"},
+        {"orders": ["-1"], "reason": "no_inventory"},
+        {"orders": ["1" * 40], "reason": "no_inventory"},
+        {"orders": ["1\x00"], "reason": "no_inventory"},
+        {"orders": [str(i) for i in range(1, 200)], "reason": "no_inventory"},
+        {"orders": "ORDER", "reason": "bogus"},
+        {"orders": "ORDER", "reason": "general_adjustment", "note": ""},
+        {"orders": "ORDER", "reason": "customer_exchange", "note": "x" * 501},
+    ],
+)
+def test_bulk_cancel_bad_input_changes_nothing(signed_in, order, data):
+    data = dict(data)
+    if data.get("orders") == "ORDER":
+        data["orders"] = [order.pk]
+    response = signed_in.post(BULK_URL, data, follow=True)
+    assert response.status_code == 200
+    assert "alert-danger" in response.content.decode()
+    assert nothing_changed(order)
+
+
+def test_bulk_cancel_of_another_sellers_order_changes_nothing(client, order):
+    client.force_login(SellerFactory().user)
+    response = client.post(BULK_URL, {"orders": [order.pk], "reason": "no_inventory"}, follow=True)
+    assert "not an order of your store" in response.content.decode()
+    assert nothing_changed(order)
+
+
+# --- Access -------------------------------------------------------------------------------------
+def seller_urls(order, cancellation_request):
+    return {
+        "home": ("get", HOME_URL),
+        "cancel": ("post", cancel_url(order)),
+        "confirm": ("post", confirm_url(order)),
+        "requests": ("get", REQUESTS_URL),
+        "approve": ("post", approve_url(cancellation_request)),
+        "decline": ("post", decline_url(cancellation_request)),
+        "bulk": ("post", BULK_URL),
+    }
+
+
+def valid_post(order, cancellation_request):
+    line = order.lines.get()
+    return {
+        f"line_{line.pk}": "on",
+        f"qty_{line.pk}": "1",
+        "reason": "buyer_cancelled",
+        "idempotency_key": "c" * 32,
+        "orders": [order.pk],
+        f"r{cancellation_request.pk}-note": "No",
+    }
+
+
+@pytest.mark.parametrize("who", ["other_seller", "buyer", "anonymous"])
+@pytest.mark.parametrize(
+    "name", ["home", "cancel", "confirm", "requests", "approve", "decline", "bulk"]
+)
+def test_nobody_else_changes_anything(client, pending, buyer, who, name):
+    """Another seller: 404 (the bulk: refused by name); the buyer: 403; anonymous: sign in."""
+    order = pending.order
+    method, url = seller_urls(order, pending)[name]
+    if who == "other_seller":
+        client.force_login(SellerFactory().user)
+    elif who == "buyer":
+        client.force_login(buyer)
+
+    response = getattr(client, method)(url, valid_post(order, pending))
+
+    if who == "anonymous":
+        assert response.status_code == 302 and reverse("login") in response["Location"]
+    elif who == "buyer":
+        assert response.status_code == 403
+    elif name in ("home", "requests"):
+        assert response.status_code == 200
+        assert order.number not in response.content.decode()
+    elif name == "bulk":
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 404
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.PENDING
+    assert not Cancellation.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["confirm", "approve", "decline", "bulk"])
+def test_get_on_a_post_url_is_405(signed_in, pending, name):
+    _method, url = seller_urls(pending.order, pending)[name]
+    assert signed_in.get(url).status_code == 405
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.PENDING
+
+
+@pytest.mark.parametrize("name", ["confirm", "approve", "decline", "bulk"])
+def test_posts_without_csrf_are_refused(seller, pending, name):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(seller.user)
+    _method, url = seller_urls(pending.order, pending)[name]
+    assert client.post(url, valid_post(pending.order, pending)).status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == CancellationRequest.Status.PENDING
+    assert not Cancellation.objects.exists()
+
+
+@pytest.mark.parametrize("request_id", ["999999", str(2**63), "9" * 30])
+def test_unknown_request_ids_are_404(signed_in, request_id):
+    url = f"/seller/cancellation-requests/{request_id}/approve/"
+    assert signed_in.post(url).status_code == 404
+
+
+# --- Buyer-facing copy stays true -------------------------------------------------------------
+def test_no_buyer_page_or_email_promises_automatic_approval(
+    client, place, buyer, django_capture_on_commit_callbacks, mailoutbox
+):
+    """Automatic approval arrives with the beat jobs: until then nobody is promised it."""
+    order = age(place(), hours=2)
+    client.force_login(buyer)
+    line = order.lines.get()
+    choices = {f"line_{line.pk}": "on", f"qty_{line.pk}": "1", "reason": "found_cheaper"}
+    pages = [client.get(reverse("cancellations:cancel_items", args=[order.number]))]
+    pages.append(client.post(reverse("cancellations:cancel_items", args=[order.number]), choices))
+    data = dict(
+        re.findall(
+            r'<input type="hidden" name="([^"]+)" value="([^"]*)"', pages[-1].content.decode()
+        )
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        pages.append(
+            client.post(reverse("cancellations:confirm", args=[order.number]), data, follow=True)
+        )
+    texts = [page.content.decode() for page in pages] + [m.body for m in mailoutbox]
+    assert CancellationRequest.objects.filter(order=order).exists()
+    for text in texts:
+        assert not re.search(r"automatic|approved? automatically|auto-approv", text, re.I), text
