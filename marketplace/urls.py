@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("orders.storefront_urls")),
     path("", include("orders.urls")),
     path("", include("cancellations.urls")),
+    path("resolution-center/", include("disputes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -24,6 +24,8 @@ from tqdm import tqdm
 from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.services import cancel_items, request_cancellation
 from catalog.models import Listing, Seller
+from disputes import services as disputes
+from disputes.models import Dispute
 from orders.actors import Actor
 from orders.models import (
     ActorRole,
@@ -44,6 +46,7 @@ from orders.services import (
     start_preparing,
 )
 from payments.models import Payment, PaymentTransaction, SandboxCharge
+from payments.services import execute_transaction
 
 DEMO_PASSWORD = "marketplace-demo"  # noqa: S105 - documented demo-only password
 
@@ -327,6 +330,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             users = self.create_accounts()
             self.seed_domain(users)
+            self.seed_disputes(users)
         if orders:
             self.seed_bulk_orders(users, orders)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
@@ -541,6 +545,82 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     BulkBatch(rng, buyer, sellers).create(size)
                 progress.update(size)
+
+    # --- Resolution Center cases ----------------------------------------------------------------
+    def seed_disputes(self, users):
+        """
+        A case in each state on delivered orders of `buyer`, through the real services:
+        one escalated (the seller did not answer) for `staff` to resolve, one with the
+        seller's partial offer waiting for `buyer`. Seeded once, like the demo orders.
+        """
+        buyer = users["buyer"]
+        if Dispute.objects.filter(buyer=buyer).exists():
+            return
+        listings = self.seed_listings(users)
+        R = Dispute.Reason
+        cases = [
+            (ORGANIZER, R.NOT_AS_DESCRIBED, "open", "The walnut is a veneer, not solid wood."),
+            (FOUNTAIN_PEN, R.NOT_AS_DESCRIBED, "offer", "The nib is medium, not fine."),
+            (KETTLE, R.ITEM_NOT_RECEIVED, "escalated", "Tracking says delivered; nothing came."),
+            (MUGS, R.NOT_AS_DESCRIBED, "for_buyer", "Two of the four mugs arrived chipped."),
+            (NOTEBOOK, R.NOT_AS_DESCRIBED, "for_seller", "The paper bleeds with my ink."),
+            (CUTTING_BOARD, R.NOT_AS_DESCRIBED, "agreement", "Smaller than the listing says."),
+            (STICKY_NOTES, R.NOT_AS_DESCRIBED, "withdrawn", "Wrong colour, I thought."),
+        ]
+        staff = Actor(ActorRole.STAFF, users["staff"])
+        for title, reason, outcome, description in cases:
+            self.seed_order(
+                users,
+                listings,
+                DemoOrder(
+                    "buyer",
+                    [(title, 1)],
+                    placed=timedelta(days=20),
+                    shipments=[(timedelta(days=18), ALL)],
+                    delivered=timedelta(days=15),
+                ),
+            )
+            order = Order.objects.filter(buyer=buyer).latest("pk")
+            # Charge the shipment now (the outbox would after this transaction), so the
+            # cases below have charged money to refund; the outbox then finds it done.
+            for capture in PaymentTransaction.objects.filter(
+                payment_id=order.payment_id, status=PaymentTransaction.Status.PENDING
+            ):
+                execute_transaction(transaction_id=capture.pk)
+            seller = Actor.seller(order.seller.user)
+            case = disputes.open_dispute(
+                order_id=order.pk, reason=reason, description=description, actor=Actor.buyer(buyer)
+            ).pk
+            half = (order.total / 2).quantize(Decimal("0.01"))
+            if outcome == "offer":
+                disputes.make_offer(
+                    dispute_id=case,
+                    kind="partial",
+                    amount=half,
+                    message="Sorry about that! Keep the pen and take half back?",
+                    actor=seller,
+                )
+            elif outcome == "escalated":
+                Dispute.objects.filter(pk=case).update(respond_by=timezone.now())
+                disputes.escalate_unresponsive(dispute_id=case)
+            elif outcome == "for_buyer":
+                disputes.escalate(dispute_id=case, actor=Actor.buyer(buyer))
+                disputes.resolve_for_buyer(
+                    dispute_id=case, note="The photos show the damage.", actor=staff
+                )
+            elif outcome == "for_seller":
+                disputes.post_message(
+                    dispute_id=case, body="The listing says: fountain pens may bleed.", actor=seller
+                )
+                disputes.escalate(dispute_id=case, actor=seller)
+                disputes.resolve_for_seller(
+                    dispute_id=case, note="The listing warns about ink.", actor=staff
+                )
+            elif outcome == "agreement":
+                disputes.make_offer(dispute_id=case, kind="partial", amount=half, actor=seller)
+                disputes.accept_offer(dispute_id=case, actor=Actor.buyer(buyer))
+            elif outcome == "withdrawn":
+                disputes.withdraw(dispute_id=case, actor=Actor.buyer(buyer))
 
 
 @dataclass

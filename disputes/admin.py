@@ -1,0 +1,297 @@
+"""
+Cases in Django admin: staff read a case, its thread, the order's timeline and its
+money, and decide through object buttons.
+
+Every field is read-only (the status above all): a decision is a button that opens a
+confirmation page (GET shows the form, POST calls one service, the same the tests
+call), so it locks the order, writes the audit row, queues the refund and the emails
+like every other change. Only staff with ``disputes.resolve_dispute`` see the buttons
+or reach their pages; anyone else gets 403.
+"""
+
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from orders.actors import Actor
+from orders.templatetags.orders_tags import money
+
+from . import services
+from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm
+from .models import Dispute, DisputeMessage
+from .selectors import money_summary
+from .services import RESOLVE_PERMISSION, DisputeError
+
+
+class AgeFilter(admin.SimpleListFilter):
+    """How long ago the buyer opened the case."""
+
+    title = "age"
+    parameter_name = "age"
+    BANDS = {
+        "lt2": ("Under 2 days", 0, 2),
+        "2to7": ("2–7 days", 2, 7),
+        "7to30": ("7–30 days", 7, 30),
+        "gt30": ("Over 30 days", 30, None),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _low, _high) in self.BANDS.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.BANDS:
+            return queryset
+        _label, low, high = self.BANDS[self.value()]
+        now = timezone.now()
+        queryset = queryset.filter(created_at__lte=now - timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(created_at__gt=now - timedelta(days=high))
+        return queryset
+
+
+class DisputeMessageInline(admin.TabularInline):
+    """The whole thread, internal notes included; read-only (notes go through a button)."""
+
+    model = DisputeMessage
+    fields = ["created_at", "role", "author", "internal", "body"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "messages and internal notes"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dispute)
+class DisputeAdmin(admin.ModelAdmin):
+    change_form_template = "disputes/admin/dispute_change_form.html"
+    view_on_site = False  # the case page is the parties' only; staff work here
+    list_display = [
+        "case",
+        "order_number",
+        "reason",
+        "status",
+        "buyer",
+        "store",
+        "created_at",
+        "respond_by",
+        "escalated",
+        "seller_unresponsive",
+    ]
+    list_filter = ["status", "reason", "escalated", "seller_unresponsive", AgeFilter]
+    list_select_related = ["order", "buyer", "seller"]
+    search_fields = [
+        "=order__number",
+        "buyer__username",
+        "buyer__email",
+        "seller__user__username",
+        "seller__store_name",
+    ]
+    date_hierarchy = "created_at"
+    fieldsets = [
+        (None, {"fields": ["order", "buyer", "seller", "reason", "status", "description"]}),
+        (
+            "Deadlines and escalation",
+            {
+                "fields": [
+                    "created_at",
+                    "respond_by",
+                    "escalated",
+                    "escalated_by",
+                    "escalated_at",
+                    "seller_unresponsive",
+                    "information_requested_at",
+                ]
+            },
+        ),
+        ("Offer", {"fields": ["offer_kind", "offer_amount", "offered_at"]}),
+        (
+            "Decision",
+            {"fields": ["refund_amount", "decision_note", "decided_by", "resolved_at"]},
+        ),
+        ("Order", {"fields": ["payment_summary", "order_timeline"]}),
+    ]
+    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+    inlines = [DisputeMessageInline]
+
+    # --- Read-only: decisions go through the buttons below -------------------------------
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- Columns and read-only fields ------------------------------------------------------
+    @admin.display(description="case", ordering="pk")
+    def case(self, obj):
+        return f"Case {obj.pk}"
+
+    @admin.display(description="order", ordering="order__number")
+    def order_number(self, obj):
+        return obj.order.number
+
+    @admin.display(description="store", ordering="seller__store_name")
+    def store(self, obj):
+        return obj.seller.store_name
+
+    @admin.display(description="payment")
+    def payment_summary(self, obj):
+        summary = money_summary(obj.order.payment)
+        rows = [
+            ("Charged (captured)", summary.captured),
+            ("Refunded", summary.refunded),
+            ("Refund pending", summary.pending_refunds),
+            ("Still refundable", summary.refundable),
+            ("On hold, not charged", summary.on_hold),
+        ]
+        return format_html(
+            '<table data-testid="payment-summary">{}</table>',
+            format_html_join(
+                "", "<tr><th>{}</th><td>{}</td></tr>", ((k, money(v)) for k, v in rows)
+            ),
+        )
+
+    @admin.display(description="order timeline")
+    def order_timeline(self, obj):
+        rows = (
+            (f"{timezone.localtime(e.created_at):%Y-%m-%d %H:%M}", e.actor_role, e.summary)
+            for e in obj.order.events.order_by("created_at", "pk")
+        )
+        return format_html(
+            '<ol data-testid="order-timeline">{}</ol>',
+            format_html_join("", "<li><time>{}</time> ({}): {}</li>", rows),
+        )
+
+    # --- Object buttons ------------------------------------------------------------------------
+    def get_urls(self):
+        def view(name):
+            return self.admin_site.admin_view(getattr(self, f"{name}_view"))
+
+        return [
+            path(
+                "<path:object_id>/resolve-for-buyer/",
+                view("resolve_for_buyer"),
+                name="disputes_dispute_resolve_for_buyer",
+            ),
+            path(
+                "<path:object_id>/resolve-for-seller/",
+                view("resolve_for_seller"),
+                name="disputes_dispute_resolve_for_seller",
+            ),
+            path(
+                "<path:object_id>/ask-seller/",
+                view("ask_seller"),
+                name="disputes_dispute_ask_seller",
+            ),
+            path(
+                "<path:object_id>/add-note/",
+                view("add_note"),
+                name="disputes_dispute_add_note",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        can_resolve = request.user.has_perm(RESOLVE_PERMISSION)
+        return super().change_view(
+            request,
+            object_id,
+            form_url,
+            extra_context={"can_resolve": can_resolve, **(extra_context or {})},
+        )
+
+    def resolve_for_buyer_view(self, request, object_id):
+        def run(dispute, form, actor):
+            services.resolve_for_buyer(
+                dispute_id=dispute.pk,
+                amount=form.partial_amount,
+                note=form.cleaned_data["note"],
+                actor=actor,
+            )
+            return f"Case {dispute.pk} decided for the buyer; the refund is on its way."
+
+        return self._action(request, object_id, ResolveForBuyerForm, run, "Resolve for buyer")
+
+    def resolve_for_seller_view(self, request, object_id):
+        def run(dispute, form, actor):
+            services.resolve_for_seller(
+                dispute_id=dispute.pk, note=form.cleaned_data["note"], actor=actor
+            )
+            return f"Case {dispute.pk} decided for the seller."
+
+        return self._action(request, object_id, DecisionNoteForm, run, "Resolve for seller")
+
+    def ask_seller_view(self, request, object_id):
+        def run(dispute, form, actor):
+            services.ask_seller_for_information(
+                dispute_id=dispute.pk, note=form.cleaned_data["note"], actor=actor
+            )
+            return f"The seller of case {dispute.pk} was asked for information."
+
+        return self._action(
+            request, object_id, InformationRequestForm, run, "Ask seller for information"
+        )
+
+    def add_note_view(self, request, object_id):
+        def run(dispute, form, actor):
+            services.post_message(
+                dispute_id=dispute.pk, body=form.cleaned_data["note"], actor=actor, internal=True
+            )
+            return "Internal note added."
+
+        return self._action(
+            request, object_id, InternalNoteForm, run, "Add internal note", needs_active=False
+        )
+
+    def _action(self, request, object_id, form_class, run, title, *, needs_active=True):
+        """GET: the confirmation page with its form. POST: validate, run one service."""
+        if not request.user.has_perm(RESOLVE_PERMISSION):
+            raise PermissionDenied
+        dispute = self.get_object(request, object_id)
+        if dispute is None:
+            raise Http404("No such case.")
+        change_url = reverse("admin:disputes_dispute_change", args=[dispute.pk])
+        if needs_active and not dispute.is_active:
+            messages.error(request, f"This case is closed: {dispute.get_status_display()}.")
+            return redirect(change_url)
+        status = 200
+        if request.method == "POST":
+            form = form_class(request.POST)
+            if form.is_valid():
+                try:
+                    done = run(dispute, form, Actor.staff(request.user))
+                except DisputeError as error:
+                    form.add_error(None, str(error))
+                else:
+                    messages.success(request, done)
+                    return redirect(change_url)
+            status = 400
+        else:
+            form = form_class()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": dispute,
+            "title": f"{title}: case {dispute.pk}",
+            "action_title": title,
+            "form": form,
+            "money": money_summary(dispute.order.payment),
+            "change_url": change_url,
+        }
+        return TemplateResponse(
+            request, "disputes/admin/confirm_action.html", context, status=status
+        )

@@ -1,0 +1,118 @@
+"""
+The queries behind the Resolution Center, the dispute admin and the seller's health.
+
+Cases are scoped to the person asking (the buyer's or the seller's own), so a page
+can never show someone else's case; each query names the relations its page needs.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.utils import timezone
+
+from catalog.models import Seller
+from orders.models import Order
+from payments.models import ZERO, Payment, PaymentTransaction
+
+from .models import Dispute, DisputeMessage
+
+ORDER_DEFECT_DAYS = 60
+
+
+# --- Money ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MoneySummary:
+    """An order's payment as a case sees it: what was charged, returned, still returnable."""
+
+    captured: Decimal
+    refunded: Decimal
+    pending_refunds: Decimal
+    on_hold: Decimal  # authorized, not captured, not claimed by a pending void or capture
+
+    @property
+    def refundable(self) -> Decimal:
+        """Charged, and neither refunded nor claimed by a pending refund: a case's most."""
+        return max(self.captured - self.refunded - self.pending_refunds, ZERO)
+
+
+def money_summary(payment: Payment) -> MoneySummary:
+    """From the payment's totals and its pending transactions (one query)."""
+    Kind = PaymentTransaction.Kind
+    pending = payment.transactions.filter(status=PaymentTransaction.Status.PENDING).aggregate(
+        **{
+            kind: Sum("amount", filter=Q(kind=kind), default=ZERO)
+            for kind in (Kind.CAPTURE, Kind.VOID, Kind.REFUND)
+        }
+    )
+    on_hold = (
+        payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
+        if payment.is_authorized
+        else ZERO
+    )
+    return MoneySummary(
+        captured=payment.amount_captured,
+        refunded=payment.amount_refunded,
+        pending_refunds=pending[Kind.REFUND],
+        on_hold=max(on_hold, ZERO),
+    )
+
+
+# --- Resolution Center ------------------------------------------------------------------------
+def _parties(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    return queryset.select_related("order", "buyer", "seller", "seller__user")
+
+
+def cases_for_user(*, user) -> QuerySet[Dispute]:
+    """The cases the user is the buyer or the seller of, active first, newest first."""
+    return _parties(Dispute.objects.filter(Q(buyer=user) | Q(seller__user=user))).order_by(
+        "resolved_at", "-created_at", "-pk"
+    )
+
+
+def case_for_party(*, user, pk: int) -> Dispute:
+    """One of the user's own cases, with its visible messages; DoesNotExist for anyone else's."""
+    visible = DisputeMessage.objects.filter(internal=False).select_related("author")
+    return (
+        _parties(Dispute.objects.filter(Q(buyer=user) | Q(seller__user=user)))
+        .select_related("order__payment")
+        .prefetch_related("order__lines", Prefetch("messages", queryset=visible))
+        .get(pk=pk)
+    )
+
+
+def cases_of_order(order: Order) -> list[Dispute]:
+    """An order's cases, newest first (the order page's panel)."""
+    return list(Dispute.objects.filter(order=order).order_by("-created_at", "-pk"))
+
+
+# --- Seller account health ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class DefectRate:
+    defects: int
+    orders: int
+    days: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.orders:
+            return None
+        return (Decimal(100) * self.defects / self.orders).quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def order_defect_rate(
+    seller: Seller, days: int = ORDER_DEFECT_DAYS, now: datetime | None = None
+) -> DefectRate:
+    """
+    Orders placed in the last ``days`` with a case decided for the buyer / orders placed
+    in the last ``days`` (one aggregate query). Counting orders, not cases, keeps the
+    rate at most 100 %; a case settled by agreement or withdrawn is not a defect.
+    """
+    now = now or timezone.now()
+    decided_for_buyer = Exists(
+        Dispute.objects.filter(order=OuterRef("pk"), status=Dispute.Status.RESOLVED_FOR_BUYER)
+    )
+    window = Order.objects.filter(seller=seller, placed_at__gte=now - timedelta(days=days))
+    totals = window.aggregate(orders=Count("pk"), defects=Count("pk", filter=Q(decided_for_buyer)))
+    return DefectRate(defects=totals["defects"], orders=totals["orders"], days=days)

@@ -1,0 +1,198 @@
+"""
+Resolution Center: the signed-in person's cases, a case page, and "Open a case".
+
+Thin adapters: read through ``selectors`` (scoped to the buyer and the seller, so
+anyone else's case is a 404), write through one ``services`` call per POST, and turn
+its refusals into form errors or messages. GET never changes anything; every action
+is a POST with Django's CSRF check.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views import View
+from django.views.generic import TemplateView
+
+from orders.actors import Actor
+from orders.views.buyer import BuyerOrderMixin
+
+from . import selectors, services
+from .forms import MessageForm, OfferForm, OpenCaseForm
+from .models import Dispute
+from .services import DisputeError
+
+
+class CaseListView(LoginRequiredMixin, TemplateView):
+    template_name = "disputes/case_list.html"
+
+    def get_context_data(self, **kwargs):
+        cases = list(selectors.cases_for_user(user=self.request.user))
+        for case in cases:
+            case.viewer = "buyer" if case.buyer_id == self.request.user.pk else "seller"
+        return super().get_context_data(
+            as_buyer=[case for case in cases if case.viewer == "buyer"],
+            as_seller=[case for case in cases if case.viewer == "seller"],
+            **kwargs,
+        )
+
+
+class OpenCaseView(BuyerOrderMixin, View):
+    """Your Orders → order → Open a case (the order's buyer only; 404 for anyone else)."""
+
+    template_name = "disputes/open_case.html"
+    http_method_names = ["get", "post"]
+
+    def get(self, request, number):
+        order = self.get_order()
+        if active := self.active_case(order):
+            messages.info(request, "This order already has an open case.")
+            return redirect(active)
+        return self.render_form(order, OpenCaseForm())
+
+    def post(self, request, number):
+        order = self.get_order()
+        form = OpenCaseForm(request.POST)
+        if not form.is_valid():
+            return self.render_form(order, form, status=400)
+        try:
+            dispute = services.open_dispute(
+                order_id=order.pk,
+                reason=form.cleaned_data["reason"],
+                description=form.cleaned_data["description"],
+                actor=Actor.buyer(request.user),
+            )
+        except DisputeError as error:
+            form.add_error(None, str(error))
+            return self.render_form(order, form, status=400)
+        messages.success(
+            request,
+            f"Case opened. {order.seller.store_name} has until "
+            f"{dispute.respond_by:%b %d, %H:%M} UTC to respond; we'll email you when they do.",
+        )
+        return redirect(dispute)
+
+    @staticmethod
+    def active_case(order):
+        return next((case for case in selectors.cases_of_order(order) if case.is_active), None)
+
+    def render_form(self, order, form, status=200):
+        context = {
+            "order": order,
+            "form": form,
+            "response_hours": settings.DISPUTE_SELLER_RESPONSE_HOURS,
+        }
+        return render(self.request, self.template_name, context, status=status)
+
+
+class CaseMixin(LoginRequiredMixin):
+    """The case named in the URL, if the signed-in person is its buyer or seller; else 404."""
+
+    def get_case(self) -> Dispute:
+        try:
+            case = selectors.case_for_party(user=self.request.user, pk=self.kwargs["pk"])
+        except Dispute.DoesNotExist:
+            raise Http404("No case with that number in your account.") from None
+        case.viewer = "buyer" if case.buyer_id == self.request.user.pk else "seller"
+        return case
+
+    def actor(self, case: Dispute) -> Actor:
+        if case.viewer == "buyer":
+            return Actor.buyer(self.request.user)
+        return Actor.seller(self.request.user)
+
+    def render_case(self, case: Dispute, status=200, **forms):
+        context = {
+            "case": case,
+            "order": case.order,
+            "money": selectors.money_summary(case.order.payment),
+            "viewer": case.viewer,
+            "message_form": MessageForm(),
+            "offer_form": OfferForm(),
+            "can_escalate": case.status in (Dispute.Status.OPEN, Dispute.Status.SELLER_RESPONDED),
+            **forms,
+        }
+        return render(self.request, "disputes/case_detail.html", context, status=status)
+
+
+class CaseDetailView(CaseMixin, View):
+    http_method_names = ["get"]
+
+    def get(self, request, pk):
+        return self.render_case(self.get_case())
+
+
+class CaseActionView(CaseMixin, View):
+    """A POST that runs one service; a refusal becomes a message, a bad form re-renders."""
+
+    http_method_names = ["post"]
+    form_class = None
+    form_context_name = ""
+    success_message = ""
+
+    def post(self, request, pk):
+        case = self.get_case()
+        form = self.form_class(request.POST) if self.form_class else None
+        if form is not None and not form.is_valid():
+            return self.render_case(case, status=400, **{self.form_context_name: form})
+        try:
+            self.run(case, form)
+        except DisputeError as error:
+            if form is None:
+                messages.error(request, str(error))
+                return redirect(case)
+            form.add_error(None, str(error))
+            return self.render_case(case, status=400, **{self.form_context_name: form})
+        messages.success(request, self.success_message)
+        return redirect(case)
+
+    def run(self, case: Dispute, form) -> None:
+        raise NotImplementedError
+
+
+class ReplyView(CaseActionView):
+    form_class = MessageForm
+    form_context_name = "message_form"
+    success_message = "Message sent."
+
+    def run(self, case, form):
+        services.post_message(
+            dispute_id=case.pk, body=form.cleaned_data["body"], actor=self.actor(case)
+        )
+
+
+class OfferView(CaseActionView):
+    form_class = OfferForm
+    form_context_name = "offer_form"
+    success_message = "Offer sent to the buyer."
+
+    def run(self, case, form):
+        services.make_offer(
+            dispute_id=case.pk,
+            kind=form.cleaned_data["kind"],
+            amount=form.cleaned_data["amount"],
+            message=form.cleaned_data["message"],
+            actor=self.actor(case),
+        )
+
+
+class AcceptOfferView(CaseActionView):
+    success_message = "You accepted the offer: the case is resolved and your refund is on its way."
+
+    def run(self, case, form):
+        services.accept_offer(dispute_id=case.pk, actor=self.actor(case))
+
+
+class WithdrawView(CaseActionView):
+    success_message = "You withdrew the case."
+
+    def run(self, case, form):
+        services.withdraw(dispute_id=case.pk, actor=self.actor(case))
+
+
+class EscalateView(CaseActionView):
+    success_message = "Marketplace staff will review the case and decide; we'll email you."
+
+    def run(self, case, form):
+        services.escalate(dispute_id=case.pk, actor=self.actor(case))

@@ -1,0 +1,157 @@
+"""
+Cases under real concurrency (PostgreSQL, threads released together by a barrier,
+each on its own connection). Commits are real, so the outbox runs the refunds at the
+gateway and sends the emails after each one.
+"""
+
+from decimal import Decimal
+from functools import partial
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from disputes import services, tasks
+from disputes.models import Dispute, DisputeEvent
+from disputes.services import DisputeError
+from orders.actors import Actor
+from orders.models import OrderEvent
+from orders.services import confirm_shipment, place_orders
+from payments.models import Payment, PaymentTransaction
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, UserFactory
+from tests.threads import run_together
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def staff2():
+    user = UserFactory(username="stan", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="disputes", codename="resolve_dispute")
+    )
+    return user
+
+
+@pytest.fixture
+def case(buyer, seller):
+    """A $25.00 order shipped (captured for real) with an open case and a $10 offer."""
+    listing = ListingFactory(seller=seller, stock=10, price=Decimal("12.50"))
+    (order,) = place_orders(
+        buyer=buyer, items={listing.pk: 2}, address=ADDRESS, card_number=GOOD_CARD
+    )
+    confirm_shipment(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 2},
+        carrier="UPS",
+        tracking_number="1Z1",
+        actor=Actor.seller(seller.user),
+    )
+    dispute = services.open_dispute(
+        order_id=order.pk,
+        reason=Dispute.Reason.NOT_AS_DESCRIBED,
+        description="Wrong notebook",
+        actor=Actor.buyer(buyer),
+    )
+    services.make_offer(
+        dispute_id=dispute.pk, kind="partial", amount="10", actor=Actor.seller(seller.user)
+    )
+    return dispute
+
+
+def outcomes_ok(outcomes):
+    """Exactly one call won; the other was refused with a message, nothing else."""
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert len(errors) == 1 and isinstance(errors[0], DisputeError), outcomes
+    assert "closed" in str(errors[0])
+
+
+def assert_one_resolution_at_most_one_refund(case):
+    payment = Payment.objects.get(pk=case.order.payment_id)
+    refunds = payment.transactions.filter(kind=PaymentTransaction.Kind.REFUND)
+    assert refunds.count() <= 1
+    assert not refunds.exclude(status="succeeded").exists()
+    assert payment.amount_refunded <= payment.amount_captured
+    resolved = OrderEvent.objects.filter(
+        order=case.order,
+        type__in=[
+            DisputeEvent.RESOLVED_BY_AGREEMENT,
+            DisputeEvent.RESOLVED_FOR_SELLER,
+            DisputeEvent.RESOLVED_FOR_BUYER,
+        ],
+    )
+    assert resolved.count() == 1
+    return payment, Dispute.objects.get(pk=case.pk)
+
+
+def test_buyer_accepts_while_staff_decide_for_the_seller(case, buyer, staff):
+    """One outcome: agreement with its $10 refund, or the seller's win with none."""
+    outcomes = run_together(
+        partial(services.accept_offer, dispute_id=case.pk, actor=Actor.buyer(buyer)),
+        partial(
+            services.resolve_for_seller,
+            dispute_id=case.pk,
+            note="As described",
+            actor=Actor.staff(staff),
+        ),
+    )
+
+    outcomes_ok(outcomes)
+    payment, dispute = assert_one_resolution_at_most_one_refund(case)
+    if dispute.status == Dispute.Status.RESOLVED_BY_AGREEMENT:
+        assert payment.amount_refunded == Decimal("10.00")
+    else:
+        assert dispute.status == Dispute.Status.RESOLVED_FOR_SELLER
+        assert payment.amount_refunded == 0
+
+
+def test_two_staff_resolve_at_once(case, staff, staff2):
+    """One staff decision stands and pays once; the other is told the case is closed."""
+    outcomes = run_together(
+        partial(services.resolve_for_buyer, dispute_id=case.pk, note="A", actor=Actor.staff(staff)),
+        partial(
+            services.resolve_for_buyer,
+            dispute_id=case.pk,
+            amount=Decimal("5"),
+            note="B",
+            actor=Actor.staff(staff2),
+        ),
+    )
+
+    outcomes_ok(outcomes)
+    payment, dispute = assert_one_resolution_at_most_one_refund(case)
+    assert payment.amount_refunded == dispute.refund_amount
+    assert dispute.refund_amount in (Decimal("25.00"), Decimal("5.00"))
+
+
+def test_two_beat_runs_at_once_escalate_once(buyer, seller):
+    """Two runs of the job together escalate each overdue case once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import OrderFactory
+
+    ids = []
+    for _ in range(5):
+        order = OrderFactory(buyer=buyer, seller=seller, status="delivered")
+        dispute = Dispute.objects.create(
+            order=order,
+            buyer=buyer,
+            seller=seller,
+            reason=Dispute.Reason.NOT_AS_DESCRIBED,
+            description="x",
+            respond_by=timezone.now() - timedelta(hours=1),
+        )
+        ids.append(dispute.pk)
+
+    counts = run_together(
+        tasks.escalate_unresponsive_disputes_task, tasks.escalate_unresponsive_disputes_task
+    )
+
+    assert not any(isinstance(c, Exception) for c in counts), counts
+    assert sum(counts) + Dispute.objects.filter(status="open").count() == 5
+    assert OrderEvent.objects.filter(type=DisputeEvent.ESCALATED).count() == sum(counts)
+    # What a run skipped (held by the other) the next run picks up, once.
+    tasks.escalate_unresponsive_disputes_task()
+    assert Dispute.objects.filter(pk__in=ids, status="under_review").count() == 5
+    assert OrderEvent.objects.filter(type=DisputeEvent.ESCALATED).count() == 5

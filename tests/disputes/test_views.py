@@ -1,0 +1,291 @@
+"""Resolution Center pages: access, CSRF, GET changes nothing, bad input is a form error."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from disputes import services
+from disputes.models import Dispute, DisputeMessage
+from orders.actors import Actor
+from payments.models import Payment
+from tests.factories import SellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Dispute.Status
+
+
+def url(name, case):
+    return reverse(f"disputes:{name}", args=[case.pk])
+
+
+def open_url(order):
+    return reverse("disputes:open_case", args=[order.number])
+
+
+def text(response):
+    return response.content.decode()
+
+
+def snapshot(case):
+    case = Dispute.objects.get(pk=case.pk)
+    return (case.status, case.offer_amount, case.updated_at, DisputeMessage.objects.count())
+
+
+# --- Open a case -----------------------------------------------------------------------------
+def test_the_order_page_links_to_open_a_case_then_to_the_case(
+    client, buyer, delivered_order, open_case
+):
+    """Given a delivered order, its page offers "Open a case"; once open, it links to the case."""
+    client.force_login(buyer)
+    page = text(client.get(delivered_order.get_absolute_url()))
+    assert open_url(delivered_order) in page
+
+    case = open_case()
+
+    page = text(client.get(delivered_order.get_absolute_url()))
+    assert case.get_absolute_url() in page
+    assert open_url(delivered_order) not in page
+
+
+def test_the_buyer_opens_a_case_from_the_form(client, buyer, delivered_order):
+    client.force_login(buyer)
+    assert client.get(open_url(delivered_order)).status_code == 200
+
+    response = client.post(
+        open_url(delivered_order),
+        {"reason": "not_as_described", "description": "Wrong colour"},
+        follow=True,
+    )
+
+    case = Dispute.objects.get()
+    assert response.redirect_chain[-1][0] == case.get_absolute_url()
+    assert "Case opened" in text(response)
+    assert case.description == "Wrong colour" and case.status == Status.OPEN
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"reason": "nope", "description": "x"},
+        {"reason": "not_as_described", "description": ""},
+        {"reason": "not_as_described", "description": "x" * 2001},
+        {"reason": "not_as_described", "description": "nul\x00byte"},
+        {"reason": "item_not_received", "description": "not yet due"},
+    ],
+)
+def test_bad_input_on_the_open_form_is_a_form_error(client, buyer, place, ship, data):
+    """A bad reason, text, or a rule that says no: the form again with its error, never a 500."""
+    order = ship(place())  # shipped, still due to arrive
+    client.force_login(buyer)
+
+    response = client.post(open_url(order), data)
+
+    assert response.status_code == 400
+    assert 'class="invalid-feedback' in text(response) or "alert" in text(response)
+    assert not Dispute.objects.exists()
+
+
+def test_another_buyers_order_is_a_404(client, delivered_order):
+    client.force_login(UserFactory())
+    assert client.get(open_url(delivered_order)).status_code == 404
+    assert client.post(open_url(delivered_order), {"reason": "not_as_described"}).status_code == 404
+
+
+def test_signed_out_visitors_are_sent_to_sign_in(client, open_case):
+    case = open_case()
+    for page in (reverse("disputes:case_list"), url("case_detail", case)):
+        response = client.get(page)
+        assert response.status_code == 302 and "/accounts/sign-in/" in response["Location"]
+
+
+# --- The list and the case page -----------------------------------------------------------
+def test_the_list_shows_each_partys_cases_with_the_deadline(client, buyer, seller, open_case):
+    case = open_case()
+    for user in (buyer, seller.user):
+        client.force_login(user)
+        page = text(client.get(reverse("disputes:case_list")))
+        assert case.get_absolute_url() in page
+        assert "Seller responds by" in page
+    client.force_login(UserFactory())
+    assert case.get_absolute_url() not in text(client.get(reverse("disputes:case_list")))
+
+
+def test_another_users_case_is_a_404_for_every_page(client, open_case):
+    """Another buyer, and another seller, find nothing, and their POSTs change nothing."""
+    case = open_case()
+    before = snapshot(case)
+    for stranger in (UserFactory(), SellerFactory().user):
+        client.force_login(stranger)
+        assert client.get(url("case_detail", case)).status_code == 404
+        for name in ("reply", "offer", "accept_offer", "withdraw", "escalate"):
+            assert client.post(url(name, case), {"body": "hi"}).status_code == 404
+    assert snapshot(case) == before
+
+
+def test_staff_reach_cases_only_through_admin(client, open_case, staff):
+    case = open_case()
+    client.force_login(staff)
+    assert client.get(url("case_detail", case)).status_code == 404
+
+
+def test_internal_notes_never_show_on_the_case_page(client, buyer, seller, staff, open_case):
+    case = open_case()
+    services.post_message(
+        dispute_id=case.pk,
+        body="Staff only: seller flagged",
+        actor=Actor.staff(staff),
+        internal=True,
+    )
+    for user in (buyer, seller.user):
+        client.force_login(user)
+        assert "Staff only" not in text(client.get(url("case_detail", case)))
+
+
+def test_html_in_messages_shows_as_text(client, buyer, seller, open_case):
+    case = open_case()
+    services.post_message(
+        dispute_id=case.pk, body="<script>alert(1)</script>", actor=Actor.seller(seller.user)
+    )
+    client.force_login(buyer)
+    page = text(client.get(url("case_detail", case)))
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_get_on_an_action_changes_nothing(client, buyer, seller, open_case):
+    case = open_case()
+    services.make_offer(dispute_id=case.pk, kind="full", actor=Actor.seller(seller.user))
+    before = snapshot(case)
+    client.force_login(buyer)
+    for name in ("reply", "offer", "accept_offer", "withdraw", "escalate"):
+        assert client.get(url(name, case)).status_code == 405
+    assert client.get(url("case_detail", case)).status_code == 200
+    assert snapshot(case) == before
+
+
+def test_actions_need_the_csrf_token(buyer, open_case):
+    case = open_case()
+    before = snapshot(case)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(buyer)
+
+    response = client.post(url("withdraw", case))
+
+    assert response.status_code == 403
+    assert snapshot(case) == before
+
+
+# --- The parties' actions -------------------------------------------------------------------
+def test_seller_offers_buyer_accepts_and_sees_the_refund(
+    client, buyer, seller, open_case, django_capture_on_commit_callbacks
+):
+    case = open_case()
+    client.force_login(seller.user)
+    page = text(client.get(url("case_detail", case)))
+    assert "Offer a refund" in page and "Accept offer" not in page
+    response = client.post(
+        url("offer", case), {"kind": "partial", "amount": "7.50", "message": "Sorry"}, follow=True
+    )
+    assert "Offer sent" in text(response)
+
+    client.force_login(buyer)
+    page = text(client.get(url("case_detail", case)))
+    assert "Accept offer" in page and "$7.50" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("accept_offer", case), follow=True)
+
+    assert "You accepted the offer" in text(response)
+    assert Dispute.objects.get().status == Status.RESOLVED_BY_AGREEMENT
+    assert Payment.objects.get(pk=case.order.payment_id).amount_refunded == Decimal("7.50")
+    order_page = text(client.get(case.order.get_absolute_url()))
+    assert "$7.50 refunded" in order_page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"kind": "partial"},
+        {"kind": "partial", "amount": "0"},
+        {"kind": "partial", "amount": "-1"},
+        {"kind": "partial", "amount": "1.001"},
+        {"kind": "partial", "amount": "99999"},
+        {"kind": "partial", "amount": "abc"},
+        {"kind": "sideways", "amount": "1"},
+        {"kind": "full", "message": "x" * 2001},
+    ],
+)
+def test_bad_offers_are_form_errors(client, seller, open_case, data):
+    case = open_case()
+    before = snapshot(case)
+    client.force_login(seller.user)
+
+    response = client.post(url("offer", case), data)
+
+    assert response.status_code == 400
+    assert "invalid-feedback" in text(response) or "alert-danger" in text(response)
+    assert snapshot(case) == before
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 2001, "a\x00b"])
+def test_bad_messages_are_form_errors(client, buyer, open_case, body):
+    case = open_case()
+    client.force_login(buyer)
+
+    response = client.post(url("reply", case), {"body": body})
+
+    assert response.status_code == 400
+    assert DisputeMessage.objects.count() == 1
+
+
+def test_the_buyer_replies_escalates_and_withdraws(client, buyer, open_case):
+    case = open_case()
+    client.force_login(buyer)
+
+    assert "Message sent" in text(
+        client.post(url("reply", case), {"body": "Any news?"}, follow=True)
+    )
+    assert "staff will review" in text(client.post(url("escalate", case), follow=True))
+    assert Dispute.objects.get().status == Status.UNDER_REVIEW
+    assert "withdrew" in text(client.post(url("withdraw", case), follow=True))
+    assert Dispute.objects.get().status == Status.WITHDRAWN
+
+
+def test_a_refused_action_is_a_message_not_an_error(client, buyer, seller, open_case):
+    """Accepting no offer, a seller withdrawing: each told why, nothing changes."""
+    case = open_case()
+    before = snapshot(case)
+    client.force_login(buyer)
+    response = client.post(url("accept_offer", case), follow=True)
+    assert "not made an offer" in text(response)
+    client.force_login(seller.user)
+    response = client.post(url("withdraw", case), follow=True)
+    assert response.status_code == 200 and "alert-danger" in text(response)
+    assert snapshot(case) == before
+
+
+def test_the_seller_order_page_links_to_the_case(client, seller, open_case):
+    case = open_case()
+    client.force_login(seller.user)
+    assert case.get_absolute_url() in text(client.get(case.order.get_seller_url()))
+
+
+def test_the_order_panel_makes_a_fixed_number_of_queries(
+    rf, buyer, delivered_order, open_case, django_assert_num_queries
+):
+    """The panel on the order page costs one query, however many cases the order had."""
+    from disputes.panels import buyer_case_panel
+    from orders.selectors import order_for_buyer
+
+    for _ in range(3):
+        services.withdraw(dispute_id=open_case().pk, actor=Actor.buyer(buyer))
+    request = rf.get("/")
+    request.user = buyer
+    hasattr(buyer, "seller")  # the nav's "is a seller?" query, made once per request
+    delivered_order = order_for_buyer(buyer=buyer, number=delivered_order.number)
+    with django_assert_num_queries(1):
+        html = buyer_case_panel(request, delivered_order)
+    assert html.count("Case ") == 3
