@@ -8,6 +8,7 @@ The pure parts (rates, statuses, the chart's geometry) are plain Python over the
 aggregates, so they can be checked against hand-computed fixtures.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -204,15 +205,44 @@ def late_shipment_rates(seller: Seller, now: datetime) -> list[Metric]:
     ]
 
 
-def order_defect_rate() -> Metric:
-    """Disputes do not exist yet: shown as not available, never as a made-up number."""
+# Metrics measured by apps above this one register here, the way order panels do
+# (imports point down): the Resolution Center provides the order defect rate.
+MetricSource = Callable[[Seller, datetime], Metric]
+_sources: dict[str, MetricSource] = {}
+
+
+def metric_source(name: str) -> Callable[[MetricSource], MetricSource]:
+    def register(function: MetricSource) -> MetricSource:
+        _sources[name] = function
+        return function
+
+    return register
+
+
+def defect_metric(*, defects: int, orders: int) -> Metric:
+    """The order defect rate as the dashboard shows it, from its two counts."""
+    return Metric(
+        name="Order defect rate",
+        days=ORDER_DEFECT_DAYS,
+        numerator=defects,
+        denominator=orders,
+        target=ORDER_DEFECT_TARGET,
+        counts=f"{defects} of {orders} orders with a case decided for the buyer",
+    )
+
+
+def order_defect_rate(seller: Seller, now: datetime) -> Metric:
+    """From the Resolution Center when it is installed; never a made-up number."""
+    source = _sources.get("order_defect_rate")
+    if source is not None:
+        return source(seller, now)
     return Metric(
         name="Order defect rate",
         days=ORDER_DEFECT_DAYS,
         numerator=0,
         denominator=0,
         target=ORDER_DEFECT_TARGET,
-        counts="Measured from buyer disputes, which open in a later release.",
+        counts="Measured from buyer cases in the Resolution Center, which is not installed.",
         available=False,
     )
 
@@ -389,14 +419,14 @@ class AccountHealth:
 
 
 def account_health(seller: Seller, now: datetime | None = None) -> AccountHealth:
-    """Everything the Seller Central home shows: six aggregate queries, however many orders."""
+    """Everything the Seller Central home shows: seven aggregate queries, however many orders."""
     now = now or timezone.now()
     weeks = weekly_cancellation_rate(seller, now)
     since = weeks[0].start
     return AccountHealth(
         cancellation_rate=cancellation_rate(seller, now),
         late_shipment_rates=late_shipment_rates(seller, now),
-        order_defect_rate=order_defect_rate(),
+        order_defect_rate=order_defect_rate(seller, now),
         messages_answered=messages_answered(seller, now),
         reasons=cancellations_by_reason(seller, since),
         listings=listings_causing_cancellations(seller, since),

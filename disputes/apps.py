@@ -5,4 +5,4 @@ class DisputesConfig(AppConfig):
     name = "disputes"
 
     def ready(self):
-        from . import panels  # noqa: F401 - adds the Resolution Center panels to order pages
+        from . import health, panels  # noqa: F401 - the order defect rate; order page panels

@@ -175,8 +175,10 @@ def test_messages_answered_within_24_hours(seller):
     assert (metric.numerator, metric.denominator, metric.rate) == (2, 3, Decimal("66.7"))
 
 
-def test_order_defect_rate_is_not_made_up():
-    metric = health.order_defect_rate()
+def test_order_defect_rate_is_not_made_up_without_a_source(monkeypatch):
+    """With no app measuring it (the Resolution Center not installed): not available."""
+    monkeypatch.setattr(health, "_sources", {})
+    metric = health.order_defect_rate(SellerFactory(), NOW)
     assert metric.available is False
     assert metric.status_label == "Not available yet"
 
@@ -243,11 +245,12 @@ def history(seller, orders: int):
 def test_home_page_makes_the_same_queries_for_10_and_many_orders(
     client, seller, django_assert_num_queries, orders
 ):
-    """Session, user, seller, nav badge, and one aggregate per metric and insight (6)."""
+    """Session, user, seller, nav badge, and one aggregate per metric and insight (7,
+    the order defect rate from the Resolution Center included)."""
     history(seller, orders)
     client.force_login(seller.user)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(reverse("cancellations:seller_home"))
 
     assert response.status_code == 200
@@ -264,7 +267,7 @@ def test_home_page_shows_targets_counts_status_and_tables(client, seller):
     assert html.count("<h1") == 1 and "<h1>Account health</h1>" in html
     assert "4.0 %" in html and "1 of 25 orders cancelled by you" in html
     assert "under 2.5 %" in html and "At risk" in html
-    assert "Order defect rate" in html and "Not available yet" in html
+    assert "Order defect rate" in html and "0 of 25 orders with a case decided" in html
     assert "<svg" in html and 'role="img"' in html and "target 2.5 %" in html
     assert html.count('data-testid="trend-row"') == 12
     assert 'data-testid="reason-row"' in html and "Restock" in html

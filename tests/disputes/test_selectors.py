@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from disputes import services
@@ -73,3 +74,19 @@ def test_a_pending_refund_is_not_refundable_again(open_case, staff):
         Decimal("10.00"),
     )
     assert money.refundable == Decimal("15.00")
+
+
+def test_seller_central_home_shows_the_defect_rate(client, buyer, seller):
+    """
+    Given 4 recent orders, one with a case decided for the buyer,
+    when the seller opens Seller Central home,
+    then the order defect rate reads 25.0 % from the Resolution Center, not "not available".
+    """
+    recent = [OrderFactory(buyer=buyer, seller=seller) for _ in range(4)]
+    case(recent[0], Dispute.Status.RESOLVED_FOR_BUYER)
+    client.force_login(seller.user)
+
+    body = client.get(reverse("cancellations:seller_home")).content.decode()
+
+    assert "1 of 4 orders with a case decided for the buyer" in body
+    assert "25.0" in body
