@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seeded(settings):
     settings.DEBUG = True  # seed_demo is a laptop command
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", history=False, verbosity=0)
 
 
 def test_a_case_in_each_state(seeded):
@@ -41,5 +41,5 @@ def test_an_offer_waits_for_buyer_and_an_escalated_case_for_staff(seeded):
 
 def test_seeding_twice_adds_no_case(seeded):
     count = Dispute.objects.count()
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", history=False, verbosity=0)
     assert Dispute.objects.count() == count

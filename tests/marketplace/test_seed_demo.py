@@ -8,6 +8,8 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from cancellations.health import Status, account_health
+from cancellations.models import Reason
 from catalog.models import Listing, Seller
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
 from payments.models import Payment, PaymentTransaction, SandboxCharge
@@ -36,7 +38,7 @@ def _laptop(settings):
 
 @pytest.fixture
 def seeded():
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", history=False, verbosity=0)
 
 
 def orders_of(username):
@@ -83,7 +85,8 @@ def test_each_seller_has_realistic_listings(seeded):
         assert 1 <= listing.handling_days <= 3
     # Stock as listed (5–50), less what the demo orders reserved and did not cancel.
     reserved = dict(
-        OrderLine.objects.values("listing")
+        OrderLine.objects.exclude(order__buyer__username="regular")
+        .values("listing")
         .annotate(units=Sum(F("quantity") - F("quantity_cancelled")))
         .values_list("listing", "units")
     )
@@ -165,7 +168,7 @@ def test_bulk_orders_add_exactly_n_orders_for_buyer2(seeded):
     stock = dict(Listing.objects.values_list("pk", "stock"))
     now = timezone.now()
 
-    call_command("seed_demo", orders=50, verbosity=0)
+    call_command("seed_demo", orders=50, history=False, verbosity=0)
 
     added = Order.objects.exclude(pk__in=before)
     assert added.count() == 50
@@ -191,8 +194,8 @@ def test_bulk_orders_are_added_each_time_without_touching_the_demo(seeded):
     buyer_orders = dict(orders_of("buyer").values_list("pk", "status"))
     buyer2_count = orders_of("buyer2").count()
 
-    call_command("seed_demo", orders=30, verbosity=0)
-    call_command("seed_demo", orders=20, verbosity=0)
+    call_command("seed_demo", orders=30, history=False, verbosity=0)
+    call_command("seed_demo", orders=20, history=False, verbosity=0)
 
     assert orders_of("buyer2").count() == buyer2_count + 50
     assert dict(orders_of("buyer").values_list("pk", "status")) == buyer_orders
@@ -203,7 +206,7 @@ def test_a_negative_order_count_is_refused(seeded):
     before = counts()
 
     with pytest.raises(CommandError):
-        call_command("seed_demo", orders=-1, verbosity=0)
+        call_command("seed_demo", orders=-1, history=False, verbosity=0)
 
     assert counts() == before
 
@@ -226,10 +229,10 @@ def test_seed_demo_refuses_a_production_database(settings):
     """With DEBUG off it creates nothing (the demo password is published) unless forced."""
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
-        call_command("seed_demo", verbosity=0)
+        call_command("seed_demo", history=False, verbosity=0)
     assert not get_user_model().objects.filter(username="buyer").exists()
 
-    call_command("seed_demo", force=True, verbosity=0)
+    call_command("seed_demo", force=True, history=False, verbosity=0)
 
     assert get_user_model().objects.filter(username="buyer").exists()
 
@@ -240,3 +243,22 @@ def test_demo_staff_belongs_to_the_marketplace_staff_group(seeded):
     assert staff.has_perm("orders.view_order")
     assert staff.has_perm("notifications.view_outboxmessage")
     assert not staff.has_perm("orders.change_order")
+
+
+def test_seed_demo_gives_seller_an_amber_rate_and_seller2_a_healthy_one():
+    """Weeks of history: `seller` cancelled a few orders itself (amber), `seller2` none."""
+    call_command("seed_demo", verbosity=0)
+
+    seller = account_health(Seller.objects.get(user__username="seller"))
+    seller2 = account_health(Seller.objects.get(user__username="seller2"))
+
+    assert seller.cancellation_rate.status == Status.AMBER
+    assert {row.reason for row in seller.reasons} >= {
+        Reason.NO_INVENTORY,
+        Reason.PRICING_ERROR,
+        Reason.SHIPPING_DELAY,
+        Reason.CREATED_BY_MISTAKE,
+    }
+    assert all(metric.status in (Status.GREEN, Status.NONE) for metric in seller2.metrics), (
+        seller2.metrics
+    )

@@ -50,7 +50,7 @@ from payments.services import execute_transaction
 
 DEMO_PASSWORD = "marketplace-demo"  # noqa: S105 - documented demo-only password
 
-BUYERS = [("buyer", "Bea", "Buyer"), ("buyer2", "Ben", "Second")]
+BUYERS = [("buyer", "Bea", "Buyer"), ("buyer2", "Ben", "Second"), ("regular", "Rita", "Regular")]
 SELLERS = [
     ("seller", "Sam", "Seller", "Sam's Stationery"),
     ("seller2", "Sue", "Vendor", "Sue's Kitchen Supplies"),
@@ -65,6 +65,9 @@ GOOD_CARD = "4242 4242 4242 4242"
 DECLINED_CARD = "4000 0000 0000 0002"
 
 ADDRESSES = {
+    "regular": ShippingAddress(
+        name="Rita Regular", line1="7 Market Row", city="Shelbyville", postcode="62565"
+    ),
     "buyer": ShippingAddress(
         name="Bea Buyer", line1="12 Orchard Lane", city="Springfield", postcode="62704"
     ),
@@ -187,6 +190,54 @@ NOTEBOOK, GEL_PENS, FOUNTAIN_PEN, DESK_LAMP, STICKY_NOTES, ORGANIZER = (
 KETTLE, MUGS, KNIFE_SET, CUTTING_BOARD, SKILLET = (listing.title for listing in LISTINGS["seller2"])
 
 ALL = None  # ship every open unit
+
+
+def history_orders() -> list["DemoOrder"]:
+    """
+    Eight weeks of both shops' past, so Seller Central home has a story to tell:
+    `regular` orders from each seller every day (more in the last week), shipped half a
+    day later and delivered four days after that. `seller` cancels a few orders itself (no
+    inventory, a pricing error, an adjustment, a late order the system cancelled) and
+    so runs amber; its other cancellations came from buyers and do not count. `seller2`
+    cancels nothing of its own: a healthy account.
+    """
+    cancellations = {  # days ago → (reason, who), for `seller`'s orders
+        3: (Reason.NO_INVENTORY, "seller"),
+        5: (Reason.CREATED_BY_MISTAKE, "buyer"),
+        12: (Reason.PRICING_ERROR, "seller"),
+        19: (Reason.FOUND_CHEAPER, "buyer"),
+        26: (Reason.GENERAL_ADJUSTMENT, "seller"),
+        33: (Reason.SHIPPING_DELAY, "system"),
+        40: (Reason.NO_INVENTORY, "seller"),
+        47: (Reason.SHIPPING_COST_TOO_HIGH, "buyer"),
+    }
+    shop_items = {"seller": [NOTEBOOK, GEL_PENS, STICKY_NOTES], "seller2": [MUGS, CUTTING_BOARD]}
+    orders = []
+    for days in range(56, 1, -1):  # oldest first, as it happened
+        for shop, items in shop_items.items():
+            per_day = 4 if days <= 7 else (1 if shop == "seller" else 2)
+            for n in range(per_day):
+                title = items[(days + n) % len(items)]
+                cancelled = cancellations.get(days) if shop == "seller" and n == 0 else None
+                shipped = cancelled is None
+                orders.append(
+                    DemoOrder(
+                        "regular",
+                        [(title, 1)],
+                        placed=timedelta(days=days, hours=n),
+                        # Shipped half a day after it was placed: on time.
+                        shipments=[(timedelta(days=days, hours=n - 12), ALL)] if shipped else [],
+                        delivered=timedelta(days=days - 5) if shipped and days > 5 else None,
+                        cancelled=(
+                            (timedelta(days=days, minutes=-10), ALL, *cancelled)
+                            if cancelled
+                            else None
+                        ),
+                    )
+                )
+    return orders
+
+
 CARRIERS = ["UPS", "USPS", "FedEx"]
 
 
@@ -208,7 +259,7 @@ class DemoOrder:
     messages: list[tuple[timedelta, str, str]] = field(default_factory=list)
     # (age, items or ALL, reason): the buyer asks the seller to cancel (a pending request).
     request: tuple[timedelta, object, str] | None = None
-    # (age, items or ALL, reason, "buyer" | "seller"): units cancelled.
+    # (age, items or ALL, reason, "buyer" | "seller" | "system"): units cancelled.
     cancelled: tuple[timedelta, object, str, str] | None = None
 
 
@@ -313,12 +364,18 @@ class Command(BaseCommand):
             help="Also create this many extra orders for benchmarks.",
         )
         parser.add_argument(
+            "--no-history",
+            dest="history",
+            action="store_false",
+            help="Skip the sellers' eight weeks of past orders (quicker; for tests).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Seed even with DEBUG off (a staging copy; never a real shop).",
         )
 
-    def handle(self, *args, orders, force, **options):
+    def handle(self, *args, orders, force, history=True, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off, so this looks like a real deployment: the demo accounts share "
@@ -329,7 +386,7 @@ class Command(BaseCommand):
         self.verbosity = options["verbosity"]
         with transaction.atomic():
             users = self.create_accounts()
-            self.seed_domain(users)
+            self.seed_domain(users, history=history)
             self.seed_disputes(users)
         if orders:
             self.seed_bulk_orders(users, orders)
@@ -374,14 +431,30 @@ class Command(BaseCommand):
         return user
 
     # --- The domain's demo states -------------------------------------------------------
-    def seed_domain(self, users):
+    def seed_domain(self, users, *, history: bool = True):
         listings = self.seed_listings(users)
         # The demo orders are seeded as a whole, once: `buyer` having any order means
         # they are there (or the demo user has made their own, which we keep).
         if Order.objects.filter(buyer=users["buyer"]).exists():
             return
+        for number, demo in enumerate(history_orders() if history else []):
+            # The sellers refill their shelves now and then, and always the one they
+            # found empty.
+            if number % 10 == 0:
+                self.restock(listings)
+            self.seed_order(users, listings, demo)
+            if demo.cancelled and demo.cancelled[2] == Reason.NO_INVENTORY:
+                self.restock(listings)
+        self.restock(listings)
         for demo in DEMO_ORDERS:
             self.seed_order(users, listings, demo)
+
+    @staticmethod
+    def restock(listings: dict[str, Listing]) -> None:
+        """Every demo listing back to its demo stock."""
+        for demo_listings in LISTINGS.values():
+            for demo in demo_listings:
+                Listing.objects.filter(pk=listings[demo.title].pk).update(stock=demo.stock)
 
     def seed_listings(self, users) -> dict[str, Listing]:
         listings = {}
@@ -443,7 +516,9 @@ class Command(BaseCommand):
                 mark = self.date_new_events(order, mark, now - demo.delivered)
             if demo.cancelled is not None:
                 age, items, reason, role = demo.cancelled
-                actor = Actor.buyer(buyer) if role == "buyer" else seller
+                actor = {"buyer": Actor.buyer(buyer), "seller": seller, "system": Actor.system()}[
+                    role
+                ]
                 # The rules are checked now, so cancel before backdating puts it out of reach.
                 self.with_order_dated(
                     order,
