@@ -53,7 +53,9 @@ SELLER_REASONS = [
 REASONS_BY_ROLE = {
     ActorRole.BUYER: BUYER_REASONS,
     ActorRole.SELLER: SELLER_REASONS,
-    ActorRole.SYSTEM: [Reason.SHIPPING_DELAY, Reason.PAYMENT_NOT_COMPLETED],
+    # "Buyer cancelled": a buyer's request the seller left unanswered, approved by the
+    # request-deadline job (cancel_items is given the request, so it does not count).
+    ActorRole.SYSTEM: [Reason.SHIPPING_DELAY, Reason.PAYMENT_NOT_COMPLETED, Reason.BUYER_CANCELLED],
     ActorRole.STAFF: [Reason.DISPUTE_RESOLUTION],
 }
 

@@ -1,6 +1,7 @@
 from celery import shared_task
+from django.utils import timezone
 
-from . import services
+from . import jobs, services
 
 
 @shared_task
@@ -13,3 +14,17 @@ def authorize_order_task(order_id: int) -> None:
     that change are still understood by the workers.
     """
     services.authorize_order(order_id=order_id)
+
+
+@shared_task(**jobs.BEAT_JOB_OPTIONS)
+def send_delay_notices_task() -> int:
+    """
+    Beat: tell buyer and seller, once per order, that it is past ship-by with units
+    unshipped. Returns how many orders it noticed; running it twice sends nothing twice.
+    """
+    now = timezone.now()
+    return jobs.run_for_each(
+        jobs.due_ids(jobs.late_orders_to_notify(now)),
+        lambda order_id: jobs.send_delay_notice(order_id=order_id, now=now),
+        what="Delay notice",
+    )

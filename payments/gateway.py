@@ -61,6 +61,8 @@ class PaymentGateway(Protocol):
 
     def refund(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult: ...
 
+    def retrieve(self, *, idempotency_key: str) -> GatewayResult | None: ...
+
 
 def get_gateway() -> PaymentGateway:
     """The gateway named by settings.PAYMENT_GATEWAY (read now, so tests can swap it)."""
@@ -182,6 +184,21 @@ class SandboxGateway:
 
     def refund(self, *, charge: str, amount: Decimal, idempotency_key: str) -> GatewayResult:
         return self._move("refund", charge, amount, idempotency_key)
+
+    def retrieve(self, *, idempotency_key: str) -> GatewayResult | None:
+        """
+        What the call made with this key did, moving no money: its result, None when
+        the gateway never performed it (so a retry with the key is safe), CardDeclined
+        for a remembered decline. Like any call it may time out.
+        """
+        _maybe_time_out()
+        record = SandboxIdempotencyKey.objects.filter(key=idempotency_key).first()
+        if record is None or not record.response:
+            return None
+        response = record.response
+        if "decline_code" in response:
+            raise CardDeclined(response["decline_code"], response["message"])
+        return GatewayResult(response["reference"], Decimal(response["amount"]), response["status"])
 
     # Each move draws on one balance of the charge and adds to one total:
     # operation → (balance it draws on, total it adds to, status it answers).

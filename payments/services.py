@@ -17,13 +17,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from notifications import outbox
 
 from .errors import PaymentError
 from .gateway import (
+    CardDeclined,
     GatewayError,
     GatewayResult,
     GatewayTimeout,
@@ -365,3 +366,54 @@ def execute_transaction(*, transaction_id: int) -> PaymentTransaction:
         if row.status == PaymentTransaction.Status.PENDING:
             _settle(payment, row, result, error)
     return row
+
+
+# --- Reconciliation (the beat job) -------------------------------------------------------
+def stale_transactions(*, older_than) -> QuerySet[PaymentTransaction]:
+    """Captures, voids and refunds still pending since before ``older_than``."""
+    return PaymentTransaction.objects.filter(
+        status=PaymentTransaction.Status.PENDING, created_at__lt=older_than
+    ).exclude(kind=Kind.AUTHORIZE)
+
+
+def reconcile_transaction(*, transaction_id: int) -> PaymentTransaction:
+    """
+    Settle a capture, void or refund left pending (its call timed out and its retries
+    stalled or were parked). The gateway is asked what the key did BEFORE anything is
+    retried: a call it performed is recorded from its answer and no money moves; one
+    it never performed is executed now, with the same key (so a retry that raced this
+    one is replayed by the gateway, not repeated). Raises GatewayTimeout when the
+    gateway does not answer the lookup either; the next run asks again.
+    """
+    row = PaymentTransaction.objects.get(pk=transaction_id)
+    if row.status != PaymentTransaction.Status.PENDING or row.kind == Kind.AUTHORIZE:
+        return row
+    result = get_gateway().retrieve(idempotency_key=row.idempotency_key)
+    if result is None:
+        try:
+            return execute_transaction(transaction_id=transaction_id)
+        except outbox.RetryLater as timeout:
+            raise GatewayTimeout(str(timeout)) from timeout
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=row.payment_id)
+        row = PaymentTransaction.objects.select_for_update().get(pk=transaction_id)
+        if row.status == PaymentTransaction.Status.PENDING:
+            logger.info("Transaction %s found done at the gateway; recorded", row.pk)
+            _settle(payment, row, result, "")
+    return row
+
+
+def recover_authorization(*, payment_id: int, idempotency_key: str) -> Payment:
+    """
+    Ask the gateway whether an authorization whose answer never arrived happened, and
+    record it if so. Never authorizes anew: a key the gateway does not know leaves the
+    payment as it is.
+    """
+    try:
+        found = get_gateway().retrieve(idempotency_key=idempotency_key) is not None
+    except CardDeclined:
+        found = True  # a remembered decline: replaying the key records it
+    if not found:
+        return Payment.objects.get(pk=payment_id)
+    # The key is known, so the gateway replays its first answer: no second hold.
+    return authorize_payment(payment_id=payment_id, idempotency_key=idempotency_key)

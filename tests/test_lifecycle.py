@@ -22,7 +22,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from hypothesis import HealthCheck, event
 from hypothesis import settings as hypothesis_settings
@@ -35,6 +35,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from cancellations import jobs as cancellation_jobs
+from cancellations import tasks as cancellation_tasks
 from cancellations.models import (
     BUYER_REASONS,
     SELLER_REASONS,
@@ -45,13 +47,17 @@ from cancellations.models import (
 from cancellations.rules import BuyerMode, buyer_mode
 from cancellations.services import (
     CancellationError,
+    approve_request,
     cancel_items,
+    decline_request,
     submit_buyer_cancellation,
     withdraw_request,
 )
 from catalog.models import Listing
 from notifications import outbox
 from notifications.models import OutboxMessage
+from orders import jobs as order_jobs
+from orders import tasks as order_tasks
 from orders.actors import Actor
 from orders.models import (
     CANCELLABLE_STATES,
@@ -96,7 +102,7 @@ CATALOG = [
 # Time moves in steps that never land within seconds of a rule's boundary (the
 # 30-minute direct-cancel window, ship-by, the 3-day payment revision window), so what
 # a rule predicts a moment before the service runs is what the service sees.
-TIME_STEPS = [timedelta(minutes=45), timedelta(days=1), timedelta(days=4)]
+TIME_STEPS = [timedelta(minutes=45), timedelta(days=1), timedelta(days=4), timedelta(days=8)]
 
 # Three times in four: keeps most steps meaningful while still trying the refusals.
 MOSTLY = [True, True, True, False]
@@ -514,6 +520,69 @@ class LifecycleMachine(RuleBasedStateMachine):
         withdrawn = CancellationRequest.objects.get(pk=request_id)
         assert withdrawn.status == CancellationRequest.Status.WITHDRAWN
 
+    def _pending_request(self, data):
+        pending = CancellationRequest.objects.filter(
+            order_id__in=self.order_ids, status=CancellationRequest.Status.PENDING
+        )
+        request_id = data.draw(st.sampled_from(sorted(pending.values_list("pk", flat=True))))
+        return CancellationRequest.objects.select_related("order__seller__user").get(pk=request_id)
+
+    @precondition(
+        lambda self: CancellationRequest.objects.filter(
+            order_id__in=self.order_ids, status=CancellationRequest.Status.PENDING
+        ).exists()
+    )
+    @rule(data=st.data())
+    def seller_answers_a_request(self, data):
+        """The seller approves (refused if some asked-for units shipped) or declines."""
+        request = self._pending_request(data)
+        seller = Actor.seller(request.order.seller.user)
+        if data.draw(st.booleans(), label="approve"):
+            asked = {rl.order_line_id: rl.quantity for rl in request.lines.all()}
+            open_now = {
+                line.pk: _open(line) for line in OrderLine.objects.filter(order=request.order)
+            }
+            possible = all(qty <= open_now[pk] for pk, qty in asked.items())
+            try:
+                cancellation = approve_request(request_id=request.pk, actor=seller)
+            except CancellationError:
+                event("seller approves: refused (shipped meanwhile)")
+                assert not possible
+                return
+            event("seller approves")
+            assert possible
+            assert cancellation.counts_against_seller is False
+            assert cancellation.reason == Reason.BUYER_CANCELLED
+        else:
+            decline_request(request_id=request.pk, note="Already packed.", actor=seller)
+            event("seller declines")
+            request.refresh_from_db()
+            assert request.status == CancellationRequest.Status.DECLINED
+
+    @precondition(lambda self: self.order_ids)
+    @rule(job=st.sampled_from(["delay", "auto_cancel", "unpaid", "requests"]))
+    def a_job_runs(self, job):
+        """A beat job runs (twice, as after a redelivery); afterwards nothing of it is due."""
+        now = timezone.now()
+        run = {
+            "delay": order_tasks.send_delay_notices_task,
+            "auto_cancel": cancellation_tasks.auto_cancel_late_orders_task,
+            "unpaid": cancellation_tasks.cancel_unpaid_orders_task,
+            "requests": cancellation_tasks.answer_overdue_requests_task,
+        }[job]
+        done = run()
+        event(f"job {job}: {'did something' if done else 'nothing due'}")
+        assert run() == 0, "a second run did something again"
+        mine = self._orders()
+        if job == "delay":
+            assert not order_jobs.late_orders_to_notify(now).filter(pk__in=self.order_ids)
+        elif job == "auto_cancel":
+            assert not order_jobs.overdue_orders(now).filter(pk__in=mine)
+        elif job == "unpaid":
+            assert not cancellation_jobs.unpaid_orders(now).filter(pk__in=mine)
+        else:
+            assert not cancellation_jobs.overdue_requests(now).filter(order__in=mine)
+
     # --- Time ---------------------------------------------------------------------------
     @precondition(lambda self: self.order_ids)
     @rule(data=st.data(), step=st.sampled_from(TIME_STEPS))
@@ -526,6 +595,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             ship_by=order.ship_by - step,
             deliver_by=order.deliver_by - step,
         )
+        # Its cancellation requests grow older with it (the request deadline job's clock).
+        CancellationRequest.objects.filter(order=order).update(created_at=F("created_at") - step)
 
     # --- After every step -------------------------------------------------------------------
     @invariant()

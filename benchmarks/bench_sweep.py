@@ -1,0 +1,304 @@
+"""
+The auto-cancel sweep (issue 12): the real job against a raw-SQL baseline, one run.
+
+Runs in a throwaway test database (created and dropped here). Point DATABASE_URL at
+PostgreSQL; the figures are meaningless on SQLite:
+
+    DATABASE_URL=postgres://root@127.0.0.1:5432/test \
+        .venv/bin/python benchmarks/bench_sweep.py --orders 2000 --memory-orders 500
+
+Every due order has two lines and an authorized payment. Measured:
+
+1. baseline: psycopg, one transaction per order doing the same row writes as
+   ``cancel_items`` (lock order, lines and payment; cancellation and its lines;
+   quantities; restock; status; void row; audit event; three outbox rows);
+2. the job (``auto_cancel_late_orders_task``), one worker;
+3. the job in two worker processes at once, on as many fresh orders; every order is
+   counted afterwards: cancelled exactly once;
+4. peak memory (ru_maxrss of a fresh child process) of a sweep over M and 10×M orders.
+
+Outbox rows are written and published to an in-memory broker (a Redis round trip is
+~2.5 ms more per publish, measured elsewhere); delivering them is not part of the sweep.
+"""
+
+import argparse
+import multiprocessing
+import os
+import resource
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--memory-orders", type=int, default=500)
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+
+    from marketplace.celery import app
+
+    app.conf.broker_url = "memory://"
+    setup_test_environment()
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    old_config = setup_databases(verbosity=0, interactive=False)
+    try:
+        run(args.orders, args.memory_orders)
+    finally:
+        connection.close()
+        teardown_databases(old_config, verbosity=0)
+
+
+def seed(count: int, tag: str) -> list[int]:
+    """``count`` unshipped orders of two lines each, 10 days past ship-by (bulk inserts)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from catalog.models import Listing, Seller
+    from orders.models import Order, OrderLine, OrderStatus
+    from payments.models import Payment
+
+    User = get_user_model()
+    buyer = User.objects.create_user(f"{tag}-buyer", f"{tag}-b@example.com", "x")
+    seller = Seller.objects.create(
+        user=User.objects.create_user(f"{tag}-seller", f"{tag}-s@example.com", "x"),
+        store_name=f"Bench {tag}",
+    )
+    # Fifty pairs of listings, round robin: like a real backlog spread over many shelves
+    # (with one pair every restock would queue on the same two rows).
+    pairs = [
+        [
+            Listing.objects.create(seller=seller, title=f"{title} {n}", price=price, stock=0)
+            for title, price in (("Mug", "9.50"), ("Pen", "2.00"))
+        ]
+        for n in range(50)
+    ]
+    placed = timezone.now() - timedelta(days=12)
+    ids = []
+    for start in range(0, count, 1000):
+        size = min(1000, count - start)
+        payments = Payment.objects.bulk_create(
+            Payment(
+                amount="13.50",
+                payment_method="pm_card_visa",
+                card_last4="4242",
+                charge_reference=f"ch_{tag}_{start + n}",
+                status=Payment.Status.AUTHORIZED,
+                amount_authorized="13.50",
+            )
+            for n in range(size)
+        )
+        orders = Order.objects.bulk_create(
+            Order(
+                buyer=buyer,
+                seller=seller,
+                payment=payment,
+                status=OrderStatus.UNSHIPPED,
+                total="13.50",
+                placed_at=placed,
+                ship_by=placed + timedelta(days=2),
+                deliver_by=placed + timedelta(days=7),
+                ship_to_name="B",
+                ship_to_line1="1 St",
+                ship_to_city="C",
+                ship_to_postcode="1",
+            )
+            for payment in payments
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                listing=listing,
+                title=listing.title,
+                unit_price=listing.price,
+                quantity=1,
+            )
+            for n, order in enumerate(orders)
+            for listing in pairs[n % len(pairs)]
+        )
+        ids += [order.pk for order in orders]
+    return ids
+
+
+BASELINE_SQL = {
+    "order": "SELECT id, status, payment_id FROM orders_order WHERE id = %s FOR UPDATE",
+    "lines": "SELECT id, listing_id, quantity, quantity_cancelled, quantity_shipped, unit_price "
+    "FROM orders_orderline WHERE order_id = %s ORDER BY id FOR UPDATE",
+    "payment": "SELECT amount_authorized, amount_captured, amount_voided, amount_refunded "
+    "FROM payments_payment WHERE id = %s FOR UPDATE",
+    "cancellation": "INSERT INTO cancellations_cancellation (order_id, initiator, reason, note, "
+    "refund_amount, counts_against_seller, idempotency_key, created_at) "
+    "VALUES (%s, 'system', 'shipping_delay', '', %s, true, %s, now()) RETURNING id",
+    "cancellation_lines": "INSERT INTO cancellations_cancellationline "
+    "(cancellation_id, order_line_id, quantity) VALUES (%s, %s, 1), (%s, %s, 1)",
+    "quantities": "UPDATE orders_orderline SET quantity_cancelled = quantity_cancelled + 1 "
+    "WHERE id = ANY(%s)",
+    "restock": "UPDATE catalog_listing SET stock = stock + 1 WHERE id = ANY(%s)",
+    "status": "UPDATE orders_order SET status = 'cancelled', updated_at = now() WHERE id = %s",
+    "void": "INSERT INTO payments_paymenttransaction (payment_id, kind, amount, idempotency_key, "
+    "status, gateway_reference, error, created_at) "
+    "VALUES (%s, 'void', %s, %s, 'pending', '', '', now()) RETURNING id",
+    "event": "INSERT INTO orders_orderevent (order_id, type, actor_role, summary, payload, "
+    "created_at) VALUES (%s, 'items_cancelled', 'system', %s, %s, now())",
+    "outbox": "INSERT INTO notifications_outboxmessage (kind, payload, status, attempts, "
+    "last_error, created_at, available_at) VALUES "
+    "('payments.transaction', %s, 'pending', 0, '', now(), now()), "
+    "('notifications.email', %s, 'pending', 0, '', now(), now()), "
+    "('notifications.email', %s, 'pending', 0, '', now(), now())",
+}
+
+
+def baseline(order_ids: list[int]) -> float:
+    """The same writes by hand: 12 statements and a commit per order."""
+    import json
+
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as conn:
+        started = time.perf_counter()
+        for order_id in order_ids:
+            with conn.transaction(), conn.cursor() as cur:
+                _id, _status, payment_id = cur.execute(BASELINE_SQL["order"], [order_id]).fetchone()
+                lines = cur.execute(BASELINE_SQL["lines"], [order_id]).fetchall()
+                cur.execute(BASELINE_SQL["payment"], [payment_id]).fetchone()
+                refund = sum(line[5] for line in lines)
+                (cancellation_id,) = cur.execute(
+                    BASELINE_SQL["cancellation"], [order_id, refund, f"raw:{order_id}"]
+                ).fetchone()
+                cur.execute(
+                    BASELINE_SQL["cancellation_lines"],
+                    [cancellation_id, lines[0][0], cancellation_id, lines[1][0]],
+                )
+                cur.execute(BASELINE_SQL["quantities"], [[line[0] for line in lines]])
+                cur.execute(BASELINE_SQL["restock"], [sorted({line[1] for line in lines})])
+                cur.execute(BASELINE_SQL["status"], [order_id])
+                (void_id,) = cur.execute(
+                    BASELINE_SQL["void"], [payment_id, refund, f"void:raw:{order_id}"]
+                ).fetchone()
+                cur.execute(
+                    BASELINE_SQL["event"],
+                    [
+                        order_id,
+                        "We cancelled 1 × Mug, 1 × Pen (Shipping delay).",
+                        json.dumps({"cancellation": cancellation_id, "reason": "shipping_delay"}),
+                    ],
+                )
+                email = json.dumps({"to": ["x@example.com"], "subject": "s", "body": "b" * 400})
+                cur.execute(
+                    BASELINE_SQL["outbox"], [json.dumps({"transaction_id": void_id}), email, email]
+                )
+        return time.perf_counter() - started
+
+
+def sweep_in_child(conn_out, memory: bool) -> None:
+    """A worker process: run the job once, report (done, seconds, peak RSS in KiB)."""
+    from django.db import connections
+
+    connections.close_all()
+    from cancellations.tasks import auto_cancel_late_orders_task
+
+    started = time.perf_counter()
+    done = auto_cancel_late_orders_task()
+    elapsed = time.perf_counter() - started
+    conn_out.send((done, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    conn_out.close()
+
+
+def sweep_in_processes(workers: int) -> list[tuple[int, float, int]]:
+    from django.db import connections
+
+    connections.close_all()  # never share a connection across fork
+    context = multiprocessing.get_context("fork")
+    pipes, processes = [], []
+    for _ in range(workers):
+        parent, child = context.Pipe(duplex=False)
+        process = context.Process(target=sweep_in_child, args=(child, False))
+        process.start()
+        pipes.append(parent)
+        processes.append(process)
+    results = [pipe.recv() for pipe in pipes]
+    for process in processes:
+        process.join()
+    return results
+
+
+def cancelled_once(order_ids: list[int]) -> tuple[int, int]:
+    """(orders cancelled exactly once, orders cancelled more than once)."""
+    from django.db.models import Count
+
+    from cancellations.models import Cancellation
+
+    counts = dict(
+        Cancellation.objects.filter(order_id__in=order_ids)
+        .values("order_id")
+        .annotate(n=Count("id"))
+        .values_list("order_id", "n")
+    )
+    return sum(1 for n in counts.values() if n == 1), sum(1 for n in counts.values() if n > 1)
+
+
+def run(count: int, memory_count: int) -> None:
+    from django.db import connection
+
+    from cancellations.models import Cancellation
+    from orders.models import Order, OrderStatus
+
+    print(f"database: {connection.vendor}")
+    print(f"due orders per phase: {count} (two lines each)")
+
+    ids = seed(count, "baseline")
+    raw = baseline(ids)
+    print(f"raw-SQL baseline:   {raw / count * 1000:6.2f} ms/order  {count / raw:7.1f} orders/s")
+    Order.objects.filter(pk__in=ids).update(status=OrderStatus.CANCELLED)  # out of the job's way
+
+    ids = seed(count, "one")
+    ((done, one, _rss),) = sweep_in_processes(1)
+    assert done == count, done
+    print(
+        f"job, one worker:    {one / count * 1000:6.2f} ms/order  {count / one:7.1f} orders/s"
+        f"  ({one / raw * 1:.2f}× the baseline's time per order)"
+    )
+
+    ids = seed(count, "two")
+    results = sweep_in_processes(2)
+    wall = max(seconds for _done, seconds, _rss in results)
+    once, twice = cancelled_once(ids)
+    print(
+        f"job, two workers:   {wall / count * 1000:6.2f} ms/order  {count / wall:7.1f} orders/s"
+        f"  ({one / wall:.2f}× one worker); handled per worker "
+        f"{[done for done, _s, _r in results]}, sum {sum(done for done, _s, _r in results)}; "
+        f"orders cancelled once {once}/{count}, more than once {twice}"
+    )
+    assert once == count and twice == 0
+
+    peaks = {}
+    for size in (memory_count, memory_count * 10):
+        seed(size, f"memory{size}")
+        ((done, seconds, rss),) = sweep_in_processes(1)
+        assert done == size
+        peaks[size] = rss
+        print(
+            f"peak RSS, sweep of {size:6d}: {rss / 1024:7.1f} MiB ({size / seconds:.0f} orders/s)"
+        )
+    small, large = peaks[memory_count], peaks[memory_count * 10]
+    print(f"memory at 10× the orders: {large / small:.2f}× the peak")
+    print(f"cancellations written: {Cancellation.objects.count()}")
+
+
+if __name__ == "__main__":
+    main()

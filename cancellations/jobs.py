@@ -1,0 +1,213 @@
+"""
+The system's cancellations, one order per call, for the beat jobs (``tasks.py``).
+
+Each writer runs in its own short transaction: it takes the order's lock without
+waiting (``orders.jobs.lock_order_if_free``; a held order is left for the next run),
+re-checks its rule on the locked rows with the clock it was given, and acts through
+``cancel_items`` with actor "system", like every other cancellation. Each returns
+whether it did something, so a run can count, and a second run finds nothing left.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import BigIntegerField, Exists, OuterRef, QuerySet
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from notifications.emails import queue_email
+from notifications.models import OutboxMessage
+from orders.actors import Actor
+from orders.jobs import auto_cancel_at, lock_order_if_free
+from orders.models import Order, OrderEvent, OrderStatus
+from orders.services import (
+    AUTHORIZATION_RETRY,
+    payment_revision_deadline,
+    record_authorization,
+    record_event,
+)
+from payments import services as payments
+
+from .models import CancellationRequest, Reason
+from .services import CancellationError, _requested, cancel_items
+
+logger = logging.getLogger(__name__)
+
+
+def _cancel_open_units(order, lines, *, reason: str, key: str, request=None):
+    quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
+    return cancel_items(
+        order_id=order.pk,
+        quantities=quantities,
+        reason=reason,
+        actor=Actor.system(),
+        request=request,
+        idempotency_key=key,
+    )
+
+
+# --- Auto-cancel for shipping delay ------------------------------------------------------
+def auto_cancel_late_order(*, order_id: int, now: datetime | None = None) -> bool:
+    """
+    Cancel every unshipped unit of an order past ship-by + AUTO_CANCEL_AFTER_DAYS, as
+    "Shipping delay" (counts against the seller): released or refunded, restocked,
+    buyer and seller told (``cancel_items`` does all of it).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_order_if_free(order_id)
+        if locked is None:
+            return False
+        order, lines = locked
+        due = order.awaiting_shipment and auto_cancel_at(order) < now
+        if not due or not any(line.quantity_open for line in lines):
+            return False
+        _cancel_open_units(
+            order, lines, reason=Reason.SHIPPING_DELAY, key=f"shipping-delay:{order.pk}"
+        )
+        return True
+
+
+# --- Payment timeout -----------------------------------------------------------------------
+def unpaid_orders(now: datetime) -> QuerySet[Order]:
+    """
+    Orders whose payment never completed in PAYMENT_REVISE_DAYS: declined and not
+    revised, or still waiting for an authorization whose outbox retry was given up
+    (parked), so no retry is in flight that could still authorize it.
+    """
+    cutoff = now - timedelta(days=settings.PAYMENT_REVISE_DAYS)
+    retry_in_flight = (
+        OutboxMessage.objects.filter(
+            kind=AUTHORIZATION_RETRY,
+            status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.DELIVERING],
+        )
+        .annotate(order_ref=Cast(KT("payload__order_id"), BigIntegerField()))
+        .filter(order_ref=OuterRef("pk"))
+    )
+    return Order.objects.filter(
+        status__in=[OrderStatus.PAYMENT_FAILED, OrderStatus.PENDING_PAYMENT],
+        placed_at__lt=cutoff,
+    ).exclude(Exists(retry_in_flight))
+
+
+def cancel_unpaid_order(*, order_id: int, now: datetime | None = None) -> bool:
+    """
+    Cancel an order whose payment did not complete within PAYMENT_REVISE_DAYS, as
+    "Payment not completed" (not counted against the seller); its stock goes back.
+
+    An order still pending payment first has its authorization looked up at the
+    gateway by its key (outside any transaction): if the gateway did authorize it
+    after all, that answer is recorded and the order goes on instead of being cancelled.
+    """
+    now = now or timezone.now()
+    order = Order.objects.filter(pk=order_id).values("status", "payment_id", "payment_attempts")
+    order = order.first()
+    if order and order["status"] == OrderStatus.PENDING_PAYMENT:
+        key = f"authorize:order:{order_id}:{order['payment_attempts']}"
+        payment = payments.recover_authorization(
+            payment_id=order["payment_id"], idempotency_key=key
+        )
+        if payment.status != payment.Status.PENDING:
+            record_authorization(order_id=order_id, idempotency_key=key)
+    with transaction.atomic():
+        locked = lock_order_if_free(order_id)
+        if locked is None:
+            return False
+        order, lines = locked
+        waiting = order.status in (OrderStatus.PAYMENT_FAILED, OrderStatus.PENDING_PAYMENT)
+        if not waiting or payment_revision_deadline(order) >= now:
+            return False
+        if order.status == OrderStatus.PENDING_PAYMENT and not unpaid_orders(now).filter(
+            pk=order.pk
+        ):
+            return False  # a retry was queued meanwhile: it decides
+        _cancel_open_units(
+            order, lines, reason=Reason.PAYMENT_NOT_COMPLETED, key=f"unpaid:{order.pk}"
+        )
+        return True
+
+
+# --- Request deadline ------------------------------------------------------------------------
+def overdue_requests(now: datetime) -> QuerySet[CancellationRequest]:
+    cutoff = now - timedelta(hours=settings.CANCELLATION_REQUEST_RESPONSE_HOURS)
+    return CancellationRequest.objects.filter(
+        status=CancellationRequest.Status.PENDING, created_at__lt=cutoff
+    )
+
+
+def answer_overdue_request(*, request_id: int, now: datetime | None = None) -> bool:
+    """
+    A request the seller left unanswered for CANCELLATION_REQUEST_RESPONSE_HOURS is
+    approved automatically when every unit asked about is still unshipped ("Buyer
+    cancelled", not counted against the seller), and closed otherwise; both are told.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
+        locked = lock_order_if_free(order_id)
+        if locked is None:
+            return False
+        order, lines = locked
+        pending = (
+            CancellationRequest.objects.select_for_update()
+            .prefetch_related("lines")
+            .get(pk=request_id)
+        )
+        if pending.status != CancellationRequest.Status.PENDING or pending.response_due_at() >= now:
+            return False
+        asked = _requested(pending)
+        open_by_line = {line.pk: line.quantity_open for line in lines}
+        still_open = order.is_cancellable_state and all(
+            qty <= open_by_line.get(line_id, 0) for line_id, qty in asked.items()
+        )
+        if still_open:
+            try:
+                cancel_items(
+                    order_id=order.pk,
+                    quantities=asked,
+                    reason=Reason.BUYER_CANCELLED,
+                    actor=Actor.system(),
+                    request=pending,
+                    idempotency_key=f"request-deadline:{pending.pk}",
+                )
+            except CancellationError as refusal:
+                # The money did not add up (logged by cancel_items): close rather than
+                # leave the buyer waiting; staff see the log.
+                logger.error("Request %s could not be auto-approved: %s", pending.pk, refusal)
+                still_open = False
+        if still_open:
+            pending.auto_approve()
+            pending.save()
+            record_event(
+                order,
+                OrderEvent.Type.CANCELLATION_REQUEST_AUTO_APPROVED,
+                Actor.system(),
+                f"The seller did not answer within {_hours()} hours, so your cancellation "
+                "request was approved automatically.",
+                request=pending.pk,
+            )
+            # cancel_items already told both what was cancelled, and why.
+            return True
+        pending.close(note="Some of the items shipped before the request was answered.")
+        pending.save()
+        record_event(
+            order,
+            OrderEvent.Type.CANCELLATION_REQUEST_CLOSED,
+            Actor.system(),
+            "Your cancellation request was closed: some of the items shipped before "
+            "the seller answered.",
+            request=pending.pk,
+        )
+        context = {"order": order, "request": pending, "hours": _hours()}
+        queue_email(to=[order.buyer.email], template="emails/request_closed", context=context)
+        queue_email(
+            to=[order.seller.user.email], template="emails/request_closed_seller", context=context
+        )
+        return True
+
+
+def _hours() -> int:
+    return settings.CANCELLATION_REQUEST_RESPONSE_HOURS

@@ -1,0 +1,41 @@
+"""Beat jobs that cancel: shipping delay, payment timeout, request deadline (see jobs.py)."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from orders.jobs import BEAT_JOB_OPTIONS, due_ids, overdue_orders, run_for_each
+
+from . import jobs
+
+
+@shared_task(**BEAT_JOB_OPTIONS)
+def auto_cancel_late_orders_task() -> int:
+    """Cancel what is unshipped past ship-by + AUTO_CANCEL_AFTER_DAYS; returns how many orders."""
+    now = timezone.now()
+    return run_for_each(
+        due_ids(overdue_orders(now)),
+        lambda order_id: jobs.auto_cancel_late_order(order_id=order_id, now=now),
+        what="Auto-cancel",
+    )
+
+
+@shared_task(**BEAT_JOB_OPTIONS)
+def cancel_unpaid_orders_task() -> int:
+    """Cancel orders whose payment did not complete within PAYMENT_REVISE_DAYS."""
+    now = timezone.now()
+    return run_for_each(
+        due_ids(jobs.unpaid_orders(now)),
+        lambda order_id: jobs.cancel_unpaid_order(order_id=order_id, now=now),
+        what="Payment timeout",
+    )
+
+
+@shared_task(**BEAT_JOB_OPTIONS)
+def answer_overdue_requests_task() -> int:
+    """Approve (or close) requests unanswered for CANCELLATION_REQUEST_RESPONSE_HOURS."""
+    now = timezone.now()
+    return run_for_each(
+        due_ids(jobs.overdue_requests(now)),
+        lambda request_id: jobs.answer_overdue_request(request_id=request_id, now=now),
+        what="Request deadline",
+    )

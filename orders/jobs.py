@@ -1,0 +1,165 @@
+"""
+What the beat jobs do to orders, and the two habits every job shares.
+
+A job reads the ids of due rows in keyset batches (``due_ids``: memory stays flat
+however many are due) and hands each to a writer that runs in its own short
+transaction: it takes the order's lock without waiting (``lock_order_if_free``: an
+order another transaction holds, a buyer cancelling or a second run of the same job,
+is skipped and seen again by the next run), re-checks the rule on the locked rows,
+acts, and writes the audit row. So a job may run twice at once, or be redelivered
+after a worker died, and still does nothing twice.
+"""
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.emails import queue_email
+
+from .actors import Actor
+from .models import SHIPPABLE_STATES, Order, OrderEvent, OrderLine
+from .services import lock_order, record_event
+
+logger = logging.getLogger(__name__)
+
+# Due ids read per query. Each order is handled in its own transaction, so a batch
+# bounds only the ids held in memory and the number of queries spent finding work:
+# 500 ints is nothing, and a backlog of 100,000 costs 200 cheap index scans.
+BATCH_SIZE = 500
+
+
+# The Celery options every beat job's task shares (``*_task`` in each app's tasks.py).
+BEAT_JOB_OPTIONS = {
+    # A worker that dies mid-run leaves the message unacknowledged, so Redis redelivers
+    # it (after the visibility timeout); the writers make the second run a no-op.
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    # A run stops taking new orders at the soft limit (what it did is committed, order
+    # by order; the next beat carries on) and is killed at the hard one.
+    "soft_time_limit": 240,
+    "time_limit": 300,
+    # The database restarting or failing over: try again soon. Every countdown stays far
+    # below the broker's visibility timeout (settings), so a retry is never also
+    # redelivered as an unacknowledged message.
+    "autoretry_for": (DatabaseError,),
+    "retry_backoff": 15,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 3,
+}
+
+
+def due_ids(queryset: QuerySet, *, batch_size: int | None = None) -> Iterator[int]:
+    """
+    The ids of ``queryset`` in pk order, ``batch_size`` at a time (keyset pagination,
+    never OFFSET, never all at once). Rows that stop being due meanwhile are still
+    yielded: the writer re-checks each under its lock.
+    """
+    batch_size = batch_size or BATCH_SIZE
+    after = 0
+    while True:
+        batch = list(
+            queryset.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return
+        yield from batch
+        after = batch[-1]
+
+
+def run_for_each(ids: Iterable[int], act: Callable[[int], bool], *, what: str) -> int:
+    """Call ``act`` for each id; count what it did. One broken row never stops a run."""
+    done = 0
+    for object_id in ids:
+        try:
+            done += bool(act(object_id))
+        except SoftTimeLimitExceeded:
+            logger.warning("%s: out of time after %s; the next run goes on", what, done)
+            break
+        except Exception:
+            # A bug or a broken row: logged, left for the next run (which tries again).
+            logger.exception("%s: could not handle %s", what, object_id)
+    return done
+
+
+def lock_order_if_free(order_id: int) -> tuple[Order, list[OrderLine]] | None:
+    """
+    In the caller's transaction: ``lock_order`` if no one else holds the order, else
+    None at once (``skip_locked``), so a job never queues behind a person's request
+    or another run of itself.
+    """
+    free = (
+        Order.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk=order_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if free is None:
+        return None
+    return lock_order(order_id)
+
+
+# --- Delay notice ----------------------------------------------------------------------
+def late_orders_to_notify(now: datetime) -> QuerySet[Order]:
+    return Order.objects.late(now).filter(late_notified_at__isnull=True)
+
+
+def send_delay_notice(*, order_id: int, now: datetime | None = None) -> bool:
+    """
+    Tell the buyer (who may now cancel at no cost) and the seller, once, that an order
+    is past its ship-by date with units unshipped. Returns whether it did.
+
+    ``late_notified_at`` set under the order's lock is the mark: a second run, a
+    redelivered task or a concurrent worker finds it set and sends nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = lock_order_if_free(order_id)
+        if locked is None:
+            return False
+        order, lines = locked
+        open_units = sum(line.quantity_open for line in lines)
+        if order.late_notified_at or not order.is_late(now) or not open_units:
+            return False
+        Order.objects.filter(pk=order.pk).update(late_notified_at=now)
+        order.late_notified_at = now
+        record_event(
+            order,
+            OrderEvent.Type.LATE,
+            Actor.system(),
+            f"Your order did not ship by {order.ship_by:%b %d}. You may cancel the "
+            "items that have not shipped at no cost.",
+            ship_by=order.ship_by.isoformat(),
+            units=open_units,
+            auto_cancel_at=auto_cancel_at(order).isoformat(),
+        )
+        context = {
+            "order": order,
+            "lines": [line for line in lines if line.quantity_open],
+            "cancel_url": settings.SITE_URL
+            + reverse("cancellations:cancel_items", args=[order.number]),
+            "auto_cancel_at": auto_cancel_at(order),
+        }
+        queue_email(to=[order.buyer.email], template="emails/order_late", context=context)
+        queue_email(
+            to=[order.seller.user.email], template="emails/order_late_seller", context=context
+        )
+        return True
+
+
+def auto_cancel_at(order: Order) -> datetime:
+    """When the system cancels what is still unshipped (DESIGN §2 "Shipping delays")."""
+    return order.ship_by + timedelta(days=settings.AUTO_CANCEL_AFTER_DAYS)
+
+
+def overdue_orders(now: datetime) -> QuerySet[Order]:
+    """Orders still open for shipment past ship-by + AUTO_CANCEL_AFTER_DAYS."""
+    cutoff = now - timedelta(days=settings.AUTO_CANCEL_AFTER_DAYS)
+    return Order.objects.filter(status__in=SHIPPABLE_STATES, ship_by__lt=cutoff)
