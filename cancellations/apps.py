@@ -5,4 +5,4 @@ class CancellationsConfig(AppConfig):
     name = "cancellations"
 
     def ready(self):
-        from . import panels  # noqa: F401 - adds the cancellation panels to order pages
+        from . import events, panels  # noqa: F401 - the order pages' panels and timeline words

@@ -64,8 +64,9 @@ class CancelItemsForm(forms.Form):
                     self.add_error(f"qty_{line.pk}", "Enter how many to cancel.")
                 elif qty is not None:
                     quantities[line.pk] = qty
-        if not quantities and not self.errors:
-            raise forms.ValidationError("Tick at least one item to cancel.")
+        # Every problem at once: no item ticked is said beside a missing reason or note.
+        if not quantities and not any(LINE_FIELD.match(name) for name in self.errors):
+            self.add_error(None, "Tick at least one item to cancel.")
         if cleaned.get("reason") == Reason.OTHER and not (cleaned.get("note") or "").strip():
             self.add_error("note", "Tell the seller more when the reason is “Other”.")
         cleaned["quantities"] = quantities

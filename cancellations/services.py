@@ -195,6 +195,7 @@ def cancel_items(
             f"{who} {items} ({Reason(reason).label}). {money}",
             cancellation=cancellation.pk,
             reason=reason,
+            items=items,
             units=units,
             refund=str(refund),
         )
@@ -298,6 +299,7 @@ def request_cancellation(
             f"You asked the seller to cancel {items} ({Reason(reason).label}).",
             request=cancellation_request.pk,
             reason=reason,
+            items=items,
         )
         context = {
             "order": order,
@@ -567,6 +569,7 @@ def decline_request(*, request_id: int, note: str, actor: Actor) -> Cancellation
             actor,
             Truncator(f"The seller declined the cancellation request: “{note}”").chars(300),
             request=cancellation_request.pk,
+            note=note,
         )
         queue_email(
             to=[order.buyer.email],

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views import View
 
 from orders.actors import Actor
+from orders.templatetags.orders_tags import format_when
 from orders.views.buyer import BuyerOrderMixin
 
 from .forms import CancelItemsForm, ConfirmCancellationForm
@@ -52,6 +53,9 @@ class CancelItemsView(BuyerOrderMixin, View):
             messages.info(request, "Nothing in this order can be cancelled any more.")
             return redirect(order)
         form = CancelItemsForm(request.POST, lines=lines)
+        if "change" in request.POST:
+            # "Change" on the review page: back to the form with the choices made.
+            return render(request, self.template_name, cancel_form_context(order, form, mode))
         if not form.is_valid():
             return render(
                 request, self.template_name, cancel_form_context(order, form, mode), status=400
@@ -125,8 +129,15 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
             messages.info(request, "That cancellation was already submitted; nothing more changed.")
             return redirect(order)
         except CancellationError as error:
+            # E.g. the quick-cancel window closed since the review: back to the form
+            # with the choices made, to review again (now as a request).
             messages.error(request, str(error))
-            return redirect("cancellations:cancel_items", number=order.number)
+            mode = buyer_mode(order, lines)
+            if mode is None:
+                return redirect(order)
+            form = CancelItemsForm(request.POST, lines=lines)
+            context = cancel_form_context(order, form, mode)
+            return render(request, CancelItemsView.template_name, context, status=409)
         if isinstance(result, Cancellation):
             messages.success(
                 request,
@@ -137,7 +148,7 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
             messages.success(
                 request,
                 "We asked the seller to cancel. They have until "
-                f"{result.response_due_at():%a %d %b, %H:%M} UTC to answer; "
+                f"{format_when(result.response_due_at())} to answer; "
                 "we'll email you when they do.",
             )
         return redirect(order)

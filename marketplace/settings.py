@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.middleware.DisplayTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -143,6 +144,8 @@ AXES_CLIENT_IP_CALLABLE = "marketplace.security.client_ip"
 # --- I18N, time -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+# The zone pages and emails show dates in (named on every time shown), e.g. America/New_York.
+DISPLAY_TIME_ZONE = env.str("DISPLAY_TIME_ZONE", default=TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
 
@@ -186,6 +189,8 @@ MAILERS = {
         },
     },
 }
+# Where the portal is served: emails link to its pages with absolute URLs.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Marketplace <orders@example.com>")
 
 # --- Security -----------------------------------------------------------------------
@@ -226,6 +231,10 @@ _broker_timeout = env.float("CELERY_BROKER_TIMEOUT", default=0.5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": _broker_timeout,
     "socket_connect_timeout": _broker_timeout,
+    # Redis redelivers a message not acknowledged within this many seconds (acks_late:
+    # a worker died mid-task). Keep it above every task's hard time limit and retry
+    # countdown (orders.jobs.BEAT_JOB_OPTIONS: 300 s, 120 s), or a live task runs twice.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = _broker_timeout
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
@@ -265,6 +274,34 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disputes.tasks.escalate_unresponsive_disputes_task",
         "schedule": env.int("DISPUTE_ESCALATION_SECONDS", default=600),
     },
+    # Shipping delays, payment timeouts, request deadlines, stuck money calls (issue 12).
+    # Each run is idempotent and safe beside another; a message older than its expiry
+    # (a backlog after an outage) is dropped, as the next beat brings a fresh one.
+    "send-delay-notices": {
+        "task": "orders.tasks.send_delay_notices_task",
+        "schedule": env.int("DELAY_NOTICE_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
+    "auto-cancel-late-orders": {
+        "task": "cancellations.tasks.auto_cancel_late_orders_task",
+        "schedule": env.int("AUTO_CANCEL_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
+    "cancel-unpaid-orders": {
+        "task": "cancellations.tasks.cancel_unpaid_orders_task",
+        "schedule": env.int("PAYMENT_TIMEOUT_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
+    "answer-overdue-requests": {
+        "task": "cancellations.tasks.answer_overdue_requests_task",
+        "schedule": env.int("REQUEST_DEADLINE_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_pending_transactions_task",
+        "schedule": env.int("PAYMENT_RECONCILE_SECONDS", default=300),
+        "options": {"expires": 270},
+    },
 }
 
 # --- Domain rules (DESIGN §2); each overridable by env --------------------------------
@@ -272,6 +309,10 @@ BUYER_DIRECT_CANCEL_MINUTES = env.int("BUYER_DIRECT_CANCEL_MINUTES", default=30)
 CANCELLATION_REQUEST_RESPONSE_HOURS = env.int("CANCELLATION_REQUEST_RESPONSE_HOURS", default=48)
 AUTO_CANCEL_AFTER_DAYS = env.int("AUTO_CANCEL_AFTER_DAYS", default=7)
 PAYMENT_REVISE_DAYS = env.int("PAYMENT_REVISE_DAYS", default=3)
+# A capture, void or refund still pending this long (its call timed out and the outbox's
+# retries stalled) is looked up at the gateway by its key and settled. Above the outbox
+# lease (5 min), so a delivery in progress is not raced for nothing.
+PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=15)
 DISPUTE_SELLER_RESPONSE_HOURS = env.int("DISPUTE_SELLER_RESPONSE_HOURS", default=48)
 DELIVERY_DAYS_AFTER_SHIPPING = env.int("DELIVERY_DAYS_AFTER_SHIPPING", default=5)
 # A listing with this many "No inventory" cancellations within the window goes off sale

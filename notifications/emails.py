@@ -1,27 +1,54 @@
 """Emails go through the outbox: rendered now, in the transaction; sent after commit."""
 
+import email.policy
 from email.utils import parseaddr
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
 
 from . import outbox
 
 EMAIL = "notifications.email"
 
+# RFC 5322's line limit rather than the 78 characters Python folds text at: text with
+# longer lines would otherwise go out quoted-printable or base64, unreadable in the
+# console backend and in raw mail. UTF-8 text is sent 8bit, as written.
+EMAIL_POLICY = email.policy.default.clone(max_line_length=998)
+
+
+class Email(EmailMultiAlternatives):
+    """A multipart (plain text + HTML) email whose UTF-8 text is sent 8bit, readable as is."""
+
+    def message(self, *, policy=EMAIL_POLICY):
+        return super().message(policy=policy)
+
 
 def queue_email(*, to: list[str], template: str, context: dict) -> None:
     """
-    Render ``templates/<template>_subject.txt`` and ``<template>_body.txt`` and
-    queue the email. Rendering now keeps the email true to the moment it describes.
+    Render ``templates/<template>_subject.txt``, ``<template>_body.txt`` and, when it
+    exists, ``<template>_body.html`` from the same context, and queue the email.
+    Rendering now keeps the email true to the moment it describes. Templates get
+    ``site_url`` for absolute links, and show times in ``DISPLAY_TIME_ZONE``.
     """
     recipients = [address for address in to if address]
     if not recipients:
         return
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    body = render_to_string(f"{template}_body.txt", context)
-    outbox.enqueue(EMAIL, {"to": recipients, "subject": subject, "body": body})
+    context = {"site_url": settings.SITE_URL, **context}
+    with timezone.override(ZoneInfo(settings.DISPLAY_TIME_ZONE)):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context)
+        try:
+            html = get_template(f"{template}_body.html").render(context)
+        except TemplateDoesNotExist:
+            html = ""
+    payload = {"to": recipients, "subject": subject, "body": body}
+    if html:
+        payload["html"] = html
+    outbox.enqueue(EMAIL, payload)
 
 
 def message_id_header(outbox_message_id: int) -> str:
@@ -37,13 +64,16 @@ def message_id_header(outbox_message_id: int) -> str:
 
 @outbox.handler(EMAIL)
 def send_email(payload: dict, *, message_id: int) -> None:
+    message = Email(
+        subject=payload["subject"],
+        body=payload["body"],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=payload["to"],
+        headers={"Message-ID": message_id_header(message_id)},
+    )
+    if payload.get("html"):  # rows queued before HTML emails have none
+        message.attach_alternative(payload["html"], "text/html")
     try:
-        EmailMessage(
-            subject=payload["subject"],
-            body=payload["body"],
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=payload["to"],
-            headers={"Message-ID": message_id_header(message_id)},
-        ).send()
+        message.send()
     except OSError as error:  # SMTP down: try again later, lose nothing
         raise outbox.RetryLater(str(error)) from error

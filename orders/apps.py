@@ -12,4 +12,5 @@ class OrdersConfig(AppConfig):
         register_converter(OrderNumberConverter, "order_number")
         # Registers the authorization-retry outbox handler and the failed-payment receiver
         # in every process (a Celery worker never imports the views that would load it).
-        from . import services  # noqa: F401
+        # The cart's signal receivers keep each user's cart across sign-out.
+        from . import cart, services  # noqa: F401

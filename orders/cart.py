@@ -9,9 +9,13 @@ rule again. The checks here only spare the buyer a checkout that would fail.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+
 from catalog.models import Listing, Seller
 from catalog.selectors import listings_by_id
 
+from .models import SavedCart
 from .services import MAX_QUANTITY_PER_LINE
 
 # Distinct listings one cart may hold: keeps the session, the cart page and the
@@ -105,6 +109,41 @@ class Cart:
     def _save(self, items: dict[int, int]) -> None:
         # JSON sessions keep string keys; items() turns them back into ints.
         self.session[self.SESSION_KEY] = {str(pk): qty for pk, qty in items.items()}
+
+    def merge(self, items: dict[int, int]) -> None:
+        """Add a saved cart's lines to this one (the larger quantity wins, within limits)."""
+        merged = self.items()
+        for listing_id, quantity in items.items():
+            if len(merged) >= MAX_CART_LINES and listing_id not in merged:
+                break
+            merged[listing_id] = max(merged.get(listing_id, 0), quantity)
+        self._save(merged)
+
+
+# --- Kept per user across sign-out ----------------------------------------------------------
+# The session, and the cart in it, ends at sign-out; the user's cart is kept in the
+# database meanwhile and comes back at their next sign-in (on any device).
+@receiver(user_logged_out, dispatch_uid="orders.cart.save_on_sign_out")
+def save_cart_on_sign_out(sender, request, user, **kwargs):
+    if user is None or request is None:
+        return
+    items = Cart(request.session).items()
+    if items:
+        SavedCart.objects.update_or_create(
+            user=user, defaults={"items": {str(pk): qty for pk, qty in items.items()}}
+        )
+
+
+@receiver(user_logged_in, dispatch_uid="orders.cart.restore_on_sign_in")
+def restore_cart_on_sign_in(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    saved = SavedCart.objects.filter(user=user).first()
+    if saved is None:
+        return
+    # Read through a Cart so a tampered or stale row is cleaned like a session would be.
+    Cart(request.session).merge(Cart({Cart.SESSION_KEY: saved.items}).items())
+    saved.delete()
 
 
 # --- Reading the cart for the cart and checkout pages ------------------------------------

@@ -87,6 +87,7 @@ class CheckoutForm(forms.Form):
     line1 = forms.CharField(label="Address line 1", max_length=200)
     line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
     city = forms.CharField(max_length=100)
+    state = forms.CharField(label="State, province or region", max_length=100, required=False)
     postcode = forms.CharField(label="ZIP or postcode", max_length=20)
     country = forms.ChoiceField(choices=COUNTRIES, initial="US")
     card_number = forms.CharField(
@@ -106,6 +107,7 @@ class CheckoutForm(forms.Form):
             ("line1", "address-line1"),
             ("line2", "address-line2"),
             ("city", "address-level2"),
+            ("state", "address-level1"),
             ("postcode", "postal-code"),
             ("country", "country"),
         ]:
@@ -131,6 +133,7 @@ class CheckoutForm(forms.Form):
             line1=data["line1"],
             line2=data["line2"],
             city=data["city"],
+            state=data["state"],
             postcode=data["postcode"],
             country=data["country"],
         )

@@ -7,23 +7,41 @@ from .models import Order, OrderStatus
 
 
 class SellerOrderStatus:
-    """The filter's choices: order states, plus "Late", which is a state and a date."""
+    """
+    The filter's choices. The status pills split the orders into parts that add up to
+    "All" (payment pending and declined are one pill: neither can ship yet); "Late" is
+    a state and a date, so it cuts across them and is shown apart.
+    """
 
+    AWAITING_PAYMENT = "awaiting_payment"
     UNSHIPPED = OrderStatus.UNSHIPPED.value
     PREPARING = OrderStatus.PREPARING.value
-    LATE = "late"
     PARTIALLY_SHIPPED = OrderStatus.PARTIALLY_SHIPPED.value
     SHIPPED = OrderStatus.SHIPPED.value
+    DELIVERED = OrderStatus.DELIVERED.value
     CANCELLED = OrderStatus.CANCELLED.value
+    LATE = "late"
 
-    choices = [
+    # Each pill's order states: together, every state once.
+    states = {
+        AWAITING_PAYMENT: [OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED],
+        UNSHIPPED: [OrderStatus.UNSHIPPED],
+        PREPARING: [OrderStatus.PREPARING],
+        PARTIALLY_SHIPPED: [OrderStatus.PARTIALLY_SHIPPED],
+        SHIPPED: [OrderStatus.SHIPPED],
+        DELIVERED: [OrderStatus.DELIVERED],
+        CANCELLED: [OrderStatus.CANCELLED],
+    }
+    pills = [
+        (AWAITING_PAYMENT, "Awaiting payment"),
         (UNSHIPPED, "Unshipped"),
         (PREPARING, "Preparing"),
-        (LATE, "Late"),
         (PARTIALLY_SHIPPED, "Partially shipped"),
         (SHIPPED, "Shipped"),
+        (DELIVERED, "Delivered"),
         (CANCELLED, "Cancelled"),
     ]
+    choices = [*pills, (LATE, "Late")]
 
 
 class SellerOrderFilter(django_filters.FilterSet):
@@ -53,7 +71,7 @@ class SellerOrderFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         if value == SellerOrderStatus.LATE:
             return queryset.late()
-        return queryset.filter(status=value)
+        return queryset.filter(status__in=SellerOrderStatus.states[value])
 
     def filter_number(self, queryset, name, value):
         # Sellers paste numbers from emails and labels: ignore spaces around them.

@@ -76,6 +76,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     ship_to_line1 = models.CharField("address line 1", max_length=200)
     ship_to_line2 = models.CharField("address line 2", max_length=200, blank=True)
     ship_to_city = models.CharField("city", max_length=100)
+    ship_to_state = models.CharField("state or region", max_length=100, blank=True)
     ship_to_postcode = models.CharField("postcode", max_length=20)
     ship_to_country = models.CharField("country", max_length=2, default="US")
     total = models.DecimalField(max_digits=12, decimal_places=2)
@@ -200,6 +201,11 @@ class OrderLine(models.Model):
     def subtotal(self) -> Decimal:
         return self.unit_price * self.quantity
 
+    @property
+    def subtotal_now(self) -> Decimal:
+        """What the line costs after its cancelled units."""
+        return self.unit_price * (self.quantity - self.quantity_cancelled)
+
 
 class ActorRole(models.TextChoices):
     BUYER = "buyer", "Buyer"
@@ -224,6 +230,11 @@ class OrderEvent(models.Model):
         CANCELLATION_REQUESTED = "cancellation_requested", "Cancellation requested"
         CANCELLATION_REQUEST_WITHDRAWN = "cancellation_request_withdrawn", "Request withdrawn"
         CANCELLATION_REQUEST_DECLINED = "cancellation_request_declined", "Request declined"
+        CANCELLATION_REQUEST_AUTO_APPROVED = (
+            "cancellation_request_auto_approved",
+            "Request approved automatically",
+        )
+        CANCELLATION_REQUEST_CLOSED = "cancellation_request_closed", "Request closed"
         REFUND_ISSUED = "refund_issued", "Refund issued"
         PAYMENT_ACTION_FAILED = "payment_action_failed", "Payment action failed"
         MESSAGE = "message", "Message"
@@ -286,3 +297,20 @@ class Message(models.Model):
 
     def __str__(self):
         return f"{self.get_author_role_display()} on {self.order.number}"
+
+
+class SavedCart(models.Model):
+    """
+    A signed-out buyer's cart, kept until they sign in again (the cart lives in the
+    session, which signing out ends): ``orders.cart`` writes it on sign-out and
+    takes it back on sign-in.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_cart"
+    )
+    items = models.JSONField(default=dict, help_text="Listing id → quantity.")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Cart of {self.user}"

@@ -7,14 +7,19 @@ the same number of queries for 5 orders as for 200 (pinned by the query-count te
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Seller
+from payments.models import PaymentTransaction
 
 from .filters import SellerOrderFilter, SellerOrderStatus
 from .models import SHIPPABLE_STATES, Order, OrderEvent, OrderStatus, Shipment, ShipmentLine
+
+ZERO = Decimal("0.00")
 
 
 class BuyerTab:
@@ -42,6 +47,8 @@ def _listed(queryset: QuerySet[Order]) -> QuerySet[Order]:
 def _detailed(queryset: QuerySet[Order]) -> QuerySet[Order]:
     """What an order page shows: the card's relations, plus timeline, messages, shipments."""
     return _listed(queryset).prefetch_related(
+        # The money rows: the payment box says "being released" while a void is pending.
+        "payment__transactions",
         "events",
         "messages",
         Prefetch(
@@ -50,6 +57,65 @@ def _detailed(queryset: QuerySet[Order]) -> QuerySet[Order]:
                 Prefetch("lines", queryset=ShipmentLine.objects.select_related("line"))
             ),
         ),
+    )
+
+
+@dataclass(frozen=True)
+class OrderSummary:
+    """
+    What the order costs now, like Amazon's order summary: the items as ordered, what
+    was cancelled, the total now, and what became of the money for the cancelled part.
+    """
+
+    items: Decimal
+    cancelled: Decimal
+    released: Decimal  # holds voided by the gateway
+    refunded: Decimal  # charges refunded by the gateway
+    releasing: Decimal  # voids written but not yet run (pending money rows)
+    refunding: Decimal  # refunds written but not yet run
+    on_hold: Decimal  # authorized, not captured, not released nor being released
+
+    @property
+    def total_now(self) -> Decimal:
+        return self.items - self.cancelled
+
+    @property
+    def changed(self) -> bool:
+        """Something was cancelled: the original total no longer holds."""
+        return self.cancelled > 0
+
+    @property
+    def returned(self) -> Decimal:
+        """Released or refunded, done."""
+        return self.released + self.refunded
+
+    @property
+    def returning(self) -> Decimal:
+        """Being released or refunded: the gateway call is still pending."""
+        return self.releasing + self.refunding
+
+
+def order_summary(order: Order) -> OrderSummary:
+    """
+    The order's summary from its lines and money rows. Reads the prefetched lines; the
+    pending voids and refunds come from the payment's prefetched transactions (the
+    order page prefetches them) and count as none where they were not fetched (lists).
+    """
+    lines = order.lines.all()
+    payment = order.payment
+    pending = {PaymentTransaction.Kind.VOID: ZERO, PaymentTransaction.Kind.REFUND: ZERO}
+    if "transactions" in getattr(payment, "_prefetched_objects_cache", {}):
+        for row in payment.transactions.all():
+            if row.status == PaymentTransaction.Status.PENDING and row.kind in pending:
+                pending[row.kind] += row.amount
+    return OrderSummary(
+        items=sum((line.unit_price * line.quantity for line in lines), ZERO),
+        cancelled=sum((line.unit_price * line.quantity_cancelled for line in lines), ZERO),
+        released=payment.amount_voided,
+        refunded=payment.amount_refunded,
+        releasing=pending[PaymentTransaction.Kind.VOID],
+        refunding=pending[PaymentTransaction.Kind.REFUND],
+        on_hold=payment.amount_open - pending[PaymentTransaction.Kind.VOID],
     )
 
 
@@ -68,6 +134,18 @@ def orders_for_buyer(*, buyer, tab: str) -> QuerySet[Order]:
 def order_for_buyer(*, buyer, number: str) -> Order:
     """The buyer's order with this number; Order.DoesNotExist for anyone else's."""
     return _detailed(Order.objects.filter(buyer=buyer)).get(number=number)
+
+
+def last_shipping_address(*, buyer) -> dict[str, str]:
+    """The address of the buyer's last order, as checkout's initial values ({} for none)."""
+    fields = ["name", "line1", "line2", "city", "state", "postcode", "country"]
+    last = (
+        Order.objects.filter(buyer=buyer)
+        .order_by("-placed_at", "-pk")
+        .values(*(f"ship_to_{field}" for field in fields))
+        .first()
+    )
+    return {field: last[f"ship_to_{field}"] for field in fields} if last else {}
 
 
 def latest_payment_event(*, order_id: int) -> OrderEvent | None:
@@ -105,13 +183,18 @@ def orders_for_seller(
 
 
 def order_counts_for_seller(*, seller: Seller, now=None) -> dict[str, int]:
-    """How many of the seller's orders each status filter holds, and "all" (one query)."""
+    """
+    How many of the seller's orders each status filter holds, and "all" (one query).
+    The status pills add up to "all"; "late" cuts across them.
+    """
     now = now or timezone.now()
-    late = Q(status__in=SHIPPABLE_STATES, ship_by__lt=now)
     counts = {
-        value: Count("pk", filter=late if value == SellerOrderStatus.LATE else Q(status=value))
-        for value, _label in SellerOrderStatus.choices
+        value: Count("pk", filter=Q(status__in=states))
+        for value, states in SellerOrderStatus.states.items()
     }
+    counts[SellerOrderStatus.LATE] = Count(
+        "pk", filter=Q(status__in=SHIPPABLE_STATES, ship_by__lt=now)
+    )
     return Order.objects.filter(seller=seller).aggregate(all=Count("pk"), **counts)
 
 

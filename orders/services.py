@@ -63,6 +63,7 @@ class ShippingAddress:
     postcode: str
     country: str = "US"
     line2: str = ""
+    state: str = ""
 
 
 def record_event(
@@ -205,6 +206,7 @@ def _create_orders(
                 ship_to_line1=address.line1,
                 ship_to_line2=address.line2,
                 ship_to_city=address.city,
+                ship_to_state=address.state,
                 ship_to_postcode=address.postcode,
                 ship_to_country=address.country,
                 checkout_token=checkout_token,

@@ -49,12 +49,14 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
         else:
             status = filterset.form.cleaned_data.get("status", "") if filterset.is_bound else ""
         status_tabs = [("", "All", counts["all"])] + [
-            (value, label, counts[value]) for value, label in SellerOrderStatus.choices
+            (value, label, counts[value]) for value, label in SellerOrderStatus.pills
         ]
+        late_tab = (SellerOrderStatus.LATE, "Late", counts[SellerOrderStatus.LATE])
         return super().get_context_data(
             filterset=filterset,
             status=status,
             status_tabs=status_tabs,
+            late_tab=late_tab,
             page_obj=page,
             orders=page.object_list,
             **kwargs,

@@ -6,6 +6,7 @@ call to ``orders.services.place_orders``, and every refusal becomes a message or
 form error with nothing changed.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
@@ -140,10 +141,11 @@ class CheckoutView(LoginRequiredMixin, FormView):
         return services.placed_orders(buyer=self.request.user, checkout_token=checkout_token)
 
     def get_initial(self):
-        return {
-            "name": self.request.user.get_full_name(),
-            "checkout_token": CheckoutForm.new_token(),
+        # The whole address of the buyer's last order; a first order starts with the name.
+        address = selectors.last_shipping_address(buyer=self.request.user) or {
+            "name": self.request.user.get_full_name()
         }
+        return {**address, "checkout_token": CheckoutForm.new_token()}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(summary=summarize(Cart(self.request.session)), **kwargs)
@@ -195,4 +197,12 @@ class OrderPlacedView(LoginRequiredMixin, TemplateView):
         )
         if not orders:
             return redirect("orders:your_orders")
-        return self.render_to_response(self.get_context_data(orders=orders, statuses=OrderStatus))
+        declined = [order for order in orders if order.status == OrderStatus.PAYMENT_FAILED]
+        return self.render_to_response(
+            self.get_context_data(
+                orders=orders,
+                declined=declined,
+                revise_days=settings.PAYMENT_REVISE_DAYS,
+                statuses=OrderStatus,
+            )
+        )

@@ -86,12 +86,21 @@ def test_buyer_cancels_one_item_of_a_fresh_order(
         "Cancelled 2 items. The $25.00 hold on your card ending 4242 is released now; "
         "you are not charged for it."
     )
+    # The fully cancelled line is struck as a whole: title, quantity and subtotal
     notebook_row = page.get_by_role("row", name=re.compile("Blue notebook"))
+    expect(notebook_row).to_contain_text("All 2 cancelled")
     cancelled = notebook_row.get_by_role("deletion")
-    expect(cancelled).to_have_text("2")
-    expect(cancelled).to_have_css("text-decoration-line", "line-through")
+    expect(cancelled).to_have_text(["Blue notebook", "2", "$25.00"])
+    expect(cancelled.first).to_have_css("text-decoration-line", "line-through")
     pencil_row = page.get_by_role("row", name=re.compile("Red pencil"))
     expect(pencil_row.get_by_role("deletion")).to_have_count(0)
+    # And, without a reload, the payment box agrees with the banner and the total is now $3.00
+    expect(page.get_by_test_id("amount-released")).to_have_text("$25.00")
+    expect(page.get_by_test_id("amount-on-hold")).to_have_text("$3.00")
+    expect(page.get_by_test_id("amount-releasing")).to_have_count(0)
+    expect(page.get_by_test_id("summary-total-now")).to_contain_text("$3.00")
+    expect(page.get_by_test_id("summary-total-now")).to_contain_text("was $28.00")
+    expect(page.get_by_test_id("summary-cancelled")).to_have_text("−$25.00")
     history = page.locator(".line-cancelled", has_text="2 × Blue notebook")
     expect(history).to_have_css("text-decoration-line", "line-through")
     screenshot(page, "cancel-items-direct")

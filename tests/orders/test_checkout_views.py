@@ -366,6 +366,11 @@ def test_declined_card_leaves_the_order_payment_failed_and_says_so(client, buyer
     assert "Payment declined: revise payment" in body
     assert f'href="{order.get_absolute_url()}"' in body
     assert cart_of(client) == {}
+    # The page says the payment was declined and what to do, never "Thank you … ships"
+    assert "<h1>Payment declined: your order is not complete</h1>" in body
+    assert "Thank you" not in body and "when each one ships" not in body
+    assert "Your card was declined for this order." in body
+    assert f'href="{reverse("orders:revise_payment", args=[order.number])}">Revise payment' in body
 
 
 def test_insufficient_funds_is_a_declined_payment_too(client, buyer):

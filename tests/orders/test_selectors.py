@@ -7,6 +7,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from orders import selectors
+from orders.filters import SellerOrderStatus
 from orders.models import Order, OrderEvent, OrderStatus, Shipment
 from tests.factories import OrderFactory
 
@@ -122,13 +123,17 @@ def test_order_counts_for_seller(seller):
 
     assert counts == {
         "all": 4,
+        "awaiting_payment": 0,
         "unshipped": 2,
         "preparing": 0,
         "late": 2,
         "partially_shipped": 1,
         "shipped": 0,
+        "delivered": 0,
         "cancelled": 1,
     }
+    # The status pills add up to "All"; Late cuts across them.
+    assert sum(counts[value] for value, _label in SellerOrderStatus.pills) == counts["all"]
 
 
 def test_order_for_seller_finds_only_the_sellers_own_order(seller, django_assert_num_queries):
@@ -140,7 +145,7 @@ def test_order_for_seller_finds_only_the_sellers_own_order(seller, django_assert
     theirs = OrderFactory()
 
     # order + parties + payment, lines, events, messages, shipments, shipment lines + lines
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # and the payment's money rows
         order = selectors.order_for_seller(seller=seller, number=mine.number)
         assert (order.seller, order.buyer.pk, order.payment.pk) == (
             seller,

@@ -266,8 +266,12 @@ def test_an_order_card_shows_seller_date_status_items_and_a_link(client, buyer, 
     assert "Preparing for shipment" in html
     assert "Dot-grid notebook" in html
     assert "× 3" in html
-    assert '<del class="line-cancelled">1 cancelled</del>' in html
-    assert "$12.00" in html
+    # A partly cancelled line says how many of how many, not struck as if all were gone
+    assert "1 of 3 cancelled" in html
+    assert '<del class="line-cancelled">' not in html
+    # The total is what the order costs now, the original noted
+    assert re.search(r'data-testid="order-total-now">\$8\.00<', html)
+    assert "was <del>$12.00</del>, $4.00 cancelled" in html
     assert f'href="{order.get_absolute_url()}"' in html
     assert "View order" in html
 
@@ -327,7 +331,10 @@ def test_the_order_page_shows_lines_payment_address_shipments_and_timeline(
     assert f"Order {order.number}" in html
     assert "Fountain pen" in html
     assert "$12.50" in html
-    assert '<del class="line-cancelled">1</del>' in html
+    assert "1 of 4 cancelled" in html
+    assert re.search(r'data-testid="summary-items">\s*\$50\.00', html)
+    assert re.search(r'data-testid="summary-cancelled">\s*−\$12\.50', html)
+    assert re.search(r'data-testid="summary-total-now">\s*\$37\.50', html)
     assert "ending 4242" in html
     assert re.search(r'data-testid="amount-on-hold">\s*\$50\.00', html)
     assert re.search(r'data-testid="amount-captured">\s*\$0\.00', html)
@@ -606,3 +613,24 @@ def test_a_successful_release_still_reads_returned(
     assert "$12.50 returned" in html
     assert "amount-release-failed" not in html
     assert "our team has been alerted" not in html
+
+
+@pytest.mark.parametrize(
+    ("capture", "button", "terms"),
+    [
+        ("shipment", "Authorize $25.00", "authorized now and charged when each package ships"),
+        ("checkout", "Pay $25.00", "Your card is charged now."),
+    ],
+)
+def test_revise_payment_uses_checkouts_words_for_the_capture_mode(
+    client, buyer, declined_order, settings, capture, button, terms
+):
+    """The revise button and note say what checkout says in the capture mode in force."""
+    settings.PAYMENT_CAPTURE = capture
+    client.force_login(buyer)
+
+    revise = body(client.get(revise_url(declined_order)))
+    checkout_terms = re.search(r'data-testid="payment-terms">\s*([^<]*?)\s*<', revise).group(1)
+
+    assert f'<button type="submit" class="btn btn-primary">{button}</button>' in revise
+    assert terms in checkout_terms

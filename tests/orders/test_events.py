@@ -1,0 +1,127 @@
+"""The timeline in each reader's voice (orders/events.py), and the one date style."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cancellations.services import submit_buyer_cancellation
+from orders import events
+from orders.actors import Actor
+from orders.events import Reader
+from orders.models import OrderEvent
+from orders.services import start_preparing
+from orders.templatetags.orders_tags import format_ago, format_day, format_when
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(django_capture_on_commit_callbacks):
+    from orders.services import place_orders
+
+    seller = SellerFactory(user=UserFactory(username="sam"), store_name="Sam's Paper")
+    listing = ListingFactory(seller=seller, title="Blue notebook", price="12.50", stock=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        (placed,) = place_orders(
+            buyer=UserFactory(username="bea"),
+            items={listing.pk: 2},
+            address=ADDRESS,
+            card_number=GOOD_CARD,
+        )
+    return placed
+
+
+def page(client, user, url) -> str:
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_request_reads_in_the_buyers_voice_to_the_buyer_and_the_sellers_to_the_seller(
+    client, order
+):
+    """The seller's page never says "You asked the seller"; the buyer's page does."""
+    from cancellations.rules import BuyerMode
+
+    line = order.lines.get()
+    start_preparing(order_id=order.pk, actor=Actor.seller(order.seller.user))
+    submit_buyer_cancellation(
+        order_id=order.pk,
+        quantities={line.pk: 1},
+        reason="found_cheaper",
+        note="",
+        actor=Actor.buyer(order.buyer),
+        idempotency_key="a" * 32,
+        expected_mode=BuyerMode.REQUEST,
+    )
+
+    buyer_html = page(client, order.buyer, order.get_absolute_url())
+    seller_html = page(client, order.seller.user, order.get_seller_url())
+
+    assert "You asked the seller to cancel 1 × Blue notebook" in buyer_html
+    assert "The seller is preparing your order." in buyer_html
+    assert "You asked the seller" not in seller_html
+    assert "your order" not in seller_html.split("Order history")[1].split("</ol>")[0]
+    assert "The buyer asked you to cancel 1 × Blue notebook (Found cheaper somewhere else)." in (
+        seller_html
+    )
+    assert "You started preparing the order." in seller_html
+    assert "The buyer placed the order ($25.00)." in seller_html
+
+
+def test_staff_read_the_third_person_and_unknown_types_fall_back_to_the_summary(order):
+    """Staff get "The seller …"; an event type nobody registered shows its stored summary."""
+    start_preparing(order_id=order.pk, actor=Actor.seller(order.seller.user))
+    preparing = order.events.get(type=OrderEvent.Type.PREPARING)
+    unknown = OrderEvent.objects.create(
+        order=order, type="something_new", actor_role="system", summary="Stored words."
+    )
+
+    assert events.render(preparing, Reader.STAFF) == "The seller started preparing the order."
+    assert events.render(preparing, Reader.BUYER) == "The seller is preparing your order."
+    assert events.render(unknown, Reader.SELLER) == "Stored words."
+
+
+def test_one_date_and_one_date_time_format_with_the_zone(settings):
+    """ "Nov 28, 2026" and "Nov 28, 2026, 2:05 PM EST": no "a.m..", the zone named."""
+    moment = datetime(2026, 11, 28, 19, 5, tzinfo=ZoneInfo("UTC"))
+    with timezone.override(ZoneInfo("America/New_York")):
+        assert format_day(moment) == "Nov 28, 2026"
+        assert format_when(moment) == "Nov 28, 2026, 2:05 PM EST"
+    with timezone.override(ZoneInfo("UTC")):
+        assert format_when(moment.replace(hour=0)) == "Nov 28, 2026, 12:05 AM UTC"
+
+
+def test_relative_times_say_just_now_and_never_zero_minutes():
+    now = timezone.now()
+    assert format_ago(now - timedelta(seconds=20), now) == "just now"
+    assert format_ago(now + timedelta(seconds=20), now) == "just now"
+    assert format_ago(now - timedelta(minutes=5, seconds=3), now) == "5 minutes ago"
+    assert format_ago(now + timedelta(hours=45, minutes=10), now) == "in 1 day, 21 hours"
+    assert format_ago(now - timedelta(days=3, minutes=4), now) == "3 days ago"
+    assert format_ago(now - timedelta(hours=1, seconds=30), now) == "1 hour ago"
+
+
+def test_pages_show_dates_in_the_display_time_zone(client, order, settings):
+    """DISPLAY_TIME_ZONE is what pages show, named; a fresh event was "just now"."""
+    settings.DISPLAY_TIME_ZONE = "America/New_York"
+
+    html = page(client, order.buyer, order.get_absolute_url())
+
+    with timezone.override(ZoneInfo("America/New_York")):
+        expected = format_when(order.placed_at)
+    assert expected.endswith((" EST", " EDT"))
+    assert expected in html
+    assert "(just now)" in html
+    assert "0 minutes" not in html and "a.m." not in html and "p.m." not in html
+
+
+def test_an_order_card_placed_today_shows_the_time(client, order):
+    """Two of today's orders are told apart by the time on their cards."""
+    html = page(client, order.buyer, reverse("orders:your_orders"))
+    assert ">Today, " in html
