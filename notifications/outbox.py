@@ -31,7 +31,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -59,6 +59,7 @@ LEASE = timedelta(minutes=5)
 # during an outage only one request per process waits for the broker's timeouts.
 BROKER_PAUSE_SECONDS = 15.0
 _broker_paused_until = 0.0
+_sweep_only = False  # see left_to_the_sweep()
 
 
 class RetryLater(Exception):
@@ -96,11 +97,28 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
     )
 
 
+@contextmanager
+def left_to_the_sweep():
+    """
+    Messages committed inside this block are not published one by one: the sweep
+    delivers them, hundreds per task. For bulk writers (``seed_demo``), whose thousands
+    of publishes would otherwise queue ahead of every other task on the broker.
+    """
+    global _sweep_only
+    saved, _sweep_only = _sweep_only, True
+    try:
+        yield
+    finally:
+        _sweep_only = saved
+
+
 def _dispatch(message_id: int) -> None:
     # Imported here: tasks import this module.
     from .tasks import deliver_outbox_message_task
 
     global _broker_paused_until
+    if _sweep_only:
+        return
     if time.monotonic() < _broker_paused_until:
         logger.info("Outbox message %s left to the sweep: the broker failed lately", message_id)
         return

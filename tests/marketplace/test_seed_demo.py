@@ -262,3 +262,25 @@ def test_seed_demo_gives_seller_an_amber_rate_and_seller2_a_healthy_one():
     assert all(metric.status in (Status.GREEN, Status.NONE) for metric in seller2.metrics), (
         seller2.metrics
     )
+
+
+def test_the_history_sends_no_email_and_nothing_waits_on_the_broker(monkeypatch):
+    """The past's emails are marked sent without sending, and seeding publishes no task
+    (the sweep delivers the rest in batches): the beat jobs never queue behind the seed."""
+    from notifications.emails import EMAIL
+    from notifications.models import OutboxMessage
+    from notifications.tasks import deliver_outbox_message_task
+
+    published = []
+    monkeypatch.setattr(deliver_outbox_message_task, "delay", published.append)
+
+    call_command("seed_demo", verbosity=0)
+
+    history = [
+        message
+        for message in OutboxMessage.objects.filter(kind=EMAIL)
+        if "regular@example.com" in message.payload["to"]
+    ]
+    assert history
+    assert {message.status for message in history} == {OutboxMessage.Status.DELIVERED}
+    assert published == []

@@ -296,6 +296,31 @@ def test_dispatch_lets_a_bug_surface(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
+def test_messages_left_to_the_sweep_are_not_published_one_by_one(register, monkeypatch):
+    """
+    Given a bulk writer inside ``left_to_the_sweep()``, its committed messages are not
+    published (they stay pending for the sweep); after the block, publishing resumes.
+    """
+    from notifications.tasks import deliver_pending_outbox_task
+
+    published, delivered = [], []
+    monkeypatch.setattr(deliver_outbox_message_task, "delay", published.append)
+    register("test.effect", lambda payload: delivered.append(payload))
+
+    with outbox.left_to_the_sweep(), transaction.atomic():
+        quiet = [outbox.enqueue("test.effect", {"n": n}) for n in range(3)]
+    assert published == []
+    with transaction.atomic():
+        loud = outbox.enqueue("test.effect", {"n": 3})
+    assert published == [loud.pk]
+
+    make_due(*quiet)
+    deliver_pending_outbox_task()
+
+    assert sorted(payload["n"] for payload in delivered) == [0, 1, 2, 3]
+
+
+@pytest.mark.django_db(transaction=True)
 def test_with_the_broker_down_the_change_commits_and_the_sweep_delivers_later(
     register, closed_port
 ):
