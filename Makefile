@@ -20,7 +20,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= marketplace.settings
 
-.PHONY: help run test lint format migrate seed install install-dev check-python clean
+.PHONY: help run test lint format migrate seed install install-dev check-python clean bench drills
 
 help:
 	@echo "make run    set everything up and run the portal with demo data on http://127.0.0.1:$(PORT)"
@@ -81,6 +81,19 @@ format: install-dev
 
 test: lint var .env
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks and drills print figures (ratios to baselines of the same run); they create
+# and drop their own databases on the PostgreSQL server of DATABASE_URL (see benchmarks/README.md).
+BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://root@127.0.0.1:5432/postgres)
+
+bench: install-dev
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/bench_pages.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_cancellations.py
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) benchmarks/run_load.sh
+
+drills: install-dev
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/drill_access_matrix.py
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/drill_redis.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
