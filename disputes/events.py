@@ -4,6 +4,7 @@ change). The buyer and the seller both read the order's timeline, so each summar
 names who did what; decision notes go to the case page and the emails, not here.
 """
 
+from django.conf import settings
 from django.utils.text import Truncator
 
 from orders.actors import Actor
@@ -34,7 +35,7 @@ def opened(dispute: Dispute, actor: Actor):
         DisputeEvent.OPENED,
         actor,
         f"The buyer opened case {dispute.pk} ({dispute.get_reason_display()}). "
-        f"The seller is asked to respond by {dispute.respond_by:%b %d, %H:%M} UTC.",
+        f"The seller is asked to respond within {settings.DISPUTE_SELLER_RESPONSE_HOURS} hours.",
         reason=dispute.reason,
     )
 
@@ -74,7 +75,7 @@ def information_requested(dispute: Dispute, actor: Actor):
         DisputeEvent.INFORMATION_REQUESTED,
         actor,
         f"Marketplace staff asked the seller for more information in case {dispute.pk}, "
-        f"due by {dispute.respond_by:%b %d, %H:%M} UTC.",
+        f"due within {settings.DISPUTE_SELLER_RESPONSE_HOURS} hours.",
     )
 
 

@@ -134,3 +134,25 @@ def test_queue_email_without_an_html_template_sends_plain_text(order, mailoutbox
     assert "html" not in row.payload
     emails.send_email(row.payload, message_id=row.pk)
     assert mail.outbox[-1].alternatives == []
+
+
+def test_the_late_notice_is_multipart_with_the_items_the_money_and_both_links(
+    order, settings, django_capture_on_commit_callbacks
+):
+    """The beat job's delay notice reads like the other emails: items, money, links."""
+    from datetime import timedelta
+
+    from orders import jobs
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.send_delay_notice(order_id=order.pk, now=order.ship_by + timedelta(hours=1))
+
+    buyer_mail = next(m for m in mail.outbox if m.to == ["bea@example.com"])
+    seller_mail = next(m for m in mail.outbox if m.to == ["sam@example.com"])
+    for text in (buyer_mail.body, html_of(buyer_mail)):
+        assert "2 × Carnet à pois — A5" in text
+        assert "release or refund what you paid" in text
+        assert f"https://shop.example/your-orders/{order.number}/" in text
+    assert f"https://shop.example{order.get_seller_url()}" in seller_mail.body
+    assert f"https://shop.example{order.get_seller_url()}" in html_of(seller_mail)
