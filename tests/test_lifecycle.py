@@ -21,6 +21,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -54,6 +55,8 @@ from cancellations.services import (
     withdraw_request,
 )
 from catalog.models import Listing
+from disputes import services as disputes
+from disputes.models import Dispute
 from notifications import outbox
 from notifications.models import OutboxMessage
 from orders import jobs as order_jobs
@@ -115,6 +118,13 @@ def _open(line: OrderLine) -> int:
     return line.quantity - line.quantity_cancelled - line.quantity_shipped
 
 
+UNRESOLVED = [
+    Dispute.Status.OPEN,
+    Dispute.Status.SELLER_RESPONDED,
+    Dispute.Status.UNDER_REVIEW,
+]
+
+
 class LifecycleMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
@@ -142,6 +152,10 @@ class LifecycleMachine(RuleBasedStateMachine):
         # Only "No inventory" changes it (the seller says the shelf is empty).
         self.accounted = {listing.pk: listing.stock for listing in self.listings}
         self.order_ids: list[int] = []
+        self.staff = UserFactory(username=f"lifecycle-{run}-staff", is_staff=True)
+        self.staff.user_permissions.add(
+            Permission.objects.get(codename="resolve_dispute", content_type__app_label="disputes")
+        )
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -599,6 +613,92 @@ class LifecycleMachine(RuleBasedStateMachine):
         CancellationRequest.objects.filter(order=order).update(created_at=F("created_at") - step)
 
     # --- After every step -------------------------------------------------------------------
+    # --- Disputes ------------------------------------------------------------------------
+    def _cases(self, *statuses):
+        return Dispute.objects.filter(order_id__in=self.order_ids, status__in=statuses)
+
+    def _draw_case(self, data, *statuses) -> Dispute:
+        cases = list(self._cases(*statuses).select_related("order__seller__user").order_by("pk"))
+        return data.draw(st.sampled_from(cases), label="case")
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data())
+    def buyer_opens_a_case(self, data):
+        """Refused unless paid and no case is open; "refund not received" has no other rule."""
+        order, _lines = self._draw_order(data, likely=[OrderStatus.SHIPPED, OrderStatus.DELIVERED])
+        try:
+            disputes.open_dispute(
+                order_id=order.pk,
+                reason=Dispute.Reason.REFUND_NOT_RECEIVED,
+                description="Where is my money?",
+                actor=Actor.buyer(self.buyer),
+            )
+        except disputes.DisputeError:
+            event("open case: refused")
+            return
+        event("open case: opened")
+
+    @precondition(lambda self: self._cases(*UNRESOLVED).exists())
+    @rule(data=st.data(), cents=st.integers(min_value=1, max_value=5000), full=st.booleans())
+    def seller_offers(self, data, cents, full):
+        case = self._draw_case(data, *UNRESOLVED)
+        kind = Dispute.OfferKind.FULL if full else Dispute.OfferKind.PARTIAL
+        try:
+            disputes.make_offer(
+                dispute_id=case.pk,
+                kind=kind,
+                amount=None if full else Decimal(cents) / 100,
+                actor=Actor.seller(case.order.seller.user),
+            )
+        except disputes.DisputeError:
+            event("offer: refused")
+            return
+        event(f"offer: {kind}")
+
+    @precondition(lambda self: self._cases(*UNRESOLVED).exclude(offer_kind="").exists())
+    @rule(data=st.data())
+    def buyer_accepts_the_offer(self, data):
+        case = self._draw_case(data, *UNRESOLVED)
+        try:
+            disputes.accept_offer(dispute_id=case.pk, actor=Actor.buyer(self.buyer))
+        except disputes.DisputeError:
+            event("accept: refused")
+            return
+        event("accept: resolved by agreement")
+
+    @precondition(lambda self: self._cases(*UNRESOLVED).exists())
+    @rule(data=st.data())
+    def a_party_escalates(self, data):
+        case = self._draw_case(data, *UNRESOLVED)
+        try:
+            disputes.escalate(dispute_id=case.pk, actor=Actor.buyer(self.buyer))
+        except disputes.DisputeError:
+            event("escalate: refused")
+            return
+        event("escalate: under review")
+
+    @precondition(lambda self: self._cases(*UNRESOLVED).exists())
+    @rule(
+        data=st.data(),
+        for_buyer=st.booleans(),
+        cents=st.one_of(st.none(), st.integers(min_value=1, max_value=5000)),
+    )
+    def staff_resolve(self, data, for_buyer, cents):
+        case = self._draw_case(data, *UNRESOLVED)
+        staff = Actor.staff(self.staff)
+        try:
+            if for_buyer:
+                amount = None if cents is None else Decimal(cents) / 100
+                disputes.resolve_for_buyer(
+                    dispute_id=case.pk, note="Decided.", amount=amount, actor=staff
+                )
+            else:
+                disputes.resolve_for_seller(dispute_id=case.pk, note="Decided.", actor=staff)
+        except disputes.DisputeError:
+            event("staff resolve: refused")
+            return
+        event(f"staff resolve: for the {'buyer' if for_buyer else 'seller'}")
+
     @invariant()
     def books_balance(self):
         # What a Celery worker would do after each commit: deliver the outbox. Retries
@@ -708,6 +808,12 @@ class LifecycleMachine(RuleBasedStateMachine):
         )
         shipped = sum((line.unit_price * line.quantity_shipped for line in lines), Decimal(0))
         cancelled = sum((line.unit_price * line.quantity_cancelled for line in lines), Decimal(0))
+        # What Resolution Center cases refunded (their money calls are keyed "dispute:<id>").
+        by_cases = payment.transactions.filter(
+            kind=PaymentTransaction.Kind.REFUND,
+            status=PaymentTransaction.Status.SUCCEEDED,
+            idempotency_key__contains="dispute:",
+        ).aggregate(total=Sum("amount", default=Decimal(0)))["total"]
         if not payment.amount_authorized:
             # Never authorized (declined, or no answer yet): nothing shipped, no money moved.
             assert order.status in (
@@ -734,13 +840,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         if settings.PAYMENT_CAPTURE == "checkout":
             # Everything was taken at checkout; cancelled units are refunded.
             assert payment.amount_captured == order.total
-            assert payment.amount_refunded == cancelled
+            assert payment.amount_refunded == cancelled + by_cases
             assert payment.amount_voided == 0
         else:
             # What shipped is captured, what was cancelled is released, the rest is held.
             assert payment.amount_captured == shipped
             assert payment.amount_voided == cancelled
-            assert payment.amount_refunded == 0
+            assert payment.amount_refunded == by_cases
             assert payment.amount_open == order.total - shipped - cancelled
 
 
