@@ -72,6 +72,11 @@ class CancelItemsForm(forms.Form):
         cleaned["quantities"] = quantities
         return cleaned
 
+    def chosen(self) -> list[tuple]:
+        """A valid form's choices as (order line, units): what the review pages list."""
+        by_id = {line.pk: line for line in self.lines}
+        return [(by_id[line_id], qty) for line_id, qty in self.cleaned_data["quantities"].items()]
+
     def _check_posted_lines(self):
         open_ids = {str(line.pk) for line in self.lines}
         for key in self.data:

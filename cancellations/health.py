@@ -141,14 +141,17 @@ class ListingRow:
     by_reason: dict[str, int] = field(default_factory=dict)
 
     @property
+    def _top_reason(self) -> str:
+        """The most frequent reason; a tie goes to the first in alphabetical order."""
+        return max(sorted(self.by_reason), key=lambda r: self.by_reason[r])
+
+    @property
     def main_reason(self) -> str:
-        reason = max(sorted(self.by_reason), key=lambda r: self.by_reason[r])
-        return Reason(reason).label
+        return Reason(self._top_reason).label
 
     @property
     def action(self) -> str:
-        reason = max(sorted(self.by_reason), key=lambda r: self.by_reason[r])
-        return RECOMMENDED_ACTIONS.get(reason, "")
+        return RECOMMENDED_ACTIONS.get(self._top_reason, "")
 
 
 @dataclass(frozen=True)

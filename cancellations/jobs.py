@@ -32,7 +32,8 @@ from orders.services import (
 from payments import services as payments
 
 from .models import CancellationRequest, Reason
-from .services import CancellationError, _requested, cancel_items
+from .rules import requested_units
+from .services import CancellationError, cancel_items
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def answer_overdue_request(*, request_id: int, now: datetime | None = None) -> b
         )
         if pending.status != CancellationRequest.Status.PENDING or pending.response_due_at() >= now:
             return False
-        asked = _requested(pending)
+        asked = requested_units(pending)
         open_by_line = {line.pk: line.quantity_open for line in lines}
         still_open = order.is_cancellable_state and all(
             qty <= open_by_line.get(line_id, 0) for line_id, qty in asked.items()

@@ -7,7 +7,7 @@ from orders import panels
 from payments.models import PaymentTransaction
 
 from .models import Cancellation, CancellationRequest
-from .rules import BuyerMode, buyer_mode, direct_cancel_deadline
+from .rules import BuyerMode, buyer_mode, direct_cancel_deadline, seller_can_cancel
 
 
 class MoneyReturn:
@@ -83,9 +83,7 @@ def buyer_cancellation_panel(request, order) -> str:
 @panels.seller_panel
 def seller_cancellation_panel(request, order) -> str:
     cancellations, _requests, pending = _history(order)
-    can_cancel = order.is_cancellable_state and any(
-        line.quantity_open for line in order.lines.all()
-    )
+    can_cancel = seller_can_cancel(order, order.lines.all())
     return render_to_string(
         "cancellations/_seller_panel.html",
         {

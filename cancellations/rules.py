@@ -24,6 +24,21 @@ def open_units(lines) -> int:
     return sum(line.quantity_open for line in lines)
 
 
+def seller_can_cancel(order, lines) -> bool:
+    """Whether the seller's Cancel buttons show and the cancel page opens."""
+    return order.is_cancellable_state and any(line.quantity_open for line in lines)
+
+
+def requested_units(cancellation_request) -> dict[int, int]:
+    """Order line id → units the buyer asked to cancel (its lines prefetched)."""
+    asked: dict[int, int] = {}
+    for request_line in cancellation_request.lines.all():
+        asked[request_line.order_line_id] = (
+            asked.get(request_line.order_line_id, 0) + request_line.quantity
+        )
+    return asked
+
+
 def direct_cancel_deadline(order):
     return order.placed_at + timedelta(minutes=settings.BUYER_DIRECT_CANCEL_MINUTES)
 

@@ -25,7 +25,12 @@ from orders.views.seller import SellerOrderMixin
 from . import health, selectors
 from .forms import BulkCancelForm, DeclineRequestForm, SellerCancelForm, SellerConfirmCancelForm
 from .models import Cancellation, CancellationRequest, Reason
-from .rules import counts_against_seller, no_inventory_limit
+from .rules import (
+    counts_against_seller,
+    no_inventory_limit,
+    requested_units,
+    seller_can_cancel,
+)
 from .services import (
     AlreadyDone,
     CancellationError,
@@ -59,7 +64,7 @@ class SellerCancelView(SellerOrderMixin, View):
         if not lines:
             messages.info(request, "Nothing in this order is left to cancel.")
             return redirect(order.get_seller_url())
-        form = SellerCancelForm(lines=lines, requested=requested_units(pending))
+        form = SellerCancelForm(lines=lines, requested=preselected_units(pending))
         return render(
             request, self.template_name, {"order": order, "form": form, "pending": pending}
         )
@@ -71,7 +76,7 @@ class SellerCancelView(SellerOrderMixin, View):
         if not lines:
             messages.info(request, "Nothing in this order is left to cancel.")
             return redirect(order.get_seller_url())
-        form = SellerCancelForm(request.POST, lines=lines, requested=requested_units(pending))
+        form = SellerCancelForm(request.POST, lines=lines, requested=preselected_units(pending))
         if not form.is_valid():
             context = {"order": order, "form": form, "pending": pending}
             return render(request, self.template_name, context, status=400)
@@ -82,7 +87,7 @@ class SellerCancelView(SellerOrderMixin, View):
 
 def open_lines_and_request(order):
     lines = list(order.lines.all())
-    if not any(line.quantity_open for line in lines) or not order.is_cancellable_state:
+    if not seller_can_cancel(order, lines):
         return [], None
     pending = (
         CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING)
@@ -92,15 +97,13 @@ def open_lines_and_request(order):
     return lines, pending
 
 
-def requested_units(pending: CancellationRequest | None) -> dict[int, int] | None:
-    if pending is None:
-        return None
-    return {line.order_line_id: line.quantity for line in pending.lines.all()}
+def preselected_units(pending: CancellationRequest | None) -> dict[int, int] | None:
+    """What the form pre-selects: the units the pending request asked about, if any."""
+    return None if pending is None else requested_units(pending)
 
 
 def review_context(order, form, pending):
-    by_id = {line.pk: line for line in form.lines}
-    chosen = [(by_id[line_id], qty) for line_id, qty in form.cleaned_data["quantities"].items()]
+    chosen = form.chosen()
     amount = sum(line.unit_price * qty for line, qty in chosen)
     reason = form.cleaned_data["reason"]
     goes_off_sale = set()
@@ -138,7 +141,7 @@ class SellerConfirmCancelView(SellerOrderMixin, View):
             messages.error(request, "Nothing in this order is left to cancel.")
             return redirect(order.get_seller_url())
         form = SellerConfirmCancelForm(
-            request.POST, lines=lines, requested=requested_units(pending)
+            request.POST, lines=lines, requested=preselected_units(pending)
         )
         if not form.is_valid():
             messages.error(request, "Please check your choices and review them again.")

@@ -37,6 +37,7 @@ from .rules import (
     buyer_mode,
     counts_against_seller,
     no_inventory_limit,
+    requested_units,
     seller_memo_required,
 )
 from .selectors import recent_no_inventory_cancellations
@@ -410,16 +411,6 @@ def _lock_pending_request(order) -> CancellationRequest | None:
     )
 
 
-def _requested(cancellation_request: CancellationRequest) -> dict[int, int]:
-    """Order line id → units the buyer asked to cancel."""
-    asked: dict[int, int] = {}
-    for request_line in cancellation_request.lines.all():
-        asked[request_line.order_line_id] = (
-            asked.get(request_line.order_line_id, 0) + request_line.quantity
-        )
-    return asked
-
-
 def check_seller_choice(*, reason: str, note: str) -> None:
     """The seller's reason and memo, before anything is locked (they depend on no row)."""
     if reason not in SELLER_REASONS:
@@ -462,7 +453,7 @@ def cancel_as_seller(
                 )
         pending = _lock_pending_request(order)
         if pending is not None:
-            asked = _requested(pending)
+            asked = requested_units(pending)
             if any(qty > asked.get(line_id, 0) for line_id, qty in quantities.items() if qty):
                 raise CancellationError(
                     f"The buyer asked to cancel only some items of order {order.number}: "
@@ -524,7 +515,7 @@ def approve_request(*, request_id: int, actor: Actor) -> Cancellation:
                 "This request was already answered: "
                 f"{cancellation_request.get_status_display().lower()}."
             )
-        asked = _requested(cancellation_request)
+        asked = requested_units(cancellation_request)
         open_by_line = {line.pk: line.quantity_open for line in lines}
         if any(qty > open_by_line.get(line_id, 0) for line_id, qty in asked.items()):
             raise CancellationError(

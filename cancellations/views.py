@@ -74,8 +74,7 @@ def cancel_form_context(order, form, mode):
 
 
 def review_context(order, form, mode):
-    by_id = {line.pk: line for line in form.lines}
-    chosen = [(by_id[line_id], qty) for line_id, qty in form.cleaned_data["quantities"].items()]
+    chosen = form.chosen()
     amount = sum(line.unit_price * qty for line, qty in chosen)
     return {
         "order": order,
