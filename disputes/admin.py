@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from orders.actors import Actor
+from orders.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from orders.templatetags.orders_tags import money
 
 from . import services
@@ -56,25 +57,19 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class DisputeMessageInline(admin.TabularInline):
+class DisputeMessageInline(ReadOnlyInline):
     """The whole thread, internal notes included; read-only (notes go through a button)."""
 
     model = DisputeMessage
     fields = ["created_at", "role", "author", "internal", "body"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "messages and internal notes"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: decisions go through the buttons below (each runs one service)."""
+
     change_form_template = "disputes/admin/dispute_change_form.html"
     view_on_site = False  # the case page is the parties' only; staff work here
     list_display = [
@@ -124,16 +119,6 @@ class DisputeAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
     inlines = [DisputeMessageInline]
-
-    # --- Read-only: decisions go through the buttons below -------------------------------
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- Columns and read-only fields ------------------------------------------------------
     @admin.display(description="case", ordering="pk")

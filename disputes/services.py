@@ -352,8 +352,9 @@ def resolve_for_buyer(*, dispute_id: int, note: str, actor: Actor, amount=None) 
         if amount is None:
             released = _cancel_unshipped(order, actor, note)
         money = money_summary(order.payment)
-        refund = money.refundable if amount is None else None
-        if refund is None:
+        if amount is None:
+            refund = money.refundable
+        else:
             refund = check_amount(amount, refundable=money.refundable)
         dispute.resolve_for_buyer(refund=refund + released, note=note, user=actor.user)
         dispute.save()

@@ -24,13 +24,18 @@ from .models import Dispute
 from .services import DisputeError
 
 
+def viewer_of(case: Dispute, user) -> str:
+    """Which side of the case the signed-in party is on (the selectors scope to one of the two)."""
+    return "buyer" if case.buyer_id == user.pk else "seller"
+
+
 class CaseListView(LoginRequiredMixin, TemplateView):
     template_name = "disputes/case_list.html"
 
     def get_context_data(self, **kwargs):
         cases = list(selectors.cases_for_user(user=self.request.user))
         for case in cases:
-            case.viewer = "buyer" if case.buyer_id == self.request.user.pk else "seller"
+            case.viewer = viewer_of(case, self.request.user)
         return super().get_context_data(
             as_buyer=[case for case in cases if case.viewer == "buyer"],
             as_seller=[case for case in cases if case.viewer == "seller"],
@@ -94,7 +99,7 @@ class CaseMixin(LoginRequiredMixin):
             case = selectors.case_for_party(user=self.request.user, pk=self.kwargs["pk"])
         except Dispute.DoesNotExist:
             raise Http404("No case with that number in your account.") from None
-        case.viewer = "buyer" if case.buyer_id == self.request.user.pk else "seller"
+        case.viewer = viewer_of(case, self.request.user)
         return case
 
     def actor(self, case: Dispute) -> Actor:
