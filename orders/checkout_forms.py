@@ -4,9 +4,7 @@ import uuid
 
 from django import forms
 
-from payments.errors import PaymentError
-from payments.gateway import tokenize_card
-
+from .forms import CardNumberMixin
 from .services import MAX_QUANTITY_PER_LINE, ShippingAddress
 
 # Database ids are 64-bit: a bigger number is a form error, never a database error.
@@ -69,7 +67,7 @@ class CardNumberInput(forms.TextInput):
         return None
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(CardNumberMixin, forms.Form):
     """
     The address and card of one checkout. ``checkout_token`` is new each time the page
     is rendered and kept by a re-rendered form: posting the same page twice (a
@@ -116,15 +114,6 @@ class CheckoutForm(forms.Form):
     @staticmethod
     def new_token() -> uuid.UUID:
         return uuid.uuid4()
-
-    def clean_card_number(self):
-        # Checked here so a typo is a field error; the service checks it again.
-        number = self.cleaned_data["card_number"]
-        try:
-            tokenize_card(number)
-        except PaymentError as error:
-            raise forms.ValidationError(str(error)) from None
-        return number
 
     def shipping_address(self) -> ShippingAddress:
         data = self.cleaned_data

@@ -20,21 +20,26 @@ class MessageForm(forms.Form):
     )
 
 
-class RevisePaymentForm(forms.Form):
-    card_number = forms.CharField(
-        label="Card number",
-        max_length=23,  # 19 digits and the spaces between groups
-        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
-    )
+class CardNumberMixin:
+    """A form's ``card_number`` field, checked like the gateway checks it."""
 
     def clean_card_number(self):
-        # Checked here, before the service records a new payment attempt for a typo.
+        # Checked here so a typo is a field error, before the service records a payment
+        # attempt for it; the service checks it again.
         number = self.cleaned_data["card_number"]
         try:
             tokenize_card(number)
         except PaymentError as error:
             raise forms.ValidationError(str(error)) from None
         return number
+
+
+class RevisePaymentForm(CardNumberMixin, forms.Form):
+    card_number = forms.CharField(
+        label="Card number",
+        max_length=23,  # 19 digits and the spaces between groups
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+    )
 
 
 class Carrier:

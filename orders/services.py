@@ -279,10 +279,7 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
             # and an order cancelled meanwhile releases the whole authorization. Those
             # cancellations queued their own releases: only what is still held and not
             # claimed by them is released here, so no money is released twice.
-            still_owed = sum(
-                (line.unit_price * (line.quantity - line.quantity_cancelled) for line in lines),
-                Decimal(0),
-            )
+            still_owed = sum((line.subtotal_now for line in lines), Decimal(0))
             payments.release_unclaimed(
                 payment_id=payment.pk,
                 keep=still_owed if waiting else Decimal(0),

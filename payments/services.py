@@ -360,9 +360,16 @@ def execute_transaction(*, transaction_id: int) -> PaymentTransaction:
         raise outbox.RetryLater(str(timeout)) from timeout
     except GatewayError as refusal:
         result, error = None, str(refusal)
+    return _record_answer(row, result, error)
+
+
+def _record_answer(
+    row: PaymentTransaction, result: GatewayResult | None, error: str
+) -> PaymentTransaction:
+    """Settle a pending row from the gateway's answer, under the payment's lock, once."""
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=row.payment_id)
-        row = PaymentTransaction.objects.select_for_update().get(pk=transaction_id)
+        row = PaymentTransaction.objects.select_for_update().get(pk=row.pk)
         if row.status == PaymentTransaction.Status.PENDING:
             _settle(payment, row, result, error)
     return row
@@ -394,13 +401,8 @@ def reconcile_transaction(*, transaction_id: int) -> PaymentTransaction:
             return execute_transaction(transaction_id=transaction_id)
         except outbox.RetryLater as timeout:
             raise GatewayTimeout(str(timeout)) from timeout
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=row.payment_id)
-        row = PaymentTransaction.objects.select_for_update().get(pk=transaction_id)
-        if row.status == PaymentTransaction.Status.PENDING:
-            logger.info("Transaction %s found done at the gateway; recorded", row.pk)
-            _settle(payment, row, result, "")
-    return row
+    logger.info("Transaction %s found done at the gateway; recording it", row.pk)
+    return _record_answer(row, result, "")
 
 
 def recover_authorization(*, payment_id: int, idempotency_key: str) -> Payment:
