@@ -37,6 +37,8 @@ PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
+from benchmarks.processes import gunicorn_command, postgres_server  # noqa: E402
+
 PAGES = [
     # label, account, how to find the URL (see page_urls)
     ("minimal", "buyer2"),
@@ -255,11 +257,9 @@ def main():
     if args.inprocess:
         return inprocess(args.inprocess, args.label)
 
-    pg = os.environ.get("PG_URL", "postgres://root@127.0.0.1:5432").rstrip("/")
+    pg, host, user = postgres_server()
     suffix = f"{os.getpid()}"
     small_db, big_db = f"bench_small_{suffix}", f"bench_big_{suffix}"
-    host = pg.split("@")[-1].split(":")[0]
-    user = pg.split("//")[1].split("@")[0]
     envs = {db: bench_env(f"{pg}/{db}") for db in (small_db, big_db)}
     envs[big_db]["SECRET_KEY"] = envs[small_db]["SECRET_KEY"]
     gunicorn = None
@@ -285,18 +285,7 @@ def main():
         small, big = described[small_db], described[big_db]
 
         gunicorn = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "marketplace.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{args.port}",
-                "--log-level",
-                "warning",
-            ],
+            gunicorn_command(args.port),
             env=envs[big_db],
             cwd=ROOT,
         )

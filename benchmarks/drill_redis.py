@@ -36,6 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+from benchmarks.processes import gunicorn_command, postgres_server  # noqa: E402
+
 CSRF = "drill" + "x" * 27  # a well-formed 32-character CSRF secret, sent as cookie and field
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
@@ -284,7 +287,7 @@ def main():
     if args.check:
         return check(args.check)
 
-    pg = os.environ.get("PG_URL", "postgres://root@127.0.0.1:5432").rstrip("/")
+    pg, host, user = postgres_server()
     db = f"h_drill_redis_{os.getpid()}"
     out = ROOT / "var" / f"drill-redis-{os.getpid()}"
     out.mkdir(parents=True, exist_ok=True)
@@ -305,7 +308,6 @@ def main():
         DJANGO_SETTINGS_MODULE="marketplace.settings",
         PYTHONUNBUFFERED="1",
     )
-    host, user = pg.split("@")[-1].split(":")[0], pg.split("//")[1].split("@")[0]
     proxy = FaultyProxy(args.proxy_port)
     procs = []
     started_at = time.strftime("%Y-%m-%d %H:%M:%S %Z")
@@ -335,18 +337,7 @@ def main():
 
         logs = {name: open(out / f"{name}.log", "w") for name in ("gunicorn", "worker", "beat")}  # noqa: SIM115
         commands = {
-            "gunicorn": [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "marketplace.wsgi",
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{args.port}",
-                "--log-level",
-                "warning",
-            ],
+            "gunicorn": gunicorn_command(args.port),
             "worker": [
                 PYTHON,
                 "-m",

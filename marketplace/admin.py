@@ -20,8 +20,7 @@ class MarketplaceAdminSite(admin.AdminSite):
     site_title = "Marketplace admin"
 
     def admin_view(self, view, cacheable=False):
-        guarded = super().admin_view(_refuse_bad_lookups(view), cacheable)
-        return wraps(view)(guarded)
+        return super().admin_view(_refuse_bad_lookups(view), cacheable)
 
 
 # The parts of a date a filter may name (``placed_at__year=2026``), and their ranges:

@@ -46,19 +46,22 @@ def test_a_nul_byte_in_a_filter_is_a_400(admin_client, model):
 
 @pytest.mark.parametrize("model", [model for model, _ in REGISTERED if date_field(model)], ids=str)
 @pytest.mark.parametrize("year", ["99999999999999999999", "0", "-5", "10000", "²", "1e3"])
-def test_a_year_out_of_range_is_a_400_or_an_error_notice(admin_client, model, year):
-    """A year no date can hold: 400 or Django's "invalid filter" redirect, never a 500."""
+def test_a_year_out_of_range_is_a_400(admin_client, model, year):
+    """
+    A year no date can hold (or not a whole number): the site refuses it with a 400
+    before the query runs, never a 500 and never Django's "invalid filter" redirect.
+    """
     OrderFactory()
     response = admin_client.get(changelist(model), {f"{date_field(model)}__year": year})
-    assert response.status_code in (200, 302, 400)
-    if response.status_code == 200:
-        assert response.context["cl"].result_count == 0
+    assert response.status_code == 400
 
 
-def test_a_huge_integer_filter_is_not_a_500(admin_client):
+def test_a_huge_integer_filter_finds_nothing(admin_client):
+    """An id beyond any integer column is a filter that matches no row, not a 500."""
     OrderFactory()
     response = admin_client.get(changelist(Order), {"pk__exact": "9" * 30})
-    assert response.status_code in (200, 302, 400)
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 0
 
 
 def test_a_sane_filter_still_filters(admin_client):

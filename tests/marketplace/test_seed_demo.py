@@ -264,6 +264,11 @@ def test_seed_demo_gives_seller_an_amber_rate_and_seller2_a_healthy_one():
     )
 
 
+# Transactional: the outbox publishes from on_commit callbacks, which never run inside
+# the rolled-back transaction of an ordinary database test, so there `published` would
+# stay empty whatever seed_demo did. serialized_rollback restores the migrations' data
+# (the "Marketplace staff" group) that the flush after a transactional test removes.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_history_sends_no_email_and_nothing_waits_on_the_broker(monkeypatch):
     """The past's emails are marked sent without sending, and seeding publishes no task
     (the sweep delivers the rest in batches): the beat jobs never queue behind the seed."""
