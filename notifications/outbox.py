@@ -80,7 +80,8 @@ def enqueue(kind: str, payload: dict) -> OutboxMessage:
     if kind not in _handlers:
         raise LookupError(f"No outbox handler registered for {kind!r}")
     message = OutboxMessage.objects.create(kind=kind, payload=payload)
-    transaction.on_commit(lambda: _dispatch(message.pk))
+    if not _sweep_only:  # decided now: the commit may come after the block has ended
+        transaction.on_commit(lambda: _dispatch(message.pk))
     return message
 
 
@@ -100,7 +101,7 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 @contextmanager
 def left_to_the_sweep():
     """
-    Messages committed inside this block are not published one by one: the sweep
+    Messages written inside this block are not published one by one: the sweep
     delivers them, hundreds per task. For bulk writers (``seed_demo``), whose thousands
     of publishes would otherwise queue ahead of every other task on the broker.
     """
@@ -117,8 +118,6 @@ def _dispatch(message_id: int) -> None:
     from .tasks import deliver_outbox_message_task
 
     global _broker_paused_until
-    if _sweep_only:
-        return
     if time.monotonic() < _broker_paused_until:
         logger.info("Outbox message %s left to the sweep: the broker failed lately", message_id)
         return
