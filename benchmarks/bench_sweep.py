@@ -5,14 +5,18 @@ Runs in a throwaway test database (created and dropped here). Point DATABASE_URL
 PostgreSQL; the figures are meaningless on SQLite:
 
     DATABASE_URL=postgres://root@127.0.0.1:5432/test \
-        .venv/bin/python benchmarks/bench_sweep.py --orders 2000 --memory-orders 500
+        .venv/bin/python benchmarks/bench_sweep.py --orders 2000 --memory-orders 1000
 
-Every due order has two lines and an authorized payment. Measured:
+Settings as a worker in production has them (DEBUG off: no query log, cached
+templates). Every due order has two lines and an authorized payment. Measured:
 
 1. baseline: psycopg, one transaction per order doing the same row writes as
    ``cancel_items`` (lock order, lines and payment; cancellation and its lines;
-   quantities; restock; status; void row; audit event; three outbox rows);
-2. the job (``auto_cancel_late_orders_task``), one worker;
+   quantities; restock; status; void row; audit event; three outbox rows), run
+   before and after the job's one-worker sweep: the job is compared with the mean,
+   so a machine that got busier (or quieter) meanwhile weighs on both sides;
+2. the job (``auto_cancel_late_orders_task``), one worker, with its SQL statements
+   per order counted;
 3. the job in two worker processes at once, on as many fresh orders; every order is
    counted afterwards: cancelled exactly once;
 4. peak memory (ru_maxrss of a fresh child process) of a sweep over M and 10×M orders.
@@ -25,6 +29,7 @@ import argparse
 import multiprocessing
 import os
 import resource
+import secrets
 import sys
 import time
 from datetime import timedelta
@@ -32,12 +37,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+# A worker's production settings, whatever the laptop's .env says.
+os.environ.update(DEBUG="0", ENV_FILE="", ALLOWED_HOSTS="127.0.0.1")
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--orders", type=int, default=2000)
-    parser.add_argument("--memory-orders", type=int, default=500)
+    parser.add_argument("--memory-orders", type=int, default=1000)
     args = parser.parse_args()
 
     import django
@@ -45,12 +53,12 @@ def main():
     django.setup()
     from django.conf import settings
     from django.db import connection
-    from django.test.utils import setup_databases, setup_test_environment, teardown_databases
+    from django.test.utils import setup_databases, teardown_databases
 
     from marketplace.celery import app
 
     app.conf.broker_url = "memory://"
-    setup_test_environment()
+    # (No setup_test_environment: it instruments every template render.)
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
@@ -205,21 +213,33 @@ def baseline(order_ids: list[int]) -> float:
         return time.perf_counter() - started
 
 
-def sweep_in_child(conn_out, memory: bool) -> None:
-    """A worker process: run the job once, report (done, seconds, peak RSS in KiB)."""
-    from django.db import connections
+def sweep_in_child(conn_out, count_queries: bool) -> None:
+    """A worker process: run the job once, report (done, seconds, peak RSS in KiB, SQL
+    statements or None). Counting keeps no query text, so memory stays comparable."""
+    from django.db import connection, connections
 
     connections.close_all()
     from cancellations.tasks import auto_cancel_late_orders_task
 
+    statements = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(None)
+        return execute(sql, params, many, context)
+
     started = time.perf_counter()
-    done = auto_cancel_late_orders_task()
+    if count_queries:
+        with connection.execute_wrapper(count):
+            done = auto_cancel_late_orders_task()
+    else:
+        done = auto_cancel_late_orders_task()
     elapsed = time.perf_counter() - started
-    conn_out.send((done, elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    conn_out.send((done, elapsed, rss, len(statements) if count_queries else None))
     conn_out.close()
 
 
-def sweep_in_processes(workers: int) -> list[tuple[int, float, int]]:
+def sweep_in_processes(workers: int, count_queries: bool = False) -> list[tuple]:
     from django.db import connections
 
     connections.close_all()  # never share a connection across fork
@@ -227,7 +247,7 @@ def sweep_in_processes(workers: int) -> list[tuple[int, float, int]]:
     pipes, processes = [], []
     for _ in range(workers):
         parent, child = context.Pipe(duplex=False)
-        process = context.Process(target=sweep_in_child, args=(child, False))
+        process = context.Process(target=sweep_in_child, args=(child, count_queries))
         process.start()
         pipes.append(parent)
         processes.append(process)
@@ -262,34 +282,44 @@ def run(count: int, memory_count: int) -> None:
     print(f"due orders per phase: {count} (two lines each)")
 
     ids = seed(count, "baseline")
-    raw = baseline(ids)
-    print(f"raw-SQL baseline:   {raw / count * 1000:6.2f} ms/order  {count / raw:7.1f} orders/s")
+    before = baseline(ids)
     Order.objects.filter(pk__in=ids).update(status=OrderStatus.CANCELLED)  # out of the job's way
 
     ids = seed(count, "one")
-    ((done, one, _rss),) = sweep_in_processes(1)
+    ((done, one, _rss, statements),) = sweep_in_processes(1, count_queries=True)
     assert done == count, done
+
+    ids = seed(count, "after")
+    after = baseline(ids)
+    Order.objects.filter(pk__in=ids).update(status=OrderStatus.CANCELLED)
+    raw = (before + after) / 2
+    print(
+        f"raw-SQL baseline:   {raw / count * 1000:6.2f} ms/order  {count / raw:7.1f} orders/s"
+        f"  (before the job {before / count * 1000:.2f}, after {after / count * 1000:.2f};"
+        f" 14 round trips an order)"
+    )
     print(
         f"job, one worker:    {one / count * 1000:6.2f} ms/order  {count / one:7.1f} orders/s"
-        f"  ({one / raw * 1:.2f}× the baseline's time per order)"
+        f"  ({one / raw:.2f}× the baseline's time per order;"
+        f" {statements / count:.1f} SQL statements an order)"
     )
 
     ids = seed(count, "two")
     results = sweep_in_processes(2)
-    wall = max(seconds for _done, seconds, _rss in results)
+    wall = max(seconds for _done, seconds, _rss, _n in results)
     once, twice = cancelled_once(ids)
+    handled = [done for done, _s, _r, _n in results]
     print(
         f"job, two workers:   {wall / count * 1000:6.2f} ms/order  {count / wall:7.1f} orders/s"
-        f"  ({one / wall:.2f}× one worker); handled per worker "
-        f"{[done for done, _s, _r in results]}, sum {sum(done for done, _s, _r in results)}; "
-        f"orders cancelled once {once}/{count}, more than once {twice}"
+        f"  ({one / wall:.2f}× one worker); handled per worker {handled}, sum {sum(handled)};"
+        f" orders cancelled once {once}/{count}, more than once {twice}"
     )
     assert once == count and twice == 0
 
     peaks = {}
     for size in (memory_count, memory_count * 10):
         seed(size, f"memory{size}")
-        ((done, seconds, rss),) = sweep_in_processes(1)
+        ((done, seconds, rss, _n),) = sweep_in_processes(1)
         assert done == size
         peaks[size] = rss
         print(

@@ -4,7 +4,8 @@ The system's cancellations, one order per call, for the beat jobs (``tasks.py``)
 Each writer runs in its own short transaction: it takes the order's lock without
 waiting (``orders.jobs.lock_order_if_free``; a held order is left for the next run),
 re-checks its rule on the locked rows with the clock it was given, and acts through
-``cancel_items`` with actor "system", like every other cancellation. Each returns
+``cancel_locked_items`` (``cancel_items`` on the rows it locked) with actor "system",
+like every other cancellation. Each returns
 whether it did something, so a run can count, and a second run finds nothing left.
 """
 
@@ -33,19 +34,19 @@ from payments import services as payments
 
 from .models import CancellationRequest, Reason
 from .rules import requested_units
-from .services import CancellationError, cancel_items
+from .services import CancellationError, cancel_locked_items
 
 logger = logging.getLogger(__name__)
 
 
-def _cancel_open_units(order, lines, *, reason: str, key: str, request=None):
+def _cancel_open_units(order, lines, *, reason: str, key: str):
     quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
-    return cancel_items(
-        order_id=order.pk,
+    return cancel_locked_items(
+        order,
+        lines,
         quantities=quantities,
         reason=reason,
         actor=Actor.system(),
-        request=request,
         idempotency_key=key,
     )
 
@@ -166,14 +167,17 @@ def answer_overdue_request(*, request_id: int, now: datetime | None = None) -> b
         )
         if still_open:
             try:
-                cancel_items(
-                    order_id=order.pk,
-                    quantities=asked,
-                    reason=Reason.BUYER_CANCELLED,
-                    actor=Actor.system(),
-                    request=pending,
-                    idempotency_key=f"request-deadline:{pending.pk}",
-                )
+                # A savepoint: on a refusal this run goes on to close the request.
+                with transaction.atomic():
+                    cancel_locked_items(
+                        order,
+                        lines,
+                        quantities=asked,
+                        reason=Reason.BUYER_CANCELLED,
+                        actor=Actor.system(),
+                        request=pending,
+                        idempotency_key=f"request-deadline:{pending.pk}",
+                    )
             except CancellationError as refusal:
                 # The money did not add up (logged by cancel_items): close rather than
                 # leave the buyer waiting; staff see the log.

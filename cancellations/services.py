@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from catalog.services import clear_stock, deactivate_for_no_inventory, restock
+from notifications import outbox
 from notifications.emails import queue_email
 from orders.actors import Actor
 from orders.models import ActorRole, Order, OrderEvent, OrderLine, OrderStatus
@@ -110,9 +111,42 @@ def cancel_items(
     A buyer may only cancel directly (see ``rules.buyer_mode``); ``expected_mode`` is
     what the buyer's review page promised, re-checked here under the lock.
     """
-    note = note.strip()
     with transaction.atomic():
         order, lines = lock_order(order_id)
+        return cancel_locked_items(
+            order,
+            lines,
+            quantities=quantities,
+            reason=reason,
+            actor=actor,
+            note=note,
+            request=request,
+            idempotency_key=idempotency_key,
+            expected_mode=expected_mode,
+        )
+
+
+def cancel_locked_items(
+    order: Order,
+    lines: list[OrderLine],
+    *,
+    quantities: dict[int, int],
+    reason: str,
+    actor: Actor,
+    note: str = "",
+    request: CancellationRequest | None = None,
+    idempotency_key: str | None = None,
+    expected_mode: BuyerMode | None = None,
+) -> Cancellation:
+    """
+    ``cancel_items`` for a caller that holds the order's lock already (``lock_order``,
+    in its transaction): a seller's act, a beat job. It opens no savepoint: a refusal
+    spoils the caller's transaction, and a caller that means to go on after one wraps
+    the call in its own ``transaction.atomic()``.
+    """
+    note = note.strip()
+    # The release and the two emails: one INSERT, one task after commit.
+    with transaction.atomic(savepoint=False), outbox.batch():
         _check_actor(order, actor)
         _check_key(Cancellation, idempotency_key)
         chosen = _validate(
@@ -128,94 +162,121 @@ def cancel_items(
         elif not order.is_cancellable_state:
             raise CancellationError("This order can no longer be cancelled.")
 
-        refund = sum((line.unit_price * qty for line, qty in chosen.items()), Decimal(0))
-        cancellation = Cancellation.objects.create(
-            order=order,
-            initiator=actor.role,
-            actor_user=actor.user,
+        cancellation = _write_cancellation(
+            order,
+            lines,
+            chosen,
             reason=reason,
+            actor=actor,
             note=note,
-            refund_amount=refund,
-            counts_against_seller=counts_against_seller(
-                reason=reason, initiator=actor.role, has_request=request is not None
-            ),
             request=request,
             idempotency_key=idempotency_key,
         )
-        for line, qty in chosen.items():
-            line.quantity_cancelled += qty
-        OrderLine.objects.bulk_update(chosen, ["quantity_cancelled"])
-        CancellationLine.objects.bulk_create(
-            CancellationLine(cancellation=cancellation, order_line=line, quantity=qty)
-            for line, qty in chosen.items()
-        )
-        # Listings in id order, like checkout reserves them: two cancellations (or a
-        # cancellation and a checkout) lock the same listings in the same order and
-        # cannot deadlock.
-        for line, qty in sorted(chosen.items(), key=lambda item: item[0].listing_id):
-            if reason == Reason.NO_INVENTORY:
-                clear_stock(listing_id=line.listing_id)
-            else:
-                restock(listing_id=line.listing_id, quantity=qty)
-
-        new_status = expected_status(order, lines)
-        if new_status == OrderStatus.CANCELLED:
-            order.cancel()
-        elif new_status == OrderStatus.SHIPPED:
-            order.ship_rest()
-        order.save()
-
-        money = money_outcome(order.payment, refund)
-        try:
-            payments.schedule_release(
-                payment_id=order.payment_id,
-                amount=refund,
-                idempotency_key=f"cancellation:{cancellation.pk}",
-            )
-        except payments.PaymentError as error:
-            # The money does not add up: cancel nothing rather than keep money we owe.
-            logger.error("Cannot release %s for order %s: %s", refund, order.number, error.detail)
-            raise CancellationError(
-                "We could not return the payment for these items, so nothing was cancelled. "
-                "Please try again later or contact us."
-            ) from None
+        money = money_outcome(order.payment, cancellation.refund_amount)
+        _release(order, cancellation)
         _close_pending_request_if_moot(order, lines, exclude=request)
-
-        units = sum(chosen.values())
-        items = ", ".join(f"{qty} × {line.title}" for line, qty in chosen.items())
-        who = {
-            ActorRole.BUYER: "You cancelled",
-            ActorRole.SELLER: "The seller cancelled",
-            ActorRole.SYSTEM: "We cancelled",
-            ActorRole.STAFF: "Marketplace staff cancelled",
-        }[actor.role]
-        record_event(
-            order,
-            OrderEvent.Type.ITEMS_CANCELLED,
-            actor,
-            f"{who} {items} ({Reason(reason).label}). {money}",
-            cancellation=cancellation.pk,
-            reason=reason,
-            items=items,
-            units=units,
-            refund=str(refund),
-        )
-        context = {
-            "order": order,
-            "cancellation": cancellation,
-            "chosen": list(chosen.items()),
-            "refund": refund,
-            "who": who,
-            "money": money,
-            "order_cancelled": order.status == OrderStatus.CANCELLED,
-        }
-        queue_email(to=[order.buyer.email], template="emails/items_cancelled", context=context)
-        queue_email(
-            to=[order.seller.user.email],
-            template="emails/items_cancelled_seller",
-            context=context,
-        )
+        _announce(order, cancellation, chosen, actor=actor, money=money)
         return cancellation
+
+
+def _write_cancellation(
+    order, lines, chosen: dict[OrderLine, int], *, reason, actor, note, request, idempotency_key
+) -> Cancellation:
+    """The cancellation and its lines, the lines' quantities, the shelves, the order's state."""
+    refund = sum((line.unit_price * qty for line, qty in chosen.items()), Decimal(0))
+    cancellation = Cancellation.objects.create(
+        order=order,
+        initiator=actor.role,
+        actor_user=actor.user,
+        reason=reason,
+        note=note,
+        refund_amount=refund,
+        counts_against_seller=counts_against_seller(
+            reason=reason, initiator=actor.role, has_request=request is not None
+        ),
+        request=request,
+        idempotency_key=idempotency_key,
+    )
+    for line, qty in chosen.items():
+        line.quantity_cancelled += qty
+    OrderLine.objects.bulk_update(chosen, ["quantity_cancelled"])
+    CancellationLine.objects.bulk_create(
+        CancellationLine(cancellation=cancellation, order_line=line, quantity=qty)
+        for line, qty in chosen.items()
+    )
+    # Listings in id order, like checkout reserves them: two cancellations (or a
+    # cancellation and a checkout) lock the same listings in the same order and
+    # cannot deadlock.
+    for line, qty in sorted(chosen.items(), key=lambda item: item[0].listing_id):
+        if reason == Reason.NO_INVENTORY:
+            clear_stock(listing_id=line.listing_id)
+        else:
+            restock(listing_id=line.listing_id, quantity=qty)
+
+    new_status = expected_status(order, lines)
+    if new_status == OrderStatus.CANCELLED:
+        order.cancel()
+    elif new_status == OrderStatus.SHIPPED:
+        order.ship_rest()
+    order.save(update_fields=["status", "updated_at"])
+    return cancellation
+
+
+def _release(order, cancellation: Cancellation) -> None:
+    try:
+        payments.schedule_release(
+            payment_id=order.payment_id,
+            amount=cancellation.refund_amount,
+            idempotency_key=f"cancellation:{cancellation.pk}",
+        )
+    except payments.PaymentError as error:
+        # The money does not add up: cancel nothing rather than keep money we owe.
+        logger.error(
+            "Cannot release %s for order %s: %s",
+            cancellation.refund_amount,
+            order.number,
+            error.detail,
+        )
+        raise CancellationError(
+            "We could not return the payment for these items, so nothing was cancelled. "
+            "Please try again later or contact us."
+        ) from None
+
+
+def _announce(order, cancellation: Cancellation, chosen, *, actor: Actor, money: str) -> None:
+    """The audit row, worded for the buyer's timeline, and the emails to buyer and seller."""
+    units = sum(chosen.values())
+    items = ", ".join(f"{qty} × {line.title}" for line, qty in chosen.items())
+    who = {
+        ActorRole.BUYER: "You cancelled",
+        ActorRole.SELLER: "The seller cancelled",
+        ActorRole.SYSTEM: "We cancelled",
+        ActorRole.STAFF: "Marketplace staff cancelled",
+    }[actor.role]
+    record_event(
+        order,
+        OrderEvent.Type.ITEMS_CANCELLED,
+        actor,
+        f"{who} {items} ({Reason(cancellation.reason).label}). {money}",
+        cancellation=cancellation.pk,
+        reason=cancellation.reason,
+        items=items,
+        units=units,
+        refund=str(cancellation.refund_amount),
+    )
+    context = {
+        "order": order,
+        "cancellation": cancellation,
+        "chosen": list(chosen.items()),
+        "refund": cancellation.refund_amount,
+        "who": who,
+        "money": money,
+        "order_cancelled": order.status == OrderStatus.CANCELLED,
+    }
+    queue_email(to=[order.buyer.email], template="emails/items_cancelled", context=context)
+    queue_email(
+        to=[order.seller.user.email], template="emails/items_cancelled_seller", context=context
+    )
 
 
 def money_outcome(payment, amount: Decimal) -> str:
@@ -378,10 +439,10 @@ def submit_buyer_cancellation(
 
 
 # --- Seller Central ------------------------------------------------------------------------
-# The seller's acts reuse ``cancel_items``; these functions add what only a seller's
-# act needs (the pending buyer request it answers, the memo, the listing that keeps
-# running out) inside one transaction around it: the order is locked first, so the
-# request read here cannot change before ``cancel_items`` runs.
+# The seller's acts reuse ``cancel_locked_items``; these functions add what only a
+# seller's act needs (the pending buyer request it answers, the memo, the listing that
+# keeps running out) inside one transaction around it: the order is locked first, so
+# the request read here cannot change before the cancellation is written.
 
 
 @dataclass(frozen=True)
@@ -462,8 +523,9 @@ def cancel_as_seller(
             reason = Reason.BUYER_CANCELLED
         else:
             check_seller_choice(reason=reason, note=note)
-        cancellation = cancel_items(
-            order_id=order.pk,
+        cancellation = cancel_locked_items(
+            order,
+            lines,
             quantities=quantities,
             reason=reason,
             actor=actor,
@@ -522,8 +584,9 @@ def approve_request(*, request_id: int, actor: Actor) -> Cancellation:
                 "Some of the requested items have shipped since the buyer asked, so this "
                 "request can only be declined."
             )
-        cancellation = cancel_items(
-            order_id=order.pk,
+        cancellation = cancel_locked_items(
+            order,
+            lines,
             quantities=asked,
             reason=Reason.BUYER_CANCELLED,
             actor=actor,

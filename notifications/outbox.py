@@ -8,6 +8,10 @@ Apps higher up register a handler per kind; this module never imports them.
 
     outbox.enqueue("payments.transaction", {"transaction_id": 7})  # inside the business transaction
 
+A business action that queues several messages (a cancellation: a payment release
+and two emails) wraps them in ``with outbox.batch():``: one INSERT for all of them,
+and one task published after commit instead of one per message.
+
 A handler that needs the message's own id (to make its effect recognisable on a
 redelivery) declares it as a keyword: ``def send_email(payload, *, message_id)``.
 
@@ -32,6 +36,7 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -60,6 +65,7 @@ LEASE = timedelta(minutes=5)
 BROKER_PAUSE_SECONDS = 15.0
 _broker_paused_until = 0.0
 _sweep_only = False  # see left_to_the_sweep()
+_batch: ContextVar[list[OutboxMessage] | None] = ContextVar("outbox_batch", default=None)
 
 
 class RetryLater(Exception):
@@ -76,20 +82,53 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 
 def enqueue(kind: str, payload: dict) -> OutboxMessage:
-    """Write the message in the caller's transaction; deliver it once that commits."""
+    """
+    Write the message in the caller's transaction; deliver it once that commits.
+    Inside ``batch()`` the message is written (and gets its pk) when the block ends.
+    """
     if kind not in _handlers:
         raise LookupError(f"No outbox handler registered for {kind!r}")
-    message = OutboxMessage.objects.create(kind=kind, payload=payload)
-    if not _sweep_only:  # decided now: the commit may come after the block has ended
-        transaction.on_commit(lambda: _dispatch(message.pk))
+    message = OutboxMessage(kind=kind, payload=payload)
+    batched = _batch.get()
+    if batched is None:
+        _write([message])
+    else:
+        batched.append(message)
     return message
+
+
+@contextmanager
+def batch():
+    """
+    Messages enqueued inside the block are written in one INSERT as it ends, and
+    delivered by one task after commit. Nothing is written if the block raises; a
+    block inside another joins the outer one.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    messages: list[OutboxMessage] = []
+    token = _batch.set(messages)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if messages:
+        _write(messages)
+
+
+def _write(messages: list[OutboxMessage]) -> None:
+    OutboxMessage.objects.bulk_create(messages)
+    if not _sweep_only:  # decided now: the commit may come after the block has ended
+        message_ids = [message.pk for message in messages]
+        transaction.on_commit(lambda: _dispatch(message_ids))
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:
     """What the configured transport raises when the broker is down or does not answer."""
-    from .tasks import deliver_outbox_message_task
+    from .tasks import deliver_outbox_messages_task
 
-    connection = deliver_outbox_message_task.app.connection_for_write()
+    connection = deliver_outbox_messages_task.app.connection_for_write()
     return (
         BrokerOperationalError,
         OSError,  # ConnectionError, socket timeouts
@@ -113,22 +152,24 @@ def left_to_the_sweep():
         _sweep_only = saved
 
 
-def _dispatch(message_id: int) -> None:
+def _dispatch(message_ids: list[int]) -> None:
     # Imported here: tasks import this module.
-    from .tasks import deliver_outbox_message_task
+    from .tasks import deliver_outbox_messages_task
 
     global _broker_paused_until
     if time.monotonic() < _broker_paused_until:
-        logger.info("Outbox message %s left to the sweep: the broker failed lately", message_id)
+        logger.info("Outbox messages %s left to the sweep: the broker failed lately", message_ids)
         return
     try:
-        deliver_outbox_message_task.delay(message_id)
+        deliver_outbox_messages_task.delay(message_ids)
     except _broker_errors() as error:  # evaluated only when something was raised
-        # The row stays pending and the sweep delivers it later. Anything else (a bug)
+        # The rows stay pending and the sweep delivers them later. Anything else (a bug)
         # propagates.
         _broker_paused_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning(
-            "Outbox message %s not dispatched (%r); the sweep will deliver it", message_id, error
+            "Outbox messages %s not dispatched (%r); the sweep will deliver them",
+            message_ids,
+            error,
         )
 
 

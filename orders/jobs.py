@@ -95,15 +95,10 @@ def lock_order_if_free(order_id: int) -> tuple[Order, list[OrderLine]] | None:
     None at once (``skip_locked``), so a job never queues behind a person's request
     or another run of itself.
     """
-    free = (
-        Order.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(pk=order_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if free is None:
+    try:
+        return lock_order(order_id, skip_locked=True)
+    except Order.DoesNotExist:
         return None
-    return lock_order(order_id)
 
 
 # --- Delay notice ----------------------------------------------------------------------

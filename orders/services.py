@@ -80,10 +80,15 @@ def record_event(
     )
 
 
-def lock_order(order_id: int) -> tuple[Order, list[OrderLine]]:
-    """Lock the order row, then its lines by pk: one lock order everywhere, no deadlocks."""
+def lock_order(order_id: int, *, skip_locked: bool = False) -> tuple[Order, list[OrderLine]]:
+    """
+    Lock the order row, then its lines by pk: one lock order everywhere, no deadlocks.
+
+    With ``skip_locked`` an order someone else holds raises Order.DoesNotExist at once
+    instead of waiting (the beat jobs: ``orders.jobs.lock_order_if_free``).
+    """
     order = (
-        Order.objects.select_for_update(of=("self",))
+        Order.objects.select_for_update(of=("self",), skip_locked=skip_locked)
         .select_related("payment", "buyer", "seller__user")
         .get(pk=order_id)
     )

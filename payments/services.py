@@ -13,11 +13,12 @@ with ``signals.payment_action_failed`` so the order's timeline says so.
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from notifications import outbox
@@ -51,6 +52,8 @@ logger = logging.getLogger(__name__)
 TRANSACTION_MESSAGE = "payments.transaction"
 
 Kind = PaymentTransaction.Kind
+# The kinds a pending transaction claims money by, until the gateway answers.
+CLAIMS = (Kind.CAPTURE, Kind.VOID, Kind.REFUND)
 
 
 def create_payment(*, amount: Decimal, card_number: str) -> Payment:
@@ -137,11 +140,10 @@ def _capture_at_checkout(payment: Payment, key: str) -> Payment:
         return payment
     gateway = get_gateway()
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        payment = _lock(payment.pk)
         # A cancellation queued while the card was being asked already claims its part
         # of the hold: capture the rest, so its void has something left to release.
-        pending = _pending_amounts(payment)
-        amount = payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
+        amount = payment.amount_open - payment.pending[Kind.CAPTURE] - payment.pending[Kind.VOID]
     if amount <= 0:
         return payment
     result, error = _call(
@@ -211,13 +213,12 @@ def schedule_capture(
     """
     if settings.PAYMENT_CAPTURE == "checkout":
         return None
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        existing = list(PaymentTransaction.objects.filter(idempotency_key=idempotency_key))
-        if existing:
+    with _own_transaction_if_none():
+        payment = _lock(payment_id, replay_keys=[idempotency_key])
+        if payment.replayed:
+            existing = list(PaymentTransaction.objects.filter(idempotency_key=idempotency_key))
             return _same_request(existing, payment, amount)[0]
-        pending = _pending_amounts(payment)
-        available = payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
+        available = payment.amount_open - payment.pending[Kind.CAPTURE] - payment.pending[Kind.VOID]
         if not 0 < amount <= available:
             raise PaymentError(
                 "The buyer's payment does not cover these items.",
@@ -239,31 +240,10 @@ def schedule_release(
     again returns the rows it created. Raises PaymentError when ``amount`` is more than
     can be voided and refunded: a refund never exceeds what was captured.
     """
-    keys = {Kind.VOID: f"void:{idempotency_key}", Kind.REFUND: f"refund:{idempotency_key}"}
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
-        existing = list(PaymentTransaction.objects.filter(idempotency_key__in=keys.values()))
-        if existing:
-            return _same_request(existing, payment, amount)
-        if amount < 0:
-            raise PaymentError(
-                "There is nothing to return.", detail=f"release of {amount} refused: negative"
-            )
-        if not payment.is_authorized or not amount:
-            return []
-        pending = _pending_amounts(payment)
-        voidable = max(payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID], ZERO)
-        refundable = max(payment.amount_refundable - pending[Kind.REFUND], ZERO)
-        parts = {Kind.VOID: min(amount, voidable), Kind.REFUND: amount - min(amount, voidable)}
-        if parts[Kind.REFUND] > refundable:
-            raise PaymentError(
-                "We could not return this payment.",
-                detail=f"release {amount} of payment {payment.pk}: {voidable} is authorized "
-                f"and {refundable} refundable",
-            )
-        return [
-            _schedule(payment, kind, part, keys[kind]) for kind, part in parts.items() if part > 0
-        ]
+    keys = _release_keys(idempotency_key)
+    with _own_transaction_if_none():
+        payment = _lock(payment_id, replay_keys=keys.values())
+        return _release(payment, amount, keys)
 
 
 def release_unclaimed(
@@ -277,34 +257,84 @@ def release_unclaimed(
     void or refund, read under the payment's lock: a cancellation that queued its own
     release while the card was being asked is never released a second time.
     """
-    with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+    keys = _release_keys(idempotency_key)
+    with _own_transaction_if_none():
+        payment = _lock(payment_id, replay_keys=keys.values())
         if not payment.is_authorized:
             return []
-        pending = _pending_amounts(payment)
         held = (
             payment.amount_authorized
             - payment.amount_voided
             - payment.amount_refunded
-            - pending[Kind.VOID]
-            - pending[Kind.REFUND]
+            - payment.pending[Kind.VOID]
+            - payment.pending[Kind.REFUND]
         )
         excess = held - keep
         if excess <= 0:
             return []
-        return schedule_release(
-            payment_id=payment_id, amount=excess, idempotency_key=idempotency_key
+        return _release(payment, excess, keys)
+
+
+def _own_transaction_if_none():
+    """
+    The caller's transaction, else one of our own (the payment's lock must last until
+    the rows are written). No savepoint: every refusal is raised before anything is
+    written, so there is nothing to roll back and the caller's transaction stays usable.
+    """
+    return nullcontext() if transaction.get_connection().in_atomic_block else transaction.atomic()
+
+
+def _release_keys(idempotency_key: str) -> dict[str, str]:
+    return {Kind.VOID: f"void:{idempotency_key}", Kind.REFUND: f"refund:{idempotency_key}"}
+
+
+def _release(payment: Payment, amount: Decimal, keys: dict[str, str]) -> list[PaymentTransaction]:
+    """Void what is still held, refund the rest; ``payment`` comes from ``_lock``."""
+    if payment.replayed:
+        existing = list(PaymentTransaction.objects.filter(idempotency_key__in=keys.values()))
+        return _same_request(existing, payment, amount)
+    if amount < 0:
+        raise PaymentError(
+            "There is nothing to return.", detail=f"release of {amount} refused: negative"
         )
+    if not payment.is_authorized or not amount:
+        return []
+    pending = payment.pending
+    voidable = max(payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID], ZERO)
+    refundable = max(payment.amount_refundable - pending[Kind.REFUND], ZERO)
+    parts = {Kind.VOID: min(amount, voidable), Kind.REFUND: amount - min(amount, voidable)}
+    if parts[Kind.REFUND] > refundable:
+        raise PaymentError(
+            "We could not return this payment.",
+            detail=f"release {amount} of payment {payment.pk}: {voidable} is authorized "
+            f"and {refundable} refundable",
+        )
+    return [_schedule(payment, kind, part, keys[kind]) for kind, part in parts.items() if part > 0]
 
 
-def _pending_amounts(payment: Payment) -> dict[str, Decimal]:
-    """What pending transactions already claim, per kind (one query)."""
-    return payment.transactions.filter(status=PaymentTransaction.Status.PENDING).aggregate(
-        **{
-            kind: Sum("amount", filter=Q(kind=kind), default=ZERO)
-            for kind in (Kind.CAPTURE, Kind.VOID, Kind.REFUND)
-        }
-    )
+def _lock(payment_id: int, *, replay_keys=()) -> Payment:
+    """
+    The payment, locked, with what its pending transactions already claim
+    (``payment.pending``, per kind) and whether one of ``replay_keys`` was used already
+    (``payment.replayed``), read after the lock is granted in one more query. (Not as
+    subqueries of the locking SELECT: those read the snapshot taken before it waited
+    for the lock, and would miss the claim of the transaction it waited for.)
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    replay_keys = set(replay_keys)
+    payment.pending = dict.fromkeys(CLAIMS, ZERO)
+    payment.replayed = False
+    # A handful of rows: summed here, which costs less than building an aggregate query.
+    rows = PaymentTransaction.objects.filter(
+        Q(payment=payment, status=PaymentTransaction.Status.PENDING)
+        | Q(idempotency_key__in=replay_keys)
+    ).values_list("payment_id", "kind", "status", "amount", "idempotency_key")
+    for owner, kind, status, amount, key in rows:
+        pending = owner == payment.pk and status == PaymentTransaction.Status.PENDING
+        if pending and kind in payment.pending:
+            payment.pending[kind] += amount
+        payment.replayed |= key in replay_keys
+    return payment
 
 
 def _same_request(

@@ -142,7 +142,7 @@ def test_auto_cancel_first_then_the_seller_ships_nothing(buyer, seller, monkeypa
     """The job holds the order when the seller confirms: the job wins, the shipment is refused."""
     order = place(buyer, seller)
     overdue(order)
-    locked, go = pause_inside(monkeypatch, jobs, "cancel_items")
+    locked, go = pause_inside(monkeypatch, jobs, "cancel_locked_items")
 
     def seller_after_the_job_locked():
         assert locked.wait(30)
@@ -204,7 +204,7 @@ def buyer_cancels(order, buyer):
 def test_auto_cancel_first_then_the_buyer_cancel_is_refused(buyer, seller, monkeypatch):
     order = place(buyer, seller)
     overdue(order)
-    locked, go = pause_inside(monkeypatch, jobs, "cancel_items")
+    locked, go = pause_inside(monkeypatch, jobs, "cancel_locked_items")
 
     def buyer_after_the_job_locked():
         assert locked.wait(30)

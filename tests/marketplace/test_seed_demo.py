@@ -271,10 +271,10 @@ def test_the_history_sends_no_email_and_nothing_waits_on_the_broker(
     (the sweep delivers the rest in batches): the beat jobs never queue behind the seed."""
     from notifications.emails import EMAIL
     from notifications.models import OutboxMessage
-    from notifications.tasks import deliver_outbox_message_task
+    from notifications.tasks import deliver_outbox_messages_task
 
     published = []
-    monkeypatch.setattr(deliver_outbox_message_task, "delay", published.append)
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
 
     # The outbox publishes from on_commit callbacks, which never run inside a test's
     # rolled-back transaction: run them, or `published` would stay empty regardless.

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from notifications import outbox
 from notifications.models import OutboxMessage
-from notifications.tasks import deliver_outbox_message_task
+from notifications.tasks import deliver_outbox_messages_task
 from payments import services as payments
 from payments.models import SandboxCharge
 from tests.payments.factories import PendingPaymentFactory
@@ -286,13 +286,13 @@ def test_a_capture_redelivered_after_a_lost_record_captures_once(monkeypatch):
 def test_dispatch_lets_a_bug_surface(monkeypatch):
     """Only broker errors are swallowed (the sweep delivers later); a bug is not."""
 
-    def broken(message_id):
+    def broken(message_ids):
         raise AttributeError("'NoneType' object has no attribute 'pk'")
 
-    monkeypatch.setattr(deliver_outbox_message_task, "delay", broken)
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", broken)
 
     with pytest.raises(AttributeError):
-        outbox._dispatch(1)
+        outbox._dispatch([1])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -304,7 +304,7 @@ def test_messages_left_to_the_sweep_are_not_published_one_by_one(register, monke
     from notifications.tasks import deliver_pending_outbox_task
 
     published, delivered = [], []
-    monkeypatch.setattr(deliver_outbox_message_task, "delay", published.append)
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
     register("test.effect", lambda payload: delivered.append(payload))
 
     with outbox.left_to_the_sweep(), transaction.atomic():
@@ -312,7 +312,7 @@ def test_messages_left_to_the_sweep_are_not_published_one_by_one(register, monke
     assert published == []
     with transaction.atomic():
         loud = outbox.enqueue("test.effect", {"n": 3})
-    assert published == [loud.pk]
+    assert published == [[loud.pk]]
 
     make_due(*quiet)
     deliver_pending_outbox_task()
@@ -389,3 +389,64 @@ def test_a_broker_that_never_answers_delays_a_commit_by_less_than_3_seconds(
     # Once the broker is back, beat runs the sweep.
     assert deliver_pending_outbox_task() == 3
     assert delivered == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+# --- Batches -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_is_written_at_once_and_published_as_one_task(register, monkeypatch):
+    """
+    Given three messages enqueued in one ``batch()``, they are written together as the
+    block ends (no pk before), and one task carries all three after commit.
+    """
+    published = []
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
+    register("test.effect", lambda payload: None)
+
+    with transaction.atomic():
+        with outbox.batch():
+            messages = [outbox.enqueue("test.effect", {"n": n}) for n in range(3)]
+            with outbox.batch():  # a nested block joins the outer one
+                messages.append(outbox.enqueue("test.effect", {"n": 3}))
+            assert [message.pk for message in messages] == [None] * 4
+            assert not OutboxMessage.objects.exists()
+        assert published == []  # not before commit
+
+    ids = [message.pk for message in messages]
+    assert published == [ids]
+    assert list(OutboxMessage.objects.values_list("pk", "payload__n")) == list(
+        zip(ids, range(4), strict=True)
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_that_raises_writes_nothing(register, monkeypatch):
+    published = []
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
+    register("test.effect", lambda payload: None)
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused), outbox.batch():
+        outbox.enqueue("test.effect", {"n": 1})
+        raise Refused
+
+    assert not OutboxMessage.objects.exists()
+    assert published == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_of_a_batch_delivers_each_message(register, monkeypatch):
+    published, delivered = [], []
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
+    register("test.effect", lambda payload: delivered.append(payload["n"]))
+    with outbox.batch():
+        for n in range(3):
+            outbox.enqueue("test.effect", {"n": n})
+
+    (message_ids,) = published
+    assert deliver_outbox_messages_task(message_ids) == 3
+    assert delivered == [0, 1, 2]
+    assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.DELIVERED}
