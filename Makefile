@@ -20,7 +20,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= marketplace.settings
 
-.PHONY: help run test lint format migrate seed install install-dev check-python clean bench drills
+.PHONY: help run test lint format migrate seed install install-dev check-python clean bench drills screenshots
 
 help:
 	@echo "make run    set everything up and run the portal with demo data on http://127.0.0.1:$(PORT)"
@@ -89,11 +89,20 @@ BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://root@127.0.0.1:5432/postgr
 bench: install-dev
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/bench_pages.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_cancellations.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_sweep.py --orders 1000 --memory-orders 500
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) benchmarks/run_load.sh
 
 drills: install-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/drill_access_matrix.py
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/drill_redis.py
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/drill_worker_kill.py
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/drill_two_sweeps.py
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/drill_deploy.py
+
+# The README's screenshots, from a throwaway demo database and Debian's Chromium
+# (CHROMIUM=/path/to/chromium for another): docs/screenshots/*.png.
+screenshots: install-dev
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) var staticfiles
