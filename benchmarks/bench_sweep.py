@@ -46,6 +46,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--memory-orders", type=int, default=1000)
+    parser.add_argument(
+        "--memory-only", action="store_true", help="only the memory phase (M and 10×M orders)"
+    )
     args = parser.parse_args()
 
     import django
@@ -62,7 +65,10 @@ def main():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
-        run(args.orders, args.memory_orders)
+        if args.memory_only:
+            memory(args.memory_orders)
+        else:
+            run(args.orders, args.memory_orders)
     finally:
         connection.close()
         teardown_databases(old_config, verbosity=0)
@@ -275,7 +281,6 @@ def cancelled_once(order_ids: list[int]) -> tuple[int, int]:
 def run(count: int, memory_count: int) -> None:
     from django.db import connection
 
-    from cancellations.models import Cancellation
     from orders.models import Order, OrderStatus
 
     print(f"database: {connection.vendor}")
@@ -315,6 +320,13 @@ def run(count: int, memory_count: int) -> None:
         f" orders cancelled once {once}/{count}, more than once {twice}"
     )
     assert once == count and twice == 0
+
+    memory(memory_count)
+
+
+def memory(memory_count: int) -> None:
+    """Peak RSS of a one-worker sweep over M, then 10×M due orders."""
+    from cancellations.models import Cancellation
 
     peaks = {}
     for size in (memory_count, memory_count * 10):

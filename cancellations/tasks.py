@@ -13,7 +13,7 @@ def auto_cancel_late_orders_task() -> int:
     """Cancel what is unshipped past ship-by + AUTO_CANCEL_AFTER_DAYS; returns how many orders."""
     now = timezone.now()
     return run_for_each(
-        due_ids(overdue_orders(now)),
+        due_ids(overdue_orders(now), job="auto-cancel"),
         lambda order_id: jobs.auto_cancel_late_order(order_id=order_id, now=now),
         what="Auto-cancel",
     )
@@ -24,7 +24,7 @@ def cancel_unpaid_orders_task() -> int:
     """Cancel orders whose payment did not complete within PAYMENT_REVISE_DAYS."""
     now = timezone.now()
     return run_for_each(
-        due_ids(jobs.unpaid_orders(now)),
+        due_ids(jobs.unpaid_orders(now), job="payment-timeout"),
         lambda order_id: jobs.cancel_unpaid_order(order_id=order_id, now=now),
         what="Payment timeout",
     )
@@ -35,7 +35,7 @@ def answer_overdue_requests_task() -> int:
     """Approve (or close) requests unanswered for CANCELLATION_REQUEST_RESPONSE_HOURS."""
     now = timezone.now()
     return run_for_each(
-        due_ids(jobs.overdue_requests(now)),
+        due_ids(jobs.overdue_requests(now), job="request-deadline"),
         lambda request_id: jobs.answer_overdue_request(request_id=request_id, now=now),
         what="Request deadline",
     )

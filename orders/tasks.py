@@ -24,7 +24,7 @@ def send_delay_notices_task() -> int:
     """
     now = timezone.now()
     return jobs.run_for_each(
-        jobs.due_ids(jobs.late_orders_to_notify(now)),
+        jobs.due_ids(jobs.late_orders_to_notify(now), job="delay-notice"),
         lambda order_id: jobs.send_delay_notice(order_id=order_id, now=now),
         what="Delay notice",
     )

@@ -5,6 +5,7 @@ once. Interleavings are forced with events, never sleeps: one side is paused whi
 holds the order's lock, the other runs, then the first is let go.
 """
 
+import contextlib
 import threading
 import time
 from datetime import timedelta
@@ -77,6 +78,12 @@ def pause_inside(monkeypatch, module, name):
 
 
 # --- Two runs at once ---------------------------------------------------------------------
+@contextlib.contextmanager
+def every_bucket_shared(job, bucket):
+    yield True
+
+
+@pytest.mark.parametrize("buckets", ["claimed", "shared"])
 @pytest.mark.parametrize(
     "task, setup",
     [
@@ -86,8 +93,15 @@ def pause_inside(monkeypatch, module, name):
         ("delay", "late"),
     ],
 )
-def test_two_runs_at_once_handle_each_order_once(task, setup, buyer, seller):
-    """Given 6 due orders, two runs of the same job at once handle each exactly once."""
+def test_two_runs_at_once_handle_each_order_once(task, setup, buckets, buyer, seller, monkeypatch):
+    """
+    Given 6 due orders, two runs of the same job at once handle each exactly once:
+    when each claims its buckets of ids (two orders a bucket here), and when the
+    claims are off and only the row locks keep them apart ("shared").
+    """
+    monkeypatch.setattr(order_jobs, "BUCKET_SIZE", 2)
+    if buckets == "shared":
+        monkeypatch.setattr(order_jobs, "_bucket_claimed", every_bucket_shared)
     orders = []
     for _ in range(6):
         order = place(buyer, seller, card=DECLINED_CARD if setup == "unpaid" else GOOD_CARD)
@@ -312,3 +326,39 @@ def test_order_jobs_lock_helper_skips_a_held_order(buyer, seller):
 
     _, result = run_together(hold, try_it)
     assert result is None
+
+
+def test_a_run_leaves_a_bucket_another_run_holds_and_takes_the_next(buyer, seller, monkeypatch):
+    """
+    Given another session holding the auto-cancel claim on the bucket of the first due
+    orders, a run cancels only the orders of the other buckets; once the claim is let
+    go, the next run cancels the rest.
+    """
+    monkeypatch.setattr(order_jobs, "BUCKET_SIZE", 2)
+    orders = [place(buyer, seller) for _ in range(4)]
+    for order in orders:
+        overdue(order)
+    first_bucket = orders[0].pk // 2
+    held = {order.pk for order in orders if order.pk // 2 == first_bucket}
+
+    def hold_the_first_bucket(claimed, go):
+        with order_jobs._bucket_claimed("auto-cancel", first_bucket) as ours:
+            assert ours
+            claimed.set()
+            assert go.wait(30)
+
+    claimed, go = threading.Event(), threading.Event()
+
+    def run_while_held():
+        assert claimed.wait(30)
+        try:
+            return tasks.auto_cancel_late_orders_task()
+        finally:
+            go.set()
+
+    _, done = run_together(lambda: hold_the_first_bucket(claimed, go), run_while_held)
+
+    cancelled = set(Order.objects.filter(status=OrderStatus.CANCELLED).values_list("pk", flat=True))
+    assert done == 4 - len(held)
+    assert cancelled == {order.pk for order in orders} - held
+    assert tasks.auto_cancel_late_orders_task() == len(held)
