@@ -8,16 +8,18 @@ The pure parts (rates, statuses, the chart's geometry) are plain Python over the
 aggregates, so they can be checked against hand-computed fixtures.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from catalog.models import Seller
+from catalog.models import Listing, Seller
 from orders.models import ActorRole, Message, Order, Shipment
 
 from .models import Cancellation, CancellationLine, Reason
@@ -217,6 +219,20 @@ _sources: dict[str, MetricSource] = {}
 def metric_source(name: str) -> Callable[[MetricSource], MetricSource]:
     def register(function: MetricSource) -> MetricSource:
         _sources[name] = function
+        return function
+
+    return register
+
+
+# What a source's figures are computed from, for ``health_version``: a subquery over
+# ``OuterRef("pk")``, the seller, giving the latest change of its rows.
+VersionSource = Callable[[], Subquery]
+_version_sources: dict[str, VersionSource] = {}
+
+
+def version_source(name: str) -> Callable[[VersionSource], VersionSource]:
+    def register(function: VersionSource) -> VersionSource:
+        _version_sources[name] = function
         return function
 
     return register
@@ -436,3 +452,43 @@ def account_health(seller: Seller, now: datetime | None = None) -> AccountHealth
         trend=trend_chart(weeks),
         insights_since=since,
     )
+
+
+def _latest(queryset, field: str) -> Subquery:
+    return Subquery(queryset.order_by(f"-{field}").values(field)[:1])
+
+
+def health_version(seller: Seller) -> tuple:
+    """
+    The latest change of everything the figures are computed from (one query): the
+    seller's orders (``updated_at`` moves with every cancellation, shipment and status),
+    their messages, the listings' titles, and what registered sources add (cases). The
+    figures also move with time alone (the windows slide): the home page recomputes
+    them every few minutes anyway (``seller_views.HEALTH_REFRESH_SECONDS``).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_health_version_sql(), [seller.pk])
+        return tuple(cursor.fetchone())
+
+
+@functools.cache
+def _health_version_sql() -> str:
+    """
+    The version query's SQL, built once per process: only the seller's id changes, and
+    building its subqueries costs twice what running them does (this runs on every
+    load of the home page).
+    """
+    seller_ref = OuterRef("pk")
+    parts = {
+        "latest_order": _latest(Order.objects.filter(seller=seller_ref), "updated_at"),
+        "latest_message": _latest(Message.objects.filter(order__seller=seller_ref), "pk"),
+        "latest_listing": _latest(Listing.objects.filter(seller=seller_ref), "updated_at"),
+        **{f"latest_{name}": source() for name, source in sorted(_version_sources.items())},
+    }
+    query = Seller.objects.filter(pk=SQL_SELLER_ID).annotate(**parts).values_list(*parts)
+    sql, params = query.query.sql_with_params()
+    assert params == (SQL_SELLER_ID,), params  # the seller's id is the only parameter
+    return sql
+
+
+SQL_SELLER_ID = -1  # a placeholder no seller has, replaced by the real id at each run

@@ -8,6 +8,7 @@ from payments.models import PaymentTransaction
 
 from .models import Cancellation, CancellationRequest
 from .rules import BuyerMode, buyer_mode, direct_cancel_deadline, seller_can_cancel
+from .selectors import order_ids_with_pending_request
 
 
 class MoneyReturn:
@@ -94,3 +95,10 @@ def seller_cancellation_panel(request, order) -> str:
         },
         request=request,
     )
+
+
+@panels.seller_row_mark
+def pending_request_mark(orders) -> dict[int, str]:
+    """The order list's mark on the rows whose buyer waits for an answer: one query."""
+    flag = render_to_string("cancellations/_request_flag.html")
+    return {order_id: flag for order_id in order_ids_with_pending_request(o.pk for o in orders)}

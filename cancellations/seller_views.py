@@ -15,10 +15,12 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.access import SellerRequiredMixin
+from orders import fragments
 from orders.actors import Actor
 from orders.views.seller import SellerOrderMixin
 
@@ -42,6 +44,24 @@ from .services import (
 )
 
 MAX_ID = 2**63 - 1
+# The health figures' windows slide with time alone: computed afresh at least this often
+# (and at once after any change to what they count), and the page says as of when.
+HEALTH_REFRESH_SECONDS = 300
+
+
+def health_section(seller) -> str:
+    """Account health and insights, cached under what they count and the time slot."""
+    now = timezone.now()
+    return fragments.render_one(
+        template="cancellations/_health.html",
+        name="account-health",
+        facts=(
+            seller.pk,
+            *health.health_version(seller),
+            int(now.timestamp()) // HEALTH_REFRESH_SECONDS,
+        ),
+        context=lambda: {"health": health.account_health(seller, now), "as_of": now},
+    )
 
 
 class SellerHomeView(SellerRequiredMixin, TemplateView):
@@ -50,7 +70,7 @@ class SellerHomeView(SellerRequiredMixin, TemplateView):
     template_name = "cancellations/seller_home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(health=health.account_health(self.seller), **kwargs)
+        return super().get_context_data(health_section=health_section(self.seller), **kwargs)
 
 
 # --- Cancel order / Cancel items → review → Confirm ------------------------------------------

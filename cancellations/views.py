@@ -33,6 +33,7 @@ IDEMPOTENCY_KEY = re.compile(r"[0-9a-f]{32}")
 class CancelItemsView(BuyerOrderMixin, View):
     template_name = "cancellations/cancel_items.html"
     http_method_names = ["get", "post"]
+    order_detailed = False  # the form and the review page read the lines and the payment
 
     def get(self, request, number):
         order = self.get_order()
@@ -91,6 +92,7 @@ def review_context(order, form, mode):
 
 class ConfirmCancellationView(BuyerOrderMixin, View):
     http_method_names = ["post"]  # GET on the confirm URL: 405, nothing changes
+    order_detailed = False
 
     def post(self, request, number):
         order = self.get_order()

@@ -114,6 +114,30 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache ------------------------------------------------------------------------
+# Rendered page fragments, keyed on the versions of the rows they show (a changed row
+# makes a new key, so nothing is ever invalidated by hand; old keys expire). Redis when
+# there is one, shared by the web workers; each process's memory otherwise. The prefix
+# is the database's name: two databases on one Redis (tests, benchmarks, a laptop and
+# CI) never read each other's fragments. A Redis that is down or hung costs a page its
+# cache, never an error (orders.fragments), within the short timeouts below.
+_cache_redis_url = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_redis_url,
+            "OPTIONS": {"socket_timeout": 0.2, "socket_connect_timeout": 0.2},
+        }
+        if _cache_redis_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {}}
+    )
+    | {
+        "KEY_PREFIX": str(DATABASES["default"]["NAME"]).rsplit("/", 1)[-1],
+        "TIMEOUT": env.int("FRAGMENT_CACHE_SECONDS", default=3600),
+    }
+}
+
 # --- Auth -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from catalog.models import Seller
@@ -33,6 +33,20 @@ class BuyerTab:
     def clean(cls, tab: str | None) -> str:
         """The tab asked for, or Open for anything unknown (a bookmark, a typo)."""
         return tab if tab in {value for value, _label in cls.choices} else cls.OPEN
+
+
+def _carded(queryset: QuerySet[Order], party: str) -> QuerySet[Order]:
+    """
+    An order card's or row's versions and the other party's name (``party``: "seller"
+    on the buyer's cards, "buyer" on the seller's rows), without what only rendering
+    reads: the cached cards need no more; ``prepare_cards`` fetches the rest for the others.
+    """
+    return queryset.select_related(party).order_by("-placed_at", "-pk")
+
+
+def prepare_cards(orders: list[Order]) -> None:
+    """What rendering a card or row reads beyond ``_carded``: the lines and the payment."""
+    prefetch_related_objects(orders, "lines", "payment")
 
 
 def _listed(queryset: QuerySet[Order]) -> QuerySet[Order]:
@@ -128,12 +142,17 @@ def orders_for_buyer(*, buyer, tab: str) -> QuerySet[Order]:
         queryset = queryset.open()
     elif tab == BuyerTab.CANCELLED:
         queryset = queryset.filter(status=OrderStatus.CANCELLED)
-    return _listed(queryset)
+    return _carded(queryset, "seller")
 
 
-def order_for_buyer(*, buyer, number: str) -> Order:
-    """The buyer's order with this number; Order.DoesNotExist for anyone else's."""
-    return _detailed(Order.objects.filter(buyer=buyer)).get(number=number)
+def order_for_buyer(*, buyer, number: str, detailed: bool = True) -> Order:
+    """
+    The buyer's order with this number; Order.DoesNotExist for anyone else's. Pages
+    about its items only (Cancel Items) skip what only the order page shows: the
+    timeline, messages, shipments and money rows (``detailed=False``).
+    """
+    queryset = Order.objects.filter(buyer=buyer)
+    return (_detailed(queryset) if detailed else _listed(queryset)).get(number=number)
 
 
 def last_shipping_address(*, buyer) -> dict[str, str]:
@@ -169,7 +188,8 @@ def seller_order_filter(
     *, seller: Seller, filters: Mapping[str, str] | None = None
 ) -> SellerOrderFilter:
     """Seller Central's filters (a GET QueryDict) over the seller's orders, newest first."""
-    return SellerOrderFilter(filters or None, queryset=_listed(Order.objects.filter(seller=seller)))
+    orders = _carded(Order.objects.filter(seller=seller), "buyer")
+    return SellerOrderFilter(filters or None, queryset=orders)
 
 
 def orders_for_seller(
@@ -184,18 +204,28 @@ def orders_for_seller(
 
 def order_counts_for_seller(*, seller: Seller, now=None) -> dict[str, int]:
     """
-    How many of the seller's orders each status filter holds, and "all" (one query).
+    How many of the seller's orders each status filter holds, and "all" (one query,
+    grouped by status: cheap to build, however many pills there are).
     The status pills add up to "all"; "late" cuts across them.
     """
     now = now or timezone.now()
+    by_status = {
+        row["status"]: row
+        for row in Order.objects.filter(seller=seller)
+        .values("status")
+        .annotate(
+            orders=Count("pk"),
+            late=Count("pk", filter=Q(status__in=SHIPPABLE_STATES, ship_by__lt=now)),
+        )
+        .order_by()
+    }
     counts = {
-        value: Count("pk", filter=Q(status__in=states))
+        value: sum(by_status[state]["orders"] for state in states if state in by_status)
         for value, states in SellerOrderStatus.states.items()
     }
-    counts[SellerOrderStatus.LATE] = Count(
-        "pk", filter=Q(status__in=SHIPPABLE_STATES, ship_by__lt=now)
-    )
-    return Order.objects.filter(seller=seller).aggregate(all=Count("pk"), **counts)
+    counts["all"] = sum(row["orders"] for row in by_status.values())
+    counts[SellerOrderStatus.LATE] = sum(row["late"] for row in by_status.values())
+    return counts
 
 
 def order_for_seller(*, seller: Seller, number: str) -> Order:

@@ -9,6 +9,7 @@ so a broken CI machine can never pass by skipping.
 import os
 import shutil
 import socket
+import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -62,6 +63,18 @@ def _required_services(request):
         skip_or_fail("this test needs Redis (set REDIS_URL to a running server)")
     if request.node.get_closest_marker("browser") and not shutil.which(CHROMIUM):
         skip_or_fail(f"this test needs Debian's Chromium at {CHROMIUM}")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test starts with an empty cache of its own (page fragments): nothing cached by
+    another test, another run or another checkout sharing the Redis can answer for it."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -16,11 +16,12 @@ from django.views.generic import TemplateView
 
 from payments.errors import PaymentError
 
-from .. import selectors, services
+from .. import fragments, selectors, services
 from ..actors import Actor
 from ..forms import MessageForm, RevisePaymentForm
 from ..models import Order, OrderEvent, OrderStatus
 from ..panels import render_buyer_panels
+from ..templatetags.orders_tags import format_placed
 
 ORDERS_PER_PAGE = 10
 
@@ -28,9 +29,16 @@ ORDERS_PER_PAGE = 10
 class BuyerOrderMixin(LoginRequiredMixin):
     """The signed-in buyer's order named in the URL; anyone else's is a 404."""
 
+    # What the view reads of it: everything (the order page), or its lines and parties.
+    order_detailed = True
+
     def get_order(self) -> Order:
         try:
-            return selectors.order_for_buyer(buyer=self.request.user, number=self.kwargs["number"])
+            return selectors.order_for_buyer(
+                buyer=self.request.user,
+                number=self.kwargs["number"],
+                detailed=self.order_detailed,
+            )
         except Order.DoesNotExist:
             raise Http404("No order with that number in your account.") from None
 
@@ -40,6 +48,34 @@ def can_revise_payment(order: Order) -> bool:
     return (
         order.status == OrderStatus.PAYMENT_FAILED
         and timezone.now() <= services.payment_revision_deadline(order)
+    )
+
+
+def order_facts(order: Order) -> tuple:
+    """
+    What an order's card or row shows that may change: its version (``updated_at`` moves
+    with every status and line change), the fields an UPDATE could change without moving
+    it (a data fix), and what changes with time alone.
+    """
+    return (
+        order.pk,
+        order.updated_at.isoformat(),
+        order.status,
+        order.ship_by.isoformat(),
+        order.is_late(),
+        format_placed(order.placed_at),  # "Today, 7:05 PM" until midnight
+    )
+
+
+def order_cards(orders) -> list:
+    """Your Orders' cards, each cached under its order's facts and its seller's name."""
+    return fragments.render_each(
+        orders,
+        template="orders/_order_card.html",
+        name="order-card",
+        facts=lambda order: (*order_facts(order), order.seller.store_name),
+        context=lambda order: {"order": order},
+        prepare=selectors.prepare_cards,
     )
 
 
@@ -55,6 +91,7 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
             tabs=selectors.BuyerTab.choices,
             page_obj=page,
             orders=page.object_list,
+            cards=order_cards(page.object_list),
             **kwargs,
         )
 

@@ -15,12 +15,13 @@ from django.views.generic import TemplateView, View
 
 from catalog.access import SellerRequiredMixin
 
-from .. import selectors, services
+from .. import fragments, selectors, services
 from ..actors import Actor
 from ..filters import SellerOrderStatus
 from ..forms import ConfirmShipmentForm, MessageForm
 from ..models import Order, OrderStatus
-from ..panels import render_seller_panels
+from ..panels import render_seller_panels, seller_row_marks
+from .buyer import order_facts
 
 ORDERS_PER_PAGE = 25
 
@@ -35,15 +36,29 @@ class SellerOrderMixin(SellerRequiredMixin):
             raise Http404("No order with that number in your store.") from None
 
 
+def order_rows(orders: list[Order]) -> list:
+    """The order list's rows, each cached under its order's facts, buyer's name and marks."""
+    marks = seller_row_marks(orders)
+    return fragments.render_each(
+        orders,
+        template="orders/_seller_order_row.html",
+        name="seller-order-row",
+        facts=lambda order: (*order_facts(order), order.buyer.first_name, marks.get(order.pk, "")),
+        context=lambda order: {"order": order, "marks": marks.get(order.pk, "")},
+        prepare=selectors.prepare_cards,
+    )
+
+
 class SellerOrdersView(SellerRequiredMixin, TemplateView):
     template_name = "orders/seller_orders.html"
 
     def get_context_data(self, **kwargs):
         filterset = selectors.seller_order_filter(seller=self.seller, filters=self.request.GET)
-        page = Paginator(filterset.matching(), ORDERS_PER_PAGE).get_page(
-            self.request.GET.get("page")
-        )
         counts = selectors.order_counts_for_seller(seller=self.seller)
+        paginator = Paginator(filterset.matching(), ORDERS_PER_PAGE)
+        if not filterset.is_bound:
+            paginator.count = counts["all"]  # the pills' query counted them already
+        page = paginator.get_page(self.request.GET.get("page"))
         if filterset.is_bound and not filterset.is_valid():
             status = None  # no tab is current while the filters are wrong
         else:
@@ -59,6 +74,7 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
             late_tab=late_tab,
             page_obj=page,
             orders=page.object_list,
+            rows=order_rows(list(page.object_list)),
             **kwargs,
         )
 

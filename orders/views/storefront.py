@@ -197,6 +197,7 @@ class OrderPlacedView(LoginRequiredMixin, TemplateView):
         )
         if not orders:
             return redirect("orders:your_orders")
+        selectors.prepare_cards(orders)
         declined = [order for order in orders if order.status == OrderStatus.PAYMENT_FAILED]
         return self.render_to_response(
             self.get_context_data(

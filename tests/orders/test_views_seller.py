@@ -366,18 +366,37 @@ def test_the_list_makes_the_same_queries_for_5_and_200_orders(
     client, seller, django_assert_num_queries, count
 ):
     """
-    Session, user, seller, counts per status, count, orders with parties, lines, the
-    page's pending-request flags and the nav's request badge.
+    Session, user, seller, counts per status, count, orders with their versions and
+    buyers, the page's pending-request flags and the nav's request badge; then, for
+    the rows not cached yet, their lines and payments.
     """
     listing = ListingFactory(seller=seller)
     buyer = UserFactory()
     OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
     client.force_login(seller.user)
 
-    with django_assert_num_queries(9):
-        response = client.get(list_url(), {"status": "unshipped", "q": "-"})
+    with django_assert_num_queries(10):
+        cold = client.get(list_url(), {"status": "unshipped", "q": "-"})
+    with django_assert_num_queries(8):
+        warm = client.get(list_url(), {"status": "unshipped", "q": "-"})
 
-    assert rows(response) == min(count, 25)
+    assert rows(cold) == rows(warm) == min(count, 25)
+
+
+def test_the_unfiltered_list_counts_its_pages_with_the_pills_query(
+    client, seller, django_assert_num_queries
+):
+    """Without filters the pills' "All" is the list's length: no COUNT of its own."""
+    OrderFactory.create_batch(30, seller=seller)
+    client.force_login(seller.user)
+    client.get(list_url())  # the rows cached
+
+    with django_assert_num_queries(7):
+        response = client.get(list_url())
+
+    assert rows(response) == 25
+    assert response.context["page_obj"].paginator.num_pages == 2
+    assert "Page 1 of 2" in body(response)
 
 
 # --- The order page ---------------------------------------------------------------------------
