@@ -7,7 +7,13 @@ from orders import panels
 from payments.models import PaymentTransaction
 
 from .models import Cancellation, CancellationRequest
-from .rules import BuyerMode, buyer_mode, direct_cancel_deadline, seller_can_cancel
+from .rules import (
+    BuyerMode,
+    buyer_mode,
+    buyer_mode_of_open_order,
+    direct_cancel_deadline,
+    seller_can_cancel,
+)
 from .selectors import order_ids_with_pending_request
 
 
@@ -102,3 +108,21 @@ def pending_request_mark(orders) -> dict[int, str]:
     """The order list's mark on the rows whose buyer waits for an answer: one query."""
     flag = render_to_string("cancellations/_request_flag.html")
     return {order_id: flag for order_id in order_ids_with_pending_request(o.pk for o in orders)}
+
+
+@panels.buyer_card_action
+def cancel_items_button(orders) -> dict[int, str]:
+    """
+    "Cancel Items" on the Your Orders cards of the orders the buyer may cancel, or ask
+    the seller to cancel, as the order page's panel decides (one query, for the pending
+    requests, and only when some order is past its direct-cancel window).
+    """
+    modes = {order.pk: buyer_mode_of_open_order(order) for order in orders}
+    asking = [order_id for order_id, mode in modes.items() if mode == BuyerMode.REQUEST]
+    pending = order_ids_with_pending_request(asking) if asking else set()
+    return {
+        order.pk: render_to_string("cancellations/_card_cancel_button.html", {"order": order})
+        for order in orders
+        if modes[order.pk] == BuyerMode.DIRECT
+        or (modes[order.pk] == BuyerMode.REQUEST and order.pk not in pending)
+    }

@@ -51,9 +51,17 @@ def buyer_mode(order, lines, now=None) -> BuyerMode | None:
     minutes of an unshipped order, and at any time once the order is late (the
     FTC delay rule: a late order may always be cancelled at no cost).
     """
-    now = now or timezone.now()
     if open_units(lines) == 0:
         return None
+    return buyer_mode_of_open_order(order, now)
+
+
+def buyer_mode_of_open_order(order, now=None) -> BuyerMode | None:
+    """
+    ``buyer_mode`` without the lines, for an order whose state says units are still
+    open (an order moves on to shipped or cancelled once none are): Your Orders' cards.
+    """
+    now = now or timezone.now()
     if order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED):
         return BuyerMode.DIRECT
     if not order.awaiting_shipment:

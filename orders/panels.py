@@ -6,9 +6,10 @@ panel this way; the order page renders whatever is registered.
     @panels.buyer_panel
     def cancel_items_panel(request, order) -> str: ...  # HTML, or "" for nothing
 
-Marks on Seller Central's order rows work the same way: a registered function takes a
-page of orders and returns {order id: HTML} for the rows it marks ("Cancellation
-requested" comes from ``cancellations``).
+Marks on Seller Central's order rows and actions on Your Orders' cards work the same
+way: a registered function takes a page of orders and returns {order id: HTML} for the
+orders it marks ("Cancellation requested" and the cards' "Cancel Items" come from
+``cancellations``).
 """
 
 from collections.abc import Callable
@@ -20,6 +21,7 @@ _buyer_panels: list[Panel] = []
 _seller_panels: list[Panel] = []
 RowMark = Callable[[list], dict[int, str]]
 _seller_row_marks: list[RowMark] = []
+_buyer_card_actions: list[RowMark] = []
 
 
 def buyer_panel(function: Panel) -> Panel:
@@ -37,6 +39,11 @@ def seller_row_mark(function: RowMark) -> RowMark:
     return function
 
 
+def buyer_card_action(function: RowMark) -> RowMark:
+    _buyer_card_actions.append(function)
+    return function
+
+
 def render_buyer_panels(request, order) -> SafeString:
     return mark_safe("".join(panel(request, order) for panel in _buyer_panels))  # noqa: S308
 
@@ -47,8 +54,17 @@ def render_seller_panels(request, order) -> SafeString:
 
 def seller_row_marks(orders: list) -> dict[int, SafeString]:
     """Each marked order's id → the HTML of its marks (unmarked orders are left out)."""
-    marks: dict[int, str] = {}
-    for function in _seller_row_marks:
+    return _collect(_seller_row_marks, orders)
+
+
+def buyer_card_actions(orders: list) -> dict[int, SafeString]:
+    """Each order's id → the HTML of the actions on its Your Orders card (none left out)."""
+    return _collect(_buyer_card_actions, orders)
+
+
+def _collect(functions: list[RowMark], orders: list) -> dict[int, SafeString]:
+    found: dict[int, str] = {}
+    for function in functions:
         for order_id, html in function(orders).items():
-            marks[order_id] = marks.get(order_id, "") + html
-    return {order_id: mark_safe(html) for order_id, html in marks.items()}  # noqa: S308
+            found[order_id] = found.get(order_id, "") + html
+    return {order_id: mark_safe(html) for order_id, html in found.items()}  # noqa: S308

@@ -20,7 +20,7 @@ from .. import fragments, selectors, services
 from ..actors import Actor
 from ..forms import MessageForm, RevisePaymentForm
 from ..models import Order, OrderEvent, OrderStatus
-from ..panels import render_buyer_panels
+from ..panels import buyer_card_actions, render_buyer_panels
 from ..templatetags.orders_tags import format_placed
 
 ORDERS_PER_PAGE = 10
@@ -68,13 +68,18 @@ def order_facts(order: Order) -> tuple:
 
 
 def order_cards(orders) -> list:
-    """Your Orders' cards, each cached under its order's facts and its seller's name."""
+    """Your Orders' cards, each cached under its order's facts, seller's name and actions."""
+    actions = buyer_card_actions(orders)
     return fragments.render_each(
         orders,
         template="orders/_order_card.html",
         name="order-card",
-        facts=lambda order: (*order_facts(order), order.seller.store_name),
-        context=lambda order: {"order": order},
+        facts=lambda order: (
+            *order_facts(order),
+            order.seller.store_name,
+            actions.get(order.pk, ""),
+        ),
+        context=lambda order: {"order": order, "actions": actions.get(order.pk, "")},
         prepare=selectors.prepare_cards,
     )
 

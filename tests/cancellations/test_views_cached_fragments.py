@@ -19,6 +19,7 @@ from cancellations.services import (
     approve_request,
     cancel_as_seller,
     cancel_items,
+    decline_request,
     submit_buyer_cancellation,
 )
 from orders.actors import Actor
@@ -145,3 +146,54 @@ def test_a_cache_that_is_down_costs_the_fragments_not_the_page(client, buyer, or
     client.force_login(order.seller.user)
     assert "Blue notebook" in seller_orders(client)
     assert "Cancellation insights" in html(client, reverse("cancellations:seller_home"))
+
+
+# --- Your Orders' "Cancel Items" --------------------------------------------------------
+def cancel_button(page: str, order) -> bool:
+    return reverse("cancellations:cancel_items", args=[order.number]) in page
+
+
+def test_your_orders_offers_cancel_items_while_the_order_may_be_cancelled(client, buyer, order):
+    """Given an unshipped order, its card links to Cancel Items, as the order page does."""
+    client.force_login(buyer)
+    assert cancel_button(your_orders(client), order)
+
+    cancel_items(
+        order_id=order.pk,
+        quantities={line.pk: line.quantity for line in order.lines.all()},
+        reason=Reason.CREATED_BY_MISTAKE,
+        actor=Actor.buyer(buyer),
+    )
+
+    assert not cancel_button(your_orders(client), order)  # nothing left to cancel
+
+
+def test_a_shipped_order_has_no_cancel_items_on_its_card(client, buyer, seller, order):
+    client.force_login(buyer)
+    ship(order, seller, {line.pk: line.quantity for line in order.lines.all()})
+
+    assert not cancel_button(your_orders(client), order)
+
+
+def test_a_pending_request_takes_cancel_items_off_the_card_until_it_is_answered(
+    client, buyer, seller, order
+):
+    """Past the quick-cancel window the buyer asks the seller; while asked, there is
+    nothing more to ask (the order page says so), and a decline offers it again."""
+    client.force_login(buyer)
+    age(order, hours=2)
+    assert cancel_button(your_orders(client), order)
+
+    request = submit_buyer_cancellation(
+        order_id=order.pk,
+        quantities=notebooks(order),
+        reason=Reason.CREATED_BY_MISTAKE,
+        note="",
+        actor=Actor.buyer(buyer),
+        idempotency_key=uuid.uuid4().hex,
+        expected_mode=BuyerMode.REQUEST,
+    )
+    assert not cancel_button(your_orders(client), order)
+
+    decline_request(request_id=request.pk, note="Packed already", actor=Actor.seller(seller.user))
+    assert cancel_button(your_orders(client), order)
