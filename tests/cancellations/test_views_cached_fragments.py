@@ -56,6 +56,19 @@ def notebooks(order):
     return {order.lines.get(title="Blue notebook").pk: 2}
 
 
+def ask_the_seller(order, buyer):
+    """The buyer's request to cancel the notebooks (the order is past its quick-cancel window)."""
+    return submit_buyer_cancellation(
+        order_id=order.pk,
+        quantities=notebooks(order),
+        reason=Reason.CREATED_BY_MISTAKE,
+        note="",
+        actor=Actor.buyer(buyer),
+        idempotency_key=uuid.uuid4().hex,
+        expected_mode=BuyerMode.REQUEST,
+    )
+
+
 def test_a_cached_card_shows_a_cancellation_on_the_next_load(client, buyer, order):
     client.force_login(buyer)
     before = your_orders(client)
@@ -100,15 +113,7 @@ def test_a_cached_seller_row_shows_a_request_then_its_approval(client, buyer, se
     age(order, hours=2)  # past the quick-cancel window: the buyer's form asks the seller
     assert 'data-testid="request-flag"' not in seller_orders(client)
 
-    request = submit_buyer_cancellation(
-        order_id=order.pk,
-        quantities=notebooks(order),
-        reason=Reason.CREATED_BY_MISTAKE,
-        note="",
-        actor=Actor.buyer(buyer),
-        idempotency_key=uuid.uuid4().hex,
-        expected_mode=BuyerMode.REQUEST,
-    )
+    request = ask_the_seller(order, buyer)
     assert 'data-testid="request-flag"' in seller_orders(client)
 
     approve_request(request_id=request.pk, actor=Actor.seller(seller.user))
@@ -184,15 +189,7 @@ def test_a_pending_request_takes_cancel_items_off_the_card_until_it_is_answered(
     age(order, hours=2)
     assert cancel_button(your_orders(client), order)
 
-    request = submit_buyer_cancellation(
-        order_id=order.pk,
-        quantities=notebooks(order),
-        reason=Reason.CREATED_BY_MISTAKE,
-        note="",
-        actor=Actor.buyer(buyer),
-        idempotency_key=uuid.uuid4().hex,
-        expected_mode=BuyerMode.REQUEST,
-    )
+    request = ask_the_seller(order, buyer)
     assert not cancel_button(your_orders(client), order)
 
     decline_request(request_id=request.pk, note="Packed already", actor=Actor.seller(seller.user))
