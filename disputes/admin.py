@@ -22,7 +22,7 @@ from django.utils.html import format_html, format_html_join
 
 from orders.actors import Actor
 from orders.admin import ReadOnlyAdminMixin, ReadOnlyInline
-from orders.templatetags.orders_tags import money
+from orders.templatetags.orders_tags import format_placed, format_when, money
 
 from . import services
 from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm
@@ -79,10 +79,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "status",
         "buyer",
         "store",
-        "created_at",
-        "respond_by",
-        "escalated",
-        "seller_unresponsive",
+        "opened",
+        "answer_due",
     ]
     list_filter = ["status", "reason", "escalated", "seller_unresponsive", AgeFilter]
     list_select_related = ["order", "buyer", "seller"]
@@ -130,7 +128,17 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="order", ordering="order__number")
     def order_number(self, obj):
-        return obj.order.number
+        return _one_line(obj.order.number)
+
+    @admin.display(description="opened", ordering="created_at")
+    def opened(self, obj):
+        return _one_line(format_placed(obj.created_at))
+
+    @admin.display(description="seller's answer due", ordering="respond_by")
+    def answer_due(self, obj):
+        # Only while the seller owes one (escalation and the seller's silence are
+        # filters, and the status says "Under review by the marketplace").
+        return _one_line(format_when(obj.next_deadline)) if obj.next_deadline else "—"
 
     @admin.display(description="store", ordering="seller__store_name")
     def store(self, obj):
@@ -283,3 +291,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(
             request, "disputes/admin/confirm_action.html", context, status=status
         )
+
+
+def _one_line(text: str):
+    """A changelist cell that never wraps (an order number or a date broken over lines)."""
+    return format_html('<span class="nowrap">{}</span>', text)
