@@ -35,10 +35,11 @@ logger = logging.getLogger(__name__)
 # 500 ints is nothing, and a backlog of 100,000 costs 200 cheap index scans.
 BATCH_SIZE = 500
 
-# The pk range two runs of a job at once split the work by (``due_ids``): big enough
-# that claiming costs nothing next to the orders' work, small enough that a second
-# worker finds its own bucket at once (1,000 orders take a run 20-40 s).
-BUCKET_SIZE = 1000
+# The pk range two runs of a job at once split the work by (``due_ids``): claiming one
+# costs three cheap queries, nothing next to up to 100 orders' work (2-4 s), and the
+# runs finish within one bucket of each other. (1,000 was too coarse: a backlog of
+# 1,000 orders fell in two buckets, 999 and 1, and one run did all the work.)
+BUCKET_SIZE = 100
 
 
 # The Celery options every beat job's task shares (``*_task`` in each app's tasks.py).
