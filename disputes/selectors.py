@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from catalog.models import Seller
 from orders.models import Order
 from payments.models import ZERO, Payment, PaymentTransaction
+from payments.services import pending_claims
 
 from .models import Dispute, DisputeMessage
 
@@ -40,12 +41,7 @@ class MoneySummary:
 def money_summary(payment: Payment) -> MoneySummary:
     """From the payment's totals and its pending transactions (one query)."""
     Kind = PaymentTransaction.Kind
-    pending = payment.transactions.filter(status=PaymentTransaction.Status.PENDING).aggregate(
-        **{
-            kind: Sum("amount", filter=Q(kind=kind), default=ZERO)
-            for kind in (Kind.CAPTURE, Kind.VOID, Kind.REFUND)
-        }
-    )
+    pending, _replayed = pending_claims(payment)
     on_hold = (
         payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
         if payment.is_authorized

@@ -42,6 +42,7 @@ __all__ = [
     "authorize_payment",
     "create_payment",
     "execute_transaction",
+    "pending_claims",
     "release_unclaimed",
     "schedule_capture",
     "schedule_release",
@@ -321,20 +322,28 @@ def _lock(payment_id: int, *, replay_keys=()) -> Payment:
     for the lock, and would miss the claim of the transaction it waited for.)
     """
     payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment.pending, payment.replayed = pending_claims(payment, replay_keys=replay_keys)
+    return payment
+
+
+def pending_claims(payment: Payment, *, replay_keys=()) -> tuple[dict[str, Decimal], bool]:
+    """
+    What the payment's pending captures, voids and refunds claim, per kind, and whether
+    one of ``replay_keys`` was used already: one query over a handful of rows, summed
+    here (cheaper than building an aggregate query). Read it under the payment's lock
+    to act on it (``_lock``); pages read it as it is.
+    """
     replay_keys = set(replay_keys)
-    payment.pending = dict.fromkeys(CLAIMS, ZERO)
-    payment.replayed = False
-    # A handful of rows: summed here, which costs less than building an aggregate query.
+    claims, replayed = dict.fromkeys(CLAIMS, ZERO), False
     rows = PaymentTransaction.objects.filter(
         Q(payment=payment, status=PaymentTransaction.Status.PENDING)
         | Q(idempotency_key__in=replay_keys)
     ).values_list("payment_id", "kind", "status", "amount", "idempotency_key")
     for owner, kind, status, amount, key in rows:
-        pending = owner == payment.pk and status == PaymentTransaction.Status.PENDING
-        if pending and kind in payment.pending:
-            payment.pending[kind] += amount
-        payment.replayed |= key in replay_keys
-    return payment
+        if owner == payment.pk and status == PaymentTransaction.Status.PENDING and kind in claims:
+            claims[kind] += amount
+        replayed |= key in replay_keys
+    return claims, replayed
 
 
 def _same_request(
