@@ -146,12 +146,13 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="payment")
     def payment_summary(self, obj):
-        summary = money_summary(obj.order.payment)
+        summary = money_summary(obj.order)
         rows = [
             ("Charged (captured)", summary.captured),
             ("Refunded", summary.refunded),
             ("Refund pending", summary.pending_refunds),
             ("Still refundable", summary.refundable),
+            ("Charged for items not yet shipped", summary.unshipped),
             ("On hold, not charged", summary.on_hold),
         ]
         return format_html(
@@ -285,7 +286,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "title": f"{title}: case {dispute.pk}",
             "action_title": title,
             "form": form,
-            "money": money_summary(dispute.order.payment),
+            "money": money_summary(dispute.order),
             "change_url": change_url,
         }
         return TemplateResponse(

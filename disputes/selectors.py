@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog.models import Seller
 from orders.models import Order
-from payments.models import ZERO, Payment, PaymentTransaction
+from payments.models import ZERO, PaymentTransaction
 from payments.services import pending_claims
 
 from .models import Dispute, DisputeMessage
@@ -31,27 +31,34 @@ class MoneySummary:
     refunded: Decimal
     pending_refunds: Decimal
     on_hold: Decimal  # authorized, not captured, not claimed by a pending void or capture
+    # Charged for units that have not shipped: kept for their cancellation, which refunds
+    # them (a payment captured at checkout), so a case's refund never takes that money.
+    unshipped: Decimal = ZERO
 
     @property
     def refundable(self) -> Decimal:
-        """Charged, and neither refunded nor claimed by a pending refund: a case's most."""
-        return max(self.captured - self.refunded - self.pending_refunds, ZERO)
+        """Charged for what shipped, not refunded nor claimed by a pending refund: a case's most."""
+        return max(self.captured - self.refunded - self.pending_refunds - self.unshipped, ZERO)
 
 
-def money_summary(payment: Payment) -> MoneySummary:
-    """From the payment's totals and its pending transactions (one query)."""
+def money_summary(order: Order) -> MoneySummary:
+    """From the payment's totals, its pending transactions (one query) and the order's lines."""
     Kind = PaymentTransaction.Kind
+    payment = order.payment
     pending, _replayed = pending_claims(payment)
     on_hold = (
         payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
         if payment.is_authorized
         else ZERO
     )
+    on_hold = max(on_hold, ZERO)
+    open_value = sum((line.unit_price * line.quantity_open for line in order.lines.all()), ZERO)
     return MoneySummary(
         captured=payment.amount_captured,
         refunded=payment.amount_refunded,
         pending_refunds=pending[Kind.REFUND],
-        on_hold=max(on_hold, ZERO),
+        on_hold=on_hold,
+        unshipped=max(open_value - on_hold, ZERO),
     )
 
 

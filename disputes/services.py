@@ -28,7 +28,7 @@ from payments import services as payments
 from . import events
 from .models import ACTIVE_STATES, BODY_MAX_LENGTH, Dispute, DisputeMessage
 from .notifications import notify_parties
-from .selectors import money_summary
+from .selectors import MoneySummary, money_summary
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def clean_text(text: str, *, what: str, required: bool = True) -> str:
     return text
 
 
-def check_amount(amount, *, refundable: Decimal) -> Decimal:
+def check_amount(amount, *, money: MoneySummary) -> Decimal:
     """A refund amount: more than zero, whole cents, at most what may still be refunded."""
     try:
         amount = Decimal(amount)
@@ -62,12 +62,20 @@ def check_amount(amount, *, refundable: Decimal) -> Decimal:
         raise DisputeError("The amount must be more than $0.00.")
     if amount != amount.quantize(CENT):
         raise DisputeError("The amount can have at most two decimals (whole cents).")
-    if amount > refundable:
-        raise DisputeError(
-            f"The amount is more than can be refunded: ${refundable} was charged and not yet "
-            "refunded."
-        )
+    if amount > money.refundable:
+        raise DisputeError(f"The amount is more than can be refunded: {refundable_words(money)}")
     return amount.quantize(CENT)
+
+
+def refundable_words(money: MoneySummary) -> str:
+    """What a case may refund, and why the money for unshipped items is not part of it."""
+    words = f"${money.refundable} was charged and not yet refunded."
+    if money.unshipped:
+        words = (
+            f"${money.refundable} was charged for what shipped and not yet refunded; the "
+            f"${money.unshipped} for items not yet shipped is refunded when they are cancelled."
+        )
+    return words
 
 
 def _lock(dispute_id: int) -> tuple[Order, Dispute]:
@@ -225,13 +233,13 @@ def make_offer(
         order, dispute = _lock(dispute_id)
         _require(dispute, actor, ActorRole.SELLER)
         _require_active(dispute)
-        money = money_summary(order.payment)
+        money = money_summary(order)
         if kind == Dispute.OfferKind.FULL:
             if money.refundable <= 0:
-                raise DisputeError("Nothing was charged that is not refunded already.")
+                raise DisputeError(f"Nothing can be refunded: {refundable_words(money)}")
             amount = money.refundable
         else:
-            amount = check_amount(amount, refundable=money.refundable)
+            amount = check_amount(amount, money=money)
         if message:
             DisputeMessage.objects.create(
                 dispute=dispute, author=actor.user, role=ActorRole.SELLER, body=message
@@ -251,7 +259,7 @@ def accept_offer(*, dispute_id: int, actor: Actor) -> Dispute:
         _require_active(dispute)
         if not dispute.has_offer:
             raise DisputeError("The seller has not made an offer to accept.")
-        money = money_summary(order.payment)
+        money = money_summary(order)
         if dispute.offer_kind == Dispute.OfferKind.FULL:
             refund = money.refundable
         elif dispute.offer_amount > money.refundable:
@@ -351,11 +359,8 @@ def resolve_for_buyer(*, dispute_id: int, note: str, actor: Actor, amount=None) 
         released = Decimal(0)
         if amount is None:
             released = _cancel_unshipped(order, actor, note)
-        money = money_summary(order.payment)
-        if amount is None:
-            refund = money.refundable
-        else:
-            refund = check_amount(amount, refundable=money.refundable)
+        money = money_summary(order)
+        refund = money.refundable if amount is None else check_amount(amount, money=money)
         dispute.resolve_for_buyer(refund=refund + released, note=note, user=actor.user)
         dispute.save()
         _refund(dispute, refund, money)

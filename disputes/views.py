@@ -111,7 +111,7 @@ class CaseMixin(LoginRequiredMixin):
         context = {
             "case": case,
             "order": case.order,
-            "money": selectors.money_summary(case.order.payment),
+            "money": selectors.money_summary(case.order),
             "viewer": case.viewer,
             "message_form": MessageForm(),
             "offer_form": OfferForm(),

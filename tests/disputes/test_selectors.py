@@ -66,7 +66,7 @@ def test_a_pending_refund_is_not_refundable_again(open_case, staff):
         dispute_id=dispute.pk, amount=Decimal("10"), note="n", actor=Actor.staff(staff)
     )  # no commit callbacks: the refund stays pending
 
-    money = money_summary(dispute.order.payment)
+    money = money_summary(dispute.order)
 
     assert (money.captured, money.refunded, money.pending_refunds) == (
         Decimal("25.00"),

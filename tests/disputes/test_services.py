@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import decline_request, request_cancellation
+from cancellations.services import cancel_items, decline_request, request_cancellation
 from disputes import services
 from disputes.models import Dispute, DisputeEvent, DisputeMessage
 from disputes.services import DisputeError
@@ -344,6 +344,67 @@ def test_a_refund_cannot_release_a_hold_on_unshipped_items(place, ship, buyer, s
         services.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
     assert Dispute.objects.get().status == Status.SELLER_RESPONDED
     assert not refunds(order).exists()
+
+
+# --- A payment captured at checkout ---------------------------------------------------------------
+@pytest.fixture
+def captured_at_checkout(settings):
+    settings.PAYMENT_CAPTURE = "checkout"
+
+
+def test_a_case_never_refunds_what_unshipped_items_cost(
+    captured_at_checkout, place, staff, seller, open_case
+):
+    """Given $25.00 charged at checkout and nothing shipped: a partial refund is refused."""
+    order = place()
+    past_due(order)
+    dispute = open_case(order, reason=Dispute.Reason.ITEM_NOT_RECEIVED)
+
+    with pytest.raises(DisputeError, match=r"\$25\.00 for items not yet shipped is refunded when"):
+        services.resolve_for_buyer(
+            dispute_id=dispute.pk, note="Sorry", amount="0.01", actor=Actor.staff(staff)
+        )
+    with pytest.raises(DisputeError, match="Nothing can be refunded"):
+        services.make_offer(dispute_id=dispute.pk, kind="full", actor=Actor.seller(seller.user))
+    assert Dispute.objects.get().status == Status.OPEN
+    assert not refunds(order).exists()
+
+
+def test_after_a_partial_refund_the_unshipped_rest_can_still_be_cancelled(
+    captured_at_checkout, place, ship, staff, run_outbox, open_case
+):
+    """
+    Given one of two $12.50 units shipped and a case refund of the shipped one: the
+    system's cancellation of the other refunds its $12.50 (the lifecycle test found
+    a case refund taking that money, after which the order could never be cancelled).
+    """
+    order = ship(place(quantity=2), units=1)
+    past_due(order)
+    dispute = open_case(order)
+    with pytest.raises(DisputeError, match=r"\$12\.50 was charged for what shipped"):
+        services.resolve_for_buyer(
+            dispute_id=dispute.pk, note="Scuffed", amount="12.51", actor=Actor.staff(staff)
+        )
+    run_outbox(
+        services.resolve_for_buyer,
+        dispute_id=dispute.pk,
+        note="Scuffed",
+        amount="12.50",
+        actor=Actor.staff(staff),
+    )
+
+    run_outbox(
+        cancel_items,
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 1},
+        reason=Reason.SHIPPING_DELAY,
+        actor=Actor.system(),
+    )
+
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    payment = Payment.objects.get(pk=order.payment_id)
+    assert payment.amount_refunded == payment.amount_captured == Decimal("25.00")
 
 
 # --- Withdraw and escalate ----------------------------------------------------------------

@@ -289,3 +289,21 @@ def test_the_order_panel_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(1):
         html = buyer_case_panel(request, delivered_order)
     assert html.count("Case ") == 3
+
+
+def test_the_seller_sees_that_unshipped_items_are_refunded_by_cancelling(
+    client, settings, seller, place, ship, open_case
+):
+    """Charged at checkout, one of two units shipped: the offer box counts the shipped one only."""
+    from .conftest import past_due
+
+    settings.PAYMENT_CAPTURE = "checkout"
+    order = ship(place(quantity=2), units=1)
+    past_due(order)
+    case = open_case(order)
+    client.force_login(seller.user)
+
+    page = " ".join(text(client.get(url("case_detail", case))).split())
+
+    assert "Up to $12.50 can be refunded." in page
+    assert "The $12.50 paid for items not yet shipped goes back to the buyer when you" in page
