@@ -66,6 +66,11 @@ BROKER_PAUSE_SECONDS = 15.0
 _broker_paused_until = 0.0
 _sweep_only = False  # see left_to_the_sweep()
 _batch: ContextVar[list[OutboxMessage] | None] = ContextVar("outbox_batch", default=None)
+_gathered: ContextVar[list[int] | None] = ContextVar("outbox_gathered", default=None)
+
+# Ids per task published by ``gathered()``: one task delivers its messages in turn, so
+# a hundred keeps the last of them a few seconds behind the first.
+GATHER_EVERY = 100
 
 
 class RetryLater(Exception):
@@ -117,11 +122,44 @@ def batch():
         _write(messages)
 
 
+@contextmanager
+def gathered():
+    """
+    For a writer of many short transactions in a row (a beat job's run): what each
+    commits is published with the others, one task per GATHER_EVERY messages and one
+    for the rest as the block ends, instead of one per transaction (a broker round
+    trip each, ~2.5 ms on Redis). A process that dies inside the block leaves what it
+    committed and did not publish pending, and the sweep delivers it.
+    """
+    if _gathered.get() is not None:
+        yield
+        return
+    message_ids: list[int] = []
+    token = _gathered.set(message_ids)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+        if message_ids:
+            _dispatch(message_ids)
+
+
+def _committed(message_ids: list[int]) -> None:
+    gathering = _gathered.get()
+    if gathering is None:
+        _dispatch(message_ids)
+        return
+    gathering += message_ids
+    if len(gathering) >= GATHER_EVERY:
+        _dispatch(gathering[:])
+        gathering.clear()
+
+
 def _write(messages: list[OutboxMessage]) -> None:
     OutboxMessage.objects.bulk_create(messages)
     if not _sweep_only:  # decided now: the commit may come after the block has ended
         message_ids = [message.pk for message in messages]
-        transaction.on_commit(lambda: _dispatch(message_ids))
+        transaction.on_commit(lambda: _committed(message_ids))
 
 
 def _broker_errors() -> tuple[type[BaseException], ...]:

@@ -245,3 +245,23 @@ def test_one_broken_order_does_not_stop_the_others(place, monkeypatch):
 
     monkeypatch.setattr(jobs, "auto_cancel_late_order", broken_first)
     assert tasks.auto_cancel_late_orders_task() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_publishes_its_orders_messages_together_not_one_task_per_order(place, monkeypatch):
+    """Three overdue orders: a void and two emails each, committed order by order, one task."""
+    from notifications.tasks import deliver_outbox_messages_task
+
+    orders = [age(place(), days=10) for _ in range(3)]
+    published = []
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
+
+    assert tasks.auto_cancel_late_orders_task() == 3
+
+    (message_ids,) = published
+    assert sorted(message_ids) == sorted(
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
+    assert len(message_ids) == 3 * len(orders)

@@ -450,3 +450,67 @@ def test_the_task_of_a_batch_delivers_each_message(register, monkeypatch):
     assert deliver_outbox_messages_task(message_ids) == 3
     assert delivered == [0, 1, 2]
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {Status.DELIVERED}
+
+
+# --- Gathered publishes (a beat job's run) ------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_gathered_transactions_are_published_together_when_the_block_ends(register, monkeypatch):
+    """
+    Given three transactions committed inside ``gathered()``: nothing is published until
+    the block ends, then one task carries the messages of all three.
+    """
+    published = []
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
+    register("test.effect", lambda payload: None)
+
+    with outbox.gathered():
+        for n in range(3):
+            with transaction.atomic(), outbox.batch():
+                outbox.enqueue("test.effect", {"n": n})
+                outbox.enqueue("test.effect", {"n": n})
+        with outbox.gathered(), transaction.atomic():  # a nested block joins the outer one
+            outbox.enqueue("test.effect", {"n": 3})
+        assert published == []
+
+    assert published == [list(OutboxMessage.objects.order_by("pk").values_list("pk", flat=True))]
+    assert len(published[0]) == 7
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gathered_publishes_every_hundred_messages_and_the_rest_at_the_end(register, monkeypatch):
+    published = []
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
+    monkeypatch.setattr(outbox, "GATHER_EVERY", 4)
+    register("test.effect", lambda payload: None)
+
+    with outbox.gathered():
+        for n in range(5):
+            with transaction.atomic(), outbox.batch():
+                outbox.enqueue("test.effect", {"n": n})
+                outbox.enqueue("test.effect", {"n": n})
+        assert [len(ids) for ids in published] == [4, 4]
+
+    assert [len(ids) for ids in published] == [4, 4, 2]
+    ids = [message_id for task in published for message_id in task]
+    assert sorted(ids) == sorted(OutboxMessage.objects.values_list("pk", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_what_a_gathered_block_committed_is_published_even_when_it_raises(register, monkeypatch):
+    """A run stopped by an error publishes what it committed, not what was rolled back."""
+    published = []
+    monkeypatch.setattr(deliver_outbox_messages_task, "delay", published.append)
+    register("test.effect", lambda payload: None)
+
+    class Stop(Exception):
+        pass
+
+    with pytest.raises(Stop), outbox.gathered():
+        with transaction.atomic():
+            kept = outbox.enqueue("test.effect", {"n": 1})
+        with transaction.atomic():
+            outbox.enqueue("test.effect", {"n": 2})
+            raise Stop
+
+    assert published == [[kept.pk]]
+    assert list(OutboxMessage.objects.values_list("pk", flat=True)) == [kept.pk]
