@@ -159,6 +159,9 @@ AXES_COOLOFF_TIME = 1  # hours
 # alone would let anyone lock any account from anywhere. A success clears the count.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# No "AXES: BEGIN …" banner on every manage.py command and worker start; failures and
+# lock-outs are still logged, by the lock-out parameters (username and address).
+AXES_VERBOSE = False
 # How many reverse proxies in front of the portal append to X-Forwarded-For. 0 (the
 # default): the header is ignored, since any client can send it. Behind one TLS proxy,
 # 1: the client is the address that proxy appended (the header's last entry).
