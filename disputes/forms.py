@@ -6,7 +6,7 @@ from django import forms
 
 from .models import BODY_MAX_LENGTH, Dispute
 
-AMOUNT_HELP = "In dollars and cents, at most what was charged and not yet refunded."
+AMOUNT_HELP = "In dollars and cents, at most what can still be refunded (above)."
 
 
 def _text(label: str, *, help_text: str = "", rows: int = 4) -> forms.CharField:
@@ -70,7 +70,10 @@ class OfferForm(forms.Form):
 class ResolveForBuyerForm(forms.Form):
     refund = forms.ChoiceField(
         label="Refund",
-        choices=[("full", "Full refund"), ("partial", "Partial refund of the amount below")],
+        choices=[
+            ("full", "Full refund (what has not shipped is cancelled)"),
+            ("partial", "Partial refund of the amount below"),
+        ],
         widget=forms.RadioSelect,
         initial="full",
     )
