@@ -66,7 +66,8 @@ run: seed
 	@echo "  Demo accounts (password marketplace-demo): buyer, buyer2, seller, seller2, staff (admin)"
 	@echo "  Ctrl-C stops the web server, the Celery worker and Celery beat."
 	@echo
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+# Links in emails point at this server, whatever PORT is (unless SITE_URL is set).
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 lint: install-dev
 	$(BIN)/ruff check .
