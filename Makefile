@@ -60,14 +60,15 @@ migrate: install var .env
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Emails link to this server, the demo data's too (honcho gives each process its own PORT).
+run: export DEV_SERVER_PORT := $(PORT)
 run: seed
 	@echo
 	@echo "  Marketplace portal: http://127.0.0.1:$(PORT)/"
 	@echo "  Demo accounts (password marketplace-demo): buyer, buyer2, seller, seller2, staff (admin)"
 	@echo "  Ctrl-C stops the web server, the Celery worker and Celery beat."
 	@echo
-# Links in emails point at this server, whatever PORT is (unless SITE_URL is set).
-	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
 
 lint: install-dev
 	$(BIN)/ruff check .

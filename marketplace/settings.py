@@ -216,8 +216,10 @@ MAILERS = {
         },
     },
 }
-# Where the portal is served: emails link to its pages with absolute URLs.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Where the portal is served: emails link to its pages with absolute URLs. On a laptop,
+# the port `make run PORT=…` serves on (not PORT itself: honcho gives each process its own).
+_dev_server = f"http://127.0.0.1:{env.int('DEV_SERVER_PORT', default=8000)}"
+SITE_URL = env.str("SITE_URL", default=_dev_server).rstrip("/")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Marketplace <orders@example.com>")
 
 # --- Security -----------------------------------------------------------------------
