@@ -99,6 +99,7 @@ class Worker:
         self.incarnation = 0
         self.proc = None
         self.log = None
+        self.killed: set[int] = set()  # a killed child stays listed until the main reaps it
 
     def start(self) -> float:
         started = time.monotonic()
@@ -129,7 +130,7 @@ class Worker:
         found = {}
         for marker in self.task_dir.iterdir():
             pid = int(marker.name)
-            if parent_of(pid) == self.proc.pid:
+            if pid not in self.killed and parent_of(pid) == self.proc.pid:
                 found[pid] = marker.read_text()
         return found
 
@@ -198,6 +199,7 @@ def kill(worker: Worker, mode: str) -> tuple[str, int, str]:
                     (target, task), what = busy[0], "busy pool process"
         if target is not None:
             os.kill(target, signal.SIGKILL)
+            worker.killed.add(target)
             return what, target, task
         time.sleep(0.05)
 
