@@ -113,6 +113,7 @@ def cancel_items(
     """
     with transaction.atomic():
         order, lines = lock_order(order_id)
+        _check_key(Cancellation, idempotency_key)
         return cancel_locked_items(
             order,
             lines,
@@ -140,15 +141,16 @@ def cancel_locked_items(
 ) -> Cancellation:
     """
     ``cancel_items`` for a caller that holds the order's lock already (``lock_order``,
-    in its transaction): a seller's act, a beat job. It opens no savepoint: a refusal
-    spoils the caller's transaction, and a caller that means to go on after one wraps
-    the call in its own ``transaction.atomic()``.
+    in its transaction): a seller's act, a beat job. The caller says what a replay is,
+    under its lock: a seller's act checks its key first (``_check_key``), a job re-checks
+    its rule; the key's unique index backs both. It opens no savepoint: a refusal spoils
+    the caller's transaction, and a caller that means to go on after one wraps the call
+    in its own ``transaction.atomic()``.
     """
     note = note.strip()
     # The release and the two emails: one INSERT, one task after commit.
     with transaction.atomic(savepoint=False), outbox.batch():
         _check_actor(order, actor)
-        _check_key(Cancellation, idempotency_key)
         chosen = _validate(
             lines=lines, quantities=quantities, reason=reason, note=note, role=actor.role
         )
