@@ -15,7 +15,7 @@ from django.utils import timezone
 from catalog.models import Seller
 from orders.models import Order
 from payments.models import ZERO, PaymentTransaction
-from payments.services import pending_claims
+from payments.services import hold_left, pending_claims
 
 from .models import Dispute, DisputeMessage
 
@@ -46,12 +46,7 @@ def money_summary(order: Order) -> MoneySummary:
     Kind = PaymentTransaction.Kind
     payment = order.payment
     pending, _replayed = pending_claims(payment)
-    on_hold = (
-        payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID]
-        if payment.is_authorized
-        else ZERO
-    )
-    on_hold = max(on_hold, ZERO)
+    on_hold = hold_left(payment, pending) if payment.is_authorized else ZERO
     open_value = sum((line.unit_price * line.quantity_open for line in order.lines.all()), ZERO)
     return MoneySummary(
         captured=payment.amount_captured,

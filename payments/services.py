@@ -42,6 +42,7 @@ __all__ = [
     "authorize_payment",
     "create_payment",
     "execute_transaction",
+    "hold_left",
     "pending_claims",
     "release_unclaimed",
     "schedule_capture",
@@ -144,7 +145,7 @@ def _capture_at_checkout(payment: Payment, key: str) -> Payment:
         payment = _lock(payment.pk)
         # A cancellation queued while the card was being asked already claims its part
         # of the hold: capture the rest, so its void has something left to release.
-        amount = payment.amount_open - payment.pending[Kind.CAPTURE] - payment.pending[Kind.VOID]
+        amount = hold_left(payment, payment.pending)
     if amount <= 0:
         return payment
     result, error = _call(
@@ -219,12 +220,12 @@ def schedule_capture(
         if payment.replayed:
             existing = list(PaymentTransaction.objects.filter(idempotency_key=idempotency_key))
             return _same_request(existing, payment, amount)[0]
-        available = payment.amount_open - payment.pending[Kind.CAPTURE] - payment.pending[Kind.VOID]
+        available = hold_left(payment, payment.pending)
         if not 0 < amount <= available:
             raise PaymentError(
                 "The buyer's payment does not cover these items.",
                 detail=f"capture {amount} of payment {payment.pk}: "
-                f"{max(available, ZERO)} is authorized and unclaimed",
+                f"{available} is authorized and unclaimed",
             )
         return _schedule(payment, Kind.CAPTURE, amount, idempotency_key)
 
@@ -300,9 +301,8 @@ def _release(payment: Payment, amount: Decimal, keys: dict[str, str]) -> list[Pa
         )
     if not payment.is_authorized or not amount:
         return []
-    pending = payment.pending
-    voidable = max(payment.amount_open - pending[Kind.CAPTURE] - pending[Kind.VOID], ZERO)
-    refundable = max(payment.amount_refundable - pending[Kind.REFUND], ZERO)
+    voidable = hold_left(payment, payment.pending)
+    refundable = max(payment.amount_refundable - payment.pending[Kind.REFUND], ZERO)
     parts = {Kind.VOID: min(amount, voidable), Kind.REFUND: amount - min(amount, voidable)}
     if parts[Kind.REFUND] > refundable:
         raise PaymentError(
@@ -324,6 +324,14 @@ def _lock(payment_id: int, *, replay_keys=()) -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     payment.pending, payment.replayed = pending_claims(payment, replay_keys=replay_keys)
     return payment
+
+
+def hold_left(payment: Payment, claims: dict[str, Decimal]) -> Decimal:
+    """
+    What is still only authorized and not claimed by a pending capture or void (``claims``
+    from ``pending_claims``): what a capture may still take, or a void release.
+    """
+    return max(payment.amount_open - claims[Kind.CAPTURE] - claims[Kind.VOID], ZERO)
 
 
 def pending_claims(payment: Payment, *, replay_keys=()) -> tuple[dict[str, Decimal], bool]:
