@@ -28,6 +28,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from .templatetags.orders_tags import format_placed
+
 logger = logging.getLogger(__name__)
 
 # The code that renders the fragments: a release (RELEASE, e.g. the git commit) or, without
@@ -91,11 +93,23 @@ def render_one(
     *, template: str, name: str, facts: Iterable[Any], context: Callable[[], dict[str, Any]]
 ) -> SafeString:
     """One fragment, as ``render_each`` renders each (``context`` is called on a miss only)."""
-    key = fragment_key(name, *facts)
-    cached = _get_many([key])
-    if cached is not None and key in cached:
-        return mark_safe(cached[key])  # noqa: S308
-    html = render_to_string(template, context())
-    if cached is not None:
-        _set_many({key: html})
-    return mark_safe(html)  # noqa: S308
+    facts = tuple(facts)
+    return render_each(
+        [None], template=template, name=name, facts=lambda _: facts, context=lambda _: context()
+    )[0]
+
+
+def order_facts(order) -> tuple:
+    """
+    What an order's card or row shows that may change: its version (``updated_at`` moves
+    with every status and line change), the fields an UPDATE could change without moving
+    it (a data fix), and what changes with time alone.
+    """
+    return (
+        order.pk,
+        order.updated_at.isoformat(),
+        order.status,
+        order.ship_by.isoformat(),
+        order.is_late(),
+        format_placed(order.placed_at),  # "Today, 7:05 PM" until midnight
+    )

@@ -21,7 +21,6 @@ from ..actors import Actor
 from ..forms import MessageForm, RevisePaymentForm
 from ..models import Order, OrderEvent, OrderStatus
 from ..panels import buyer_card_actions, render_buyer_panels
-from ..templatetags.orders_tags import format_placed
 
 ORDERS_PER_PAGE = 10
 
@@ -51,22 +50,6 @@ def can_revise_payment(order: Order) -> bool:
     )
 
 
-def order_facts(order: Order) -> tuple:
-    """
-    What an order's card or row shows that may change: its version (``updated_at`` moves
-    with every status and line change), the fields an UPDATE could change without moving
-    it (a data fix), and what changes with time alone.
-    """
-    return (
-        order.pk,
-        order.updated_at.isoformat(),
-        order.status,
-        order.ship_by.isoformat(),
-        order.is_late(),
-        format_placed(order.placed_at),  # "Today, 7:05 PM" until midnight
-    )
-
-
 def order_cards(orders) -> list:
     """Your Orders' cards, each cached under its order's facts, seller's name and actions."""
     actions = buyer_card_actions(orders)
@@ -75,7 +58,7 @@ def order_cards(orders) -> list:
         template="orders/_order_card.html",
         name="order-card",
         facts=lambda order: (
-            *order_facts(order),
+            *fragments.order_facts(order),
             order.seller.store_name,
             actions.get(order.pk, ""),
         ),

@@ -21,7 +21,6 @@ from ..filters import SellerOrderStatus
 from ..forms import ConfirmShipmentForm, MessageForm
 from ..models import Order, OrderStatus
 from ..panels import render_seller_panels, seller_row_marks
-from .buyer import order_facts
 
 ORDERS_PER_PAGE = 25
 
@@ -43,7 +42,11 @@ def order_rows(orders: list[Order]) -> list:
         orders,
         template="orders/_seller_order_row.html",
         name="seller-order-row",
-        facts=lambda order: (*order_facts(order), order.buyer.first_name, marks.get(order.pk, "")),
+        facts=lambda order: (
+            *fragments.order_facts(order),
+            order.buyer.first_name,
+            marks.get(order.pk, ""),
+        ),
         context=lambda order: {"order": order, "marks": marks.get(order.pk, "")},
         prepare=selectors.prepare_cards,
     )
