@@ -46,6 +46,7 @@ from benchmarks.processes import (  # noqa: E402
     drop_database,
     flush_redis,
     gunicorn_command,
+    print_checks,
     production_env,
 )
 
@@ -361,15 +362,7 @@ def main():
         f"\nDeploy drill, {started_at}, {os.cpu_count()} cores; fresh clone, DEBUG off, "
         f"gunicorn 2 sync workers on 127.0.0.1:{args.port}, PostgreSQL, Redis db {REDIS_DB}"
     )
-    widths = [max(len(r[i]) for r in results) for i in range(3)]
-    widths = [min(w, 60) for w in widths]
-    print(f"{'check':<{widths[0]}}  {'expected':<{widths[1]}}  {'found':<{widths[2]}}  ok")
-    for what, expected, found, ok in results:
-        print(
-            f"{what:<{widths[0]}}  {expected:<{widths[1]}}  {found:<{widths[2]}}  "
-            f"{'ok' if ok else 'FAILED'}"
-        )
-    ok = bool(results) and all(r[3] for r in results)
+    ok = print_checks(results)
     print("drill passed" if ok else "drill FAILED")
     sys.exit(0 if ok else 1)
 

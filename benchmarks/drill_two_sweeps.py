@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.processes import (  # noqa: E402
     celery_worker_command,
+    print_checks,
     run_drill,
 )
 
@@ -223,11 +224,7 @@ def check(ids, sent, logged, wall, started_at, workers) -> bool:
         f"{logs.count('could not handle')} orders a sweep could not handle, "
         f"{logs.count('out of time')} sweeps stopped at the soft time limit"
     )
-    width = max(len(r[0]) for r in results)
-    print(f"\n{'check':<{width}}  {'expected':>9}  {'found':>9}  ok")
-    for what, expected, found, ok in results:
-        print(f"{what:<{width}}  {expected!s:>9}  {found!s:>9}  {'ok' if ok else 'FAILED'}")
-    return all(ok for *_rest, ok in results)
+    return print_checks(results)
 
 
 def main():

@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.processes import (  # noqa: E402
     celery_worker_command,
+    print_checks,
     run_drill,
 )
 
@@ -430,7 +431,6 @@ def check(args, ids, kills, logs, started_at, sweep_seconds, expired) -> bool:
     verdict("delivered emails missing from the logs", 0, len(missing), not missing)
     duplicates = {i: c for i, c in sent.items() if c > 1}
 
-    width = max(len(r[0]) for r in results)
     print(
         f"\nWorker-kill drill, {started_at}, {os.cpu_count()} cores; {n} due orders; "
         f"celery worker prefork 2, PostgreSQL, Redis db {REDIS_DB}"
@@ -442,9 +442,7 @@ def check(args, ids, kills, logs, started_at, sweep_seconds, expired) -> bool:
         f"sweep done in {sweep_seconds:.0f} s with {len(kills)} kills; leases ended by the drill: "
         f"{expired}"
     )
-    print(f"\n{'check':<{width}}  {'expected':>10}  {'found':>10}  ok")
-    for what, expected, found, ok in results:
-        print(f"{what:<{width}}  {expected:>10}  {found:>10}  {'ok' if ok else 'FAILED'}")
+    ok = print_checks(results)
     print(
         f"\nemails: {len(email_rows)} queued, {len(delivered)} delivered, {sum(sent.values())} "
         f"sent in the worker logs under {len(sent)} Message-IDs; sent more than once "
@@ -458,7 +456,7 @@ def check(args, ids, kills, logs, started_at, sweep_seconds, expired) -> bool:
         f"worker logs: {logs.count('Traceback (most recent')} tracebacks, ending in "
         f"{dict(errors) or 'nothing'} (WorkerLostError: Celery reporting a killed pool process)"
     )
-    return all(ok for *_rest, ok in results)
+    return ok
 
 
 def main():

@@ -91,7 +91,12 @@ def flush_redis(db: int) -> None:
 def celery_worker_command(
     *, name: str, concurrency: int, queues: str = "", include: str = "", loglevel: str = "INFO"
 ) -> list[str]:
-    """``celery -A marketplace worker`` (prefork), named ``name@<host>``, no gossip or mingle."""
+    """
+    ``celery -A marketplace worker`` (prefork), named ``name@<host>``, no gossip, mingle or
+    heartbeat: for drills whose broker stays up. ``drill_redis`` starts the worker as the
+    README does instead: started so, a worker died when the drill cut Redis (kombu's
+    reconnect raised AttributeError), where the README's worker reconnects.
+    """
     command = [
         PYTHON,
         "-m",
@@ -114,6 +119,22 @@ def celery_worker_command(
     if include:
         command += ["--include", include]
     return command
+
+
+def print_checks(rows: list[tuple[str, object, object, bool]]) -> bool:
+    """A drill's checks as a table (check, expected, found, ok); whether every one passed."""
+    cells = [(what, str(expected), str(found), ok) for what, expected, found, ok in rows]
+    header = ("check", "expected", "found")
+    widths = [min(max(len(row[i]) for row in [header, *cells]), 60) for i in range(3)]
+
+    def line(texts, last: str) -> str:
+        columns = (f"{text:<{width}}" for text, width in zip(texts, widths, strict=True))
+        return "  ".join([*columns, last])
+
+    print("\n" + line(header, "ok"))
+    for *texts, ok in cells:
+        print(line(texts, "ok" if ok else "FAILED"))
+    return bool(cells) and all(ok for *_texts, ok in cells)
 
 
 def run_drill(*, db: str, redis_db: int, email_url: str, drill) -> None:

@@ -179,7 +179,7 @@ def answer_overdue_request(*, request_id: int, now: datetime | None = None) -> b
                         idempotency_key=f"request-deadline:{pending.pk}",
                     )
             except CancellationError as refusal:
-                # The money did not add up (logged by cancel_items): close rather than
+                # The money did not add up (logged by cancel_locked_items): close rather than
                 # leave the buyer waiting; staff see the log.
                 logger.error("Request %s could not be auto-approved: %s", pending.pk, refusal)
                 still_open = False
