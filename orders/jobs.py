@@ -155,13 +155,22 @@ def lock_order_if_free(order_id: int) -> tuple[Order, list[OrderLine]] | None:
 
 # --- Delay notice ----------------------------------------------------------------------
 def late_orders_to_notify(now: datetime) -> QuerySet[Order]:
-    return Order.objects.late(now).filter(late_notified_at__isnull=True)
+    """
+    Late orders not yet told, whose auto-cancel is still ahead: an order already due for
+    it gets the cancellation only, never a notice promising a date that has passed.
+    """
+    return Order.objects.late(now).filter(
+        late_notified_at__isnull=True,
+        ship_by__gt=now - timedelta(days=settings.AUTO_CANCEL_AFTER_DAYS),
+    )
 
 
 def send_delay_notice(*, order_id: int, now: datetime | None = None) -> bool:
     """
     Tell the buyer (who may now cancel at no cost) and the seller, once, that an order
-    is past its ship-by date with units unshipped. Returns whether it did.
+    is past its ship-by date with units unshipped. Returns whether it did. An order
+    whose auto-cancel is already due gets no notice: the auto-cancel tells both parties,
+    whichever job runs first.
 
     ``late_notified_at`` set under the order's lock is the mark: a second run, a
     redelivered task or a concurrent worker finds it set and sends nothing.
@@ -174,6 +183,8 @@ def send_delay_notice(*, order_id: int, now: datetime | None = None) -> bool:
         order, lines = locked
         open_units = sum(line.quantity_open for line in lines)
         if order.late_notified_at or not order.is_late(now) or not open_units:
+            return False
+        if auto_cancel_at(order) <= now:
             return False
         Order.objects.filter(pk=order.pk).update(late_notified_at=now)
         order.late_notified_at = now

@@ -16,6 +16,7 @@ from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.services import request_cancellation
 from catalog.models import Listing
 from notifications.models import OutboxMessage
+from orders import tasks as order_tasks
 from orders.actors import Actor
 from orders.models import OrderEvent, OrderStatus
 from orders.services import AUTHORIZATION_RETRY
@@ -35,6 +36,39 @@ def overdue_at(order):
 
 
 # --- Auto-cancel for shipping delay --------------------------------------------------------
+@pytest.mark.parametrize("first", ["delay notice", "auto-cancel"])
+def test_an_order_due_for_auto_cancel_gets_the_cancellation_only(
+    first, place, django_capture_on_commit_callbacks, mailoutbox
+):
+    """
+    Given an order past its auto-cancel time that was never told it is late (a beat
+    outage, or a fresh demo database), whichever job runs first, buyer and seller get the
+    cancellation and no delay notice promising a date already passed.
+    """
+    order = age(place(), days=9)
+    mailoutbox.clear()  # the order confirmation
+    run = {
+        "delay notice": order_tasks.send_delay_notices_task,
+        "auto-cancel": tasks.auto_cancel_late_orders_task,
+    }
+    second = next(name for name in run if name != first)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run[first]()
+        run[second]()
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert order.late_notified_at is None
+    assert not order.events.filter(type=OrderEvent.Type.LATE).exists()
+    subjects = [mail.subject for mail in mailoutbox]
+    assert subjects and all("late" not in subject.lower() for subject in subjects), subjects
+    assert sorted(to for mail in mailoutbox for to in mail.to) == [
+        "bea@example.com",
+        "sam@example.com",
+    ]
+
+
 def test_auto_cancel_waits_until_seven_days_past_ship_by(place, settings):
     """Unshipped: nothing at ship-by + 7 days; a minute later it is cancelled."""
     order = place()
