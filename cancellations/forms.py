@@ -163,13 +163,27 @@ class SellerCancelForm(CancelItemsForm):
     def clean(self):
         cleaned = super().clean()
         _check_memo(self, cleaned)
+        items_valid = not any(LINE_FIELD.match(name) for name in self.errors)
+        if self.requested is not None and items_valid and cleaned["quantities"] != self.requested:
+            self.add_error(
+                None,
+                "The buyer's request is answered whole: cancel exactly the items it asks "
+                "for (this approves it), or decline it.",
+            )
         return cleaned
 
 
 class SellerConfirmCancelForm(SellerCancelForm):
-    """The review page's Confirm: the same choices again, and the key of this one review."""
+    """
+    The review page's Confirm: the same choices again, the key of this one review, and
+    the buyer's pending request the review showed (blank: none), which the service
+    checks is still the one pending.
+    """
 
     idempotency_key = IDEMPOTENCY_KEY_FIELD
+    request_seen = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
 
 class DeclineRequestForm(forms.Form):

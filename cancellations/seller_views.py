@@ -176,6 +176,7 @@ class SellerConfirmCancelView(SellerOrderMixin, View):
                 note=data["note"],
                 actor=Actor.seller(request.user),
                 idempotency_key=data["idempotency_key"],
+                request_seen=data["request_seen"],
             )
         except AlreadyDone:
             messages.info(request, "That cancellation was already submitted; nothing more changed.")

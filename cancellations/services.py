@@ -494,15 +494,17 @@ def cancel_as_seller(
     note: str = "",
     quantities: dict[int, int] | None = None,
     idempotency_key: str | None = None,
+    request_seen: int | None = None,
 ) -> Cancellation:
     """
     Seller Central → Cancel: ``quantities`` (order line id → units), or every open unit
     when None (Cancel order, bulk cancel).
 
-    While the buyer has a pending request, this answers it: the reason is "Buyer
-    cancelled", the request is approved and nothing counts against the seller, for
-    the units the buyer asked about only (more would let a request cover the seller's
-    own cancellation).
+    ``request_seen`` is the buyer's pending request the seller's review showed (None:
+    it showed none). A request is answered whole: a cancel while it is pending must be
+    of exactly the units the buyer asked about, and then approves it ("Buyer
+    cancelled", not counted against the seller); anything else is refused, as is a
+    confirm whose request was withdrawn, answered or replaced since the review.
     """
     note = note.strip()
     with transaction.atomic():
@@ -515,16 +517,19 @@ def cancel_as_seller(
                     "Nothing is left to cancel: it has shipped or been cancelled."
                 )
         pending = _lock_pending_request(order)
+        _check_request_seen(order, pending, request_seen)
         if pending is not None:
-            asked = requested_units(pending)
-            if any(qty > asked.get(line_id, 0) for line_id, qty in quantities.items() if qty):
+            chosen = {line_id: qty for line_id, qty in quantities.items() if qty}
+            if chosen != requested_units(pending):
                 raise CancellationError(
-                    f"The buyer asked to cancel only some items of order {order.number}: "
-                    "approve or decline that request first."
+                    f"The buyer asked to cancel {requested_words(pending, lines)} of order "
+                    f"{order.number}: cancel exactly those, which approves the request, or "
+                    "decline it first."
                 )
-            reason = Reason.BUYER_CANCELLED
-        else:
-            check_seller_choice(reason=reason, note=note)
+            return _approve_locked(
+                order, lines, pending, actor=actor, note=note, key=idempotency_key
+            )
+        check_seller_choice(reason=reason, note=note)
         cancellation = cancel_locked_items(
             order,
             lines,
@@ -532,18 +537,77 @@ def cancel_as_seller(
             reason=reason,
             actor=actor,
             note=note,
-            request=pending,
             idempotency_key=idempotency_key,
         )
-        if pending is not None:
-            pending.approve()
-            pending.save()
         if reason == Reason.NO_INVENTORY:
             by_id = {line.pk: line for line in lines}
             _deactivate_listings_out_again(
                 {by_id[line_id].listing_id for line_id, qty in quantities.items() if qty}
             )
         return cancellation
+
+
+def _check_request_seen(order, pending: CancellationRequest | None, request_seen: int | None):
+    """The request the seller's review showed is the one pending now (or none was, and is)."""
+    if getattr(pending, "pk", None) == request_seen:
+        return
+    if pending is None:
+        status = (
+            CancellationRequest.objects.filter(pk=request_seen, order=order)
+            .values_list("status", flat=True)
+            .first()
+        )
+        said = CancellationRequest.Status(status).label.lower() if status else "answered"
+        raise CancellationError(
+            f"The buyer's cancellation request was {said} after you reviewed it, so nothing "
+            "changed. Review the order again."
+        )
+    if request_seen is None:
+        raise CancellationError(
+            f"The buyer has asked to cancel items of order {order.number}: approve or "
+            "decline that request first."
+        )
+    raise CancellationError(
+        "The buyer changed their cancellation request after you reviewed it, so nothing "
+        "changed. Review the new request."
+    )
+
+
+def requested_words(pending: CancellationRequest, lines) -> str:
+    """“1 × Mug and 2 × Board”: what a request asks, for a refusal."""
+    titles = {line.pk: line.title for line in lines}
+    parts = [f"{qty} × {titles[line_id]}" for line_id, qty in requested_units(pending).items()]
+    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else parts[0]
+
+
+def _approve_locked(
+    order, lines, pending: CancellationRequest, *, actor: Actor, note: str = "", key=None
+) -> Cancellation:
+    """
+    Approve a pending request whole, under the order's lock: every unit the buyer asked
+    about is cancelled as "Buyer cancelled" (not counted against the seller). Refused
+    when some of them shipped meanwhile: then it can only be declined.
+    """
+    asked = requested_units(pending)
+    open_by_line = {line.pk: line.quantity_open for line in lines}
+    if any(qty > open_by_line.get(line_id, 0) for line_id, qty in asked.items()):
+        raise CancellationError(
+            "Some of the requested items have shipped since the buyer asked, so this "
+            "request can only be declined."
+        )
+    cancellation = cancel_locked_items(
+        order,
+        lines,
+        quantities=asked,
+        reason=Reason.BUYER_CANCELLED,
+        actor=actor,
+        note=note,
+        request=pending,
+        idempotency_key=key,
+    )
+    pending.approve()
+    pending.save()
+    return cancellation
 
 
 def _deactivate_listings_out_again(listing_ids: set[int]) -> None:
@@ -561,11 +625,7 @@ def _deactivate_listings_out_again(listing_ids: set[int]) -> None:
 
 
 def approve_request(*, request_id: int, actor: Actor) -> Cancellation:
-    """
-    The seller agrees: the units the buyer asked about are cancelled as "Buyer
-    cancelled" (not counted against the seller) and the request is approved. Refused
-    when some of them shipped meanwhile: then it can only be declined.
-    """
+    """The seller agrees: the request is approved whole (``_approve_locked``)."""
     with transaction.atomic():
         order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
         order, lines = _lock_sellers_order(order_id, actor)
@@ -579,24 +639,7 @@ def approve_request(*, request_id: int, actor: Actor) -> Cancellation:
                 "This request was already answered: "
                 f"{cancellation_request.get_status_display().lower()}."
             )
-        asked = requested_units(cancellation_request)
-        open_by_line = {line.pk: line.quantity_open for line in lines}
-        if any(qty > open_by_line.get(line_id, 0) for line_id, qty in asked.items()):
-            raise CancellationError(
-                "Some of the requested items have shipped since the buyer asked, so this "
-                "request can only be declined."
-            )
-        cancellation = cancel_locked_items(
-            order,
-            lines,
-            quantities=asked,
-            reason=Reason.BUYER_CANCELLED,
-            actor=actor,
-            request=cancellation_request,
-        )
-        cancellation_request.approve()
-        cancellation_request.save()
-        return cancellation
+        return _approve_locked(order, lines, cancellation_request, actor=actor)
 
 
 def decline_request(*, request_id: int, note: str, actor: Actor) -> CancellationRequest:

@@ -200,6 +200,7 @@ def test_cancelling_with_a_pending_request_answers_it(requested, as_seller):
         quantities={line.pk: 1},
         reason=Reason.NO_INVENTORY,  # whatever the seller picked
         actor=as_seller,
+        request_seen=cancellation_request.pk,
     )
 
     cancellation_request.refresh_from_db()
@@ -212,11 +213,151 @@ def test_cancelling_with_a_pending_request_answers_it(requested, as_seller):
 
 def test_cancelling_more_than_the_buyer_asked_is_refused(requested, as_seller):
     """A request covers what the buyer asked, not the seller's own cancellation."""
-    order, _line, _cancellation_request = requested(quantity=1)
+    order, _line, cancellation_request = requested(quantity=1)
+    before = snapshot(order)
+
+    with pytest.raises(CancellationError, match="cancel exactly those"):
+        cancel_as_seller(
+            order_id=order.pk,
+            reason=Reason.NO_INVENTORY,
+            actor=as_seller,
+            request_seen=cancellation_request.pk,
+        )
+
+    assert snapshot(order) == before
+
+
+@pytest.fixture
+def mugs_and_board(place, buyer, seller):
+    """An order of 3 mugs and 1 board, placed 2 hours ago; the buyer asks for 2 mugs + 1 board."""
+    mug = ListingFactory(seller=seller, stock=10, title="Mug", price="9.00")
+    board = ListingFactory(seller=seller, stock=10, title="Board", price="20.00")
+    order = age(place({mug: 3, board: 1}), hours=2)
+    mug_line, board_line = order.lines.get(listing=mug), order.lines.get(listing=board)
+    cancellation_request = request_cancellation(
+        order_id=order.pk,
+        quantities={mug_line.pk: 2, board_line.pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    return order, mug_line, board_line, cancellation_request
+
+
+def test_cancelling_part_of_a_request_is_refused_and_changes_nothing(mugs_and_board, as_seller):
+    """
+    Given a request for 2 mugs and 1 board, the seller's cancel of 1 mug as "Buyer
+    cancelled" is refused: it would mark the request approved with 2 units neither
+    cancelled nor declined. The request stays pending and nothing moves.
+    """
+    order, mug_line, _board_line, cancellation_request = mugs_and_board
+    before = snapshot(order)
+
+    with pytest.raises(CancellationError, match=r"2 × Mug and 1 × Board.*decline it first"):
+        cancel_as_seller(
+            order_id=order.pk,
+            quantities={mug_line.pk: 1},
+            reason=Reason.BUYER_CANCELLED,
+            actor=as_seller,
+            request_seen=cancellation_request.pk,
+        )
+
+    assert snapshot(order) == before
+    assert CancellationRequest.objects.get(pk=cancellation_request.pk).status == Status.PENDING
+
+
+def test_cancelling_exactly_the_requested_units_approves_the_whole_request(
+    mugs_and_board, as_seller
+):
+    """Every requested unit is cancelled with the approval; the third mug goes on."""
+    order, mug_line, board_line, cancellation_request = mugs_and_board
+
+    cancellation = cancel_as_seller(
+        order_id=order.pk,
+        quantities={mug_line.pk: 2, board_line.pk: 1},
+        reason=Reason.BUYER_CANCELLED,
+        actor=as_seller,
+        request_seen=cancellation_request.pk,
+    )
+
+    assert cancellation.request_id == cancellation_request.pk
+    assert CancellationRequest.objects.get(pk=cancellation_request.pk).status == Status.APPROVED
+    assert dict(order.lines.values_list("pk", "quantity_cancelled")) == {
+        mug_line.pk: 2,
+        board_line.pk: 1,
+    }
+
+
+def test_approve_cancels_every_requested_unit(mugs_and_board, as_seller):
+    order, mug_line, board_line, cancellation_request = mugs_and_board
+
+    approve_request(request_id=cancellation_request.pk, actor=as_seller)
+
+    assert dict(order.lines.values_list("pk", "quantity_cancelled")) == {
+        mug_line.pk: 2,
+        board_line.pk: 1,
+    }
+
+
+def test_a_cancel_that_saw_no_request_is_refused_while_one_is_pending(mugs_and_board, as_seller):
+    """The buyer asked after the seller's review: approve or decline first; nothing moves."""
+    order, mug_line, board_line, _cancellation_request = mugs_and_board
     before = snapshot(order)
 
     with pytest.raises(CancellationError, match="approve or decline that request first"):
-        cancel_as_seller(order_id=order.pk, reason=Reason.NO_INVENTORY, actor=as_seller)
+        cancel_as_seller(
+            order_id=order.pk,
+            quantities={mug_line.pk: 2, board_line.pk: 1},
+            reason=Reason.ADDRESS_UNDELIVERABLE,
+            actor=as_seller,
+        )
+
+    assert snapshot(order) == before
+
+
+def test_a_confirm_after_the_buyer_withdrew_the_request_is_refused(
+    mugs_and_board, buyer, as_seller
+):
+    """
+    Given the seller's review of a request, the buyer withdraws it before Confirm: the
+    confirm would cancel as "Buyer cancelled" what the buyer now wants, and count it
+    against the seller. It is refused and nothing moves.
+    """
+    order, mug_line, board_line, cancellation_request = mugs_and_board
+    withdraw_request(request_id=cancellation_request.pk, actor=Actor.buyer(buyer))
+    before = snapshot(order)
+
+    with pytest.raises(CancellationError, match="was withdrawn after you reviewed it"):
+        cancel_as_seller(
+            order_id=order.pk,
+            quantities={mug_line.pk: 2, board_line.pk: 1},
+            reason=Reason.BUYER_CANCELLED,
+            actor=as_seller,
+            request_seen=cancellation_request.pk,
+        )
+
+    assert snapshot(order) == before
+
+
+def test_a_confirm_of_a_replaced_request_is_refused(mugs_and_board, buyer, as_seller):
+    """The buyer withdrew and asked again (for 1 mug only): the old review confirms nothing."""
+    order, mug_line, board_line, old = mugs_and_board
+    withdraw_request(request_id=old.pk, actor=Actor.buyer(buyer))
+    request_cancellation(
+        order_id=order.pk,
+        quantities={mug_line.pk: 2, board_line.pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    before = snapshot(order)
+
+    with pytest.raises(CancellationError, match="changed their cancellation request"):
+        cancel_as_seller(
+            order_id=order.pk,
+            quantities={mug_line.pk: 2, board_line.pk: 1},
+            reason=Reason.BUYER_CANCELLED,
+            actor=as_seller,
+            request_seen=old.pk,
+        )
 
     assert snapshot(order) == before
 

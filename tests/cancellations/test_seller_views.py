@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import request_cancellation
+from cancellations.services import request_cancellation, withdraw_request
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import OrderStatus
@@ -181,7 +181,7 @@ def test_no_inventory_review_warns_that_the_listing_goes_off_sale(signed_in, pla
 def test_with_a_pending_request_the_reason_is_fixed_and_nothing_counts(signed_in, pending):
     order = pending.order
     form = signed_in.get(cancel_url(order)).content.decode()
-    assert "Cancelling these answers their request" in form
+    assert "Cancelling exactly these approves their request" in form
     assert '<option value="buyer_cancelled"' in form
     assert '<option value="no_inventory"' not in form
 
@@ -194,6 +194,35 @@ def test_with_a_pending_request_the_reason_is_fixed_and_nothing_counts(signed_in
     pending.refresh_from_db()
     assert pending.status == CancellationRequest.Status.APPROVED
     assert Cancellation.objects.get().counts_against_seller is False
+
+
+def test_a_review_that_does_not_cover_the_request_is_refused(signed_in, pending):
+    """The buyer asked for 1 unit; reviewing 2 as "Buyer cancelled" is a form error."""
+    order = pending.order
+    response = review(
+        signed_in, order, reason="buyer_cancelled", **{f"qty_{order.lines.get().pk}": "2"}
+    )
+    assert response.status_code == 400
+    assert "The buyer&#x27;s request is answered whole" in response.content.decode()
+
+
+def test_confirm_after_the_buyer_withdrew_the_request_changes_nothing(signed_in, pending, buyer):
+    """
+    Given the seller's review of the buyer's request, the buyer withdraws it; Confirm
+    answers 409 with why, and nothing is cancelled (it would count against the seller).
+    """
+    order = pending.order
+    page = review(
+        signed_in, order, reason="buyer_cancelled", **{f"qty_{order.lines.get().pk}": "1"}
+    )
+    withdraw_request(request_id=pending.pk, actor=Actor.buyer(buyer))
+
+    response = signed_in.post(confirm_url(order), hidden_fields(page))
+
+    assert response.status_code == 409
+    assert "was withdrawn after you reviewed it" in response.content.decode()
+    assert not Cancellation.objects.exists()
+    assert order.lines.get().quantity_cancelled == 0
 
 
 def test_confirm_twice_cancels_once(signed_in, order):
