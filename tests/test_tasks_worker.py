@@ -76,11 +76,14 @@ def test_the_worker_runs_the_scheduled_jobs_on_a_late_order(worker):
         buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
     )
     app.conf.task_always_eager = False
-    Order.objects.filter(pk=order.pk).update(ship_by=order.ship_by - timedelta(days=10))
+    # Late but not yet due for auto-cancel: the delay notice goes out.
+    Order.objects.filter(pk=order.pk).update(ship_by=order.ship_by - timedelta(days=3))
     mail.outbox.clear()
 
     send_as_beat("send-delay-notices")
     assert wait_for(lambda: OrderEvent.objects.filter(order=order, type="late").exists())
+    # A week later it has still not shipped: the auto-cancel takes it.
+    Order.objects.filter(pk=order.pk).update(ship_by=order.ship_by - timedelta(days=10))
     send_as_beat("auto-cancel-late-orders")
     assert wait_for(lambda: Cancellation.objects.filter(order=order).exists())
     send_as_beat("auto-cancel-late-orders")  # a second run changes nothing
