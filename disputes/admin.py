@@ -28,7 +28,7 @@ from . import services
 from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm
 from .models import Dispute, DisputeMessage
 from .selectors import money_summary
-from .services import RESOLVE_PERMISSION, DisputeError
+from .services import RESOLVE_PERMISSION, DisputeError, StaleConfirmation
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -215,6 +215,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         def run(dispute, form, actor):
             services.resolve_for_buyer(
                 dispute_id=dispute.pk,
+                money_seen=form.money_seen,
                 amount=form.partial_amount,
                 note=form.cleaned_data["note"],
                 actor=actor,
@@ -271,14 +272,23 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             if form.is_valid():
                 try:
                     done = run(dispute, form, Actor.staff(request.user))
+                except StaleConfirmation as error:
+                    # The figures moved: the page shows the new ones, the form carries them.
+                    dispute = self.get_object(request, object_id)
+                    form = form_class({**request.POST.dict(), **figures_shown(dispute)})
+                    form.is_valid()
+                    form.add_error(None, str(error))
+                    status = 409
                 except DisputeError as error:
                     form.add_error(None, str(error))
+                    status = 400
                 else:
                     messages.success(request, done)
                     return redirect(change_url)
-            status = 400
+            else:
+                status = 400
         else:
-            form = form_class()
+            form = form_class(initial=figures_shown(dispute))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -292,6 +302,11 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(
             request, "disputes/admin/confirm_action.html", context, status=status
         )
+
+
+def figures_shown(dispute: Dispute) -> dict:
+    """The money a confirmation page shows, for its form to carry back (see ``MoneySeen``)."""
+    return ResolveForBuyerForm.initial_for(money_summary(dispute.order))
 
 
 def _one_line(text: str):

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 
 from .models import BODY_MAX_LENGTH, Dispute
+from .selectors import MoneySeen, MoneySummary
 
 AMOUNT_HELP = "In dollars and cents, at most what can still be refunded (above)."
 
@@ -66,6 +67,20 @@ class OfferForm(forms.Form):
         return cleaned
 
 
+def _figure_shown() -> forms.DecimalField:
+    """A money figure the page showed, carried back so the service can refuse a stale one."""
+    return forms.DecimalField(
+        min_value=Decimal("0.00"), max_digits=12, decimal_places=2, widget=forms.HiddenInput
+    )
+
+
+class AcceptOfferForm(forms.Form):
+    """The offer the buyer saw, as the page showed it: the service refuses any other."""
+
+    offer = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    refund = _figure_shown()
+
+
 # --- Django admin ---------------------------------------------------------------------------
 class ResolveForBuyerForm(forms.Form):
     refund = forms.ChoiceField(
@@ -79,6 +94,9 @@ class ResolveForBuyerForm(forms.Form):
     )
     amount = _amount("Partial refund amount", required=False)
     note = _text("Decision note", help_text="Sent to the buyer and the seller.")
+    # The figures the page showed, which the decision rests on (``MoneySeen``).
+    refundable_seen = _figure_shown()
+    unshipped_seen = _figure_shown()
 
     def clean(self):
         cleaned = super().clean()
@@ -93,6 +111,17 @@ class ResolveForBuyerForm(forms.Form):
         if self.cleaned_data["refund"] == "full":
             return None
         return self.cleaned_data["amount"]
+
+    @property
+    def money_seen(self) -> MoneySeen:
+        return MoneySeen(
+            refundable=self.cleaned_data["refundable_seen"],
+            unshipped=self.cleaned_data["unshipped_seen"],
+        )
+
+    @staticmethod
+    def initial_for(money: MoneySummary) -> dict:
+        return {"refundable_seen": money.refundable, "unshipped_seen": money.unshipped}
 
 
 class DecisionNoteForm(forms.Form):

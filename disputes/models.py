@@ -78,6 +78,11 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     offer_kind = models.CharField(max_length=10, choices=OfferKind, blank=True)
     offer_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
+    offer_version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Counts the seller's offers: an Accept form carries the one it showed.",
+    )
     refund_amount = models.DecimalField(
         max_digits=10,
         decimal_places=2,
@@ -137,6 +142,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     def make_offer(self, *, kind: str, amount):
         """A new offer replaces the last; a case under review stays under review."""
         self.offer_kind, self.offer_amount, self.offered_at = kind, amount, timezone.now()
+        self.offer_version += 1
         if self.status == self.Status.UNDER_REVIEW:
             return self.Status.UNDER_REVIEW
         return self.Status.SELLER_RESPONDED

@@ -40,6 +40,18 @@ class MoneySummary:
         """Charged for what shipped, not refunded nor claimed by a pending refund: a case's most."""
         return max(self.captured - self.refunded - self.pending_refunds - self.unshipped, ZERO)
 
+    @property
+    def seen(self) -> "MoneySeen":
+        return MoneySeen(refundable=self.refundable, unshipped=self.unshipped)
+
+
+@dataclass(frozen=True)
+class MoneySeen:
+    """The figures a staff decision rests on, as its confirmation page showed them."""
+
+    refundable: Decimal
+    unshipped: Decimal
+
 
 def money_summary(order: Order) -> MoneySummary:
     """From the payment's totals, its pending transactions (one query) and the order's lines."""
@@ -55,6 +67,20 @@ def money_summary(order: Order) -> MoneySummary:
         on_hold=on_hold,
         unshipped=max(open_value - on_hold, ZERO),
     )
+
+
+def offer_refund(dispute: Dispute, money: MoneySummary) -> Decimal | None:
+    """
+    What accepting the case's offer refunds now: everything still refundable for a full
+    offer, the amount for a partial one; None when that amount is more than can still be
+    refunded (the buyer asks for a new offer). The page shows it, the Accept form carries
+    it, and ``accept_offer`` refunds it or nothing.
+    """
+    if dispute.offer_kind == Dispute.OfferKind.FULL:
+        return money.refundable
+    if dispute.offer_amount > money.refundable:
+        return None
+    return dispute.offer_amount
 
 
 # --- Resolution Center ------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from payments import services as payments
 from . import events
 from .models import ACTIVE_STATES, BODY_MAX_LENGTH, Dispute, DisputeMessage
 from .notifications import notify_parties
-from .selectors import MoneySummary, money_summary
+from .selectors import MoneySeen, MoneySummary, money_summary, offer_refund
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,13 @@ CENT = Decimal("0.01")
 
 class DisputeError(Exception):
     """A rule said no; nothing changed. The message is for the person who asked."""
+
+
+class StaleConfirmation(DisputeError):
+    """
+    What the person confirmed (an offer, a refundable amount) changed since their page
+    showed it; nothing changed. The page shows the new figures to confirm again.
+    """
 
 
 # --- Checks shared by the services ---------------------------------------------------------
@@ -251,23 +258,33 @@ def make_offer(
         return dispute
 
 
-def accept_offer(*, dispute_id: int, actor: Actor) -> Dispute:
-    """The buyer accepts the seller's offer: resolved by agreement, the refund is queued."""
+def accept_offer(
+    *, dispute_id: int, actor: Actor, offer_seen: int, refund_seen: Decimal
+) -> Dispute:
+    """
+    The buyer accepts the seller's offer they saw (``offer_seen``, its version, refunding
+    ``refund_seen``): resolved by agreement, that refund is queued. If the seller replaced
+    the offer or the refund it gives moved meanwhile, nothing changes.
+    """
     with transaction.atomic():
         order, dispute = _lock(dispute_id)
         _require(dispute, actor, ActorRole.BUYER)
         _require_active(dispute)
         if not dispute.has_offer:
             raise DisputeError("The seller has not made an offer to accept.")
+        if dispute.offer_version != offer_seen:
+            raise StaleConfirmation("The seller changed the offer: review it before you accept.")
         money = money_summary(order)
-        if dispute.offer_kind == Dispute.OfferKind.FULL:
-            refund = money.refundable
-        elif dispute.offer_amount > money.refundable:
+        refund = offer_refund(dispute, money)
+        if refund is None:
             raise DisputeError(
                 "This offer is more than can still be refunded; ask the seller for a new one."
             )
-        else:
-            refund = dispute.offer_amount
+        if refund != refund_seen:
+            raise StaleConfirmation(
+                f"What this offer refunds changed to ${refund} since you opened the page: "
+                "review it before you accept."
+            )
         dispute.accept_offer(refund=refund)
         dispute.save()
         _refund(dispute, refund, money)
@@ -345,17 +362,21 @@ def escalate_unresponsive(*, dispute_id: int, now: datetime | None = None) -> bo
 
 
 # --- Staff (Django admin) ---------------------------------------------------------------------
-def resolve_for_buyer(*, dispute_id: int, note: str, actor: Actor, amount=None) -> Dispute:
+def resolve_for_buyer(
+    *, dispute_id: int, note: str, actor: Actor, money_seen: MoneySeen, amount=None
+) -> Dispute:
     """
     Staff decide for the buyer: ``amount`` refunded, or everything when None (a full
     refund also cancels what has not shipped, releasing its hold). Counts as an order
-    defect in the seller's account health.
+    defect in the seller's account health. ``money_seen`` is the order's money as the
+    confirmation page showed it: if what is refundable moved since, nothing changes.
     """
     note = clean_text(note, what="decision note")
     with transaction.atomic():
         order, dispute = _lock(dispute_id)
         _require(dispute, actor, ActorRole.STAFF)
         _require_active(dispute)
+        check_money_seen(money_summary(order), money_seen)
         released = Decimal(0)
         if amount is None:
             released = _cancel_unshipped(order, actor, note)
@@ -372,6 +393,16 @@ def resolve_for_buyer(*, dispute_id: int, note: str, actor: Actor, amount=None) 
             note=note,
         )
         return dispute
+
+
+def check_money_seen(money: MoneySummary, seen: MoneySeen) -> None:
+    """The figures a refund decision rests on are still the ones the page showed."""
+    if money.seen != seen:
+        raise StaleConfirmation(
+            "The order's money changed since you opened this page (a refund or a "
+            f"cancellation): still refundable is now ${money.refundable}. Review it and decide "
+            "again."
+        )
 
 
 def _cancel_unshipped(order: Order, actor: Actor, note: str) -> Decimal:

@@ -19,9 +19,9 @@ from orders.actors import Actor
 from orders.views.buyer import BuyerOrderMixin
 
 from . import selectors, services
-from .forms import MessageForm, OfferForm, OpenCaseForm
+from .forms import AcceptOfferForm, MessageForm, OfferForm, OpenCaseForm
 from .models import Dispute
-from .services import DisputeError
+from .services import DisputeError, StaleConfirmation
 
 
 def viewer_of(case: Dispute, user) -> str:
@@ -108,10 +108,12 @@ class CaseMixin(LoginRequiredMixin):
         return Actor.seller(self.request.user)
 
     def render_case(self, case: Dispute, status=200, **forms):
+        money = selectors.money_summary(case.order)
         context = {
             "case": case,
             "order": case.order,
-            "money": selectors.money_summary(case.order),
+            "money": money,
+            "offer_refund": selectors.offer_refund(case, money) if case.has_offer else None,
             "viewer": case.viewer,
             "message_form": MessageForm(),
             "offer_form": OfferForm(),
@@ -129,7 +131,11 @@ class CaseDetailView(CaseMixin, View):
 
 
 class CaseActionView(CaseMixin, View):
-    """A POST that runs one service; a refusal becomes a message, a bad form re-renders."""
+    """
+    A POST that runs one service; a refusal becomes a message, a bad form re-renders,
+    and a stale confirmation (the offer changed since the page showed it) re-renders the
+    case as it is now, with 409.
+    """
 
     http_method_names = ["post"]
     form_class = None
@@ -143,8 +149,12 @@ class CaseActionView(CaseMixin, View):
             return self.render_case(case, status=400, **{self.form_context_name: form})
         try:
             self.run(case, form)
+        except StaleConfirmation as error:
+            # Someone changed what the page showed: show it again, as it is now.
+            messages.warning(request, str(error))
+            return self.render_case(self.get_case(), status=409)
         except DisputeError as error:
-            if form is None:
+            if form is None or not form.visible_fields():  # nothing typed to point the error at
                 messages.error(request, str(error))
                 return redirect(case)
             form.add_error(None, str(error))
@@ -183,10 +193,17 @@ class OfferView(CaseActionView):
 
 
 class AcceptOfferView(CaseActionView):
+    form_class = AcceptOfferForm
+    form_context_name = "accept_form"
     success_message = "You accepted the offer: the case is resolved and your refund is on its way."
 
     def run(self, case, form):
-        services.accept_offer(dispute_id=case.pk, actor=self.actor(case))
+        services.accept_offer(
+            dispute_id=case.pk,
+            actor=self.actor(case),
+            offer_seen=form.cleaned_data["offer"],
+            refund_seen=form.cleaned_data["refund"],
+        )
 
 
 class WithdrawView(CaseActionView):

@@ -87,6 +87,7 @@ from orders.services import (
 from payments import services as payments
 from payments.gateway import GatewayTimeout, inject_timeouts
 from payments.models import PaymentTransaction
+from tests.disputes import as_shown
 from tests.factories import (
     ADDRESS,
     DECLINED_CARD,
@@ -664,7 +665,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def buyer_accepts_the_offer(self, data):
         case = self._draw_case(data, *UNRESOLVED)
         try:
-            disputes.accept_offer(dispute_id=case.pk, actor=Actor.buyer(self.buyer))
+            as_shown.accept_offer(dispute_id=case.pk, actor=Actor.buyer(self.buyer))
         except disputes.DisputeError:
             event("accept: refused")
             return
@@ -693,7 +694,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         try:
             if for_buyer:
                 amount = None if cents is None else Decimal(cents) / 100
-                disputes.resolve_for_buyer(
+                as_shown.resolve_for_buyer(
                     dispute_id=case.pk, note="Decided.", amount=amount, actor=staff
                 )
             else:

@@ -13,6 +13,7 @@ from disputes import services
 from disputes.models import Dispute
 from orders.actors import Actor
 from payments.models import Payment
+from payments.services import schedule_release
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,12 @@ def change_url(case):
 
 def button_url(name, case):
     return reverse(f"admin:disputes_dispute_{name}", args=[case.pk])
+
+
+def as_confirmed(client, case, data):
+    """``data`` posted with the figures the confirmation page carries, as it renders them now."""
+    form = client.get(button_url("resolve_for_buyer", case)).context["form"]
+    return {**{name: form[name].value() for name in ("refundable_seen", "unshipped_seen")}, **data}
 
 
 def listed(client, **query):
@@ -166,7 +173,7 @@ def test_resolve_for_buyer_confirms_first_then_refunds_in_full(
     with django_capture_on_commit_callbacks(execute=True):
         response = staff_client.post(
             button_url("resolve_for_buyer", escalated),
-            {"refund": "full", "note": "Not as described."},
+            as_confirmed(staff_client, escalated, {"refund": "full", "note": "Not as described."}),
             follow=True,
         )
 
@@ -181,7 +188,7 @@ def test_resolve_for_buyer_with_a_partial_amount(staff_client, two_cases):
     escalated, _fresh = two_cases
     staff_client.post(
         button_url("resolve_for_buyer", escalated),
-        {"refund": "partial", "amount": "4.20", "note": "Partly"},
+        as_confirmed(staff_client, escalated, {"refund": "partial", "amount": "4.20", "note": "n"}),
     )
     assert Dispute.objects.get(pk=escalated.pk).refund_amount == Decimal("4.20")
 
@@ -197,14 +204,45 @@ def test_resolve_for_buyer_with_a_partial_amount(staff_client, two_cases):
         {"refund": "full", "note": ""},
         {"refund": "full", "note": "nul\x00"},
         {"refund": "everything", "note": "n"},
+        {"refund": "full", "note": "n", "refundable_seen": "x"},
+        {"refund": "full", "note": "n", "unshipped_seen": ""},
     ],
 )
 def test_bad_decisions_are_form_errors(staff_client, two_cases, data):
     escalated, _fresh = two_cases
-    response = staff_client.post(button_url("resolve_for_buyer", escalated), data)
+    response = staff_client.post(
+        button_url("resolve_for_buyer", escalated), as_confirmed(staff_client, escalated, {}) | data
+    )
     assert response.status_code == 400
     assert "errorlist" in response.content.decode() or "errornote" in response.content.decode()
     assert Dispute.objects.get(pk=escalated.pk).status == Status.UNDER_REVIEW
+
+
+def test_a_decision_on_money_that_moved_shows_the_new_figures_first(
+    staff_client, two_cases, django_capture_on_commit_callbacks
+):
+    """The page said $25.00 refundable; $5 was refunded meanwhile: 409, then decide again."""
+    escalated, _fresh = two_cases
+    data = as_confirmed(staff_client, escalated, {"refund": "full", "note": "Not as described."})
+    assert data["refundable_seen"] == Decimal("25.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule_release(
+            payment_id=escalated.order.payment_id, amount=Decimal("5"), idempotency_key="goodwill"
+        )
+
+    response = staff_client.post(button_url("resolve_for_buyer", escalated), data)
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "still refundable is now $20.00" in page
+    assert '<strong data-testid="refundable">$20.00</strong>' in page
+    assert Dispute.objects.get(pk=escalated.pk).status == Status.UNDER_REVIEW
+    form = response.context["form"]
+    assert form["note"].value() == "Not as described."  # what staff wrote is kept
+    again = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(button_url("resolve_for_buyer", escalated), again)
+    assert Dispute.objects.get(pk=escalated.pk).refund_amount == Decimal("20.00")
 
 
 def test_resolve_for_seller_and_ask_for_information(staff_client, two_cases):
@@ -226,7 +264,9 @@ def test_a_closed_case_offers_no_decision(staff_client, two_cases):
     page = staff_client.get(change_url(escalated)).content.decode()
     assert button_url("resolve_for_buyer", escalated) not in page
     response = staff_client.post(
-        button_url("resolve_for_buyer", escalated), {"refund": "full", "note": "again"}, follow=True
+        button_url("resolve_for_buyer", escalated),
+        {"refund": "full", "note": "again", "refundable_seen": "25.00", "unshipped_seen": "0"},
+        follow=True,
     )
     assert "This case is closed" in response.content.decode()
     assert Dispute.objects.get(pk=escalated.pk).status == Status.RESOLVED_FOR_SELLER

@@ -4,19 +4,23 @@ each on its own connection). Commits are real, so the outbox runs the refunds at
 gateway and sends the emails after each one.
 """
 
+import threading
+import time
 from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import transaction
 
 from disputes import services, tasks
 from disputes.models import Dispute, DisputeEvent
 from disputes.services import DisputeError
 from orders.actors import Actor
 from orders.models import OrderEvent
-from orders.services import confirm_shipment, place_orders
+from orders.services import confirm_shipment, lock_order, place_orders
 from payments.models import Payment, PaymentTransaction
+from tests.disputes import as_shown
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, UserFactory
 from tests.threads import run_together
 
@@ -86,7 +90,7 @@ def assert_one_resolution_at_most_one_refund(case):
 def test_buyer_accepts_while_staff_decide_for_the_seller(case, buyer, staff):
     """One outcome: agreement with its $10 refund, or the seller's win with none."""
     outcomes = run_together(
-        partial(services.accept_offer, dispute_id=case.pk, actor=Actor.buyer(buyer)),
+        partial(as_shown.accept_offer, dispute_id=case.pk, actor=Actor.buyer(buyer)),
         partial(
             services.resolve_for_seller,
             dispute_id=case.pk,
@@ -104,12 +108,74 @@ def test_buyer_accepts_while_staff_decide_for_the_seller(case, buyer, staff):
         assert payment.amount_refunded == 0
 
 
+def first_then(order_id, first, then):
+    """
+    Two calls for run_together in a set order: ``first`` runs holding the order's lock,
+    taken before ``then`` starts, so ``then`` waits on that lock and sees what ``first``
+    committed (or rolled back).
+    """
+    locked = threading.Event()
+
+    def run_first():
+        with transaction.atomic():
+            lock_order(order_id)
+            locked.set()
+            time.sleep(0.2)  # ``then`` is waiting on the lock meanwhile
+            return first()
+
+    def run_then():
+        assert locked.wait(timeout=30)
+        return then()
+
+    return run_first, run_then
+
+
+@pytest.mark.parametrize("first", ["seller", "buyer", "at once"])
+def test_the_buyer_accepts_the_offer_they_saw_while_the_seller_replaces_it(
+    case, buyer, seller, first
+):
+    """The buyer saw $10.00; the seller replaces it with $0.01: $10.00 is refunded, or nothing."""
+    seen = as_shown.offer_shown(case.pk)
+    assert seen["refund_seen"] == Decimal("10.00")
+    accept = partial(services.accept_offer, dispute_id=case.pk, actor=Actor.buyer(buyer), **seen)
+    replace = partial(
+        services.make_offer,
+        dispute_id=case.pk,
+        kind="partial",
+        amount="0.01",
+        actor=Actor.seller(seller.user),
+    )
+    if first == "seller":
+        outcomes = run_together(*first_then(case.order_id, replace, accept))
+    elif first == "buyer":
+        outcomes = run_together(*first_then(case.order_id, accept, replace))[::-1]
+    else:
+        outcomes = run_together(replace, accept)
+
+    replaced, accepted = outcomes
+    dispute = Dispute.objects.get(pk=case.pk)
+    payment = Payment.objects.get(pk=case.order.payment_id)
+    if isinstance(accepted, Exception):
+        assert isinstance(accepted, services.StaleConfirmation), outcomes
+        assert dispute.status == Dispute.Status.SELLER_RESPONDED
+        assert dispute.offer_amount == Decimal("0.01") and dispute.refund_amount is None
+        assert payment.amount_refunded == 0
+    else:
+        assert isinstance(replaced, DisputeError) and "closed" in str(replaced), outcomes
+        assert dispute.status == Dispute.Status.RESOLVED_BY_AGREEMENT
+        assert dispute.refund_amount == payment.amount_refunded == Decimal("10.00")
+    if first == "seller":
+        assert isinstance(accepted, Exception)
+    elif first == "buyer":
+        assert not isinstance(accepted, Exception)
+
+
 def test_two_staff_resolve_at_once(case, staff, staff2):
     """One staff decision stands and pays once; the other is told the case is closed."""
     outcomes = run_together(
-        partial(services.resolve_for_buyer, dispute_id=case.pk, note="A", actor=Actor.staff(staff)),
+        partial(as_shown.resolve_for_buyer, dispute_id=case.pk, note="A", actor=Actor.staff(staff)),
         partial(
-            services.resolve_for_buyer,
+            as_shown.resolve_for_buyer,
             dispute_id=case.pk,
             amount=Decimal("5"),
             note="B",

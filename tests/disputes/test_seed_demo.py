@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from disputes import services
 from disputes.models import Dispute
 from orders.actors import Actor
+from tests.disputes import as_shown
 
 pytestmark = pytest.mark.django_db
 
@@ -29,12 +29,12 @@ def test_an_offer_waits_for_buyer_and_an_escalated_case_for_staff(seeded):
     escalated = Dispute.objects.get(status=Dispute.Status.UNDER_REVIEW)
     assert escalated.seller_unresponsive
 
-    services.resolve_for_buyer(
+    as_shown.resolve_for_buyer(
         dispute_id=escalated.pk,
         note="Refunded",
         actor=Actor.staff(User.objects.get(username="staff")),
     )
-    services.accept_offer(dispute_id=offer.pk, actor=Actor.buyer(offer.buyer))
+    as_shown.accept_offer(dispute_id=offer.pk, actor=Actor.buyer(offer.buyer))
 
     assert Dispute.objects.filter(status__in=Dispute.Status.values[:3]).count() == 1  # the open one
 

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from disputes import services
 from disputes.models import Dispute
 from disputes.selectors import money_summary, order_defect_rate
 from orders.actors import Actor
+from tests.disputes import as_shown
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +62,7 @@ def test_two_cases_on_one_order_are_one_defect(buyer, seller):
 def test_a_pending_refund_is_not_refundable_again(open_case, staff):
     """Given a decision's refund queued but not yet run, nothing more is refundable."""
     dispute = open_case()
-    services.resolve_for_buyer(
+    as_shown.resolve_for_buyer(
         dispute_id=dispute.pk, amount=Decimal("10"), note="n", actor=Actor.staff(staff)
     )  # no commit callbacks: the refund stays pending
 

@@ -15,6 +15,8 @@ from disputes.services import DisputeError
 from orders.actors import Actor
 from orders.models import Order, OrderEvent
 from payments.models import Payment, PaymentTransaction
+from payments.services import schedule_release
+from tests.disputes import as_shown
 from tests.factories import UserFactory
 
 from .conftest import past_due
@@ -26,6 +28,16 @@ Status = Dispute.Status
 
 def event_types(order):
     return list(order.events.filter(type__startswith="dispute_").values_list("type", flat=True))
+
+
+def refund_elsewhere(run_outbox, dispute, amount):
+    """A refund of the case's order that is not the case's (a goodwill gesture, say)."""
+    run_outbox(
+        schedule_release,
+        payment_id=dispute.order.payment_id,
+        amount=amount,
+        idempotency_key="goodwill",
+    )
 
 
 def refunds(order):
@@ -229,7 +241,7 @@ def test_a_partial_offer_accepted_refunds_exactly_it(open_case, seller, buyer, r
     assert dispute.status == Status.SELLER_RESPONDED
     assert dispute.offer_amount == Decimal("10.00")
 
-    run_outbox(services.accept_offer, dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+    run_outbox(as_shown.accept_offer, dispute_id=dispute.pk, actor=Actor.buyer(buyer))
 
     dispute.refresh_from_db()
     assert dispute.status == Status.RESOLVED_BY_AGREEMENT
@@ -244,7 +256,7 @@ def test_a_full_offer_refunds_everything_still_refundable(open_case, seller, buy
     dispute = open_case()
     services.make_offer(dispute_id=dispute.pk, kind="full", actor=Actor.seller(seller.user))
 
-    run_outbox(services.accept_offer, dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+    run_outbox(as_shown.accept_offer, dispute_id=dispute.pk, actor=Actor.buyer(buyer))
 
     payment = Payment.objects.get(pk=dispute.order.payment_id)
     assert payment.amount_refunded == payment.amount_captured == Decimal("25.00")
@@ -280,7 +292,7 @@ def test_only_the_seller_offers_and_only_the_buyer_accepts(open_case, seller, bu
     services.make_offer(dispute_id=dispute.pk, kind="full", actor=Actor.seller(seller.user))
     for actor in (Actor.seller(seller.user), Actor.staff(staff), Actor.buyer(UserFactory())):
         with pytest.raises(DisputeError):
-            services.accept_offer(dispute_id=dispute.pk, actor=actor)
+            as_shown.accept_offer(dispute_id=dispute.pk, actor=actor)
     assert Dispute.objects.get().status == Status.SELLER_RESPONDED
 
 
@@ -288,7 +300,7 @@ def test_nothing_to_accept_without_an_offer(open_case, seller, buyer):
     dispute = open_case()
     services.post_message(dispute_id=dispute.pk, body="No.", actor=Actor.seller(seller.user))
     with pytest.raises(DisputeError, match="not made an offer"):
-        services.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+        as_shown.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
 
 
 def test_an_offer_larger_than_what_is_left_cannot_be_accepted(
@@ -299,19 +311,68 @@ def test_an_offer_larger_than_what_is_left_cannot_be_accepted(
     services.make_offer(
         dispute_id=dispute.pk, kind="partial", amount="20", actor=Actor.seller(seller.user)
     )
-    from payments.services import schedule_release
-
-    run_outbox(
-        schedule_release,
-        payment_id=dispute.order.payment_id,
-        amount=Decimal("10"),
-        idempotency_key="goodwill",
-    )
+    refund_elsewhere(run_outbox, dispute, Decimal("10"))
 
     with pytest.raises(DisputeError, match="more than can still be refunded"):
-        services.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+        as_shown.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
 
     assert Payment.objects.get(pk=dispute.order.payment_id).amount_refunded == Decimal("10")
+
+
+# --- A confirmation confirms what the page showed -----------------------------------------------
+def test_an_offer_replaced_since_the_page_loaded_is_not_accepted(open_case, seller, buyer):
+    """The buyer saw a full refund ($25.00); the seller then offered $0.01: nothing changes."""
+    dispute = open_case()
+    services.make_offer(dispute_id=dispute.pk, kind="full", actor=Actor.seller(seller.user))
+    seen = as_shown.offer_shown(dispute.pk)
+    assert seen == {"offer_seen": 1, "refund_seen": Decimal("25.00")}
+    services.make_offer(
+        dispute_id=dispute.pk, kind="partial", amount="0.01", actor=Actor.seller(seller.user)
+    )
+
+    with pytest.raises(services.StaleConfirmation, match="The seller changed the offer"):
+        services.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer), **seen)
+
+    dispute.refresh_from_db()
+    assert dispute.status == Status.SELLER_RESPONDED and dispute.refund_amount is None
+    assert not refunds(dispute.order).exists()
+    assert event_types(dispute.order)[-1] == DisputeEvent.OFFER_MADE
+
+
+def test_a_full_offer_whose_refund_moved_is_not_accepted(open_case, seller, buyer, run_outbox):
+    """The buyer saw "Full refund: $25.00"; $5 was refunded elsewhere meanwhile."""
+    dispute = open_case()
+    services.make_offer(dispute_id=dispute.pk, kind="full", actor=Actor.seller(seller.user))
+    seen = as_shown.offer_shown(dispute.pk)
+    refund_elsewhere(run_outbox, dispute, Decimal("5"))
+
+    with pytest.raises(services.StaleConfirmation, match=r"changed to \$20\.00"):
+        services.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer), **seen)
+    assert Dispute.objects.get().status == Status.SELLER_RESPONDED
+
+    run_outbox(as_shown.accept_offer, dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+    assert Dispute.objects.get().refund_amount == Decimal("20.00")
+    assert Payment.objects.get(pk=dispute.order.payment_id).amount_refunded == Decimal("25.00")
+
+
+@pytest.mark.parametrize("amount", [None, Decimal("10")], ids=["full", "partial"])
+def test_staff_decision_on_money_that_moved_is_refused(open_case, staff, run_outbox, amount):
+    """Staff's page showed $25.00 refundable; $5 was refunded meanwhile: nothing is decided."""
+    dispute = open_case()
+    seen = as_shown.money_shown(dispute.pk)
+    refund_elsewhere(run_outbox, dispute, Decimal("5"))
+
+    with pytest.raises(services.StaleConfirmation, match=r"still refundable is now \$20\.00"):
+        services.resolve_for_buyer(
+            dispute_id=dispute.pk,
+            note="n",
+            actor=Actor.staff(staff),
+            money_seen=seen,
+            amount=amount,
+        )
+
+    assert Dispute.objects.get().status == Status.OPEN
+    assert refunds(dispute.order).count() == 1  # the $5 only
 
 
 def test_a_new_offer_replaces_the_last_and_under_review_stays_under_review(
@@ -341,7 +402,7 @@ def test_a_refund_cannot_release_a_hold_on_unshipped_items(place, ship, buyer, s
         dispute_id=dispute.pk, kind="partial", amount="5", actor=Actor.seller(seller.user)
     )
     with pytest.raises(DisputeError, match="still on hold"):
-        services.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+        as_shown.accept_offer(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
     assert Dispute.objects.get().status == Status.SELLER_RESPONDED
     assert not refunds(order).exists()
 
@@ -361,7 +422,7 @@ def test_a_case_never_refunds_what_unshipped_items_cost(
     dispute = open_case(order, reason=Dispute.Reason.ITEM_NOT_RECEIVED)
 
     with pytest.raises(DisputeError, match=r"\$25\.00 for items not yet shipped is refunded when"):
-        services.resolve_for_buyer(
+        as_shown.resolve_for_buyer(
             dispute_id=dispute.pk, note="Sorry", amount="0.01", actor=Actor.staff(staff)
         )
     with pytest.raises(DisputeError, match="Nothing can be refunded"):
@@ -382,11 +443,11 @@ def test_after_a_partial_refund_the_unshipped_rest_can_still_be_cancelled(
     past_due(order)
     dispute = open_case(order)
     with pytest.raises(DisputeError, match=r"\$12\.50 was charged for what shipped"):
-        services.resolve_for_buyer(
+        as_shown.resolve_for_buyer(
             dispute_id=dispute.pk, note="Scuffed", amount="12.51", actor=Actor.staff(staff)
         )
     run_outbox(
-        services.resolve_for_buyer,
+        as_shown.resolve_for_buyer,
         dispute_id=dispute.pk,
         note="Scuffed",
         amount="12.50",
@@ -474,7 +535,7 @@ def test_staff_decide_for_the_buyer_with_a_full_refund(
     mailoutbox.clear()
 
     run_outbox(
-        services.resolve_for_buyer,
+        as_shown.resolve_for_buyer,
         dispute_id=dispute.pk,
         note="The listing promised 160 pages.",
         actor=Actor.staff(staff),
@@ -494,7 +555,7 @@ def test_staff_decide_for_the_buyer_with_a_partial_refund(open_case, staff, run_
     dispute = open_case()
 
     run_outbox(
-        services.resolve_for_buyer,
+        as_shown.resolve_for_buyer,
         dispute_id=dispute.pk,
         amount=Decimal("7.50"),
         note="Half the pages",
@@ -522,7 +583,7 @@ def test_a_full_decision_cancels_what_never_shipped(place, buyer, staff, run_out
     dispute = open_case(order, reason=Dispute.Reason.CANCELLATION_DECLINED)
 
     run_outbox(
-        services.resolve_for_buyer,
+        as_shown.resolve_for_buyer,
         dispute_id=dispute.pk,
         note="Never shipped",
         actor=Actor.staff(staff),
@@ -569,7 +630,7 @@ def test_staff_ask_the_seller_for_information(open_case, staff, seller):
 @pytest.mark.parametrize(
     "call",
     [
-        lambda pk, actor: services.resolve_for_buyer(dispute_id=pk, note="n", actor=actor),
+        lambda pk, actor: as_shown.resolve_for_buyer(dispute_id=pk, note="n", actor=actor),
         lambda pk, actor: services.resolve_for_seller(dispute_id=pk, note="n", actor=actor),
         lambda pk, actor: services.ask_seller_for_information(dispute_id=pk, note="n", actor=actor),
     ],
@@ -592,7 +653,7 @@ def test_a_decision_needs_a_note(open_case, staff, note):
 def test_a_partial_decision_above_what_is_refundable_is_refused(open_case, staff):
     dispute = open_case()
     with pytest.raises(DisputeError, match="more than can be refunded"):
-        services.resolve_for_buyer(
+        as_shown.resolve_for_buyer(
             dispute_id=dispute.pk, amount="25.01", note="n", actor=Actor.staff(staff)
         )
     assert Dispute.objects.get().status == Status.OPEN
@@ -601,9 +662,9 @@ def test_a_partial_decision_above_what_is_refundable_is_refused(open_case, staff
 def test_a_decided_case_cannot_be_decided_again_and_pays_once(open_case, staff, run_outbox):
     dispute = open_case()
     run_outbox(
-        services.resolve_for_buyer, dispute_id=dispute.pk, note="n", actor=Actor.staff(staff)
+        as_shown.resolve_for_buyer, dispute_id=dispute.pk, note="n", actor=Actor.staff(staff)
     )
-    for call in (services.resolve_for_buyer, services.resolve_for_seller):
+    for call in (as_shown.resolve_for_buyer, services.resolve_for_seller):
         with pytest.raises(DisputeError, match="closed"):
             call(dispute_id=dispute.pk, note="again", actor=Actor.staff(staff))
     assert refunds(dispute.order).count() == 1
@@ -611,11 +672,9 @@ def test_a_decided_case_cannot_be_decided_again_and_pays_once(open_case, staff, 
 
 def test_the_refund_key_replays_instead_of_paying_twice(open_case, staff, run_outbox):
     """The refund's idempotency key is the case's: asking payments again returns the same row."""
-    from payments.services import schedule_release
-
     dispute = open_case()
     run_outbox(
-        services.resolve_for_buyer, dispute_id=dispute.pk, note="n", actor=Actor.staff(staff)
+        as_shown.resolve_for_buyer, dispute_id=dispute.pk, note="n", actor=Actor.staff(staff)
     )
 
     again = schedule_release(

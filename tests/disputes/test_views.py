@@ -1,5 +1,6 @@
 """Resolution Center pages: access, CSRF, GET changes nothing, bad input is a form error."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -27,6 +28,11 @@ def open_url(order):
 
 def text(response):
     return response.content.decode()
+
+
+def accept_fields(page):
+    """The Accept form's hidden fields as the case page rendered them."""
+    return dict(re.findall(r'<input type="hidden" name="(offer|refund)" value="([^"]*)"', page))
 
 
 def snapshot(case):
@@ -195,14 +201,52 @@ def test_seller_offers_buyer_accepts_and_sees_the_refund(
     client.force_login(buyer)
     page = text(client.get(url("case_detail", case)))
     assert "Accept offer" in page and "$7.50" in page
+    assert accept_fields(page) == {"offer": "1", "refund": "7.50"}
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url("accept_offer", case), follow=True)
+        response = client.post(url("accept_offer", case), accept_fields(page), follow=True)
 
     assert "You accepted the offer" in text(response)
     assert Dispute.objects.get().status == Status.RESOLVED_BY_AGREEMENT
     assert Payment.objects.get(pk=case.order.payment_id).amount_refunded == Decimal("7.50")
     order_page = text(client.get(case.order.get_absolute_url()))
     assert "$7.50 refunded" in order_page
+
+
+def test_accepting_an_offer_the_seller_replaced_shows_the_new_one(client, buyer, seller, open_case):
+    """The buyer loaded "Full refund: $25.00"; the seller then offered $0.01."""
+    case = open_case()
+    services.make_offer(dispute_id=case.pk, kind="full", actor=Actor.seller(seller.user))
+    client.force_login(buyer)
+    loaded = text(client.get(url("case_detail", case)))
+    assert "Full refund: $25.00" in loaded
+    services.make_offer(
+        dispute_id=case.pk, kind="partial", amount="0.01", actor=Actor.seller(seller.user)
+    )
+
+    response = client.post(url("accept_offer", case), accept_fields(loaded))
+
+    assert response.status_code == 409
+    page = text(response)
+    assert "The seller changed the offer: review it before you accept." in page
+    assert "Partial refund: $0.01" in page
+    assert accept_fields(page) == {"offer": "2", "refund": "0.01"}
+    assert Dispute.objects.get().status == Status.SELLER_RESPONDED
+    assert Payment.objects.get(pk=case.order.payment_id).amount_refunded == 0
+
+
+@pytest.mark.parametrize(
+    "fields", [{}, {"offer": "1"}, {"offer": "x", "refund": "25"}, {"offer": "1", "refund": "-1"}]
+)
+def test_an_accept_without_the_offer_it_saw_is_refused(client, buyer, seller, open_case, fields):
+    case = open_case()
+    services.make_offer(dispute_id=case.pk, kind="full", actor=Actor.seller(seller.user))
+    client.force_login(buyer)
+
+    response = client.post(url("accept_offer", case), fields)
+
+    assert response.status_code == 400
+    assert "We could not tell which offer you accepted" in text(response)
+    assert Dispute.objects.get().status == Status.SELLER_RESPONDED
 
 
 @pytest.mark.parametrize(
@@ -259,7 +303,7 @@ def test_a_refused_action_is_a_message_not_an_error(client, buyer, seller, open_
     case = open_case()
     before = snapshot(case)
     client.force_login(buyer)
-    response = client.post(url("accept_offer", case), follow=True)
+    response = client.post(url("accept_offer", case), {"offer": "0", "refund": "0"}, follow=True)
     assert "not made an offer" in text(response)
     client.force_login(seller.user)
     response = client.post(url("withdraw", case), follow=True)

@@ -27,6 +27,7 @@ from cancellations.services import cancel_items, request_cancellation
 from catalog.models import Listing, Seller
 from disputes import services as disputes
 from disputes.models import Dispute
+from disputes.selectors import money_summary
 from notifications import outbox
 from notifications.emails import EMAIL
 from notifications.models import OutboxMessage
@@ -692,7 +693,10 @@ class Command(BaseCommand):
             elif outcome == "for_buyer":
                 disputes.escalate(dispute_id=case, actor=Actor.buyer(buyer))
                 disputes.resolve_for_buyer(
-                    dispute_id=case, note="The photos show the damage.", actor=staff
+                    dispute_id=case,
+                    note="The photos show the damage.",
+                    actor=staff,
+                    money_seen=money_summary(Order.objects.get(pk=order.pk)).seen,
                 )
             elif outcome == "for_seller":
                 disputes.post_message(
@@ -704,7 +708,13 @@ class Command(BaseCommand):
                 )
             elif outcome == "agreement":
                 disputes.make_offer(dispute_id=case, kind="partial", amount=half, actor=seller)
-                disputes.accept_offer(dispute_id=case, actor=Actor.buyer(buyer))
+                offer = Dispute.objects.get(pk=case)
+                disputes.accept_offer(
+                    dispute_id=case,
+                    actor=Actor.buyer(buyer),
+                    offer_seen=offer.offer_version,
+                    refund_seen=half,
+                )
             elif outcome == "withdrawn":
                 disputes.withdraw(dispute_id=case, actor=Actor.buyer(buyer))
 
