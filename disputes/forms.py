@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
+from common.money import MONEY_MAX_DIGITS
+
 from .models import BODY_MAX_LENGTH, Dispute
 
 AMOUNT_HELP = "In dollars and cents, at most what can still be refunded (above)."
@@ -23,7 +25,7 @@ def _amount(label: str, *, required: bool) -> forms.DecimalField:
         label=label,
         required=required,
         min_value=Decimal("0.01"),
-        max_digits=10,
+        max_digits=MONEY_MAX_DIGITS,
         decimal_places=2,
         help_text=AMOUNT_HELP,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),

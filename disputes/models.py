@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from catalog.models import Seller
+from common.money import money_field
 from orders.models import ActorRole, Order
 
 BODY_MAX_LENGTH = 2000
@@ -76,11 +77,9 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     )
     information_requested_at = models.DateTimeField(null=True, blank=True)
     offer_kind = models.CharField(max_length=10, choices=OfferKind, blank=True)
-    offer_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    offer_amount = money_field(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
-    refund_amount = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+    refund_amount = money_field(
         null=True,
         blank=True,
         help_text="What the decision or the agreement returned to the buyer.",

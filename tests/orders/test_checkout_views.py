@@ -9,10 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Listing
+from common.money import MAX_CART_LINES, MAX_QUANTITY_PER_LINE
 from notifications.models import OutboxMessage
-from orders.cart import MAX_CART_LINES, Cart
+from orders.cart import Cart
 from orders.models import Order, OrderStatus
-from orders.services import AUTHORIZATION_RETRY, MAX_QUANTITY_PER_LINE
+from orders.services import AUTHORIZATION_RETRY
 from payments.gateway import inject_timeouts
 from payments.models import Payment
 from tests.factories import (
