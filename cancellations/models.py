@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from common.money import money_field
 from orders.models import ActorRole, Order, OrderLine
 
 
@@ -70,9 +71,7 @@ class Cancellation(models.Model):
     )
     reason = models.CharField(max_length=40, choices=Reason)
     note = models.CharField(max_length=500, blank=True)
-    refund_amount = models.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Value of the cancelled units, released."
-    )
+    refund_amount = money_field(help_text="Value of the cancelled units, released.")
     counts_against_seller = models.BooleanField()
     request = models.OneToOneField(
         "CancellationRequest",

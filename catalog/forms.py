@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
+from common.money import MAX_PRICE
+
 from .models import Listing
 
 # Far below PositiveIntegerField's limit, far above any real shelf: a typo such as
@@ -21,7 +23,8 @@ class ListingInventoryForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
-        help_text="In US dollars.",
+        max_value=MAX_PRICE,
+        help_text=f"In US dollars, at most {MAX_PRICE:,}.",
     )
     handling_days = forms.IntegerField(
         min_value=0,

@@ -5,6 +5,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from common.money import MAX_PRICE, money_field
+
 
 class Seller(models.Model):
     """A user who sells: the profile's presence is what makes a user a seller."""
@@ -37,8 +39,9 @@ class Listing(models.Model):
     seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="listings")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    price = models.DecimalField(
-        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    price = money_field(
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(MAX_PRICE)],
+        help_text=f"In US dollars, at most {MAX_PRICE:,}.",
     )
     stock = models.PositiveIntegerField(
         default=0, help_text="Units on hand and not reserved by an order."
@@ -71,3 +74,7 @@ class Listing(models.Model):
 
     def get_absolute_url(self):
         return reverse("catalog:listing", args=[self.pk])
+
+    def is_sold_by(self, user) -> bool:
+        """Whether ``user`` is this listing's seller (who may not buy it)."""
+        return user.is_authenticated and self.seller.user_id == user.pk

@@ -28,6 +28,13 @@ class ListingDetailView(DetailView):
     def get_queryset(self):
         return selectors.listings_with_store()
 
+    def get_context_data(self, **kwargs):
+        # Its seller gets a link to edit it instead of "Add to cart" (nobody buys from
+        # themselves: orders.services.place_orders refuses it too).
+        return super().get_context_data(
+            is_own_listing=self.object.is_sold_by(self.request.user), **kwargs
+        )
+
 
 class InventoryView(SellerRequiredMixin, ListView):
     template_name = "catalog/inventory.html"

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
+from common.money import MONEY_MAX_DIGITS
+
 from .models import BODY_MAX_LENGTH, Dispute
 from .selectors import MoneySeen, MoneySummary
 
@@ -24,7 +26,7 @@ def _amount(label: str, *, required: bool) -> forms.DecimalField:
         label=label,
         required=required,
         min_value=Decimal("0.01"),
-        max_digits=10,
+        max_digits=MONEY_MAX_DIGITS,
         decimal_places=2,
         help_text=AMOUNT_HELP,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
@@ -70,7 +72,10 @@ class OfferForm(forms.Form):
 def _figure_shown() -> forms.DecimalField:
     """A money figure the page showed, carried back so the service can refuse a stale one."""
     return forms.DecimalField(
-        min_value=Decimal("0.00"), max_digits=12, decimal_places=2, widget=forms.HiddenInput
+        min_value=Decimal("0.00"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=2,
+        widget=forms.HiddenInput,
     )
 
 

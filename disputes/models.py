@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from catalog.models import Seller
+from common.money import money_field
 from orders.models import ActorRole, Order
 
 BODY_MAX_LENGTH = 2000
@@ -76,16 +77,14 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     )
     information_requested_at = models.DateTimeField(null=True, blank=True)
     offer_kind = models.CharField(max_length=10, choices=OfferKind, blank=True)
-    offer_amount = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    offer_amount = money_field(null=True, blank=True)
     offered_at = models.DateTimeField(null=True, blank=True)
     offer_version = models.PositiveIntegerField(
         default=0,
         editable=False,
         help_text="Counts the seller's offers: an Accept form carries the one it showed.",
     )
-    refund_amount = models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
+    refund_amount = money_field(
         null=True,
         blank=True,
         help_text="What the decision or the agreement returned to the buyer.",

@@ -14,13 +14,9 @@ from django.dispatch import receiver
 
 from catalog.models import Listing, Seller
 from catalog.selectors import listings_by_id
+from common.money import MAX_CART_LINES, MAX_QUANTITY_PER_LINE
 
 from .models import SavedCart
-from .services import MAX_QUANTITY_PER_LINE
-
-# Distinct listings one cart may hold: keeps the session, the cart page and the
-# checkout transaction small whatever a client posts.
-MAX_CART_LINES = 50
 
 
 class CartError(Exception):
@@ -55,17 +51,20 @@ class Cart:
     def quantity_of(self, listing_id: int) -> int:
         return self.items().get(listing_id, 0)
 
-    def add(self, listing: Listing | None, quantity: int) -> int:
-        """Put ``quantity`` more units of ``listing`` in the cart; return how many it holds."""
+    def add(self, listing: Listing | None, quantity: int, *, buyer) -> int:
+        """
+        Put ``quantity`` more units of ``listing`` in the cart of ``buyer`` (the signed-in
+        user); return how many it holds.
+        """
         in_cart = self.quantity_of(listing.pk) if listing else 0
         total = in_cart + quantity
-        self._check(listing, total, in_cart=in_cart)
+        self._check(listing, total, in_cart=in_cart, buyer=buyer)
         self._store(listing.pk, total)
         return total
 
-    def update(self, listing: Listing | None, quantity: int) -> None:
-        """Change how many units of ``listing`` the cart holds."""
-        self._check(listing, quantity, in_cart=0)
+    def update(self, listing: Listing | None, quantity: int, *, buyer) -> None:
+        """Change how many units of ``listing`` the cart of ``buyer`` holds."""
+        self._check(listing, quantity, in_cart=0, buyer=buyer)
         if listing.pk not in self.items():
             raise CartError("That item is not in your cart.")
         self._store(listing.pk, quantity)
@@ -82,9 +81,11 @@ class Cart:
         self.session.pop(self.SESSION_KEY, None)
 
     # -------------------------------------------------------------------------------------
-    def _check(self, listing: Listing | None, quantity: int, *, in_cart: int) -> None:
+    def _check(self, listing: Listing | None, quantity: int, *, in_cart: int, buyer) -> None:
         if listing is None or not listing.is_active:
             raise CartError("Sorry, that item is no longer available.")
+        if listing.is_sold_by(buyer):
+            raise CartError(f"“{listing.title}” is your own listing: you cannot buy it.")
         if not 0 < quantity <= MAX_QUANTITY_PER_LINE:
             already = f" You already have {in_cart} in your cart." if in_cart else ""
             raise CartError(

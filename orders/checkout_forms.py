@@ -4,8 +4,10 @@ import uuid
 
 from django import forms
 
+from common.money import MAX_QUANTITY_PER_LINE
+
 from .forms import CardNumberMixin
-from .services import MAX_QUANTITY_PER_LINE, ShippingAddress
+from .services import ShippingAddress
 
 # Database ids are 64-bit: a bigger number is a form error, never a database error.
 MAX_ID = 2**63 - 1

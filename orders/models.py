@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from catalog.models import Listing, Seller
+from common.money import money_field
 from payments.models import Payment
 
 
@@ -79,7 +80,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     ship_to_state = models.CharField("state or region", max_length=100, blank=True)
     ship_to_postcode = models.CharField("postcode", max_length=20)
     ship_to_country = models.CharField("country", max_length=2, default="US")
-    total = models.DecimalField(max_digits=12, decimal_places=2)
+    total = money_field()
     placed_at = models.DateTimeField(default=timezone.now)
     ship_by = models.DateTimeField()
     deliver_by = models.DateTimeField()
@@ -170,7 +171,7 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="order_lines")
     title = models.CharField(max_length=200, help_text="The listing's title when ordered.")
-    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    unit_price = money_field()
     quantity = models.PositiveIntegerField()
     quantity_cancelled = models.PositiveIntegerField(default=0)
     quantity_shipped = models.PositiveIntegerField(default=0)

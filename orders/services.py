@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from catalog.models import Listing
+from catalog.models import Listing, Seller
 from catalog.services import OutOfStock, reserve_stock
+from common.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
 from notifications import outbox
 from notifications.emails import queue_email
 from payments import services as payments
@@ -42,10 +43,6 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
-
-# The most units of one listing a single order may hold: keeps a typo from
-# reserving a seller's whole shelf, and keeps quantities far from integer limits.
-MAX_QUANTITY_PER_LINE = 99
 
 # The outbox kind that retries an authorization the gateway did not answer.
 AUTHORIZATION_RETRY = "orders.authorize"
@@ -124,8 +121,9 @@ def place_orders(
     """
     Turn a cart into one order per seller, reserve the stock, then authorize each
     order's payment. Raises OrderError (nothing is reserved or created) when a listing
-    is unknown, deactivated or short of stock, PaymentError for a card number that
-    cannot be a card.
+    is unknown, deactivated, short of stock or the buyer's own, or when an order would
+    come to more than a money column holds; PaymentError for a card number that cannot
+    be a card.
 
     ``checkout_token`` names one submission of the checkout form: the same token again
     (a double-click, a resubmitted page) returns the orders it placed, placing nothing.
@@ -134,6 +132,8 @@ def place_orders(
         return already
     if not items:
         raise OrderError("Your cart is empty.")
+    if len(items) > MAX_CART_LINES:
+        raise OrderError(f"You can check out at most {MAX_CART_LINES} different items at once.")
     for quantity in items.values():
         if not 0 < quantity <= MAX_QUANTITY_PER_LINE:
             raise OrderError(f"Each quantity must be between 1 and {MAX_QUANTITY_PER_LINE}.")
@@ -169,14 +169,8 @@ def _create_orders(
 ) -> list[Order]:
     """Reserve the stock and create one pending order per seller, all or nothing."""
     with transaction.atomic():
-        listings = {
-            listing.pk: listing
-            for listing in Listing.objects.select_related("seller").filter(pk__in=items)
-        }
-        for listing_id in items:
-            listing = listings.get(listing_id)
-            if listing is None or not listing.is_active:
-                raise OrderError("An item in your cart is no longer available.")
+        listings = Listing.objects.select_related("seller").in_bulk(list(items))
+        packages = _packages(buyer=buyer, listings=listings, items=items)
         # Reserve in pk order so two checkouts of the same listings never deadlock.
         for listing_id in sorted(items):
             try:
@@ -188,16 +182,9 @@ def _create_orders(
                     f"“{listing.title}” left in stock."
                 ) from None
 
-        by_seller = defaultdict(list)
-        for listing_id in sorted(items):
-            by_seller[listings[listing_id].seller].append(listings[listing_id])
-
         now = timezone.now()
         orders = []
-        for seller, seller_listings in sorted(by_seller.items(), key=lambda kv: kv[0].pk):
-            total = sum(
-                (listing.price * items[listing.pk] for listing in seller_listings), Decimal(0)
-            )
+        for seller, seller_listings, total in packages:
             ship_by = now + timedelta(days=max(lst.handling_days for lst in seller_listings))
             order = Order.objects.create(
                 buyer=buyer,
@@ -235,6 +222,40 @@ def _create_orders(
             )
             orders.append(order)
     return orders
+
+
+def _packages(
+    *, buyer, listings: dict[int, Listing], items: dict[int, int]
+) -> list[tuple[Seller, list[Listing], Decimal]]:
+    """
+    The cart's listings grouped into one order per seller (by seller pk), each with its
+    total; OrderError if a listing may not be bought by this buyer or a total is past
+    what a money column holds.
+    """
+    by_seller = defaultdict(list)
+    for listing_id in sorted(items):
+        listing = listings.get(listing_id)
+        if listing is None or not listing.is_active:
+            raise OrderError("An item in your cart is no longer available.")
+        if listing.is_sold_by(buyer):
+            # An order to oneself would let a seller cancel it "as the buyer" and so
+            # dilute their own cancellation rate.
+            raise OrderError(
+                f"“{listing.title}” is your own listing: remove it from your cart to check out."
+            )
+        by_seller[listing.seller].append(listing)
+    packages = []
+    for seller, seller_listings in sorted(by_seller.items(), key=lambda kv: kv[0].pk):
+        total = sum((listing.price * items[listing.pk] for listing in seller_listings), Decimal(0))
+        if total > MAX_MONEY:
+            # Price and quantity caps keep a cart below this; a price set before the
+            # caps (or past them, straight in the database) may not.
+            raise OrderError(
+                f"Your items from {seller.store_name} come to ${total:,}, more than one "
+                f"order can take (${MAX_MONEY:,}): lower the quantities to check out."
+            )
+        packages.append((seller, seller_listings, total))
+    return packages
 
 
 def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:

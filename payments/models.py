@@ -14,11 +14,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils.functional import cached_property
 
+from common.money import money_field
+
 ZERO = Decimal("0.00")
-
-
-def _money_field(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=10, decimal_places=2, **kwargs)
 
 
 def _totals_constraints(prefix: str) -> list[models.CheckConstraint]:
@@ -56,16 +54,16 @@ class Payment(models.Model):
         PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
         VOIDED = "voided", "Voided"
 
-    amount = _money_field(help_text="The order total.")
+    amount = money_field(help_text="The order total.")
     currency = models.CharField(max_length=3, default="USD")
     payment_method = models.CharField(max_length=64, help_text="The gateway's card token.")
     card_last4 = models.CharField(max_length=4)
     charge_reference = models.CharField(max_length=64, blank=True)
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
-    amount_authorized = _money_field(default=ZERO)
-    amount_captured = _money_field(default=ZERO)
-    amount_voided = _money_field(default=ZERO)
-    amount_refunded = _money_field(default=ZERO)
+    amount_authorized = money_field(default=ZERO)
+    amount_captured = money_field(default=ZERO)
+    amount_voided = money_field(default=ZERO)
+    amount_refunded = money_field(default=ZERO)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -162,7 +160,7 @@ class PaymentTransaction(models.Model):
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="transactions")
     kind = models.CharField(max_length=16, choices=Kind)
-    amount = _money_field()
+    amount = money_field()
     idempotency_key = models.CharField(max_length=255, unique=True)
     status = models.CharField(max_length=16, choices=Status, default=Status.PENDING)
     gateway_reference = models.CharField(max_length=64, blank=True)
@@ -185,10 +183,10 @@ class SandboxCharge(models.Model):
 
     reference = models.CharField(max_length=64, unique=True)
     payment_method = models.CharField(max_length=64)
-    amount_authorized = _money_field()
-    amount_captured = _money_field(default=ZERO)
-    amount_voided = _money_field(default=ZERO)
-    amount_refunded = _money_field(default=ZERO)
+    amount_authorized = money_field()
+    amount_captured = money_field(default=ZERO)
+    amount_voided = money_field(default=ZERO)
+    amount_refunded = money_field(default=ZERO)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

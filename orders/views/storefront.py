@@ -18,6 +18,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from catalog.selectors import listings_by_id
+from common.money import MAX_QUANTITY_PER_LINE
 from payments.errors import PaymentError
 
 from .. import selectors, services
@@ -41,7 +42,7 @@ class CartView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             summary=summarize(Cart(self.request.session)),
-            max_quantity=services.MAX_QUANTITY_PER_LINE,
+            max_quantity=MAX_QUANTITY_PER_LINE,
             **kwargs,
         )
 
@@ -52,7 +53,7 @@ class CartView(LoginRequiredMixin, TemplateView):
             return redirect("storefront:cart")
         listing = _listing(form.cleaned_data["listing"])
         try:
-            Cart(request.session).update(listing, form.cleaned_data["quantity"])
+            Cart(request.session).update(listing, form.cleaned_data["quantity"], buyer=request.user)
         except CartError as error:
             messages.error(request, str(error))
         else:
@@ -84,7 +85,7 @@ class CartAddView(LoginRequiredMixin, View):
         listing = _listing(form.cleaned_data["listing"])
         quantity = form.cleaned_data["quantity"]
         try:
-            Cart(request.session).add(listing, quantity)
+            Cart(request.session).add(listing, quantity, buyer=request.user)
         except CartError as error:
             messages.error(request, str(error))
             return self._back(form)

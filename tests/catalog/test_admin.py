@@ -65,3 +65,43 @@ def test_admin_change_does_not_write_stock(client, staff):
     assert response.status_code == 302
     listing.refresh_from_db()
     assert (listing.title, listing.price, listing.stock) == ("New", Decimal("11.00"), 2)
+
+
+def post_price(client, listing, price):
+    return client.post(
+        reverse("admin:catalog_listing_change", args=[listing.pk]),
+        {
+            "seller": listing.seller_id,
+            "title": listing.title,
+            "description": "",
+            "price": price,
+            "handling_days": 2,
+            "is_active": "on",
+            "deactivated_reason": "",
+        },
+    )
+
+
+def test_admin_saves_the_highest_price(client, staff):
+    """A price of exactly common.money.MAX_PRICE is accepted."""
+    listing = ListingFactory(price=Decimal("10.00"))
+
+    response = post_price(client, listing, "1000000.00")
+
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.price == Decimal("1000000.00")
+
+
+def test_admin_refuses_a_price_past_the_cap(client, staff):
+    """The price field's MaxValueValidator holds in admin's form: a form error, no change."""
+    listing = ListingFactory(price=Decimal("10.00"))
+
+    response = post_price(client, listing, "1000000.01")
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["price"] == [
+        "Ensure this value is less than or equal to 1000000.00."
+    ]
+    listing.refresh_from_db()
+    assert listing.price == Decimal("10.00")

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Listing
+from common.money import MAX_PRICE
 from tests.factories import ListingFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +89,39 @@ def test_listing_page_offers_signed_in_buyers_a_labelled_quantity_and_add_to_car
     assert 'for="id_quantity"' in body
     assert "Add to cart" in body
     assert "csrfmiddlewaretoken" in body
+    assert "Your listing" not in body
+    assert edit_url(listing) not in body
+
+
+@pytest.mark.parametrize(
+    "state", [{}, {"stock": 0}, {"is_active": False}], ids=["on-sale", "out-of-stock", "inactive"]
+)
+def test_listing_page_shows_its_seller_your_listing_and_a_link_to_edit_it(client, state):
+    """
+    Its own seller cannot buy a listing: the page says "Your listing" and links to its
+    Seller Central edit page instead of the add-to-cart form, whatever its stock.
+    """
+    listing = ListingFactory(**state)
+    client.force_login(listing.seller.user)
+
+    body = client.get(listing_url(listing)).content.decode()
+
+    assert "Your listing." in body
+    assert f'href="{edit_url(listing)}"' in body
+    assert reverse("storefront:cart_add") not in body
+    assert "Add to cart</button>" not in body
+
+
+def test_another_seller_gets_add_to_cart_not_the_edit_link(client):
+    """Another seller is a buyer here."""
+    listing = ListingFactory()
+    client.force_login(SellerFactory().user)
+
+    body = client.get(listing_url(listing)).content.decode()
+
+    assert f'action="{reverse("storefront:cart_add")}"' in body
+    assert "Your listing" not in body
+    assert edit_url(listing) not in body
 
 
 def test_out_of_stock_listing_page_offers_no_add_to_cart(client):
@@ -257,6 +291,8 @@ def test_inventory_edit_can_deactivate(client):
         ("price", "abc"),
         ("price", "1.234"),
         ("price", str(10**20)),
+        ("price", "1000000.01"),  # past common.money.MAX_PRICE
+        ("price", "60000000.00"),
         ("handling_days", "31"),
         ("handling_days", "-1"),
         ("handling_days", str(10**20)),
@@ -275,3 +311,28 @@ def test_inventory_edit_bad_input_is_a_form_error_and_changes_nothing(client, fi
     assert field in response.context["form"].errors
     fresh = Listing.objects.get(pk=listing.pk)
     assert (fresh.stock, fresh.price, fresh.handling_days) == (5, Decimal("10.00"), 2)
+
+
+def test_inventory_edit_accepts_the_highest_price(client):
+    """A price of exactly MAX_PRICE is saved."""
+    listing = ListingFactory(price=Decimal("10.00"))
+    client.force_login(listing.seller.user)
+
+    client.post(
+        edit_url(listing),
+        {"stock": "5", "price": str(MAX_PRICE), "handling_days": "2", "is_active": "on"},
+    )
+
+    listing.refresh_from_db()
+    assert listing.price == MAX_PRICE == Decimal("1000000.00")
+
+
+def test_inventory_edit_says_what_the_highest_price_is(client):
+    """Past the cap, the price field's error names it."""
+    listing = ListingFactory()
+    client.force_login(listing.seller.user)
+    data = {"stock": "5", "price": "60000000.00", "handling_days": "2", "is_active": "on"}
+
+    form = client.post(edit_url(listing), data).context["form"]
+
+    assert form.errors["price"] == ["Ensure this value is less than or equal to 1000000.00."]

@@ -9,15 +9,17 @@ from django.utils import timezone
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.services import cancel_items, decline_request, request_cancellation
+from common.money import MAX_PRICE, MAX_QUANTITY_PER_LINE
 from disputes import services
 from disputes.models import Dispute, DisputeEvent, DisputeMessage
 from disputes.services import DisputeError
 from orders.actors import Actor
 from orders.models import Order, OrderEvent
+from orders.services import confirm_shipment, place_orders
 from payments.models import Payment, PaymentTransaction
 from payments.services import schedule_release
 from tests.disputes import as_shown
-from tests.factories import UserFactory
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, UserFactory
 
 from .conftest import past_due
 
@@ -260,6 +262,54 @@ def test_a_full_offer_refunds_everything_still_refundable(open_case, seller, buy
 
     payment = Payment.objects.get(pk=dispute.order.payment_id)
     assert payment.amount_refunded == payment.amount_captured == Decimal("25.00")
+
+
+def test_an_offer_past_ten_digits_is_made_and_refunded_whole(buyer, seller, run_outbox):
+    """
+    Dispute amounts have the money bound of every other column: on the largest order two
+    lines can make (2 × 99 at the highest price, 198,000,000.00) a partial offer of
+    150,000,000.00 is stored, accepted and refunded (10-digit columns overflowed).
+    """
+    listings = ListingFactory.create_batch(
+        2, seller=seller, price=MAX_PRICE, stock=MAX_QUANTITY_PER_LINE
+    )
+    (order,) = run_outbox(
+        place_orders,
+        buyer=buyer,
+        items={listing.pk: MAX_QUANTITY_PER_LINE for listing in listings},
+        address=ADDRESS,
+        card_number=GOOD_CARD,
+    )
+    run_outbox(
+        confirm_shipment,
+        order_id=order.pk,
+        quantities={line.pk: line.quantity for line in order.lines.all()},
+        carrier="UPS",
+        tracking_number="1Z999",
+        actor=Actor.seller(seller.user),
+    )
+    dispute = run_outbox(
+        services.open_dispute,
+        order_id=order.pk,
+        reason=Dispute.Reason.NOT_AS_DESCRIBED,
+        description="Not what the page showed.",
+        actor=Actor.buyer(buyer),
+    )
+    services.make_offer(
+        dispute_id=dispute.pk,
+        kind="partial",
+        amount="150000000.00",
+        actor=Actor.seller(seller.user),
+    )
+
+    run_outbox(as_shown.accept_offer, dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+
+    dispute.refresh_from_db()
+    assert dispute.status == Status.RESOLVED_BY_AGREEMENT
+    assert dispute.offer_amount == dispute.refund_amount == Decimal("150000000.00")
+    payment = Payment.objects.get(pk=order.payment_id)
+    assert payment.amount_captured == Decimal("198000000.00")
+    assert payment.amount_refunded == Decimal("150000000.00")
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Listing
+from common.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
 from notifications.models import OutboxMessage
-from orders.cart import MAX_CART_LINES, Cart
+from orders.cart import Cart
 from orders.models import Order, OrderStatus
-from orders.services import AUTHORIZATION_RETRY, MAX_QUANTITY_PER_LINE
+from orders.services import AUTHORIZATION_RETRY
 from payments.gateway import inject_timeouts
 from payments.models import Payment
 from tests.factories import (
@@ -181,6 +182,57 @@ def test_cart_holds_a_limited_number_of_different_items(client, buyer):
 
     assert any(f"at most {MAX_CART_LINES}" in message for message in messages_of(response))
     assert listing.pk not in cart_of(client)
+
+
+@pytest.fixture
+def seller_signed_in(client):
+    seller = SellerFactory(store_name="Paper Moon")
+    client.force_login(seller.user)
+    return seller
+
+
+def put_in_cart(client, items: dict[int, int]):
+    """A cart as a session may hold it (e.g. filled before a rule that now refuses it)."""
+    session = client.session
+    session[Cart.SESSION_KEY] = {str(pk): qty for pk, qty in items.items()}
+    session.save()
+
+
+def test_adding_ones_own_listing_is_refused_with_a_message(client, seller_signed_in):
+    """Add to cart says why a seller cannot buy their own listing; the cart stays empty."""
+    listing = ListingFactory(seller=seller_signed_in, title="Dot grid", stock=10)
+
+    response = add(client, listing, 1, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("catalog:listing", args=[listing.pk])
+    assert "“Dot grid” is your own listing: you cannot buy it." in messages_of(response)
+    assert cart_of(client) == {}
+
+
+def test_updating_ones_own_listing_in_the_cart_is_refused_with_a_message(client, seller_signed_in):
+    """The cart page's quantity update refuses it too, and changes nothing."""
+    listing = ListingFactory(seller=seller_signed_in, title="Dot grid", stock=10)
+    put_in_cart(client, {listing.pk: 1})
+
+    response = client.post(CART, {"listing": listing.pk, "quantity": 3}, follow=True)
+
+    assert "“Dot grid” is your own listing: you cannot buy it." in messages_of(response)
+    assert cart_of(client) == {listing.pk: 1}
+
+
+def test_a_cart_quantity_past_the_line_cap_is_refused_with_a_message(client, buyer):
+    """The cart's quantity cap (part of the money bound) is said plainly on the cart page."""
+    listing = ListingFactory(title="Dot grid", stock=500)
+    add(client, listing, 2)
+
+    at_cap = client.post(CART, {"listing": listing.pk, "quantity": MAX_QUANTITY_PER_LINE})
+    past = client.post(
+        CART, {"listing": listing.pk, "quantity": MAX_QUANTITY_PER_LINE + 1}, follow=True
+    )
+
+    assert at_cap.status_code == 302
+    assert f"Enter a quantity from 1 to {MAX_QUANTITY_PER_LINE}." in messages_of(past)
+    assert cart_of(client) == {listing.pk: MAX_QUANTITY_PER_LINE}
 
 
 def test_cart_page_groups_lines_by_seller_with_totals(client, buyer):
@@ -467,6 +519,81 @@ def test_deactivated_listing_in_the_cart_at_checkout_is_a_message(client, buyer)
     assert "An item in your cart is no longer available." in messages_of(response)
     assert not Order.objects.exists()
     assert cart_of(client) == {listing.pk: 1}
+
+
+def test_ones_own_listing_at_checkout_is_a_message_and_creates_nothing(client, seller_signed_in):
+    """A cart holding the buyer's own listing (however it got there) orders nothing."""
+    own = ListingFactory(seller=seller_signed_in, title="Dot grid", stock=10)
+    other = ListingFactory(stock=10)
+    put_in_cart(client, {own.pk: 2, other.pk: 1})
+
+    response = client.post(CHECKOUT, address())
+
+    assert response.status_code == 200
+    assert response.context["form"].is_bound  # the checkout page again, address kept
+    assert "“Dot grid” is your own listing: remove it from your cart to check out." in (
+        messages_of(response)
+    )
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert (own.stock, other.stock) == (10, 10)
+    assert cart_of(client) == {own.pk: 2, other.pk: 1}
+
+
+def test_two_units_at_a_price_of_60_million_check_out(client, buyer):
+    """
+    The issue's case: a price of 60,000,000.00 (set before the price cap) times two fit the
+    bound, so the order is placed and its 120,000,000.00 payment authorized, not a 500.
+    """
+    listing = ListingFactory(stock=5)
+    Listing.objects.filter(pk=listing.pk).update(price=Decimal("60000000.00"))
+    add(client, listing, 2)
+
+    response = client.post(CHECKOUT, address(), follow=True)
+
+    assert response.redirect_chain[-1][0] == PLACED
+    order = Order.objects.get(buyer=buyer)
+    assert order.total == order.payment.amount_authorized == Decimal("120000000.00")
+
+
+def test_checkout_of_exactly_the_money_bound_is_placed(client, buyer):
+    """A listing priced past the cap straight in the database: an order of MAX_MONEY fits."""
+    listing = ListingFactory(title="Heirloom", stock=5)
+    add(client, listing, 1)
+    Listing.objects.filter(pk=listing.pk).update(price=MAX_MONEY)
+
+    response = client.post(CHECKOUT, address())
+
+    assert response.status_code == 302
+    order = Order.objects.get(buyer=buyer)
+    assert order.total == order.payment.amount_authorized == MAX_MONEY
+
+
+@pytest.mark.parametrize(
+    "price", [MAX_MONEY / 2 + Decimal("0.01"), MAX_MONEY], ids=["a-cent-past", "twice"]
+)
+def test_checkout_past_the_money_bound_is_a_message_and_creates_nothing(client, buyer, price):
+    """
+    Two units of a listing priced past the cap straight in the database (legacy data):
+    the checkout page says the order is too large; nothing is created or reserved.
+    """
+    listing = ListingFactory(title="Heirloom", stock=5)
+    add(client, listing, 2)
+    Listing.objects.filter(pk=listing.pk).update(price=price)
+
+    response = client.post(CHECKOUT, address())
+
+    assert response.status_code == 200
+    assert response.context["form"].is_bound
+    too_large = "more than one order can take ($9,999,999,999.99)"
+    assert any(too_large in message for message in messages_of(response))
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
+    listing.refresh_from_db()
+    assert listing.stock == 5
+    assert cart_of(client) == {listing.pk: 2}
 
 
 def test_a_second_post_of_the_checkout_places_nothing_more(client, buyer):

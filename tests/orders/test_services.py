@@ -12,6 +12,7 @@ from django.utils import timezone
 from cancellations.models import Reason
 from cancellations.services import cancel_items
 from catalog.models import Listing
+from common.money import MAX_CART_LINES, MAX_MONEY, MAX_PRICE, MAX_QUANTITY_PER_LINE
 from notifications import outbox
 from notifications.models import OutboxMessage
 from orders.actors import Actor
@@ -325,6 +326,94 @@ def test_an_invalid_card_number_creates_nothing(buyer, notebook):
 
     assert nothing_created()
     assert stock(notebook) == 10
+
+
+# --- No orders to oneself -------------------------------------------------------------------
+def test_a_seller_cannot_order_their_own_listing(seller, notebook):
+    """
+    An order to oneself could be cancelled "by the buyer" to dilute the seller's own
+    cancellation rate: the whole checkout is refused, nothing created or reserved.
+    """
+    kettle = ListingFactory(title="Kettle", stock=4)
+
+    with pytest.raises(OrderError, match="“A5 notebook” is your own listing"):
+        place(seller.user, (kettle, 1), (notebook, 2))
+
+    assert nothing_created()
+    assert (stock(kettle), stock(notebook)) == (4, 10)
+
+
+def test_a_seller_still_buys_from_other_sellers(seller):
+    """Only their own listings are refused: a seller is a buyer elsewhere."""
+    kettle = ListingFactory(title="Kettle", stock=4)
+
+    [order] = place(seller.user, (kettle, 1))
+
+    assert (order.buyer, order.seller) == (seller.user, kettle.seller)
+    assert stock(kettle) == 3
+
+
+# --- The money bound (common/money.py) ------------------------------------------------------
+def test_the_largest_cart_checks_out_inside_the_money_bound(buyer, seller):
+    """
+    50 listings × 99 units at the highest price: one order of 4,950,000,000.00 whose
+    payment is authorized (a 10-digit payment column overflowed far below this).
+    """
+    listings = ListingFactory.create_batch(
+        MAX_CART_LINES, seller=seller, price=MAX_PRICE, stock=MAX_QUANTITY_PER_LINE
+    )
+
+    [order] = place(buyer, *[(listing, MAX_QUANTITY_PER_LINE) for listing in listings])
+
+    assert order.total == Decimal("4950000000.00")
+    payment = Payment.objects.get(pk=order.payment_id)
+    assert payment.amount == payment.amount_authorized == order.total
+    assert status(order) == S.UNSHIPPED
+
+
+def test_more_lines_than_a_cart_holds_are_refused(buyer, seller):
+    """The line cap the bound relies on holds in the service too, not only in the cart."""
+    listings = ListingFactory.create_batch(MAX_CART_LINES + 1, seller=seller)
+
+    with pytest.raises(OrderError, match=f"at most {MAX_CART_LINES} different items"):
+        place(buyer, *[(listing, 1) for listing in listings])
+
+    assert nothing_created()
+
+
+def test_an_order_of_exactly_the_bound_is_placed(buyer, notebook, pen):
+    """A price set in the database past the cap (legacy data): an order of MAX_MONEY fits."""
+    Listing.objects.filter(pk=notebook.pk).update(price=MAX_MONEY - pen.price)
+
+    [order] = place(buyer, (notebook, 1), (pen, 1))
+
+    assert order.total == MAX_MONEY == Decimal("9999999999.99")
+    payment = Payment.objects.get(pk=order.payment_id)
+    assert payment.amount == payment.amount_authorized == MAX_MONEY
+
+
+@pytest.mark.parametrize(
+    ("price", "quantity"),
+    [
+        (MAX_MONEY - Decimal("30.00") + Decimal("0.01"), 1),  # a cent past, with the pen
+        (MAX_MONEY, 2),
+        (Decimal("200000000.00"), 50),
+    ],
+)
+def test_an_order_past_the_bound_is_refused_and_creates_nothing(
+    buyer, notebook, pen, price, quantity
+):
+    """
+    Legacy prices past the cap: an order over MAX_MONEY is refused with a message (not a
+    database error), before anything is reserved.
+    """
+    Listing.objects.filter(pk=notebook.pk).update(price=price, stock=99)
+
+    with pytest.raises(OrderError, match=r"more than one order can take \(\$9,999,999,999.99\)"):
+        place(buyer, (notebook, quantity), (pen, 1))
+
+    assert nothing_created()
+    assert (stock(notebook), stock(pen)) == (99, 10)
 
 
 # --- Gateway timeouts -------------------------------------------------------------------------
