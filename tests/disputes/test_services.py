@@ -353,12 +353,11 @@ def captured_at_checkout(settings):
 
 
 def test_a_case_never_refunds_what_unshipped_items_cost(
-    captured_at_checkout, place, staff, seller, open_case
+    captured_at_checkout, place, declined, staff, seller, open_case
 ):
     """Given $25.00 charged at checkout and nothing shipped: a partial refund is refused."""
-    order = place()
-    past_due(order)
-    dispute = open_case(order, reason=Dispute.Reason.ITEM_NOT_RECEIVED)
+    order = declined(place())
+    dispute = open_case(order, reason=Dispute.Reason.CANCELLATION_DECLINED)
 
     with pytest.raises(DisputeError, match=r"\$25\.00 for items not yet shipped is refunded when"):
         services.resolve_for_buyer(
@@ -421,19 +420,60 @@ def test_the_buyer_withdraws(open_case, buyer, seller):
         services.withdraw(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
 
 
-@pytest.mark.parametrize("who", ["buyer", "seller"])
-def test_either_party_escalates(open_case, buyer, seller, who):
-    dispute = open_case()
-    actor = Actor.buyer(buyer) if who == "buyer" else Actor.seller(seller.user)
+def seller_answers(dispute, seller, how):
+    """The seller's first word in the case: a message, an offer, or (``window``) none in time."""
+    if how == "message":
+        services.post_message(dispute_id=dispute.pk, body="Hi", actor=Actor.seller(seller.user))
+    elif how == "offer":
+        services.make_offer(
+            dispute_id=dispute.pk, kind="partial", amount="5", actor=Actor.seller(seller.user)
+        )
+    else:
+        Dispute.objects.filter(pk=dispute.pk).update(
+            respond_by=timezone.now() - timedelta(minutes=1)
+        )
 
-    services.escalate(dispute_id=dispute.pk, actor=actor)
+
+def test_the_seller_escalates_at_once(open_case, seller):
+    """Given a new case, the seller may ask staff to decide straight away."""
+    dispute = open_case()
+
+    services.escalate(dispute_id=dispute.pk, actor=Actor.seller(seller.user))
 
     dispute.refresh_from_db()
     assert dispute.status == Status.UNDER_REVIEW
-    assert dispute.escalated and dispute.escalated_by == who
+    assert dispute.escalated and dispute.escalated_by == "seller"
     assert not dispute.seller_unresponsive
     with pytest.raises(DisputeError, match="already reviewing"):
-        services.escalate(dispute_id=dispute.pk, actor=actor)
+        services.escalate(dispute_id=dispute.pk, actor=Actor.seller(seller.user))
+
+
+def test_the_buyer_cannot_escalate_before_the_seller_answers(open_case, buyer):
+    """Given a new case within the seller's window, the buyer's escalation is refused."""
+    dispute = open_case()
+    before = (Dispute.objects.get().updated_at, OrderEvent.objects.count())
+
+    with pytest.raises(DisputeError, match=r"The seller has until .* to respond"):
+        services.escalate(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+
+    dispute.refresh_from_db()
+    assert dispute.status == Status.OPEN and not dispute.escalated
+    assert (dispute.updated_at, OrderEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("how", ["message", "offer", "window"])
+def test_the_buyer_escalates_once_the_seller_answered_or_the_window_closed(
+    open_case, buyer, seller, how
+):
+    """The seller wrote, offered, or let their window close: then the buyer may ask staff."""
+    dispute = open_case()
+    seller_answers(dispute, seller, how)
+
+    services.escalate(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+
+    dispute.refresh_from_db()
+    assert dispute.status == Status.UNDER_REVIEW
+    assert dispute.escalated and dispute.escalated_by == "buyer"
 
 
 def test_staff_do_not_escalate(open_case, staff):
@@ -467,9 +507,10 @@ def test_an_answered_case_is_not_escalated_by_the_deadline(open_case, seller):
 
 # --- Staff decisions --------------------------------------------------------------------------
 def test_staff_decide_for_the_buyer_with_a_full_refund(
-    open_case, buyer, staff, run_outbox, mailoutbox
+    open_case, buyer, seller, staff, run_outbox, mailoutbox
 ):
     dispute = open_case()
+    seller_answers(dispute, seller, "message")
     services.escalate(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
     mailoutbox.clear()
 

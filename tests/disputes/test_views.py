@@ -241,13 +241,14 @@ def test_bad_messages_are_form_errors(client, buyer, open_case, body):
     assert DisputeMessage.objects.count() == 1
 
 
-def test_the_buyer_replies_escalates_and_withdraws(client, buyer, open_case):
+def test_the_buyer_replies_escalates_and_withdraws(client, buyer, seller, open_case):
     case = open_case()
     client.force_login(buyer)
 
     assert "Message sent" in text(
         client.post(url("reply", case), {"body": "Any news?"}, follow=True)
     )
+    services.post_message(dispute_id=case.pk, body="Soon.", actor=Actor.seller(seller.user))
     assert "staff will review" in text(client.post(url("escalate", case), follow=True))
     assert Dispute.objects.get().status == Status.UNDER_REVIEW
     assert "withdrew" in text(client.post(url("withdraw", case), follow=True))
