@@ -411,3 +411,20 @@ def test_the_seller_may_ask_staff_at_once(client, seller, open_case):
     case = open_case()
     client.force_login(seller.user)
     assert ESCALATE_BUTTON in text(client.get(url("case_detail", case)))
+
+
+@pytest.mark.parametrize("earlier", [0, 3])
+def test_the_open_page_makes_a_fixed_number_of_queries(
+    client, buyer, delivered_order, open_case, django_assert_num_queries, earlier
+):
+    """Earlier cases cost no extra queries: the rules read them once, with the money given back."""
+    for _ in range(earlier):
+        services.withdraw(dispute_id=open_case().pk, actor=Actor.buyer(buyer))
+    client.force_login(buyer)
+
+    # session, user, seller check, order + parties + payment, lines, the order's cases (is
+    # one open?), then the rules' facts: cases, a declined request, money given back
+    with django_assert_num_queries(9):
+        response = client.get(open_url(delivered_order))
+
+    assert response.status_code == 200
