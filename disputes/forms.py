@@ -1,5 +1,6 @@
 """Resolution Center and admin forms: they validate input; the services decide."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
@@ -34,12 +35,31 @@ def _amount(label: str, *, required: bool) -> forms.DecimalField:
 
 
 class OpenCaseForm(forms.Form):
-    reason = forms.ChoiceField(label="What went wrong?", choices=Dispute.Reason.choices)
+    """
+    Offers only the reasons that apply to the order now (``rules.why_not``), none
+    chosen beforehand: the buyer picks what went wrong. The service asks again.
+    """
+
+    reason = forms.ChoiceField(
+        label="What went wrong?",
+        choices=(),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose what went wrong.",
+            "invalid_choice": "Choose one of the reasons offered above.",
+        },
+    )
     description = _text(
         "Describe the problem",
         help_text="What happened, and what would put it right. "
         f"The seller reads this. Up to {BODY_MAX_LENGTH} characters.",
     )
+
+    def __init__(self, *args, reasons: Sequence[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            (reason, Dispute.Reason(reason).label) for reason in reasons
+        ]
 
 
 class MessageForm(forms.Form):

@@ -12,12 +12,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from cancellations.models import CancellationRequest
 from catalog.models import Seller
 from orders.models import Order
 from payments.models import ZERO, PaymentTransaction
 from payments.services import hold_left, pending_claims
 
-from .models import Dispute, DisputeMessage
+from .models import ACTIVE_STATES, Dispute, DisputeMessage
+from .rules import FINAL_STATES, OpeningFacts, Release
 
 ORDER_DEFECT_DAYS = 60
 
@@ -109,6 +111,39 @@ def case_for_party(*, user, pk: int) -> Dispute:
 def cases_of_order(order: Order) -> list[Dispute]:
     """An order's cases, newest first (the order page's panel)."""
     return list(Dispute.objects.filter(order=order).order_by("-created_at", "-pk"))
+
+
+def opening_facts(order: Order, lines=None) -> OpeningFacts:
+    """
+    What ``rules.why_not`` needs to know about the order (three queries): its shipped
+    units (from ``lines``, else its prefetched or queried lines), its arrive-by date,
+    whether the seller declined a cancellation request, the money given back, and its
+    earlier cases. The service calls it on the rows it locked; the open page without.
+    """
+    lines = order.lines.all() if lines is None else lines
+    cases = list(
+        Dispute.objects.filter(order=order)
+        .order_by("created_at", "pk")
+        .values_list("reason", "status")
+    )
+    releases = PaymentTransaction.objects.filter(
+        payment_id=order.payment_id,
+        kind__in=[PaymentTransaction.Kind.VOID, PaymentTransaction.Kind.REFUND],
+    ).order_by("created_at", "pk")
+    return OpeningFacts(
+        paid=order.payment.is_authorized,
+        has_open_case=any(status in ACTIVE_STATES for _reason, status in cases),
+        shipped_units=sum(line.quantity_shipped for line in lines),
+        deliver_by=order.deliver_by,
+        cancellation_declined=CancellationRequest.objects.filter(
+            order=order, status=CancellationRequest.Status.DECLINED
+        ).exists(),
+        releases=tuple(
+            Release(amount=amount, asked_at=asked_at)
+            for amount, asked_at in releases.values_list("amount", "created_at")
+        ),
+        final_outcomes={reason: status for reason, status in cases if status in FINAL_STATES},
+    )
 
 
 # --- Seller account health ---------------------------------------------------------------------

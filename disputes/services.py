@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cancellations.models import CancellationRequest
 from cancellations.models import Reason as CancellationReason
 from cancellations.services import CancellationError, cancel_items
 from orders.actors import Actor
@@ -25,10 +24,10 @@ from orders.models import ActorRole, Order
 from orders.services import lock_order
 from payments import services as payments
 
-from . import events
-from .models import ACTIVE_STATES, BODY_MAX_LENGTH, Dispute, DisputeMessage
+from . import events, rules
+from .models import BODY_MAX_LENGTH, Dispute, DisputeMessage
 from .notifications import notify_parties
-from .selectors import MoneySeen, MoneySummary, money_summary, offer_refund
+from .selectors import MoneySeen, MoneySummary, money_summary, offer_refund, opening_facts
 
 logger = logging.getLogger(__name__)
 
@@ -120,15 +119,19 @@ def _require_active(dispute: Dispute) -> None:
 
 # --- Buyer and seller ---------------------------------------------------------------------------
 def open_dispute(*, order_id: int, reason: str, description: str, actor: Actor) -> Dispute:
-    """The buyer opens a case on their own order: one open case per order."""
+    """
+    The buyer opens a case on their own order, if ``rules.why_not`` allows that reason
+    now (asked on the locked order and lines): one open case per order.
+    """
     description = clean_text(description, what="description")
     if reason not in Dispute.Reason.values:
         raise DisputeError("Choose a reason from the list.")
     with transaction.atomic():
-        order, _lines = lock_order(order_id)
+        order, lines = lock_order(order_id)
         if actor.role != ActorRole.BUYER or order.buyer_id != getattr(actor.user, "pk", None):
             raise DisputeError("Only the buyer of this order can open a case.")
-        check_can_open(order, reason)
+        if refusal := rules.why_not(reason, opening_facts(order, lines)):
+            raise DisputeError(refusal)
         try:
             with transaction.atomic():
                 dispute = Dispute.objects.create(
@@ -152,27 +155,6 @@ def open_dispute(*, order_id: int, reason: str, description: str, actor: Actor) 
             note=description,
         )
         return dispute
-
-
-def check_can_open(order: Order, reason: str, now: datetime | None = None) -> None:
-    """The rules for opening a case (the page asks them too; the service asks under the lock)."""
-    now = now or timezone.now()
-    if Dispute.objects.filter(order=order, status__in=ACTIVE_STATES).exists():
-        raise DisputeError("This order already has an open case.")
-    if not order.payment.is_authorized:
-        raise DisputeError("Nothing was paid for this order, so there is nothing to dispute.")
-    if reason == Dispute.Reason.ITEM_NOT_RECEIVED and now <= order.deliver_by:
-        raise DisputeError(
-            f"The order may still arrive: it is due by {order.deliver_by:%b %d, %Y}. "
-            "If it has not arrived by then, open a case."
-        )
-    if (
-        reason == Dispute.Reason.CANCELLATION_DECLINED
-        and not CancellationRequest.objects.filter(
-            order=order, status=CancellationRequest.Status.DECLINED
-        ).exists()
-    ):
-        raise DisputeError("The seller has not declined a cancellation request on this order.")
 
 
 def post_message(
@@ -309,15 +291,17 @@ def withdraw(*, dispute_id: int, actor: Actor) -> Dispute:
 
 
 def escalate(*, dispute_id: int, actor: Actor) -> Dispute:
-    """The buyer or the seller asks marketplace staff to decide."""
+    """
+    The buyer or the seller asks marketplace staff to decide; the buyer only once the
+    seller has answered or their window to respond has closed (``rules.why_not_escalate``).
+    """
     with transaction.atomic():
         _order, dispute = _lock(dispute_id)
         role = _role_in(dispute, actor)
         if role not in (ActorRole.BUYER, ActorRole.SELLER):
             raise DisputeError("Only the buyer or the seller can escalate a case.")
-        _require_active(dispute)
-        if dispute.status == Dispute.Status.UNDER_REVIEW:
-            raise DisputeError("Marketplace staff are already reviewing this case.")
+        if refusal := rules.why_not_escalate(dispute, role):
+            raise DisputeError(refusal)
         dispute.escalate(by=role)
         dispute.save()
         events.escalated(dispute, actor)

@@ -18,7 +18,7 @@ from django.views.generic import TemplateView
 from orders.actors import Actor
 from orders.views.buyer import BuyerOrderMixin
 
-from . import selectors, services
+from . import rules, selectors, services
 from .forms import AcceptOfferForm, MessageForm, OfferForm, OpenCaseForm
 from .models import Dispute
 from .services import DisputeError, StaleConfirmation
@@ -44,23 +44,29 @@ class CaseListView(LoginRequiredMixin, TemplateView):
 
 
 class OpenCaseView(BuyerOrderMixin, View):
-    """Your Orders → order → Open a case (the order's buyer only; 404 for anyone else)."""
+    """
+    Your Orders → order → Open a case (the order's buyer only; 404 for anyone else).
+    Offers only the reasons ``rules.why_not`` allows now and says why the others are not.
+    """
 
     template_name = "disputes/open_case.html"
     http_method_names = ["get", "post"]
+    order_detailed = False  # its lines and parties; not the timeline
 
     def get(self, request, number):
         order = self.get_order()
         if active := self.active_case(order):
             messages.info(request, "This order already has an open case.")
             return redirect(active)
-        return self.render_form(order, OpenCaseForm())
+        reasons = self.reasons(order)
+        return self.render_form(order, reasons, self.form(reasons))
 
     def post(self, request, number):
         order = self.get_order()
-        form = OpenCaseForm(request.POST)
+        reasons = self.reasons(order)
+        form = self.form(reasons, request.POST)
         if not form.is_valid():
-            return self.render_form(order, form, status=400)
+            return self.render_form(order, reasons, form, status=400)
         try:
             dispute = services.open_dispute(
                 order_id=order.pk,
@@ -70,7 +76,7 @@ class OpenCaseView(BuyerOrderMixin, View):
             )
         except DisputeError as error:
             form.add_error(None, str(error))
-            return self.render_form(order, form, status=400)
+            return self.render_form(order, reasons, form, status=400)
         messages.success(
             request,
             f"Case opened. {order.seller.store_name} has until "
@@ -82,10 +88,19 @@ class OpenCaseView(BuyerOrderMixin, View):
     def active_case(order):
         return next((case for case in selectors.cases_of_order(order) if case.is_active), None)
 
-    def render_form(self, order, form, status=200):
+    @staticmethod
+    def reasons(order) -> rules.ReasonsNow:
+        return rules.reasons_now(selectors.opening_facts(order))
+
+    @staticmethod
+    def form(reasons: rules.ReasonsNow, data=None) -> OpenCaseForm:
+        return OpenCaseForm(data, reasons=reasons.offered)
+
+    def render_form(self, order, reasons: rules.ReasonsNow, form, status=200):
         context = {
             "order": order,
             "form": form,
+            "reasons": reasons,
             "response_hours": settings.DISPUTE_SELLER_RESPONSE_HOURS,
         }
         return render(self.request, self.template_name, context, status=status)
@@ -117,7 +132,10 @@ class CaseMixin(LoginRequiredMixin):
             "viewer": case.viewer,
             "message_form": MessageForm(),
             "offer_form": OfferForm(),
-            "can_escalate": case.status in (Dispute.Status.OPEN, Dispute.Status.SELLER_RESPONDED),
+            # The button shows only when the service would accept it; until then the
+            # buyer reads when it will (``rules.why_not_escalate``).
+            "can_escalate": rules.why_not_escalate(case, case.viewer) is None,
+            "escalation_from": rules.buyer_may_escalate_from(case),
             **forms,
         }
         return render(self.request, "disputes/case_detail.html", context, status=status)

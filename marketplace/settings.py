@@ -343,6 +343,9 @@ PAYMENT_REVISE_DAYS = env.int("PAYMENT_REVISE_DAYS", default=3)
 # lease (5 min), so a delivery in progress is not raced for nothing.
 PAYMENT_RECONCILE_AFTER_MINUTES = env.int("PAYMENT_RECONCILE_AFTER_MINUTES", default=15)
 DISPUTE_SELLER_RESPONSE_HOURS = env.int("DISPUTE_SELLER_RESPONSE_HOURS", default=48)
+# How long a refund or a released hold may take to reach the buyer's card. Only after it
+# may the buyer open a "Refund not received" case about it.
+REFUND_SETTLEMENT_DAYS = env.int("REFUND_SETTLEMENT_DAYS", default=10)
 DELIVERY_DAYS_AFTER_SHIPPING = env.int("DELIVERY_DAYS_AFTER_SHIPPING", default=5)
 # A listing with this many "No inventory" cancellations within the window goes off sale
 # until its seller updates the stock.

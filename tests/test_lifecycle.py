@@ -59,6 +59,8 @@ from cancellations.services import (
     withdraw_request,
 )
 from catalog.models import Listing
+from disputes import rules as dispute_rules
+from disputes import selectors as dispute_selectors
 from disputes import services as disputes
 from disputes.models import Dispute
 from notifications import outbox
@@ -108,8 +110,10 @@ CATALOG = [
 ]
 
 # Time moves in steps that never land within seconds of a rule's boundary (the
-# 30-minute direct-cancel window, ship-by, the 3-day payment revision window), so what
-# a rule predicts a moment before the service runs is what the service sees.
+# 30-minute direct-cancel window, ship-by, the 3-day payment revision window; a sum of
+# steps equal to the 48-hour response window, the arrive-by date or the 10-day refund
+# settlement puts that boundary at the real instant the clock started, steps ago), so
+# what a rule predicts a moment before the service runs is what the service sees.
 TIME_STEPS = [timedelta(minutes=45), timedelta(days=1), timedelta(days=4), timedelta(days=8)]
 
 # Three times in four: keeps most steps meaningful while still trying the refusals.
@@ -614,8 +618,16 @@ class LifecycleMachine(RuleBasedStateMachine):
             ship_by=order.ship_by - step,
             deliver_by=order.deliver_by - step,
         )
-        # Its cancellation requests grow older with it (the request deadline job's clock).
+        # Its cancellation requests grow older with it (the request deadline job's clock),
+        # and so do the money it gave back (the refund's settlement clock) and its cases
+        # (the seller's window to respond).
         CancellationRequest.objects.filter(order=order).update(created_at=F("created_at") - step)
+        PaymentTransaction.objects.filter(payment_id=order.payment_id).update(
+            created_at=F("created_at") - step
+        )
+        Dispute.objects.filter(order=order).update(
+            created_at=F("created_at") - step, respond_by=F("respond_by") - step
+        )
 
     # --- After every step -------------------------------------------------------------------
     # --- Disputes ------------------------------------------------------------------------
@@ -629,19 +641,53 @@ class LifecycleMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.order_ids)
     @rule(data=st.data())
     def buyer_opens_a_case(self, data):
-        """Refused unless paid and no case is open; "refund not received" has no other rule."""
-        order, _lines = self._draw_order(data, likely=[OrderStatus.SHIPPED, OrderStatus.DELIVERED])
+        """
+        Opened exactly when the opening rules, asked of the order as it is, say so. Mostly
+        a reason the rules offer (so cases open and the steps below have some to act on).
+        """
+        order, lines = self._draw_order(
+            data,
+            likely=[*SHIPPABLE_STATES, OrderStatus.SHIPPED, OrderStatus.DELIVERED],
+        )
+        if order.status in SHIPPABLE_STATES and data.draw(
+            st.sampled_from(MOSTLY), label="ship first"
+        ):
+            # The seller ships what is open first, in the same step: most cases need a
+            # shipped item, and short runs seldom ship one otherwise.
+            confirm_shipment(
+                order_id=order.pk,
+                quantities={line.pk: _open(line) for line in lines},
+                carrier="UPS",
+                tracking_number=uuid.uuid4().hex[:12],
+                actor=Actor.seller(order.seller.user),
+            )
+            self.books_balance()  # the capture runs, as a worker would after the commit
+            order = Order.objects.select_related("payment", "seller__user").get(pk=order.pk)
+            lines = list(order.lines.order_by("pk"))
+        facts = dispute_selectors.opening_facts(order, lines)
+        offered = dispute_rules.reasons_now(facts).offered
+        reasons = (
+            offered
+            if offered and data.draw(st.sampled_from(MOSTLY), label="an offered reason")
+            else Dispute.Reason.values
+        )
+        reason = data.draw(st.sampled_from(reasons), label="reason")
+        refusal = dispute_rules.why_not(reason, facts)
+        before = Dispute.objects.filter(order=order).count()
         try:
             disputes.open_dispute(
                 order_id=order.pk,
-                reason=Dispute.Reason.REFUND_NOT_RECEIVED,
-                description="Where is my money?",
+                reason=reason,
+                description="Something went wrong.",
                 actor=Actor.buyer(self.buyer),
             )
-        except disputes.DisputeError:
-            event("open case: refused")
+        except disputes.DisputeError as error:
+            event(f"open case ({reason}): refused")
+            assert str(error) == refusal, f"{reason} refused: {error} (rules: {refusal})"
+            assert Dispute.objects.filter(order=order).count() == before
             return
-        event("open case: opened")
+        event(f"open case ({reason}): opened")
+        assert refusal is None, f"{reason} opened although the rules said: {refusal}"
 
     @precondition(lambda self: self._cases(*UNRESOLVED).exists())
     @rule(data=st.data(), cents=st.integers(min_value=1, max_value=5000), full=st.booleans())
@@ -672,15 +718,20 @@ class LifecycleMachine(RuleBasedStateMachine):
         event("accept: resolved by agreement")
 
     @precondition(lambda self: self._cases(*UNRESOLVED).exists())
-    @rule(data=st.data())
-    def a_party_escalates(self, data):
+    @rule(data=st.data(), role=st.sampled_from(["buyer", "seller"]))
+    def a_party_escalates(self, data, role):
+        """The seller at any time; the buyer once the seller answered or their window closed."""
         case = self._draw_case(data, *UNRESOLVED)
+        refusal = dispute_rules.why_not_escalate(case, role)
+        actor = Actor.buyer(self.buyer) if role == "buyer" else Actor.seller(case.order.seller.user)
         try:
-            disputes.escalate(dispute_id=case.pk, actor=Actor.buyer(self.buyer))
-        except disputes.DisputeError:
-            event("escalate: refused")
+            disputes.escalate(dispute_id=case.pk, actor=actor)
+        except disputes.DisputeError as error:
+            event(f"escalate ({role}): refused")
+            assert str(error) == refusal, f"{role} refused: {error} (rules: {refusal})"
             return
-        event("escalate: under review")
+        event(f"escalate ({role}): under review")
+        assert refusal is None, f"the {role} escalated although the rules said: {refusal}"
 
     @precondition(lambda self: self._cases(*UNRESOLVED).exists())
     @rule(

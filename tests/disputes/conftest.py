@@ -10,6 +10,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 
+from cancellations.models import Reason
+from cancellations.services import decline_request, request_cancellation
 from disputes import services
 from disputes.models import Dispute
 from orders.actors import Actor
@@ -102,6 +104,25 @@ def delivered_order(place, ship):
 def past_due(order):
     """Move the order's arrive-by date into the past."""
     Order.objects.filter(pk=order.pk).update(deliver_by=order.deliver_by - timedelta(days=30))
+
+
+@pytest.fixture
+def declined(buyer, seller):
+    """``declined(order)``: the buyer asks to cancel a unit, the seller declines (nothing ships)."""
+
+    def decline(order, units=1):
+        # Past the first half hour, when the buyer can no longer cancel directly.
+        Order.objects.filter(pk=order.pk).update(placed_at=order.placed_at - timedelta(hours=2))
+        asked = request_cancellation(
+            order_id=order.pk,
+            quantities={order.lines.get().pk: units},
+            reason=Reason.FOUND_CHEAPER,
+            actor=Actor.buyer(buyer),
+        )
+        decline_request(request_id=asked.pk, note="Shipping today", actor=Actor.seller(seller.user))
+        return Order.objects.get(pk=order.pk)
+
+    return decline
 
 
 @pytest.fixture

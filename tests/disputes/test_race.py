@@ -221,3 +221,62 @@ def test_two_beat_runs_at_once_escalate_once(buyer, seller):
     tasks.escalate_unresponsive_disputes_task()
     assert Dispute.objects.filter(pk__in=ids, status="under_review").count() == 5
     assert OrderEvent.objects.filter(type=DisputeEvent.ESCALATED).count() == 5
+
+
+def test_opening_asks_the_rules_on_the_locked_order(buyer, seller):
+    """
+    While another transaction holds the order's lock and records a decision on "not as
+    described", the buyer's new case for that reason waits for the lock, then sees the
+    decision and is refused: the rules are asked on the locked rows, not before.
+    """
+    import threading
+    import time
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from orders.services import lock_order
+
+    listing = ListingFactory(seller=seller, stock=10, price=Decimal("12.50"))
+    (order,) = place_orders(
+        buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
+    )
+    confirm_shipment(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 1},
+        carrier="UPS",
+        tracking_number="1Z1",
+        actor=Actor.seller(seller.user),
+    )
+    locked = threading.Event()
+
+    def decide_while_holding_the_lock():
+        with transaction.atomic():
+            lock_order(order.pk)
+            locked.set()
+            time.sleep(0.5)  # the buyer's call arrives and waits on the lock meanwhile
+            Dispute.objects.create(
+                order=order,
+                buyer=buyer,
+                seller=seller,
+                reason=Dispute.Reason.NOT_AS_DESCRIBED,
+                description="Earlier case",
+                respond_by=timezone.now(),
+                status=Dispute.Status.RESOLVED_FOR_SELLER,
+            )
+
+    def open_again():
+        assert locked.wait(timeout=10)
+        return services.open_dispute(
+            order_id=order.pk,
+            reason=Dispute.Reason.NOT_AS_DESCRIBED,
+            description="Wrong notebook",
+            actor=Actor.buyer(buyer),
+        )
+
+    decided, opened = run_together(decide_while_holding_the_lock, open_again)
+
+    assert decided is None
+    assert isinstance(opened, DisputeError), opened
+    assert "decision is final" in str(opened)
+    assert list(Dispute.objects.values_list("status", flat=True)) == ["resolved_for_seller"]

@@ -7,21 +7,26 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from cancellations.models import Reason
+from cancellations.services import cancel_items
 from disputes.models import Dispute
-from disputes.selectors import money_summary, order_defect_rate
+from disputes.rules import OpeningFacts, Release
+from disputes.selectors import money_summary, opening_facts, order_defect_rate
 from orders.actors import Actor
+from orders.selectors import order_for_buyer
+from payments.models import PaymentTransaction
 from tests.disputes import as_shown
 from tests.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db
 
 
-def case(order, status):
+def case(order, status, reason=Dispute.Reason.NOT_AS_DESCRIBED):
     return Dispute.objects.create(
         order=order,
         buyer=order.buyer,
         seller=order.seller,
-        reason=Dispute.Reason.NOT_AS_DESCRIBED,
+        reason=reason,
         description="x",
         respond_by=timezone.now(),
         status=status,
@@ -90,3 +95,45 @@ def test_seller_central_home_shows_the_defect_rate(client, buyer, seller):
 
     assert "1 of 4 orders with a case decided for the buyer" in body
     assert "25.0" in body
+
+
+def test_opening_facts_gather_what_the_rules_need(
+    place, ship, declined, buyer, seller, django_assert_num_queries
+):
+    """
+    Given 3 units: a cancellation request declined, one unit cancelled by the seller (its
+    hold released), one shipped; a case decided, one withdrawn, one open. The withdrawn
+    case is not final; the order page's prefetched lines cost nothing more.
+    """
+    order = declined(place(quantity=3))
+    cancel_items(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 1},
+        reason=Reason.NO_INVENTORY,
+        actor=Actor.seller(seller.user),
+    )
+    ship(order, units=1)
+    case(order, Dispute.Status.RESOLVED_FOR_SELLER, Dispute.Reason.NOT_AS_DESCRIBED)
+    case(order, Dispute.Status.WITHDRAWN, Dispute.Reason.ITEM_NOT_RECEIVED)
+    case(order, Dispute.Status.OPEN, Dispute.Reason.REFUND_NOT_RECEIVED)
+    void = PaymentTransaction.objects.get(payment_id=order.payment_id, kind="void")
+    order = order_for_buyer(buyer=buyer, number=order.number, detailed=False)
+
+    with django_assert_num_queries(3):  # cases, declined request, money given back
+        facts = opening_facts(order)
+
+    assert facts == OpeningFacts(
+        paid=True,
+        has_open_case=True,
+        shipped_units=1,
+        deliver_by=order.deliver_by,
+        cancellation_declined=True,
+        releases=(Release(amount=Decimal("12.50"), asked_at=void.created_at),),
+        final_outcomes={Dispute.Reason.NOT_AS_DESCRIBED: Dispute.Status.RESOLVED_FOR_SELLER},
+    )
+
+
+def test_opening_facts_of_a_fresh_order(place):
+    facts = opening_facts(place())
+    assert (facts.paid, facts.has_open_case, facts.shipped_units) == (True, False, 0)
+    assert (facts.cancellation_declined, facts.releases, facts.final_outcomes) == (False, (), {})

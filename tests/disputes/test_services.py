@@ -13,6 +13,7 @@ from common.money import MAX_PRICE, MAX_QUANTITY_PER_LINE
 from disputes import services
 from disputes.models import Dispute, DisputeEvent, DisputeMessage
 from disputes.services import DisputeError
+from notifications.models import OutboxMessage
 from orders.actors import Actor
 from orders.models import Order, OrderEvent
 from orders.services import confirm_shipment, place_orders
@@ -82,7 +83,10 @@ def test_only_the_orders_buyer_opens_a_case(delivered_order, seller):
 
 
 def test_one_open_case_per_order(open_case, delivered_order, buyer):
-    """Given an open case, a second on the order is refused; once withdrawn, allowed."""
+    """
+    Given an open case, a second on the order is refused; once withdrawn (not decided,
+    not agreed: nothing final), the same reason may be opened again.
+    """
     first = open_case()
     with pytest.raises(DisputeError, match="already has an open case"):
         open_case()
@@ -138,6 +142,124 @@ def test_cancellation_declined_only_after_a_decline(place, buyer, seller, open_c
     dispute = open_case(order, reason=Dispute.Reason.CANCELLATION_DECLINED)
 
     assert dispute.status == Status.OPEN
+
+
+def written():
+    """Everything opening a case writes: cases, messages, timeline events, queued emails."""
+    return (
+        Dispute.objects.count(),
+        DisputeMessage.objects.count(),
+        OrderEvent.objects.count(),
+        OutboxMessage.objects.count(),
+    )
+
+
+def test_nothing_opens_on_an_order_placed_seconds_ago(place, buyer, open_case):
+    """The repro: "not as described" on a fresh order is refused, writing nothing."""
+    order = place()
+    before = written()
+
+    for reason, error in [
+        (Dispute.Reason.NOT_AS_DESCRIBED, "Nothing from this order has shipped yet"),
+        (Dispute.Reason.ITEM_NOT_RECEIVED, "Nothing from this order has shipped yet"),
+        (Dispute.Reason.REFUND_NOT_RECEIVED, "No money has been returned"),
+        (Dispute.Reason.CANCELLATION_DECLINED, "not declined a cancellation request"),
+    ]:
+        with pytest.raises(DisputeError, match=error):
+            open_case(order, reason=reason)
+
+    assert written() == before
+
+
+def test_item_not_received_needs_a_shipped_item_even_when_late(place, open_case):
+    """Nothing shipped and past the arrive-by date: a late order is cancelled, not disputed."""
+    order = place()
+    past_due(order)
+    with pytest.raises(DisputeError, match="Nothing from this order has shipped yet"):
+        open_case(order, reason=Dispute.Reason.ITEM_NOT_RECEIVED)
+    assert not Dispute.objects.exists()
+
+
+def test_not_as_described_opens_once_an_item_shipped(place, ship, open_case):
+    """A shipped unit may be in the buyer's hands before the arrive-by date."""
+    order = ship(place())
+
+    dispute = open_case(order, reason=Dispute.Reason.NOT_AS_DESCRIBED)
+
+    assert dispute.status == Status.OPEN
+
+
+def test_refund_not_received_only_once_the_refund_is_due(settings, place, ship, seller, open_case):
+    """
+    Given a unit cancelled (its hold released) and the other shipped: refused until
+    REFUND_SETTLEMENT_DAYS have passed since the release, then opened.
+    """
+    settings.REFUND_SETTLEMENT_DAYS = 10
+    order = place(quantity=2)
+    cancel_items(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 1},
+        reason=Reason.NO_INVENTORY,
+        actor=Actor.seller(seller.user),
+    )
+    order = ship(order)
+    released = PaymentTransaction.objects.filter(
+        payment_id=order.payment_id, kind=PaymentTransaction.Kind.VOID
+    )
+    released.update(created_at=timezone.now() - timedelta(days=9, hours=23))
+    with pytest.raises(DisputeError, match="can take up to 10 days"):
+        open_case(order, reason=Dispute.Reason.REFUND_NOT_RECEIVED)
+    assert not Dispute.objects.exists()
+
+    released.update(created_at=timezone.now() - timedelta(days=10, minutes=1))
+    dispute = open_case(order, reason=Dispute.Reason.REFUND_NOT_RECEIVED)
+
+    assert dispute.reason == Dispute.Reason.REFUND_NOT_RECEIVED
+
+
+def _decide(dispute, outcome, *, buyer, seller, staff, run_outbox):
+    if outcome == Status.RESOLVED_FOR_BUYER:
+        run_outbox(
+            as_shown.resolve_for_buyer,
+            dispute_id=dispute.pk,
+            amount=Decimal("5"),
+            note="Scuffed",
+            actor=Actor.staff(staff),
+        )
+    elif outcome == Status.RESOLVED_FOR_SELLER:
+        services.resolve_for_seller(dispute_id=dispute.pk, note="Fine", actor=Actor.staff(staff))
+    else:
+        services.make_offer(
+            dispute_id=dispute.pk, kind="partial", amount="5", actor=Actor.seller(seller.user)
+        )
+        run_outbox(as_shown.accept_offer, dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+
+
+@pytest.mark.parametrize(
+    ("outcome", "error"),
+    [
+        (Status.RESOLVED_FOR_BUYER, "staff decided an earlier case"),
+        (Status.RESOLVED_FOR_SELLER, "staff decided an earlier case"),
+        (Status.RESOLVED_BY_AGREEMENT, "settled an earlier case"),
+    ],
+)
+def test_a_decided_or_agreed_case_is_final_for_its_order_and_reason(
+    open_case, buyer, seller, staff, run_outbox, outcome, error
+):
+    """
+    The repro: reopening at once for the same reason is refused and writes nothing;
+    another reason still opens.
+    """
+    dispute = open_case()
+    _decide(dispute, outcome, buyer=buyer, seller=seller, staff=staff, run_outbox=run_outbox)
+    before = written()
+
+    with pytest.raises(DisputeError, match=error):
+        open_case(reason=Dispute.Reason.NOT_AS_DESCRIBED)
+
+    assert written() == before
+    other = open_case(reason=Dispute.Reason.ITEM_NOT_RECEIVED)
+    assert other.status == Status.OPEN
 
 
 @pytest.mark.parametrize(
@@ -464,12 +586,11 @@ def captured_at_checkout(settings):
 
 
 def test_a_case_never_refunds_what_unshipped_items_cost(
-    captured_at_checkout, place, staff, seller, open_case
+    captured_at_checkout, place, declined, staff, seller, open_case
 ):
     """Given $25.00 charged at checkout and nothing shipped: a partial refund is refused."""
-    order = place()
-    past_due(order)
-    dispute = open_case(order, reason=Dispute.Reason.ITEM_NOT_RECEIVED)
+    order = declined(place())
+    dispute = open_case(order, reason=Dispute.Reason.CANCELLATION_DECLINED)
 
     with pytest.raises(DisputeError, match=r"\$25\.00 for items not yet shipped is refunded when"):
         as_shown.resolve_for_buyer(
@@ -532,19 +653,60 @@ def test_the_buyer_withdraws(open_case, buyer, seller):
         services.withdraw(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
 
 
-@pytest.mark.parametrize("who", ["buyer", "seller"])
-def test_either_party_escalates(open_case, buyer, seller, who):
-    dispute = open_case()
-    actor = Actor.buyer(buyer) if who == "buyer" else Actor.seller(seller.user)
+def seller_answers(dispute, seller, how):
+    """The seller's first word in the case: a message, an offer, or (``window``) none in time."""
+    if how == "message":
+        services.post_message(dispute_id=dispute.pk, body="Hi", actor=Actor.seller(seller.user))
+    elif how == "offer":
+        services.make_offer(
+            dispute_id=dispute.pk, kind="partial", amount="5", actor=Actor.seller(seller.user)
+        )
+    else:
+        Dispute.objects.filter(pk=dispute.pk).update(
+            respond_by=timezone.now() - timedelta(minutes=1)
+        )
 
-    services.escalate(dispute_id=dispute.pk, actor=actor)
+
+def test_the_seller_escalates_at_once(open_case, seller):
+    """Given a new case, the seller may ask staff to decide straight away."""
+    dispute = open_case()
+
+    services.escalate(dispute_id=dispute.pk, actor=Actor.seller(seller.user))
 
     dispute.refresh_from_db()
     assert dispute.status == Status.UNDER_REVIEW
-    assert dispute.escalated and dispute.escalated_by == who
+    assert dispute.escalated and dispute.escalated_by == "seller"
     assert not dispute.seller_unresponsive
     with pytest.raises(DisputeError, match="already reviewing"):
-        services.escalate(dispute_id=dispute.pk, actor=actor)
+        services.escalate(dispute_id=dispute.pk, actor=Actor.seller(seller.user))
+
+
+def test_the_buyer_cannot_escalate_before_the_seller_answers(open_case, buyer):
+    """Given a new case within the seller's window, the buyer's escalation is refused."""
+    dispute = open_case()
+    before = (Dispute.objects.get().updated_at, OrderEvent.objects.count())
+
+    with pytest.raises(DisputeError, match=r"The seller has until .* to respond"):
+        services.escalate(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+
+    dispute.refresh_from_db()
+    assert dispute.status == Status.OPEN and not dispute.escalated
+    assert (dispute.updated_at, OrderEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("how", ["message", "offer", "window"])
+def test_the_buyer_escalates_once_the_seller_answered_or_the_window_closed(
+    open_case, buyer, seller, how
+):
+    """The seller wrote, offered, or let their window close: then the buyer may ask staff."""
+    dispute = open_case()
+    seller_answers(dispute, seller, how)
+
+    services.escalate(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
+
+    dispute.refresh_from_db()
+    assert dispute.status == Status.UNDER_REVIEW
+    assert dispute.escalated and dispute.escalated_by == "buyer"
 
 
 def test_staff_do_not_escalate(open_case, staff):
@@ -578,9 +740,10 @@ def test_an_answered_case_is_not_escalated_by_the_deadline(open_case, seller):
 
 # --- Staff decisions --------------------------------------------------------------------------
 def test_staff_decide_for_the_buyer_with_a_full_refund(
-    open_case, buyer, staff, run_outbox, mailoutbox
+    open_case, buyer, seller, staff, run_outbox, mailoutbox
 ):
     dispute = open_case()
+    seller_answers(dispute, seller, "message")
     services.escalate(dispute_id=dispute.pk, actor=Actor.buyer(buyer))
     mailoutbox.clear()
 

@@ -285,13 +285,14 @@ def test_bad_messages_are_form_errors(client, buyer, open_case, body):
     assert DisputeMessage.objects.count() == 1
 
 
-def test_the_buyer_replies_escalates_and_withdraws(client, buyer, open_case):
+def test_the_buyer_replies_escalates_and_withdraws(client, buyer, seller, open_case):
     case = open_case()
     client.force_login(buyer)
 
     assert "Message sent" in text(
         client.post(url("reply", case), {"body": "Any news?"}, follow=True)
     )
+    services.post_message(dispute_id=case.pk, body="Soon.", actor=Actor.seller(seller.user))
     assert "staff will review" in text(client.post(url("escalate", case), follow=True))
     assert Dispute.objects.get().status == Status.UNDER_REVIEW
     assert "withdrew" in text(client.post(url("withdraw", case), follow=True))
@@ -351,3 +352,122 @@ def test_the_seller_sees_that_unshipped_items_are_refunded_by_cancelling(
 
     assert "Up to $12.50 can be refunded." in page
     assert "The $12.50 paid for items not yet shipped goes back to the buyer when you" in page
+
+
+# --- What the open page offers --------------------------------------------------------------------
+def reason_inputs(html) -> list[str]:
+    return re.findall(r'<input[^>]*name="reason"[^>]*>', html)
+
+
+def offered(html) -> list[str]:
+    return [re.search(r'value="([^"]*)"', tag).group(1) for tag in reason_inputs(html)]
+
+
+def not_offered(html) -> str:
+    """The list of reasons not offered, as text in one line."""
+    listed = re.search(r'data-testid="reasons-not-offered">(.*?)</ul>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", listed.group(1)).split()) if listed else ""
+
+
+def test_the_open_page_offers_only_the_reasons_that_apply_and_chooses_none(
+    client, buyer, delivered_order
+):
+    """Delivered and past its date: "not received" and "not as described"; the others say why."""
+    client.force_login(buyer)
+
+    html = text(client.get(open_url(delivered_order)))
+
+    assert offered(html) == ["item_not_received", "not_as_described"]
+    assert not any("checked" in tag for tag in reason_inputs(html))
+    assert "Cancellation request declined: The seller has not declined" in not_offered(html)
+    assert "Refund not received: No money has been returned on this order" in not_offered(html)
+
+
+def test_a_fresh_order_offers_no_reason_and_says_why_for_each(client, buyer, place):
+    """The repro: an order placed seconds ago, nothing shipped: no form, four reasons why not."""
+    order = place()
+    client.force_login(buyer)
+
+    html = text(client.get(open_url(order)))
+
+    assert offered(html) == []
+    assert "None of the reasons applies to this order now" in html
+    assert "Item not as described: Nothing from this order has shipped yet" in not_offered(html)
+    response = client.post(open_url(order), {"reason": "not_as_described", "description": "x"})
+    assert response.status_code == 400
+    assert not Dispute.objects.exists()
+
+
+def test_a_reason_not_offered_is_a_form_error(client, buyer, delivered_order):
+    client.force_login(buyer)
+
+    response = client.post(
+        open_url(delivered_order), {"reason": "refund_not_received", "description": "Where?"}
+    )
+
+    assert response.status_code == 400
+    assert "Choose one of the reasons offered above." in text(response)
+    assert not Dispute.objects.exists()
+
+
+def test_after_a_decision_the_page_says_that_reason_is_final(
+    client, buyer, staff, delivered_order, open_case
+):
+    case = open_case()  # "not as described"
+    services.resolve_for_seller(dispute_id=case.pk, note="As listed", actor=Actor.staff(staff))
+    client.force_login(buyer)
+
+    html = text(client.get(open_url(delivered_order)))
+
+    assert offered(html) == ["item_not_received"]
+    assert (
+        "Item not as described: Marketplace staff decided an earlier case about this on this "
+        "order, and their decision is final."
+    ) in not_offered(html)
+
+
+# --- Asking staff to step in ------------------------------------------------------------------
+ESCALATE_BUTTON = "Ask marketplace staff to decide</button>"
+
+
+def test_the_buyer_sees_when_they_may_ask_staff_not_a_button_that_would_be_refused(
+    client, buyer, seller, open_case
+):
+    case = open_case()
+    client.force_login(buyer)
+
+    page = text(client.get(url("case_detail", case)))
+
+    assert ESCALATE_BUTTON not in page
+    assert 'data-testid="escalation-from"' in page
+    response = client.post(url("escalate", case), follow=True)
+    assert "The seller has until" in text(response)
+    assert Dispute.objects.get().status == Status.OPEN
+
+    services.post_message(dispute_id=case.pk, body="Checking.", actor=Actor.seller(seller.user))
+    page = text(client.get(url("case_detail", case)))
+    assert ESCALATE_BUTTON in page
+    assert 'data-testid="escalation-from"' not in page
+
+
+def test_the_seller_may_ask_staff_at_once(client, seller, open_case):
+    case = open_case()
+    client.force_login(seller.user)
+    assert ESCALATE_BUTTON in text(client.get(url("case_detail", case)))
+
+
+@pytest.mark.parametrize("earlier", [0, 3])
+def test_the_open_page_makes_a_fixed_number_of_queries(
+    client, buyer, delivered_order, open_case, django_assert_num_queries, earlier
+):
+    """Earlier cases cost no extra queries: the rules read them once, with the money given back."""
+    for _ in range(earlier):
+        services.withdraw(dispute_id=open_case().pk, actor=Actor.buyer(buyer))
+    client.force_login(buyer)
+
+    # session, user, seller check, order + parties + payment, lines, the order's cases (is
+    # one open?), then the rules' facts: cases, a declined request, money given back
+    with django_assert_num_queries(9):
+        response = client.get(open_url(delivered_order))
+
+    assert response.status_code == 200

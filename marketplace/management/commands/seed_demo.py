@@ -691,6 +691,10 @@ class Command(BaseCommand):
                 Dispute.objects.filter(pk=case).update(respond_by=timezone.now())
                 disputes.escalate_unresponsive(dispute_id=case)
             elif outcome == "for_buyer":
+                # The buyer may ask staff once the seller has answered.
+                disputes.post_message(
+                    dispute_id=case, body="They left here well packed.", actor=seller
+                )
                 disputes.escalate(dispute_id=case, actor=Actor.buyer(buyer))
                 disputes.resolve_for_buyer(
                     dispute_id=case,
