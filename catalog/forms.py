@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
+from common.forms import AsciiDecimalField, AsciiIntegerField
+
 from .models import Listing
 
 # Far below PositiveIntegerField's limit, far above any real shelf: a typo such as
@@ -12,18 +14,18 @@ MAX_STOCK = 1_000_000
 class ListingInventoryForm(forms.Form):
     """Seller Central → Inventory → Edit: what a seller keeps up to date on a listing."""
 
-    stock = forms.IntegerField(
+    stock = AsciiIntegerField(
         min_value=0,
         max_value=MAX_STOCK,
         help_text="Units on hand, not counting those already ordered.",
     )
-    price = forms.DecimalField(
+    price = AsciiDecimalField(
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
         help_text="In US dollars.",
     )
-    handling_days = forms.IntegerField(
+    handling_days = AsciiIntegerField(
         min_value=0,
         max_value=30,
         label="Handling days",

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
+from common.forms import AsciiDecimalField
+
 from .models import BODY_MAX_LENGTH, Dispute
 
 AMOUNT_HELP = "In dollars and cents, at most what can still be refunded (above)."
@@ -19,7 +21,7 @@ def _text(label: str, *, help_text: str = "", rows: int = 4) -> forms.CharField:
 
 
 def _amount(label: str, *, required: bool) -> forms.DecimalField:
-    return forms.DecimalField(
+    return AsciiDecimalField(
         label=label,
         required=required,
         min_value=Decimal("0.01"),

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.validators import RegexValidator
 
+from common.forms import AsciiIntegerField
 from payments.errors import PaymentError
 from payments.gateway import tokenize_card
 
@@ -66,7 +67,7 @@ class ConfirmShipmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = [line for line in lines if line.quantity_open]
         for line in self.lines:
-            self.fields[self.field_name(line)] = forms.IntegerField(
+            self.fields[self.field_name(line)] = AsciiIntegerField(
                 label=f"{line.title}: units to ship",
                 min_value=0,
                 max_value=line.quantity_open,

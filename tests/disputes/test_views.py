@@ -214,6 +214,8 @@ def test_seller_offers_buyer_accepts_and_sees_the_refund(
         {"kind": "partial", "amount": "1.001"},
         {"kind": "partial", "amount": "99999"},
         {"kind": "partial", "amount": "abc"},
+        {"kind": "partial", "amount": "٥.٠٠"},  # Arabic-Indic digits
+        {"kind": "partial", "amount": "1_0"},
         {"kind": "sideways", "amount": "1"},
         {"kind": "full", "message": "x" * 2001},
     ],
