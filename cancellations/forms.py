@@ -2,6 +2,8 @@ import re
 
 from django import forms
 
+from common.forms import AsciiIntegerField
+
 from .models import BUYER_REASONS, SELLER_REASONS, Reason
 from .rules import BuyerMode, seller_memo_required
 from .services import NOTE_MAX_LENGTH
@@ -39,7 +41,7 @@ class CancelItemsForm(forms.Form):
                 # One item left: the buyer came to cancel it, so it starts ticked.
                 initial=len(self.lines) == 1,
             )
-            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+            self.fields[f"qty_{line.pk}"] = AsciiIntegerField(
                 label=f"Quantity of “{line.title}” to cancel",
                 initial=line.quantity_open,
                 required=False,
@@ -181,7 +183,7 @@ class SellerConfirmCancelForm(SellerCancelForm):
     """
 
     idempotency_key = IDEMPOTENCY_KEY_FIELD
-    request_seen = forms.IntegerField(
+    request_seen = AsciiIntegerField(
         required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
     )
 

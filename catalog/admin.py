@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.db import models
+
+from common.forms import AsciiDecimalField, AsciiIntegerField
 
 from .models import Listing, Seller
 
@@ -18,6 +21,10 @@ class ListingAdmin(admin.ModelAdmin):
     list_select_related = ["seller"]
     raw_id_fields = ["seller"]
     readonly_fields = ["created_at", "updated_at"]
+    formfield_overrides = {
+        models.DecimalField: {"form_class": AsciiDecimalField},  # price
+        models.IntegerField: {"form_class": AsciiIntegerField},  # stock, handling days
+    }
 
     def get_readonly_fields(self, request, obj=None):
         # Stock on an existing listing moves only through catalog.services (checkout

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
+from common.forms import AsciiDecimalField, AsciiIntegerField
 from common.money import MAX_PRICE
 
 from .models import Listing
@@ -14,19 +15,19 @@ MAX_STOCK = 1_000_000
 class ListingInventoryForm(forms.Form):
     """Seller Central → Inventory → Edit: what a seller keeps up to date on a listing."""
 
-    stock = forms.IntegerField(
+    stock = AsciiIntegerField(
         min_value=0,
         max_value=MAX_STOCK,
         help_text="Units on hand, not counting those already ordered.",
     )
-    price = forms.DecimalField(
+    price = AsciiDecimalField(
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=MAX_PRICE,
         help_text=f"In US dollars, at most {MAX_PRICE:,}.",
     )
-    handling_days = forms.IntegerField(
+    handling_days = AsciiIntegerField(
         min_value=0,
         max_value=30,
         label="Handling days",

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django import forms
 
+from common.forms import AsciiDecimalField, AsciiIntegerField
 from common.money import MONEY_MAX_DIGITS
 
 from .models import BODY_MAX_LENGTH, Dispute
@@ -23,7 +24,7 @@ def _text(label: str, *, help_text: str = "", rows: int = 4) -> forms.CharField:
 
 
 def _amount(label: str, *, required: bool) -> forms.DecimalField:
-    return forms.DecimalField(
+    return AsciiDecimalField(
         label=label,
         required=required,
         min_value=Decimal("0.01"),
@@ -91,7 +92,7 @@ class OfferForm(forms.Form):
 
 def _figure_shown() -> forms.DecimalField:
     """A money figure the page showed, carried back so the service can refuse a stale one."""
-    return forms.DecimalField(
+    return AsciiDecimalField(
         min_value=Decimal("0.00"),
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=2,
@@ -102,7 +103,7 @@ def _figure_shown() -> forms.DecimalField:
 class AcceptOfferForm(forms.Form):
     """The offer the buyer saw, as the page showed it: the service refuses any other."""
 
-    offer = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    offer = AsciiIntegerField(min_value=0, widget=forms.HiddenInput)
     refund = _figure_shown()
 
 

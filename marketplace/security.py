@@ -1,8 +1,17 @@
-"""Who is asking: the client's address, as far as the deployment lets us trust it."""
+"""
+Who is asking (the client's address, as far as the deployment lets us trust it), and
+how many sign-ins one address may fail.
+"""
 
 import ipaddress
 
+from axes.attempts import get_cool_off_threshold
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from axes.signals import user_locked_out
 from django.conf import settings
+from django.db.models import Sum
 from django.http import HttpRequest
 
 
@@ -25,3 +34,47 @@ def client_ip(request: HttpRequest) -> str | None:
             except ValueError:
                 pass
     return request.META.get("REMOTE_ADDR")
+
+
+class AddressCapHandler(AxesDatabaseHandler):
+    """
+    django-axes' database handler, plus a cap per address across all usernames.
+
+    Axes counts failures per username and address (``AXES_LOCKOUT_PARAMETERS``), so
+    an owner signing in from elsewhere is never locked out by someone else's guesses.
+    That alone lets one address try a password against every username, a few times
+    each. So the address is also locked, for the same cool-off, once its failures
+    over all usernames reach ``AXES_ADDRESS_FAILURE_LIMIT``. The count is per address
+    only: an owner at another address is never touched by it. A success clears only
+    that user's own count, so signing in to one's own account does not reopen the
+    address for more guesses.
+    """
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return super().is_locked(request, credentials) or self._address_capped(request)
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or request.axes_locked_out or self.is_whitelisted(request, credentials):
+            return
+        if self._address_capped(request):
+            # As axes does when a username's limit is reached: this very attempt is
+            # answered with the lock-out page, and the signal is sent once.
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            user_locked_out.send(
+                "axes",
+                request=request,
+                username=get_client_username(request, credentials),
+                ip_address=request.axes_ip_address,
+            )
+
+    def _address_capped(self, request) -> bool:
+        address = getattr(request, "axes_ip_address", None)
+        if not settings.AXES_LOCK_OUT_AT_FAILURE or not address:
+            return False
+        attempts = AccessAttempt.objects.filter(ip_address=address)
+        if settings.AXES_COOLOFF_TIME is not None:
+            attempts = attempts.filter(attempt_time__gte=get_cool_off_threshold(request))
+        failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+        return failures >= settings.AXES_ADDRESS_FAILURE_LIMIT

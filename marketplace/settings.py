@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "marketplace.middleware.PrivatePagesMiddleware",
     "marketplace.middleware.DisplayTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -159,6 +160,12 @@ AXES_COOLOFF_TIME = 1  # hours
 # alone would let anyone lock any account from anywhere. A success clears the count.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# That lock lets one address try a password against every username, so the address is
+# also locked once its failures over all usernames reach this (marketplace.security).
+# Higher than the per-username limit: an office or a mobile carrier puts many people
+# behind one address, and they mistype too.
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=3 * AXES_FAILURE_LIMIT)
+AXES_HANDLER = "marketplace.security.AddressCapHandler"
 # No "AXES: BEGIN …" banner on every manage.py command and worker start; failures and
 # lock-outs are still logged, by the lock-out parameters (username and address).
 AXES_VERBOSE = False

@@ -20,3 +20,8 @@ urlpatterns = [
     path("resolution-center/", include("disputes.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "marketplace.views.bad_request"
+handler403 = "marketplace.views.permission_denied"
+handler404 = "marketplace.views.page_not_found"
+handler500 = "marketplace.views.server_error"

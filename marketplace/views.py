@@ -1,5 +1,39 @@
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
+from django.template import loader
 from django.views.generic import TemplateView
 
 
 class HomeView(TemplateView):
     template_name = "home.html"
+
+
+# --- Error pages ------------------------------------------------------------------------
+# Django's own handlers (django.views.defaults) carry @requires_csrf_token, which runs
+# the CSRF check again and so reads request.POST. A form post whose body cannot be
+# decoded (``Content-Type: application/x-www-form-urlencoded; charset=latin-1``) raised
+# BadRequest in the check, then again in the 400 (or 404) handler and in the 500
+# handler, and the client got the server's bare 500. These render the same templates
+# without reading the body: the CSRF middleware has already given the request its
+# token for the layout's sign-out form.
+
+
+def bad_request(request, exception):
+    return HttpResponseBadRequest(loader.render_to_string("400.html", request=request))
+
+
+def permission_denied(request, exception):
+    return HttpResponseForbidden(loader.render_to_string("403.html", request=request))
+
+
+def page_not_found(request, exception):
+    return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
+
+
+def server_error(request):
+    # No request context: whatever failed may be what a context processor needs.
+    return HttpResponseServerError(loader.render_to_string("500.html"))

@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 
+from common.forms import AsciiIntegerField
 from common.money import MAX_QUANTITY_PER_LINE
 
 from .forms import CardNumberMixin
@@ -44,7 +45,7 @@ class CartLineForm(forms.Form):
     """Add to cart, or change a cart line's quantity."""
 
     listing = _listing_field()
-    quantity = forms.IntegerField(
+    quantity = AsciiIntegerField(
         min_value=1,
         max_value=MAX_QUANTITY_PER_LINE,
         initial=1,

@@ -3,6 +3,7 @@
 from django import forms
 from django.core.validators import RegexValidator
 
+from common.forms import AsciiIntegerField
 from payments.errors import PaymentError
 from payments.gateway import tokenize_card
 
@@ -53,7 +54,11 @@ class Carrier:
 
 
 class ConfirmShipmentForm(forms.Form):
-    """One quantity per line that still has units to ship, then the carrier and tracking."""
+    """
+    One quantity per line that still has units to ship, then the carrier and tracking.
+    A posted quantity for any other line (another order's, unknown, shipped or
+    cancelled) is an error, never ignored: the seller would believe it shipped.
+    """
 
     carrier = forms.ChoiceField(choices=Carrier.choices)
     tracking_number = forms.CharField(
@@ -65,8 +70,9 @@ class ConfirmShipmentForm(forms.Form):
     def __init__(self, *args, lines: list[OrderLine], **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = [line for line in lines if line.quantity_open]
+        self.all_lines = {self.field_name(line): line for line in lines}
         for line in self.lines:
-            self.fields[self.field_name(line)] = forms.IntegerField(
+            self.fields[self.field_name(line)] = AsciiIntegerField(
                 label=f"{line.title}: units to ship",
                 min_value=0,
                 max_value=line.quantity_open,
@@ -81,9 +87,24 @@ class ConfirmShipmentForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_posted_lines()
         if not self.errors and not any(self.quantities().values()):
             raise forms.ValidationError("Choose at least one item to ship.")
         return cleaned
+
+    def _check_posted_lines(self):
+        open_fields = {self.field_name(line) for line in self.lines}
+        for key in self.data:
+            if not key.startswith("line_"):
+                continue
+            if len(self.data.getlist(key)) > 1:
+                raise forms.ValidationError("Each item may appear only once.")
+            if key in open_fields:
+                continue
+            if key in self.all_lines:
+                title = self.all_lines[key].title
+                raise forms.ValidationError(f"“{title}” has already shipped or been cancelled.")
+            raise forms.ValidationError("An item you chose is not part of this order.")
 
     def quantities(self) -> dict[int, int]:
         """Line id → units to ship, for the lines whose quantity validated."""

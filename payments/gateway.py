@@ -104,7 +104,11 @@ def _luhn_valid(digits: str) -> bool:
 def tokenize_card(number: str) -> str:
     """Turn a card number into the sandbox token that stands for it; InvalidCard if invalid."""
     digits = _digits(number)
-    if not (re.fullmatch(r"\d{12,19}", digits) and _luhn_valid(digits)):
+    # [0-9], not \d: \d matches every script's digits, and the last four would be
+    # stored and shown as the buyer typed them (Arabic-Indic, say).
+    if not digits.isascii():
+        raise InvalidCard("Enter the card number using the digits 0 to 9.")
+    if not (re.fullmatch(r"[0-9]{12,19}", digits) and _luhn_valid(digits)):
         raise InvalidCard("Enter a valid card number.")
     return TEST_CARDS.get(digits, VISA)
 

@@ -258,6 +258,8 @@ def test_confirm_after_the_units_shipped_is_refused_with_the_reason(signed_in, o
         {"qty": "3"},
         {"qty": "1.5"},
         {"qty": "two"},
+        {"qty": "١"},  # Arabic-Indic digit one
+        {"qty": "0_1"},
         {"qty": str(10**30)},
         {"unticked": True},
         {"unknown_line": True},

@@ -154,6 +154,8 @@ def test_review_promised_direct_but_the_window_closed(signed_in, order):
         {"qty": "-1"},
         {"qty": "1.5"},
         {"qty": "abc"},
+        {"qty": "١"},  # Arabic-Indic digit one
+        {"qty": "0_1"},
         {"qty": "3"},
         {"qty": str(10**20)},
         {"unticked": True},

@@ -105,3 +105,27 @@ def test_admin_refuses_a_price_past_the_cap(client, staff):
     ]
     listing.refresh_from_db()
     assert listing.price == Decimal("10.00")
+
+
+@pytest.mark.parametrize(("field", "value"), [("price", "١١.٠٠"), ("handling_days", "1_0")])
+def test_admin_change_refuses_digits_other_than_0_to_9(client, staff, field, value):
+    """Price and handling days take the digits 0 to 9 only: a field error, nothing saved."""
+    listing = ListingFactory(title="Old", price=Decimal("10.00"), handling_days=2)
+    data = {
+        "seller": listing.seller_id,
+        "title": "New",
+        "description": "",
+        "price": "11.00",
+        "handling_days": 3,
+        "is_active": "on",
+        "deactivated_reason": "",
+    }
+
+    response = client.post(
+        reverse("admin:catalog_listing_change", args=[listing.pk]), {**data, field: value}
+    )
+
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    listing.refresh_from_db()
+    assert (listing.title, listing.price, listing.handling_days) == ("Old", Decimal("10.00"), 2)

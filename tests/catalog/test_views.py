@@ -296,6 +296,11 @@ def test_inventory_edit_can_deactivate(client):
         ("handling_days", "31"),
         ("handling_days", "-1"),
         ("handling_days", str(10**20)),
+        ("stock", "١٢"),  # Arabic-Indic digits
+        ("stock", "1_0"),
+        ("price", "٩.٩٩"),
+        ("price", "1_0.00"),
+        ("handling_days", "٣"),
     ],
 )
 def test_inventory_edit_bad_input_is_a_form_error_and_changes_nothing(client, field, value):

@@ -258,6 +258,8 @@ def test_an_accept_without_the_offer_it_saw_is_refused(client, buyer, seller, op
         {"kind": "partial", "amount": "1.001"},
         {"kind": "partial", "amount": "99999"},
         {"kind": "partial", "amount": "abc"},
+        {"kind": "partial", "amount": "٥.٠٠"},  # Arabic-Indic digits
+        {"kind": "partial", "amount": "1_0"},
         {"kind": "sideways", "amount": "1"},
         {"kind": "full", "message": "x" * 2001},
     ],

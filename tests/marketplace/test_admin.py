@@ -5,7 +5,8 @@ Django admin as a whole: every changelist survives junk filters, and the
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 
@@ -97,3 +98,42 @@ def test_marketplace_staff_group_reads_orders_cancellations_payments_and_outbox(
 def test_staff_outside_the_group_sees_nothing(client):
     client.force_login(UserFactory(is_staff=True))
     assert client.get(reverse("admin:orders_order_changelist")).status_code == 403
+
+
+def view_on_site(order) -> str:
+    content_type = ContentType.objects.get_for_model(Order)
+    return reverse("admin:view_on_site", args=[content_type.pk, order.pk])
+
+
+def test_view_on_site_refuses_staff_who_may_not_view_the_model(client):
+    """
+    Given a staff account with no permission on orders,
+    when it opens admin's "view on site" link of an order by id,
+    then it is refused (403) and does not learn the order's number.
+    """
+    order = OrderFactory()
+    client.force_login(UserFactory(is_staff=True))
+
+    response = client.get(view_on_site(order))
+
+    assert response.status_code == 403
+    assert order.number not in response.content.decode()
+    assert order.number not in response.get("Location", "")
+
+
+def test_view_on_site_redirects_staff_who_may_view_orders(client):
+    """Given staff with orders.view_order, "view on site" redirects to the order's page."""
+    order = OrderFactory()
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_order"))
+    client.force_login(staff)
+
+    response = client.get(view_on_site(order))
+
+    assert response.status_code == 302
+    assert response["Location"].endswith(order.get_absolute_url())
+
+
+def test_view_on_site_of_an_unknown_content_type_is_a_404(admin_client):
+    assert admin_client.get(reverse("admin:view_on_site", args=["abc", 1])).status_code == 404
+    assert admin_client.get(reverse("admin:view_on_site", args=[10**9, 1])).status_code == 404

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
@@ -37,6 +37,36 @@ def test_400_is_in_the_site_layout(admin_client):
     response = admin_client.get(reverse("admin:orders_order_changelist"), {"status": "\x00"})
     assert response.status_code == 400
     assert "We could not understand that request" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "heading"),
+    [
+        ("/accounts/sign-in/", 400, "We could not understand that request"),
+        ("/no-such-page/", 404, "We could not find that page"),
+    ],
+)
+def test_a_form_post_in_another_charset_gets_an_error_page_in_the_layout(path, status, heading):
+    """
+    Given a browser holding the CSRF cookie (so the CSRF check reads the form),
+    when it posts a form that declares a charset other than UTF-8,
+    then the answer is the usual error page in the site's layout, not a 500:
+    Django refuses such a body (BadRequest) and its own error handlers read it again.
+    """
+    client = Client(raise_request_exception=False, enforce_csrf_checks=True)
+    client.get(reverse("login"))  # sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+
+    response = client.post(
+        path,
+        f"username=bea&password=x&csrfmiddlewaretoken={token}",
+        content_type="application/x-www-form-urlencoded; charset=latin-1",
+    )
+
+    assert response.status_code == status
+    body = response.content.decode()
+    assert LAYOUT in body
+    assert heading in body
 
 
 def test_500_renders_without_a_request_context():

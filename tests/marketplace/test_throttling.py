@@ -1,7 +1,9 @@
 """
 Sign-in throttling (django-axes): a username is locked only from the address that
-keeps failing, a success clears the count, and the client's address is taken from
-X-Forwarded-For only as far as the configured proxies are trusted.
+keeps failing, an address that fails across many usernames is locked as a whole
+(marketplace.security.AddressCapHandler), a success clears the count, and the
+client's address is taken from X-Forwarded-For only as far as the configured proxies
+are trusted.
 """
 
 import pytest
@@ -20,12 +22,23 @@ ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 def _throttling_on(settings):
     settings.AXES_ENABLED = True
     settings.AXES_FAILURE_LIMIT = 3
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 6
 
 
-def sign_in(client, password, address, **headers):
+def sign_in(client, password, address, username="bea", **headers):
     return client.post(
-        reverse("login"), {"username": "bea", "password": password}, REMOTE_ADDR=address, **headers
+        reverse("login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=address,
+        **headers,
     )
+
+
+def spray(client, address, count):
+    """One wrong password against ``count`` different usernames, once each, below the cap."""
+    for n in range(count):
+        response = sign_in(client, "Summer2026!", address, username=f"victim{n}")
+        assert response.status_code == 200  # the form again, not yet a lock-out
 
 
 def signed_in(response) -> bool:
@@ -44,6 +57,53 @@ def test_failures_from_one_address_do_not_lock_the_owner_elsewhere(client):
 
     assert sign_in(client, PASSWORD, ATTACKER).status_code == 429
     assert signed_in(sign_in(client, PASSWORD, OWNER))
+
+
+def test_one_address_spraying_many_usernames_is_locked_out(client):
+    """
+    Given an address that tried one password against six usernames (once each, so no
+    username reached its limit of 3), then that address is locked out (429), even for
+    a username it never tried and with the right password.
+    """
+    UserFactory(username="bea")
+    spray(client, ATTACKER, 5)
+    sign_in(client, "Summer2026!", ATTACKER, username="victim5")
+
+    assert sign_in(client, PASSWORD, ATTACKER).status_code == 429
+
+
+def test_the_attempt_that_reaches_the_address_cap_is_answered_with_the_lock_out(client):
+    spray(client, ATTACKER, 5)
+
+    assert sign_in(client, "Summer2026!", ATTACKER, username="victim5").status_code == 429
+
+
+def test_below_the_address_cap_a_right_password_signs_in(client):
+    UserFactory(username="bea")
+    spray(client, ATTACKER, 5)
+
+    assert signed_in(sign_in(client, PASSWORD, ATTACKER))
+
+
+def test_the_address_cap_never_locks_the_owner_signing_in_from_elsewhere(client):
+    """The sprayed usernames' owners, at their own addresses, still sign in."""
+    UserFactory(username="victim0")
+    spray(client, ATTACKER, 5)
+    assert sign_in(client, "Summer2026!", ATTACKER, username="victim5").status_code == 429
+
+    assert signed_in(sign_in(client, PASSWORD, OWNER, username="victim0"))
+
+
+def test_signing_in_to_ones_own_account_does_not_reopen_the_address(client):
+    """A success clears only that user's count: the address stays locked."""
+    UserFactory(username="mallory")
+    spray(client, ATTACKER, 5)
+    assert signed_in(sign_in(client, PASSWORD, ATTACKER, username="mallory"))
+    client.post(reverse("logout"))
+
+    sign_in(client, "Summer2026!", ATTACKER, username="victim5")
+
+    assert sign_in(client, PASSWORD, ATTACKER, username="mallory").status_code == 429
 
 
 def test_a_success_clears_the_count(client):

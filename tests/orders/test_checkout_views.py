@@ -117,7 +117,8 @@ def test_cart_add_enforces_csrf(buyer):
 
 
 @pytest.mark.parametrize(
-    "quantity", ["0", "-1", "two", "1.5", "", str(MAX_QUANTITY_PER_LINE + 1), str(10**20)]
+    "quantity",
+    ["0", "-1", "two", "1.5", "", str(MAX_QUANTITY_PER_LINE + 1), str(10**20), "١٢", "1_0"],
 )
 def test_add_to_cart_with_a_bad_quantity_is_a_message_and_changes_nothing(client, buyer, quantity):
     """Quantities outside 1..99 or not whole numbers are refused with a message, never a 500."""
@@ -174,7 +175,8 @@ def test_add_more_than_the_stock_is_a_message(client, buyer):
 def test_cart_holds_a_limited_number_of_different_items(client, buyer):
     """A cart cannot grow without bound."""
     session = client.session
-    session[Cart.SESSION_KEY] = {str(1000 + n): 1 for n in range(MAX_CART_LINES)}
+    # Ids no listing of the test database reaches, so the new one is never among them.
+    session[Cart.SESSION_KEY] = {str(10**12 + n): 1 for n in range(MAX_CART_LINES)}
     session.save()
     listing = ListingFactory()
 
@@ -291,7 +293,7 @@ def test_update_a_cart_line_sets_its_quantity(client, buyer):
     assert cart_of(client) == {listing.pk: 7}
 
 
-@pytest.mark.parametrize("quantity", ["0", "-2", "x", str(10**20), "100"])
+@pytest.mark.parametrize("quantity", ["0", "-2", "x", str(10**20), "100", "٣", "1_0"])
 def test_update_a_cart_line_with_a_bad_quantity_changes_nothing(client, buyer, quantity):
     """A bad quantity on the cart page is a message; the line keeps its quantity."""
     listing = ListingFactory(stock=500)
@@ -450,6 +452,19 @@ def test_invalid_card_number_is_a_card_field_error_and_creates_nothing(client, b
     listing.refresh_from_db()
     assert listing.stock == 5
     assert cart_of(client) == {listing.pk: 2}
+
+
+def test_a_card_number_in_other_digits_is_a_card_field_error_and_creates_nothing(client, buyer):
+    """Stripe's Visa typed in Arabic-Indic digits: refused, so no payment keeps such last four."""
+    add(client, ListingFactory(stock=5), 1)
+
+    response = client.post(CHECKOUT, address(card_number="٤٢٤٢ ٤٢٤٢ ٤٢٤٢ ٤٢٤٢"))
+
+    assert response.context["form"].errors["card_number"] == [
+        "Enter the card number using the digits 0 to 9."
+    ]
+    assert not Order.objects.exists()
+    assert not Payment.objects.exists()
 
 
 def test_missing_address_fields_are_form_errors_and_create_nothing(client, buyer):

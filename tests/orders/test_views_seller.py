@@ -582,6 +582,62 @@ def test_bad_quantities_are_form_errors_and_nothing_ships(client, seller, placed
     assert nothing_shipped(placed)
 
 
+def test_a_line_of_another_order_is_a_form_error_and_nothing_ships(client, seller, placed):
+    """
+    Given the seller's two orders, when the shipment form of one also posts a quantity
+    for a line of the other, then it is refused with a form error and neither ships.
+    """
+    other = OrderFactory(seller=seller, lines=[(ListingFactory(seller=seller), 2)])
+    other_line = other.lines.get()
+    client.force_login(seller.user)
+
+    response = client.post(
+        ship_url(placed), {**ship_data(placed, {"Pen": 1, "Ink": 1}), f"line_{other_line.pk}": 2}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors() == [
+        "An item you chose is not part of this order."
+    ]
+    assert nothing_shipped(placed)
+    other_line.refresh_from_db()
+    assert other_line.quantity_shipped == 0
+
+
+@pytest.mark.parametrize("field", ["line_999999999", "line_x", "line_"])
+def test_an_unknown_line_is_a_form_error(client, seller, placed, field):
+    client.force_login(seller.user)
+
+    response = client.post(ship_url(placed), {**ship_data(placed, {"Pen": 1, "Ink": 1}), field: 1})
+
+    assert response.context["form"].non_field_errors() == [
+        "An item you chose is not part of this order."
+    ]
+    assert nothing_shipped(placed)
+
+
+def test_a_line_posted_twice_is_a_form_error(client, seller, placed):
+    client.force_login(seller.user)
+
+    response = client.post(ship_url(placed), ship_data(placed, {"Pen": ["1", "2"], "Ink": 1}))
+
+    assert response.context["form"].non_field_errors() == ["Each item may appear only once."]
+    assert nothing_shipped(placed)
+
+
+def test_a_line_already_cancelled_is_a_form_error(client, seller, placed):
+    """A stale page posts a line cancelled since: named, and nothing ships."""
+    OrderLine.objects.filter(order=placed, title="Ink").update(quantity_cancelled=1)
+    client.force_login(seller.user)
+
+    response = client.post(ship_url(placed), ship_data(placed, {"Pen": 1, "Ink": 1}))
+
+    assert response.context["form"].non_field_errors() == [
+        "“Ink” has already shipped or been cancelled."
+    ]
+    assert nothing_shipped(placed)
+
+
 @pytest.mark.parametrize(
     "extra",
     [

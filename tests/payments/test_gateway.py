@@ -67,6 +67,20 @@ def test_tokenize_refuses_invalid_numbers(number):
         tokenize_card(number)
 
 
+@pytest.mark.parametrize(
+    "number",
+    [
+        "٤٢٤٢ ٤٢٤٢ ٤٢٤٢ ٤٢٤٢",  # Stripe's Visa in Arabic-Indic digits (Luhn-valid to int())
+        "4242 4242 4242 ٤٢٤٢",
+        "４２４２４２４２４２４２４２４２",  # full-width
+    ],
+)
+def test_tokenize_refuses_digits_other_than_0_to_9(number):
+    """The last four are stored and shown as typed, so only 0 to 9 make a card number."""
+    with pytest.raises(PaymentError, match=r"^Enter the card number using the digits 0 to 9\.$"):
+        tokenize_card(number)
+
+
 def test_card_last4_ignores_separators():
     """The last four digits are shown to the buyer, separators aside."""
     assert card_last4("4000 0000 0000 9995") == "9995"
