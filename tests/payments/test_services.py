@@ -674,3 +674,145 @@ def test_concurrent_releases_cannot_release_the_same_money():
 
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["PaymentError", "list"]
     assert payment.transactions.filter(kind=Kind.VOID).count() == 1
+
+
+# --- Issue 17: money behaviours pinned by fixed tests (mutation testing) ------------------------
+def test_hold_left_subtracts_what_a_pending_void_claims():
+    """
+    Given $100 authorized of which a cancellation's void of $30 is still pending, then
+    $70 is left to capture: a shipment of $70.01 is refused, one of $70 is queued.
+    """
+    payment = authorized_payment()
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+    )
+    claims, _ = services.pending_claims(payment)
+
+    assert services.hold_left(payment, claims) == Decimal("70.00")
+    with pytest.raises(services.PaymentError, match="does not cover"):
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("70.01"), idempotency_key="capture:ship:1"
+        )
+    services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("70.00"), idempotency_key="capture:ship:2"
+    )
+    assert rows(payment) == [
+        (Kind.AUTHORIZE, Decimal("100.00"), TxStatus.SUCCEEDED),
+        (Kind.VOID, Decimal("30.00"), TxStatus.PENDING),
+        (Kind.CAPTURE, Decimal("70.00"), TxStatus.PENDING),
+    ]
+
+
+def test_pending_claims_add_up_two_pending_transactions_of_one_kind():
+    """
+    Given two cancellations' voids of $30 and $20 still pending, then together they claim
+    $50, and a third release of $50.01 is refused (only $50 is left to void or refund).
+    """
+    payment = authorized_payment()
+    for number, amount in enumerate(["30.00", "20.00"]):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal(amount), idempotency_key=f"cancellation:{number}"
+        )
+
+    claims, replayed = services.pending_claims(payment)
+
+    assert claims == {Kind.CAPTURE: 0, Kind.VOID: Decimal("50.00"), Kind.REFUND: 0}
+    assert replayed is False
+    with pytest.raises(services.PaymentError, match="could not return"):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("50.01"), idempotency_key="cancellation:3"
+        )
+
+
+def test_pending_claims_say_whether_a_replay_key_was_used():
+    """A key used by any one of the payment's rows, settled or not, is a replay."""
+    payment = authorized_payment()
+    for number in (1, 2):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("10.00"), idempotency_key=f"cancellation:{number}"
+        )
+
+    _, used = services.pending_claims(payment, replay_keys=["void:cancellation:1"])
+    _, unused = services.pending_claims(payment, replay_keys=["void:cancellation:3"])
+
+    assert (used, unused) == (True, False)
+
+
+@pytest.mark.parametrize("excess", ["0.01", "0.50", "1.00"])
+def test_release_unclaimed_releases_a_small_excess(excess):
+    """
+    Given a $100 hold of which the order owes $100 less a few cents or one dollar, when
+    the excess is released, then exactly that excess is voided, however small.
+    """
+    payment = authorized_payment()
+
+    created = services.release_unclaimed(
+        payment_id=payment.pk,
+        keep=Decimal("100.00") - Decimal(excess),
+        idempotency_key="release-excess:auth",
+    )
+
+    assert [(row.kind, row.amount) for row in created] == [(Kind.VOID, Decimal(excess))]
+
+
+def test_release_unclaimed_leaves_what_a_pending_refund_claims(checkout_capture):
+    """
+    Given a payment captured at checkout with a cancellation's $15 refund still pending,
+    when everything beyond the $80 owed is released, then only $5 more is refunded.
+    """
+    payment = authorized_payment()
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("15.00"), idempotency_key="cancellation:1"
+    )
+
+    created = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("80.00"), idempotency_key="release-excess:auth"
+    )
+
+    assert [(row.kind, row.amount) for row in created] == [(Kind.REFUND, Decimal("5.00"))]
+
+
+def test_release_unclaimed_twice_releases_once(deliver):
+    """
+    Given the excess beyond $40 owed was released (and voided), when the same release
+    runs again (a retried job), then nothing new is queued and $60 is voided once.
+    """
+    payment = authorized_payment()
+    with deliver():
+        first = services.release_unclaimed(
+            payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+        )
+
+    with deliver():
+        again = services.release_unclaimed(
+            payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+        )
+
+    assert [(row.kind, row.amount) for row in first] == [(Kind.VOID, Decimal("60.00"))]
+    assert again == []
+    payment.refresh_from_db()
+    assert payment.amount_voided == Decimal("60.00")
+    assert payment.transactions.filter(kind=Kind.VOID).count() == 1
+
+
+def test_release_unclaimed_again_after_a_refused_void_replays_it():
+    """
+    Given the gateway refused the void of the excess (staff put that right), when the same
+    release runs again, then its key replays the refused row: no second void is queued.
+    """
+    payment = authorized_payment()
+    [void] = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+    )
+    # The hold was released at the gateway behind the portal's back (e.g. it expired).
+    SandboxGateway().void(
+        charge=payment.charge_reference, amount=Decimal("100.00"), idempotency_key="bank"
+    )
+    services.execute_transaction(transaction_id=void.pk)
+
+    again = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+    )
+
+    assert [(row.pk, row.status) for row in again] == [(void.pk, TxStatus.FAILED)]
+    assert payment.transactions.filter(kind=Kind.VOID).count() == 1
