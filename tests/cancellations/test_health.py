@@ -239,6 +239,15 @@ def test_order_defect_rate_is_not_made_up_without_a_source(monkeypatch):
     metric = health.order_defect_rate(SellerFactory(), NOW)
     assert metric.available is False
     assert metric.status_label == "Not available yet"
+    assert (metric.name, metric.days, metric.numerator, metric.denominator) == (
+        "Order defect rate",
+        60,
+        0,
+        0,
+    )
+    assert metric.counts == (
+        "Measured from buyer cases in the Resolution Center, which is not installed."
+    )
 
 
 # --- Insights ------------------------------------------------------------------------------------
@@ -316,6 +325,55 @@ def test_trend_chart_draws_bars_against_the_target_line():
     assert [bar.height for bar in chart.bars] == [0.0, 100.0, 10.0]
     assert [bar.status for bar in chart.bars] == ["none", "red", "green"]
     assert chart.target_y == 75.0
+
+
+def test_trend_chart_geometry_to_a_tenth_of_a_pixel():
+    """
+    Rates 0, 33.3 and 1.0 % on a 700 × 90 chart: the scale tops at 34 % (rounded up),
+    three 233.3-pixel slots hold bars 163.3 wide, 15 % into their slot.
+    """
+    weeks = [health.Week(NOW, 0, 0), health.Week(NOW, 3, 1), health.Week(NOW, 100, 1)]
+
+    chart = health.trend_chart(weeks, width=700, height=90)
+
+    assert (chart.width, chart.height, chart.top, chart.bar_width) == (700, 90, 34, 163.3)
+    assert [(bar.x, bar.y, bar.height) for bar in chart.bars] == [
+        (35.0, 90.0, 0.0),
+        (268.3, 1.9, 88.1),
+        (501.7, 87.4, 2.6),
+    ]
+    assert [bar.week for bar in chart.bars] == weeks
+    assert chart.target_y == 83.4
+
+
+def test_trend_chart_scale_is_twice_the_target_while_every_week_is_under_it():
+    chart = health.trend_chart([health.Week(NOW, 100, 1)])
+
+    assert (chart.width, chart.height, chart.top) == (600, 160, 5)
+    assert chart.target_y == 80.0  # 2.5 % of a 5 % scale: halfway up
+
+
+def test_account_health_reads_the_clock_and_starts_its_insights_12_weeks_back(seller):
+    """Without a time, now; the insights begin on the Monday 11 weeks before this week's."""
+    placed(seller)
+
+    figures = health.account_health(seller)
+
+    assert figures.insights_since == health.week_start(timezone.now()) - timedelta(weeks=11)
+    assert figures.trend.bars[-1].week.orders == 1
+    assert figures.cancellation_rate.denominator == 1
+
+
+def test_defect_metric_words_its_two_counts():
+    metric = health.defect_metric(defects=1, orders=50)
+
+    assert (metric.name, metric.days, metric.rate, metric.status) == (
+        "Order defect rate",
+        60,
+        Decimal("2.0"),
+        "red",
+    )
+    assert metric.counts == "1 of 50 orders with a case decided for the buyer"
 
 
 # --- The page -------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from notifications import outbox
 from notifications.models import OutboxMessage
 from payments import services, signals
-from payments.gateway import GatewayTimeout, SandboxGateway, inject_timeouts
+from payments.gateway import CardDeclined, GatewayTimeout, SandboxGateway, inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from tests.threads import run_together
 
@@ -816,3 +816,66 @@ def test_release_unclaimed_again_after_a_refused_void_replays_it():
 
     assert [(row.pk, row.status) for row in again] == [(void.pk, TxStatus.FAILED)]
     assert payment.transactions.filter(kind=Kind.VOID).count() == 1
+
+
+def test_a_reused_key_is_refused_in_words_a_buyer_may_read_and_logged_with_the_payment():
+    payment = authorized_payment()
+    services.schedule_release(payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="k")
+
+    with pytest.raises(services.PaymentError) as refused:
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("31.00"), idempotency_key="k"
+        )
+
+    assert str(refused.value) == "This request was already made with other amounts."
+    assert refused.value.detail == (
+        f"idempotency key of payment {payment.pk} reused with another amount"
+    )
+
+
+def test_a_replayed_split_release_returns_its_void_and_refund_in_order():
+    """Given 60 captured and 40 open, a release of 70 replayed returns its void then refund."""
+    payment = authorized_payment()
+    capture = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+    )
+    services.execute_transaction(transaction_id=capture.pk)
+    first = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("70.00"), idempotency_key="cancellation:1"
+    )
+
+    again = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("70.00"), idempotency_key="cancellation:1"
+    )
+
+    assert [(row.kind, row.amount) for row in again] == [
+        (Kind.VOID, Decimal("40.00")),
+        (Kind.REFUND, Decimal("30.00")),
+    ]
+    assert again == first
+
+
+def test_recover_authorization_records_a_decline_the_gateway_remembers():
+    """
+    Given the gateway declined an authorization whose answer never reached the portal,
+    when it is recovered, then the decline is recorded: the payment failed.
+    """
+    payment = PendingPaymentFactory(card_number=DECLINED)
+    with pytest.raises(CardDeclined):
+        SandboxGateway().authorize(
+            amount=payment.amount, payment_method=payment.payment_method, idempotency_key="auth:1"
+        )
+
+    recovered = services.recover_authorization(payment_id=payment.pk, idempotency_key="auth:1")
+
+    assert recovered.status == Payment.Status.FAILED
+    assert rows(recovered) == [(Kind.AUTHORIZE, Decimal("100.00"), TxStatus.FAILED)]
+
+
+def test_recover_authorization_never_authorizes_a_key_the_gateway_does_not_know():
+    payment = PendingPaymentFactory()
+
+    recovered = services.recover_authorization(payment_id=payment.pk, idempotency_key="auth:1")
+
+    assert recovered.status == Payment.Status.PENDING
+    assert not SandboxCharge.objects.exists()
