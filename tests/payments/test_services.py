@@ -879,3 +879,46 @@ def test_recover_authorization_never_authorizes_a_key_the_gateway_does_not_know(
 
     assert recovered.status == Payment.Status.PENDING
     assert not SandboxCharge.objects.exists()
+
+
+def test_schedule_capture_takes_a_few_cents_but_never_nothing():
+    """A $0.50 shipment is captured; a $0.00 one is refused, in words and with the numbers."""
+    payment = authorized_payment()
+
+    row = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("0.50"), idempotency_key="capture:ship:1"
+    )
+    with pytest.raises(services.PaymentError) as refused:
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("0.00"), idempotency_key="capture:ship:2"
+        )
+
+    assert (row.kind, row.amount) == (Kind.CAPTURE, Decimal("0.50"))
+    assert str(refused.value) == "The buyer's payment does not cover these items."
+    assert refused.value.detail == (
+        f"capture 0.00 of payment {payment.pk}: 99.50 is authorized and unclaimed"
+    )
+
+
+def test_checkout_capture_of_a_small_payment(checkout_capture):
+    """A $0.50 order is captured whole at checkout."""
+    payment = authorized_payment("0.50")
+
+    assert (payment.status, payment.amount_captured) == (Payment.Status.CAPTURED, Decimal("0.50"))
+
+
+def test_checkout_capture_leaves_a_hold_a_pending_void_claims_whole(settings):
+    """
+    Given the whole hold claimed by a cancellation's void queued while the card was being
+    asked, the capture at checkout captures nothing (no capture of $0 is asked for).
+    """
+    payment = authorized_payment()
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("100.00"), idempotency_key="cancellation:1"
+    )
+    settings.PAYMENT_CAPTURE = "checkout"
+
+    services.authorize_payment(payment_id=payment.pk, idempotency_key=f"auth:{payment.pk}")
+
+    assert not payment.transactions.filter(kind=Kind.CAPTURE).exists()
+    assert charge_of(payment).amount_captured == 0
