@@ -718,7 +718,7 @@ def test_pending_claims_add_up_two_pending_transactions_of_one_kind():
 
     assert claims == {Kind.CAPTURE: 0, Kind.VOID: Decimal("50.00"), Kind.REFUND: 0}
     assert replayed is False
-    with pytest.raises(services.PaymentError, match="could not return"):
+    with pytest.raises(services.PaymentError, match=r"^We could not return this payment\.$"):
         services.schedule_release(
             payment_id=payment.pk, amount=Decimal("50.01"), idempotency_key="cancellation:3"
         )
@@ -816,6 +816,11 @@ def test_release_unclaimed_again_after_a_refused_void_replays_it():
 
     assert [(row.pk, row.status) for row in again] == [(void.pk, TxStatus.FAILED)]
     assert payment.transactions.filter(kind=Kind.VOID).count() == 1
+    # Another release (another key) is another request: it is queued.
+    [other] = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:retry"
+    )
+    assert (other.idempotency_key, other.amount) == ("void:release-excess:retry", Decimal("60.00"))
 
 
 def test_a_reused_key_is_refused_in_words_a_buyer_may_read_and_logged_with_the_payment():
@@ -905,6 +910,8 @@ def test_checkout_capture_of_a_small_payment(checkout_capture):
     payment = authorized_payment("0.50")
 
     assert (payment.status, payment.amount_captured) == (Payment.Status.CAPTURED, Decimal("0.50"))
+    capture = payment.transactions.get(kind=Kind.CAPTURE)
+    assert capture.idempotency_key == f"capture:auth:{payment.pk}"
 
 
 def test_checkout_capture_leaves_a_hold_a_pending_void_claims_whole(settings):
@@ -922,3 +929,29 @@ def test_checkout_capture_leaves_a_hold_a_pending_void_claims_whole(settings):
 
     assert not payment.transactions.filter(kind=Kind.CAPTURE).exists()
     assert charge_of(payment).amount_captured == 0
+
+
+def test_a_payment_of_nothing_is_refused_in_words_with_the_amount_kept_for_the_log():
+    with pytest.raises(services.PaymentError) as refused:
+        services.create_payment(amount=Decimal("0.00"), card_number=VISA)
+
+    assert str(refused.value) == "There is nothing to pay for."
+    assert refused.value.detail == "payment of 0.00 refused: not positive"
+    assert not Payment.objects.exists()
+
+
+def test_a_release_of_nothing_queues_nothing_and_a_negative_one_is_refused():
+    payment = authorized_payment()
+
+    nothing = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("0.00"), idempotency_key="cancellation:1"
+    )
+    with pytest.raises(services.PaymentError) as refused:
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("-1.00"), idempotency_key="cancellation:2"
+        )
+
+    assert nothing == []
+    assert str(refused.value) == "There is nothing to return."
+    assert refused.value.detail == "release of -1.00 refused: negative"
+    assert payment.transactions.count() == 1
