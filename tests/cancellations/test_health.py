@@ -4,7 +4,7 @@ fixtures, and a page whose query count does not grow with the orders.
 """
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -210,8 +210,8 @@ def test_messages_answered_within_24_hours(seller):
 def test_a_buyers_follow_up_is_not_the_sellers_answer(seller):
     """
     A buyer writes, writes again an hour later, and the seller answers 28 hours after the
-    first: neither buyer message was answered in time (the follow-up is no answer), but
-    an answer exactly 24 hours after a message is.
+    first: neither buyer message was answered in time (the follow-up is no answer, nor is
+    the seller's message on another order), but an answer exactly 24 hours after one is.
     """
     order = placed(seller, days_ago=5)
 
@@ -227,6 +227,14 @@ def test_a_buyers_follow_up_is_not_the_sellers_answer(seller):
     say(order.buyer, "buyer", 100), say(seller.user, "seller", 76)  # answered in 24 h exactly
     say(order.buyer, "buyer", 30), say(order.buyer, "buyer", 29)  # a follow-up
     say(seller.user, "seller", 2)  # the answer, 28 h after the first
+    elsewhere = placed(seller, days_ago=5)  # the seller writes on another order meanwhile
+    Message.objects.create(
+        order=elsewhere,
+        author=seller.user,
+        author_role="seller",
+        body="shipped",
+        created_at=NOW - timedelta(hours=29, minutes=30),
+    )
 
     metric = health.messages_answered(seller, NOW)
 
@@ -276,6 +284,7 @@ def test_reasons_listings_and_trend(seller):
     listings = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
     weeks = health.weekly_cancellation_rate(seller, NOW)
 
+    assert [r.reason for r in reasons] == ["no_inventory", "buyer_cancelled", "found_cheaper"]
     assert [(r.label, r.cancellations, r.counted, r.amount) for r in reasons] == [
         ("No inventory", 2, 2, Decimal("40.00")),
         ("Buyer cancelled", 1, 0, Decimal("10.00")),
@@ -308,14 +317,25 @@ def test_a_cancellation_of_two_lines_of_one_listing_is_one_cancellation(seller):
             cancellation=cancellation, order_line=order_line, quantity=order_line.quantity
         )
 
-    [row] = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
+    pen = placed(seller, listing=ListingFactory(seller=seller, title="Pen"))
+    cancel(pen, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
 
-    assert (row.title, row.cancellations, row.units, row.main_reason) == (
-        "Lamp",
-        1,
-        3,
-        "No inventory",
-    )
+    rows_ = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
+
+    # As many cancellations each: the listing with more units cancelled ranks first.
+    assert [(row.title, row.cancellations, row.units, row.main_reason) for row in rows_] == [
+        ("Lamp", 1, 3, "No inventory"),
+        ("Pen", 1, 1, "No inventory"),
+    ]
+
+
+def test_a_week_starts_on_monday_at_midnight_in_the_current_time_zone(settings):
+    settings.TIME_ZONE = "America/New_York"
+    thursday_evening = datetime(2026, 6, 5, 2, 30, tzinfo=UTC)  # Thu Jun 4, 22:30 in New York
+
+    start = health.week_start(thursday_evening)
+
+    assert timezone.localtime(start).isoformat() == "2026-06-01T00:00:00-04:00"
 
 
 def test_trend_chart_draws_bars_against_the_target_line():
@@ -464,6 +484,7 @@ def test_home_page_shows_the_late_shipment_messages_and_trend_figures(client, se
     html = client.get(reverse("cancellations:seller_home")).content.decode()
 
     metrics = rows(html, "metric")
+    assert metrics[0][:3] == ["Cancellation rate", "Last 7 days", "25.0 %"]
     assert metrics[1:3] == [
         [name, period, "50.0 %", "under 4 %", "1 of 2 shipped orders late", "Poor"]
         for name, period in [
