@@ -3,7 +3,8 @@ Seller Central home (cancellations/health.py): each metric against hand-computed
 fixtures, and a page whose query count does not grow with the orders.
 """
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -109,10 +110,27 @@ def test_status_is_green_under_target_amber_to_twice_it_then_red(numerator, deno
 
 
 def test_messages_status_is_green_from_90_percent_amber_10_points_under():
-    def status(answered):
-        return health.Metric("m", 30, answered, 100, Decimal(90), "", higher_is_better=True).status
+    def status(answered, of=100):
+        metric = health.Metric("m", 30, answered, of, Decimal(90), "", higher_is_better=True)
+        return metric.status
 
     assert (status(95), status(90), status(85), status(79)) == ("green", "green", "amber", "red")
+    # The boundaries exactly: 90.0 % is green, 89.9 % amber; 80.0 % is amber, 79.9 % red.
+    assert (status(899, 1000), status(80), status(799, 1000)) == ("amber", "amber", "red")
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "rate"),
+    [
+        (1, 16, "6.3"),  # 6.25: half up, not to the even 6.2
+        (1, 80, "1.3"),  # 1.25
+        (1, 3, "33.3"),
+        (2, 3, "66.7"),
+        (1, 1, "100.0"),
+    ],
+)
+def test_rates_are_rounded_half_up_to_one_decimal(numerator, denominator, rate):
+    assert str(health.percent(numerator, denominator)) == rate
 
 
 # --- Late shipment rate ---------------------------------------------------------------------------
@@ -129,8 +147,14 @@ def shipped(seller, *, ship_by_days_ago, shipped_days_ago):
 
 
 def test_late_shipment_rate_over_10_and_30_days(seller):
-    """10 days: 2 late of 3; 30 days: 3 late of 5 (an order shipped twice counts once)."""
-    shipped(seller, ship_by_days_ago=20, shipped_days_ago=5)  # late, in 10
+    """
+    10 days: 2 late of 3; 30 days: 3 late of 5 (an order shipped twice counts once, late
+    or not).
+    """
+    once = shipped(seller, ship_by_days_ago=20, shipped_days_ago=5)  # late, in 10 ...
+    Shipment.objects.create(  # ... and late again: one late order all the same
+        order=once.order, carrier="UPS", tracking_number="3", shipped_at=NOW - timedelta(days=3)
+    )
     shipped(seller, ship_by_days_ago=3, shipped_days_ago=4)  # on time, in 10
     two = shipped(seller, ship_by_days_ago=8, shipped_days_ago=9)  # on time, in 10 ...
     Shipment.objects.create(  # ... and the rest late: the order was late
@@ -169,10 +193,52 @@ def test_messages_answered_within_24_hours(seller):
     say("buyer", 5), say("seller", 4)  # answered in 1 h
     say("buyer", 2)  # not answered yet, still has time
     say("buyer", 40 * 24)  # outside the 30 days
+    other = placed(SellerFactory(), days_ago=45)  # another seller's buyer, never answered
+    Message.objects.create(
+        order=other,
+        author=other.buyer,
+        author_role="buyer",
+        body="hi",
+        created_at=NOW - timedelta(hours=30),
+    )
 
     metric = health.messages_answered(seller, NOW)
 
     assert (metric.numerator, metric.denominator, metric.rate) == (2, 3, Decimal("66.7"))
+
+
+def test_a_buyers_follow_up_is_not_the_sellers_answer(seller):
+    """
+    A buyer writes, writes again an hour later, and the seller answers 28 hours after the
+    first: neither buyer message was answered in time (the follow-up is no answer, nor is
+    the seller's message on another order), but an answer exactly 24 hours after one is.
+    """
+    order = placed(seller, days_ago=5)
+
+    def say(author, role, hours_ago):
+        Message.objects.create(
+            order=order,
+            author=author,
+            author_role=role,
+            body="hi",
+            created_at=NOW - timedelta(hours=hours_ago),
+        )
+
+    say(order.buyer, "buyer", 100), say(seller.user, "seller", 76)  # answered in 24 h exactly
+    say(order.buyer, "buyer", 30), say(order.buyer, "buyer", 29)  # a follow-up
+    say(seller.user, "seller", 2)  # the answer, 28 h after the first
+    elsewhere = placed(seller, days_ago=5)  # the seller writes on another order meanwhile
+    Message.objects.create(
+        order=elsewhere,
+        author=seller.user,
+        author_role="seller",
+        body="shipped",
+        created_at=NOW - timedelta(hours=29, minutes=30),
+    )
+
+    metric = health.messages_answered(seller, NOW)
+
+    assert (metric.numerator, metric.denominator) == (1, 3)
 
 
 def test_order_defect_rate_is_not_made_up_without_a_source(monkeypatch):
@@ -181,11 +247,23 @@ def test_order_defect_rate_is_not_made_up_without_a_source(monkeypatch):
     metric = health.order_defect_rate(SellerFactory(), NOW)
     assert metric.available is False
     assert metric.status_label == "Not available yet"
+    assert (metric.name, metric.days, metric.numerator, metric.denominator) == (
+        "Order defect rate",
+        60,
+        0,
+        0,
+    )
+    assert metric.counts == (
+        "Measured from buyer cases in the Resolution Center, which is not installed."
+    )
 
 
 # --- Insights ------------------------------------------------------------------------------------
 def test_reasons_listings_and_trend(seller):
-    """By reason with counted ones and actions; listings ranked; this week's bar."""
+    """
+    By reason with counted ones and actions; listings ranked; this week's bar. Another
+    seller's cancellations this week are in none of them.
+    """
     lamp = ListingFactory(seller=seller, title="Lamp")
     pen = ListingFactory(seller=seller, title="Pen")
     lamp_orders = [placed(seller, listing=lamp) for _ in range(3)]
@@ -196,11 +274,17 @@ def test_reasons_listings_and_trend(seller):
     cancel(pen_order, reason=Reason.BUYER_CANCELLED, initiator="seller", counts=False)
     old = placed(seller, days_ago=100, listing=pen)
     cancel(old, reason=Reason.NO_INVENTORY, initiator="seller", counts=True, days_ago=100)
+    other_seller = SellerFactory()
+    other_listing = ListingFactory(seller=other_seller, title="Another seller's lamp")
+    for _ in range(2):
+        other = placed(other_seller, listing=other_listing)
+        cancel(other, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
 
     reasons = health.cancellations_by_reason(seller, NOW - timedelta(weeks=12))
     listings = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
     weeks = health.weekly_cancellation_rate(seller, NOW)
 
+    assert [r.reason for r in reasons] == ["no_inventory", "buyer_cancelled", "found_cheaper"]
     assert [(r.label, r.cancellations, r.counted, r.amount) for r in reasons] == [
         ("No inventory", 2, 2, Decimal("40.00")),
         ("Buyer cancelled", 1, 0, Decimal("10.00")),
@@ -217,6 +301,43 @@ def test_reasons_listings_and_trend(seller):
     assert all(week.orders == 0 for week in weeks[:-2])
 
 
+def test_a_cancellation_of_two_lines_of_one_listing_is_one_cancellation(seller):
+    """Two lines of the same listing (1 and 2 units) cancelled at once: 1 cancellation, 3 units."""
+    lamp = ListingFactory(seller=seller, title="Lamp")
+    order = OrderFactory(seller=seller, lines=[(lamp, 1), (lamp, 2)])
+    cancellation = Cancellation.objects.create(
+        order=order,
+        initiator="seller",
+        reason=Reason.NO_INVENTORY,
+        refund_amount=Decimal("30.00"),
+        counts_against_seller=True,
+    )
+    for order_line in order.lines.all():
+        CancellationLine.objects.create(
+            cancellation=cancellation, order_line=order_line, quantity=order_line.quantity
+        )
+
+    pen = placed(seller, listing=ListingFactory(seller=seller, title="Pen"))
+    cancel(pen, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
+
+    rows_ = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
+
+    # As many cancellations each: the listing with more units cancelled ranks first.
+    assert [(row.title, row.cancellations, row.units, row.main_reason) for row in rows_] == [
+        ("Lamp", 1, 3, "No inventory"),
+        ("Pen", 1, 1, "No inventory"),
+    ]
+
+
+def test_a_week_starts_on_monday_at_midnight_in_the_current_time_zone(settings):
+    settings.TIME_ZONE = "America/New_York"
+    thursday_evening = datetime(2026, 6, 5, 2, 30, tzinfo=UTC)  # Thu Jun 4, 22:30 in New York
+
+    start = health.week_start(thursday_evening)
+
+    assert timezone.localtime(start).isoformat() == "2026-06-01T00:00:00-04:00"
+
+
 def test_trend_chart_draws_bars_against_the_target_line():
     weeks = [health.Week(NOW, 0, 0), health.Week(NOW, 10, 1), health.Week(NOW, 100, 1)]
     chart = health.trend_chart(weeks, width=300, height=100)
@@ -224,6 +345,55 @@ def test_trend_chart_draws_bars_against_the_target_line():
     assert [bar.height for bar in chart.bars] == [0.0, 100.0, 10.0]
     assert [bar.status for bar in chart.bars] == ["none", "red", "green"]
     assert chart.target_y == 75.0
+
+
+def test_trend_chart_geometry_to_a_tenth_of_a_pixel():
+    """
+    Rates 0, 33.3 and 1.0 % on a 700 × 90 chart: the scale tops at 34 % (rounded up),
+    three 233.3-pixel slots hold bars 163.3 wide, 15 % into their slot.
+    """
+    weeks = [health.Week(NOW, 0, 0), health.Week(NOW, 3, 1), health.Week(NOW, 100, 1)]
+
+    chart = health.trend_chart(weeks, width=700, height=90)
+
+    assert (chart.width, chart.height, chart.top, chart.bar_width) == (700, 90, 34, 163.3)
+    assert [(bar.x, bar.y, bar.height) for bar in chart.bars] == [
+        (35.0, 90.0, 0.0),
+        (268.3, 1.9, 88.1),
+        (501.7, 87.4, 2.6),
+    ]
+    assert [bar.week for bar in chart.bars] == weeks
+    assert chart.target_y == 83.4
+
+
+def test_trend_chart_scale_is_twice_the_target_while_every_week_is_under_it():
+    chart = health.trend_chart([health.Week(NOW, 100, 1)])
+
+    assert (chart.width, chart.height, chart.top) == (600, 160, 5)
+    assert chart.target_y == 80.0  # 2.5 % of a 5 % scale: halfway up
+
+
+def test_account_health_reads_the_clock_and_starts_its_insights_12_weeks_back(seller):
+    """Without a time, now; the insights begin on the Monday 11 weeks before this week's."""
+    placed(seller)
+
+    figures = health.account_health(seller)
+
+    assert figures.insights_since == health.week_start(timezone.now()) - timedelta(weeks=11)
+    assert figures.trend.bars[-1].week.orders == 1
+    assert figures.cancellation_rate.denominator == 1
+
+
+def test_defect_metric_words_its_two_counts():
+    metric = health.defect_metric(defects=1, orders=50)
+
+    assert (metric.name, metric.days, metric.rate, metric.status) == (
+        "Order defect rate",
+        60,
+        Decimal("2.0"),
+        "red",
+    )
+    assert metric.counts == "1 of 50 orders with a case decided for the buyer"
 
 
 # --- The page -------------------------------------------------------------------------------------
@@ -276,6 +446,72 @@ def test_home_page_shows_targets_counts_status_and_tables(client, seller):
     assert html.count('data-testid="trend-row"') == 12
     assert 'data-testid="reason-row"' in html and "Restock" in html
     assert "Desk lamp" in html
+
+
+def test_home_page_shows_the_late_shipment_messages_and_trend_figures(client, seller):
+    """
+    4 orders this week, 1 cancelled by the seller; 2 of them shipped, 1 after its ship-by;
+    2 buyer messages due, 1 answered in time. Another seller's late shipment, unanswered
+    message and cancellation are on no row.
+    """
+    orders = [placed(seller) for _ in range(4)]
+    cancel(orders[0], reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
+    late = orders[2]
+    late.ship_by = NOW - timedelta(hours=1)
+    late.save(update_fields=["ship_by"])
+    for order in orders[1:3]:
+        Shipment.objects.create(order=order, carrier="UPS", tracking_number="1Z", shipped_at=NOW)
+    for role, hours_ago in [("buyer", 30), ("seller", 29), ("buyer", 26)]:
+        author = orders[3].buyer if role == "buyer" else seller.user
+        Message.objects.create(
+            order=orders[3],
+            author=author,
+            author_role=role,
+            body="?",
+            created_at=NOW - timedelta(hours=hours_ago),
+        )
+    other = shipped(SellerFactory(), ship_by_days_ago=3, shipped_days_ago=1)
+    cancel(other.order, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
+    Message.objects.create(
+        order=other.order,
+        author=other.order.buyer,
+        author_role="buyer",
+        body="?",
+        created_at=NOW - timedelta(hours=30),
+    )
+    client.force_login(seller.user)
+
+    html = client.get(reverse("cancellations:seller_home")).content.decode()
+
+    metrics = rows(html, "metric")
+    assert metrics[0][:3] == ["Cancellation rate", "Last 7 days", "25.0 %"]
+    assert metrics[1:3] == [
+        [name, period, "50.0 %", "under 4 %", "1 of 2 shipped orders late", "Poor"]
+        for name, period in [
+            ("Late shipment rate", "Last 10 days"),
+            ("Late shipment rate", "Last 30 days"),
+        ]
+    ]
+    assert metrics[4] == [
+        "Buyer messages answered within 24 hours",
+        "Last 30 days",
+        "50.0 %",
+        "at least 90 %",
+        "1 of 2 buyer messages answered in time",
+        "Poor",
+    ]
+    trend = rows(html, "trend-row")
+    assert trend[-1][1:] == ["4", "1", "25.0 %"]
+    assert all(week[1:] == ["0", "0", "—"] for week in trend[:-1])
+
+
+def rows(html: str, testid: str) -> list[list[str]]:
+    """The cells' text of each table row marked ``data-testid=testid``."""
+    found = []
+    for row in html.split(f'data-testid="{testid}"')[1:]:
+        cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.split("</tr>", 1)[0], re.DOTALL)
+        found.append([" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells])
+    return found
 
 
 def main(response) -> str:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from notifications import outbox
 from notifications.models import OutboxMessage
 from payments import services, signals
-from payments.gateway import GatewayTimeout, SandboxGateway, inject_timeouts
+from payments.gateway import CardDeclined, GatewayTimeout, SandboxGateway, inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from tests.threads import run_together
 
@@ -674,3 +674,284 @@ def test_concurrent_releases_cannot_release_the_same_money():
 
     assert sorted(type(outcome).__name__ for outcome in outcomes) == ["PaymentError", "list"]
     assert payment.transactions.filter(kind=Kind.VOID).count() == 1
+
+
+# --- Issue 17: money behaviours pinned by fixed tests (mutation testing) ------------------------
+def test_hold_left_subtracts_what_a_pending_void_claims():
+    """
+    Given $100 authorized of which a cancellation's void of $30 is still pending, then
+    $70 is left to capture: a shipment of $70.01 is refused, one of $70 is queued.
+    """
+    payment = authorized_payment()
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+    )
+    claims, _ = services.pending_claims(payment)
+
+    assert services.hold_left(payment, claims) == Decimal("70.00")
+    with pytest.raises(services.PaymentError, match="does not cover"):
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("70.01"), idempotency_key="capture:ship:1"
+        )
+    services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("70.00"), idempotency_key="capture:ship:2"
+    )
+    assert rows(payment) == [
+        (Kind.AUTHORIZE, Decimal("100.00"), TxStatus.SUCCEEDED),
+        (Kind.VOID, Decimal("30.00"), TxStatus.PENDING),
+        (Kind.CAPTURE, Decimal("70.00"), TxStatus.PENDING),
+    ]
+
+
+def test_pending_claims_add_up_two_pending_transactions_of_one_kind():
+    """
+    Given two cancellations' voids of $30 and $20 still pending, then together they claim
+    $50, and a third release of $50.01 is refused (only $50 is left to void or refund).
+    """
+    payment = authorized_payment()
+    for number, amount in enumerate(["30.00", "20.00"]):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal(amount), idempotency_key=f"cancellation:{number}"
+        )
+
+    claims, replayed = services.pending_claims(payment)
+
+    assert claims == {Kind.CAPTURE: 0, Kind.VOID: Decimal("50.00"), Kind.REFUND: 0}
+    assert replayed is False
+    with pytest.raises(services.PaymentError, match=r"^We could not return this payment\.$"):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("50.01"), idempotency_key="cancellation:3"
+        )
+
+
+def test_pending_claims_say_whether_a_replay_key_was_used():
+    """A key used by any one of the payment's rows, settled or not, is a replay."""
+    payment = authorized_payment()
+    for number in (1, 2):
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("10.00"), idempotency_key=f"cancellation:{number}"
+        )
+
+    _, used = services.pending_claims(payment, replay_keys=["void:cancellation:1"])
+    _, unused = services.pending_claims(payment, replay_keys=["void:cancellation:3"])
+
+    assert (used, unused) == (True, False)
+
+
+@pytest.mark.parametrize("excess", ["0.01", "0.50", "1.00"])
+def test_release_unclaimed_releases_a_small_excess(excess):
+    """
+    Given a $100 hold of which the order owes $100 less a few cents or one dollar, when
+    the excess is released, then exactly that excess is voided, however small.
+    """
+    payment = authorized_payment()
+
+    created = services.release_unclaimed(
+        payment_id=payment.pk,
+        keep=Decimal("100.00") - Decimal(excess),
+        idempotency_key="release-excess:auth",
+    )
+
+    assert [(row.kind, row.amount) for row in created] == [(Kind.VOID, Decimal(excess))]
+
+
+def test_release_unclaimed_leaves_what_a_pending_refund_claims(checkout_capture):
+    """
+    Given a payment captured at checkout with a cancellation's $15 refund still pending,
+    when everything beyond the $80 owed is released, then only $5 more is refunded.
+    """
+    payment = authorized_payment()
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("15.00"), idempotency_key="cancellation:1"
+    )
+
+    created = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("80.00"), idempotency_key="release-excess:auth"
+    )
+
+    assert [(row.kind, row.amount) for row in created] == [(Kind.REFUND, Decimal("5.00"))]
+
+
+def test_release_unclaimed_twice_releases_once(deliver):
+    """
+    Given the excess beyond $40 owed was released (and voided), when the same release
+    runs again (a retried job), then nothing new is queued and $60 is voided once.
+    """
+    payment = authorized_payment()
+    with deliver():
+        first = services.release_unclaimed(
+            payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+        )
+
+    with deliver():
+        again = services.release_unclaimed(
+            payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+        )
+
+    assert [(row.kind, row.amount) for row in first] == [(Kind.VOID, Decimal("60.00"))]
+    assert again == []
+    payment.refresh_from_db()
+    assert payment.amount_voided == Decimal("60.00")
+    assert payment.transactions.filter(kind=Kind.VOID).count() == 1
+
+
+def test_release_unclaimed_again_after_a_refused_void_replays_it():
+    """
+    Given the gateway refused the void of the excess (staff put that right), when the same
+    release runs again, then its key replays the refused row: no second void is queued.
+    """
+    payment = authorized_payment()
+    [void] = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+    )
+    # The hold was released at the gateway behind the portal's back (e.g. it expired).
+    SandboxGateway().void(
+        charge=payment.charge_reference, amount=Decimal("100.00"), idempotency_key="bank"
+    )
+    services.execute_transaction(transaction_id=void.pk)
+
+    again = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
+    )
+
+    assert [(row.pk, row.status) for row in again] == [(void.pk, TxStatus.FAILED)]
+    assert payment.transactions.filter(kind=Kind.VOID).count() == 1
+    # Another release (another key) is another request: it is queued.
+    [other] = services.release_unclaimed(
+        payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:retry"
+    )
+    assert (other.idempotency_key, other.amount) == ("void:release-excess:retry", Decimal("60.00"))
+
+
+def test_a_reused_key_is_refused_in_words_a_buyer_may_read_and_logged_with_the_payment():
+    payment = authorized_payment()
+    services.schedule_release(payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="k")
+
+    with pytest.raises(services.PaymentError) as refused:
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("31.00"), idempotency_key="k"
+        )
+
+    assert str(refused.value) == "This request was already made with other amounts."
+    assert refused.value.detail == (
+        f"idempotency key of payment {payment.pk} reused with another amount"
+    )
+
+
+def test_a_replayed_split_release_returns_its_void_and_refund_in_order():
+    """Given 60 captured and 40 open, a release of 70 replayed returns its void then refund."""
+    payment = authorized_payment()
+    capture = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
+    )
+    services.execute_transaction(transaction_id=capture.pk)
+    first = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("70.00"), idempotency_key="cancellation:1"
+    )
+
+    again = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("70.00"), idempotency_key="cancellation:1"
+    )
+
+    assert [(row.kind, row.amount) for row in again] == [
+        (Kind.VOID, Decimal("40.00")),
+        (Kind.REFUND, Decimal("30.00")),
+    ]
+    assert again == first
+
+
+def test_recover_authorization_records_a_decline_the_gateway_remembers():
+    """
+    Given the gateway declined an authorization whose answer never reached the portal,
+    when it is recovered, then the decline is recorded: the payment failed.
+    """
+    payment = PendingPaymentFactory(card_number=DECLINED)
+    with pytest.raises(CardDeclined):
+        SandboxGateway().authorize(
+            amount=payment.amount, payment_method=payment.payment_method, idempotency_key="auth:1"
+        )
+
+    recovered = services.recover_authorization(payment_id=payment.pk, idempotency_key="auth:1")
+
+    assert recovered.status == Payment.Status.FAILED
+    assert rows(recovered) == [(Kind.AUTHORIZE, Decimal("100.00"), TxStatus.FAILED)]
+
+
+def test_recover_authorization_never_authorizes_a_key_the_gateway_does_not_know():
+    payment = PendingPaymentFactory()
+
+    recovered = services.recover_authorization(payment_id=payment.pk, idempotency_key="auth:1")
+
+    assert recovered.status == Payment.Status.PENDING
+    assert not SandboxCharge.objects.exists()
+
+
+def test_schedule_capture_takes_a_few_cents_but_never_nothing():
+    """A $0.50 shipment is captured; a $0.00 one is refused, in words and with the numbers."""
+    payment = authorized_payment()
+
+    row = services.schedule_capture(
+        payment_id=payment.pk, amount=Decimal("0.50"), idempotency_key="capture:ship:1"
+    )
+    with pytest.raises(services.PaymentError) as refused:
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("0.00"), idempotency_key="capture:ship:2"
+        )
+
+    assert (row.kind, row.amount) == (Kind.CAPTURE, Decimal("0.50"))
+    assert str(refused.value) == "The buyer's payment does not cover these items."
+    assert refused.value.detail == (
+        f"capture 0.00 of payment {payment.pk}: 99.50 is authorized and unclaimed"
+    )
+
+
+def test_checkout_capture_of_a_small_payment(checkout_capture):
+    """A $0.50 order is captured whole at checkout."""
+    payment = authorized_payment("0.50")
+
+    assert (payment.status, payment.amount_captured) == (Payment.Status.CAPTURED, Decimal("0.50"))
+    capture = payment.transactions.get(kind=Kind.CAPTURE)
+    assert capture.idempotency_key == f"capture:auth:{payment.pk}"
+
+
+def test_checkout_capture_leaves_a_hold_a_pending_void_claims_whole(settings):
+    """
+    Given the whole hold claimed by a cancellation's void queued while the card was being
+    asked, the capture at checkout captures nothing (no capture of $0 is asked for).
+    """
+    payment = authorized_payment()
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("100.00"), idempotency_key="cancellation:1"
+    )
+    settings.PAYMENT_CAPTURE = "checkout"
+
+    services.authorize_payment(payment_id=payment.pk, idempotency_key=f"auth:{payment.pk}")
+
+    assert not payment.transactions.filter(kind=Kind.CAPTURE).exists()
+    assert charge_of(payment).amount_captured == 0
+
+
+def test_a_payment_of_nothing_is_refused_in_words_with_the_amount_kept_for_the_log():
+    with pytest.raises(services.PaymentError) as refused:
+        services.create_payment(amount=Decimal("0.00"), card_number=VISA)
+
+    assert str(refused.value) == "There is nothing to pay for."
+    assert refused.value.detail == "payment of 0.00 refused: not positive"
+    assert not Payment.objects.exists()
+
+
+def test_a_release_of_nothing_queues_nothing_and_a_negative_one_is_refused():
+    payment = authorized_payment()
+
+    nothing = services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("0.00"), idempotency_key="cancellation:1"
+    )
+    with pytest.raises(services.PaymentError) as refused:
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("-1.00"), idempotency_key="cancellation:2"
+        )
+
+    assert nothing == []
+    assert str(refused.value) == "There is nothing to return."
+    assert refused.value.detail == "release of -1.00 refused: negative"
+    assert payment.transactions.count() == 1
