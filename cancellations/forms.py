@@ -3,6 +3,7 @@ import re
 from django import forms
 
 from common.forms import AsciiIntegerField
+from orders.forms import check_posted_lines
 
 from .models import BUYER_REASONS, SELLER_REASONS, Reason
 from .rules import BuyerMode, seller_memo_required
@@ -80,20 +81,9 @@ class CancelItemsForm(forms.Form):
         return [(by_id[line_id], qty) for line_id, qty in self.cleaned_data["quantities"].items()]
 
     def _check_posted_lines(self):
-        open_ids = {str(line.pk) for line in self.lines}
-        for key in self.data:
-            match = LINE_FIELD.match(key)
-            if not match:
-                continue
-            line_id = match.group(1)
-            if len(self.data.getlist(key)) > 1:
-                raise forms.ValidationError("Each item may appear only once.")
-            if line_id in open_ids:
-                continue
-            if line_id in self.all_line_ids:
-                title = self.all_line_ids[line_id].title
-                raise forms.ValidationError(f"“{title}” has already shipped or been cancelled.")
-            raise forms.ValidationError("An item you chose is not part of this order.")
+        check_posted_lines(
+            self.data, field=LINE_FIELD, open_lines=self.lines, all_lines=self.all_line_ids.values()
+        )
 
 
 class ConfirmCancellationForm(CancelItemsForm):

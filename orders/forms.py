@@ -1,5 +1,7 @@
 """Forms of Your Orders and Seller Central's order pages: they validate input, nothing more."""
 
+import re
+
 from django import forms
 from django.core.validators import RegexValidator
 
@@ -53,6 +55,32 @@ class Carrier:
     ]
 
 
+SHIP_FIELD = re.compile(r"^line_(.*)$")
+
+
+def check_posted_lines(data, *, field: re.Pattern, open_lines, all_lines) -> None:
+    """
+    The order's line fields as posted (``field`` matches their names, its group the line
+    id): each once, each an open line of this order. Anything else is a form error that
+    says what is wrong, never ignored: the person would believe it was done.
+    """
+    open_ids = {str(line.pk) for line in open_lines}
+    by_id = {str(line.pk): line for line in all_lines}
+    for key in data:
+        match = field.match(key)
+        if not match:
+            continue
+        line_id = match.group(1)
+        if len(data.getlist(key)) > 1:
+            raise forms.ValidationError("Each item may appear only once.")
+        if line_id in open_ids:
+            continue
+        if line_id in by_id:
+            title = by_id[line_id].title
+            raise forms.ValidationError(f"“{title}” has already shipped or been cancelled.")
+        raise forms.ValidationError("An item you chose is not part of this order.")
+
+
 class ConfirmShipmentForm(forms.Form):
     """
     One quantity per line that still has units to ship, then the carrier and tracking.
@@ -93,18 +121,9 @@ class ConfirmShipmentForm(forms.Form):
         return cleaned
 
     def _check_posted_lines(self):
-        open_fields = {self.field_name(line) for line in self.lines}
-        for key in self.data:
-            if not key.startswith("line_"):
-                continue
-            if len(self.data.getlist(key)) > 1:
-                raise forms.ValidationError("Each item may appear only once.")
-            if key in open_fields:
-                continue
-            if key in self.all_lines:
-                title = self.all_lines[key].title
-                raise forms.ValidationError(f"“{title}” has already shipped or been cancelled.")
-            raise forms.ValidationError("An item you chose is not part of this order.")
+        check_posted_lines(
+            self.data, field=SHIP_FIELD, open_lines=self.lines, all_lines=self.all_lines.values()
+        )
 
     def quantities(self) -> dict[int, int]:
         """Line id → units to ship, for the lines whose quantity validated."""
