@@ -103,7 +103,7 @@ def order_facts(order) -> tuple:
     """
     What an order's card or row shows that may change: its version (``updated_at`` moves
     with every status and line change), the fields an UPDATE could change without moving
-    it (a data fix), and what changes with time alone.
+    it (a data fix), what changes with time alone, and the money its payment returned.
     """
     return (
         order.pk,
@@ -112,4 +112,7 @@ def order_facts(order) -> tuple:
         order.ship_by.isoformat(),
         order.is_late(),
         format_placed(order.placed_at),  # "Today, 7:05 PM" until midnight
+        # A case's refund moves the total now without touching the order row.
+        str(order.payment.amount_refunded),
+        str(order.payment.amount_voided),
     )

@@ -90,13 +90,23 @@ class OrderSummary:
     on_hold: Decimal  # authorized, not captured, not released nor being released
 
     @property
+    def refunded_on_kept(self) -> Decimal:
+        """
+        Money returned beyond what the cancellations returned: a refund on items the buyer
+        kept (a Resolution Center case, decided or agreed). The cancelled part's money is
+        returned too, so only what goes past it counts here.
+        """
+        return max(self.returned + self.returning - self.cancelled, ZERO)
+
+    @property
     def total_now(self) -> Decimal:
-        return self.items - self.cancelled
+        """What the buyer pays now: the items, less what was cancelled and refunded."""
+        return self.items - self.cancelled - self.refunded_on_kept
 
     @property
     def changed(self) -> bool:
-        """Something was cancelled: the original total no longer holds."""
-        return self.cancelled > 0
+        """Something was cancelled or refunded: the original total no longer holds."""
+        return self.total_now != self.items
 
     @property
     def returned(self) -> Decimal:

@@ -11,6 +11,7 @@ from disputes import services
 from disputes.models import Dispute, DisputeMessage
 from orders.actors import Actor
 from payments.models import Payment
+from tests.disputes import as_shown
 from tests.factories import SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -473,3 +474,50 @@ def test_the_open_page_makes_a_fixed_number_of_queries(
         response = client.get(open_url(delivered_order))
 
     assert response.status_code == 200
+
+
+# --- A case's refund in every total (issue 18, item 1) -----------------------------------------
+@pytest.mark.parametrize(
+    ("amount", "total_now", "words"),
+    [(Decimal("10"), "$15.00", "$10.00 refunded"), (None, "$0.00", "$25.00 refunded")],
+    ids=["partial", "full"],
+)
+def test_a_case_refund_counts_in_every_total(
+    client, buyer, seller, staff, open_case, run_outbox, amount, total_now, words
+):
+    """A $25.00 order, then staff refund $10.00 (or all of it): each page says what it costs now."""
+    case = open_case()
+    client.force_login(seller.user)
+    assert "$25.00" in text(client.get(reverse("orders:seller_orders")))  # its row is cached
+    client.force_login(buyer)
+    assert "$25.00" in text(client.get(reverse("orders:your_orders"), {"tab": "all"}))
+    run_outbox(
+        as_shown.resolve_for_buyer,
+        dispute_id=case.pk,
+        amount=amount,
+        note="Scuffed",
+        actor=Actor.staff(staff),
+    )
+    order = case.order
+    refunded = f"−${Decimal(25) - Decimal(total_now[1:]):.2f}"
+
+    def summary(page, testid):
+        match = re.search(rf'data-testid="{testid}">\s*([^<\s]+)', page)
+        return match and match.group(1)
+
+    client.force_login(buyer)
+    page = text(client.get(order.get_absolute_url()))
+    assert summary(page, "summary-total-now") == total_now
+    assert summary(page, "summary-refunded-on-kept") == refunded
+    assert summary(page, "lines-total-now") == total_now
+    card = text(client.get(reverse("orders:your_orders"), {"tab": "all"}))
+    assert summary(card, "order-total-now") == total_now
+    assert f"was <del>$25.00</del>, {words}" in card
+    opening = text(client.get(open_url(order)))
+    assert f"({total_now}, was $25.00)" in opening
+
+    client.force_login(seller.user)
+    page = text(client.get(order.get_seller_url()))
+    assert summary(page, "summary-total-now") == total_now
+    row = text(client.get(reverse("orders:seller_orders")))
+    assert summary(row, "order-total-now") == total_now
