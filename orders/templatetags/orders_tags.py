@@ -37,6 +37,20 @@ def _local(value) -> datetime | None:
     return timezone.localtime(value) if timezone.is_aware(value) else value
 
 
+@register.filter
+def iso(value) -> str:
+    """
+    A ``<time datetime>`` value: ISO 8601 to the second, with its offset
+    ("2026-11-28T19:05:00-05:00"); Django's ``date:'c'`` adds microseconds, which HTML
+    does not allow past three digits.
+    """
+    if isinstance(value, datetime):
+        return _local(value).replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return ""
+
+
 def format_day(value) -> str:
     """The one date format: "Nov 28, 2026" (in the display time zone)."""
     if isinstance(value, datetime):

