@@ -37,16 +37,17 @@ class BuyerTab:
 
 def _carded(queryset: QuerySet[Order], party: str) -> QuerySet[Order]:
     """
-    An order card's or row's versions and the other party's name (``party``: "seller"
-    on the buyer's cards, "buyer" on the seller's rows), without what only rendering
-    reads: the cached cards need no more; ``prepare_cards`` fetches the rest for the others.
+    An order card's or row's versions, its payment (what it returned moves the total)
+    and the other party's name (``party``: "seller" on the buyer's cards, "buyer" on the
+    seller's rows), without what only rendering reads: the cached cards need no more;
+    ``prepare_cards`` fetches the rest for the others.
     """
-    return queryset.select_related(party).order_by("-placed_at", "-pk")
+    return queryset.select_related(party, "payment").order_by("-placed_at", "-pk")
 
 
 def prepare_cards(orders: list[Order]) -> None:
-    """What rendering a card or row reads beyond ``_carded``: the lines and the payment."""
-    prefetch_related_objects(orders, "lines", "payment")
+    """What rendering a card or row reads beyond ``_carded``: the lines."""
+    prefetch_related_objects(orders, "lines")
 
 
 def _listed(queryset: QuerySet[Order]) -> QuerySet[Order]:

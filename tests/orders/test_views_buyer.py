@@ -296,14 +296,14 @@ def test_the_order_list_makes_the_same_queries_for_5_and_200_orders(
     client, buyer, seller, django_assert_num_queries, count
 ):
     """
-    Session, user, seller check (nav), count, orders with their versions and sellers;
-    then, for the cards not cached yet, their lines and payments.
+    Session, user, seller check (nav), count, orders with their versions, sellers and
+    payments; then, for the cards not cached yet, their lines.
     """
     listing = ListingFactory(seller=seller)
     OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
     client.force_login(buyer)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         cold = client.get(reverse("orders:your_orders"), {"tab": "all"})
     with django_assert_num_queries(5):
         warm = client.get(reverse("orders:your_orders"), {"tab": "all"})

@@ -368,14 +368,14 @@ def test_the_list_makes_the_same_queries_for_5_and_200_orders(
     """
     Session, user, seller, counts per status, count, orders with their versions and
     buyers, the page's pending-request flags and the nav's request badge; then, for
-    the rows not cached yet, their lines and payments.
+    the rows not cached yet, their lines (the payments come with the orders).
     """
     listing = ListingFactory(seller=seller)
     buyer = UserFactory()
     OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
     client.force_login(seller.user)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         cold = client.get(list_url(), {"status": "unshipped", "q": "-"})
     with django_assert_num_queries(8):
         warm = client.get(list_url(), {"status": "unshipped", "q": "-"})
