@@ -44,19 +44,20 @@ def test_orders_for_buyer_tabs(buyer, seller):
     assert numbers(selectors.orders_for_buyer(buyer=buyer, tab="bogus")) == [open_.number]
 
 
-def test_orders_for_buyer_loads_the_cards_keys_in_one_query_and_the_rest_in_two(
+def test_orders_for_buyer_loads_the_cards_keys_in_one_query_and_the_lines_in_one_more(
     buyer, seller, django_assert_num_queries
 ):
     """
-    The cards' versions and sellers come with the orders; what only rendering reads (lines,
-    payment) costs two prefetches, made for the cards the cache does not hold.
+    The cards' versions, sellers and payments (what the payment returned moves the total)
+    come with the orders; the lines, which only rendering reads, cost one prefetch, made
+    for the cards the cache does not hold.
     """
     OrderFactory.create_batch(3, buyer=buyer, seller=seller, lines=[(None, 1), (None, 2)])
 
     with django_assert_num_queries(1):
         orders = list(selectors.orders_for_buyer(buyer=buyer, tab="all"))
-        keys = [(o.pk, o.updated_at, o.seller.store_name) for o in orders]
-    with django_assert_num_queries(2):
+        keys = [(o.pk, o.updated_at, o.seller.store_name, o.payment.amount_voided) for o in orders]
+    with django_assert_num_queries(1):
         selectors.prepare_cards(orders)
         seen = [(o.payment.card_last4, len(o.lines.all())) for o in orders]
 
