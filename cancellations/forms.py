@@ -34,7 +34,7 @@ class CancelItemsForm(forms.Form):
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = [line for line in lines if line.quantity_open > 0]
-        self.all_line_ids = {str(line.pk): line for line in lines}
+        self.all_lines = list(lines)
         for line in self.lines:
             self.fields[f"line_{line.pk}"] = forms.BooleanField(
                 label=f"Cancel “{line.title}”",
@@ -82,7 +82,7 @@ class CancelItemsForm(forms.Form):
 
     def _check_posted_lines(self):
         check_posted_lines(
-            self.data, field=LINE_FIELD, open_lines=self.lines, all_lines=self.all_line_ids.values()
+            self.data, field=LINE_FIELD, open_lines=self.lines, all_lines=self.all_lines
         )
 
 

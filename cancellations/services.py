@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, get_text_list
 
 from catalog.services import clear_stock, deactivate_for_no_inventory, restock
 from notifications import outbox
@@ -577,7 +577,7 @@ def requested_words(pending: CancellationRequest, lines) -> str:
     """“1 × Mug and 2 × Board”: what a request asks, for a refusal."""
     titles = {line.pk: line.title for line in lines}
     parts = [f"{qty} × {titles[line_id]}" for line_id, qty in requested_units(pending).items()]
-    return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else parts[0]
+    return get_text_list(parts, "and")
 
 
 def _approve_locked(

@@ -266,19 +266,14 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if needs_active and not dispute.is_active:
             messages.error(request, f"This case is closed: {dispute.get_status_display()}.")
             return redirect(change_url)
-        status = 200
+        status, stale = 200, None
         if request.method == "POST":
             form = form_class(request.POST)
             if form.is_valid():
                 try:
                     done = run(dispute, form, Actor.staff(request.user))
                 except StaleConfirmation as error:
-                    # The figures moved: the page shows the new ones, the form carries them.
-                    dispute = self.get_object(request, object_id)
-                    form = form_class({**request.POST.dict(), **figures_shown(dispute)})
-                    form.is_valid()
-                    form.add_error(None, str(error))
-                    status = 409
+                    dispute, stale, status = self.get_object(request, object_id), error, 409
                 except DisputeError as error:
                     form.add_error(None, str(error))
                     status = 400
@@ -287,8 +282,17 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                     return redirect(change_url)
             else:
                 status = 400
-        else:
-            form = form_class(initial=figures_shown(dispute))
+        money = money_summary(dispute.order)
+        # The figures the page shows, for its form to carry back (``MoneySeen``).
+        shown = ResolveForBuyerForm.initial_for(money)
+        if request.method != "POST":
+            form = form_class(initial=shown)
+        elif stale is not None:
+            # The figures moved: the page shows the new ones, the form carries them, and
+            # what staff wrote stays.
+            form = form_class({**request.POST.dict(), **shown})
+            form.is_valid()
+            form.add_error(None, str(stale))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -296,17 +300,12 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "title": f"{title}: case {dispute.pk}",
             "action_title": title,
             "form": form,
-            "money": money_summary(dispute.order),
+            "money": money,
             "change_url": change_url,
         }
         return TemplateResponse(
             request, "disputes/admin/confirm_action.html", context, status=status
         )
-
-
-def figures_shown(dispute: Dispute) -> dict:
-    """The money a confirmation page shows, for its form to carry back (see ``MoneySeen``)."""
-    return ResolveForBuyerForm.initial_for(money_summary(dispute.order))
 
 
 def _one_line(text: str):

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from common.forms import AsciiDecimalField, AsciiIntegerField
-from common.money import MONEY_MAX_DIGITS
+from common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 from .models import BODY_MAX_LENGTH, Dispute
 from .selectors import MoneySeen, MoneySummary
@@ -95,7 +95,7 @@ def _figure_shown() -> forms.DecimalField:
     return AsciiDecimalField(
         min_value=Decimal("0.00"),
         max_digits=MONEY_MAX_DIGITS,
-        decimal_places=2,
+        decimal_places=MONEY_DECIMAL_PLACES,
         widget=forms.HiddenInput,
     )
 

@@ -74,10 +74,12 @@ def money_summary(order: Order) -> MoneySummary:
 def offer_refund(dispute: Dispute, money: MoneySummary) -> Decimal | None:
     """
     What accepting the case's offer refunds now: everything still refundable for a full
-    offer, the amount for a partial one; None when that amount is more than can still be
-    refunded (the buyer asks for a new offer). The page shows it, the Accept form carries
-    it, and ``accept_offer`` refunds it or nothing.
+    offer, the amount for a partial one; None without an offer, or when that amount is
+    more than can still be refunded (the buyer asks for a new offer). The page shows it,
+    the Accept form carries it, and ``accept_offer`` refunds it or nothing.
     """
+    if not dispute.has_offer:
+        return None
     if dispute.offer_kind == Dispute.OfferKind.FULL:
         return money.refundable
     if dispute.offer_amount > money.refundable:

@@ -128,7 +128,7 @@ class CaseMixin(LoginRequiredMixin):
             "case": case,
             "order": case.order,
             "money": money,
-            "offer_refund": selectors.offer_refund(case, money) if case.has_offer else None,
+            "offer_refund": selectors.offer_refund(case, money),
             "viewer": case.viewer,
             "message_form": MessageForm(),
             "offer_form": OfferForm(),

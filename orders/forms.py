@@ -98,7 +98,7 @@ class ConfirmShipmentForm(forms.Form):
     def __init__(self, *args, lines: list[OrderLine], **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = [line for line in lines if line.quantity_open]
-        self.all_lines = {self.field_name(line): line for line in lines}
+        self.all_lines = list(lines)
         for line in self.lines:
             self.fields[self.field_name(line)] = AsciiIntegerField(
                 label=f"{line.title}: units to ship",
@@ -122,7 +122,7 @@ class ConfirmShipmentForm(forms.Form):
 
     def _check_posted_lines(self):
         check_posted_lines(
-            self.data, field=SHIP_FIELD, open_lines=self.lines, all_lines=self.all_lines.values()
+            self.data, field=SHIP_FIELD, open_lines=self.lines, all_lines=self.all_lines
         )
 
     def quantities(self) -> dict[int, int]:

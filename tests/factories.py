@@ -6,8 +6,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from catalog.models import Listing, Seller
+from orders.actors import Actor
 from orders.models import Order, OrderLine, OrderStatus
-from orders.services import ShippingAddress
+from orders.services import ShippingAddress, confirm_shipment, place_orders
 from payments.models import Payment
 
 PASSWORD = "correct horse battery staple"
@@ -107,3 +108,25 @@ class OrderFactory(factory.django.DjangoModelFactory):
                 unit_price=listing.price,
                 quantity=quantity,
             )
+
+
+def shipped_order(*, buyer, seller, quantity: int = 2, **listing_fields) -> Order:
+    """
+    ``quantity`` units of a new listing of ``seller`` ($12.50 unless ``listing_fields``
+    say otherwise), bought by ``buyer`` at checkout and all shipped: through the services,
+    so the payment and its money rows are real.
+    """
+    listing = ListingFactory(
+        seller=seller, **{"stock": 10, "price": Decimal("12.50"), **listing_fields}
+    )
+    (order,) = place_orders(
+        buyer=buyer, items={listing.pk: quantity}, address=ADDRESS, card_number=GOOD_CARD
+    )
+    confirm_shipment(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: quantity},
+        carrier="UPS",
+        tracking_number="1Z999",
+        actor=Actor.seller(seller.user),
+    )
+    return order

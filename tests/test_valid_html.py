@@ -7,7 +7,6 @@ here: a laptop without it skips, CI (REQUIRE_SERVICES=1) fails.
 import shutil
 import subprocess
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,9 +15,9 @@ from django.urls import reverse
 from disputes.models import Dispute
 from disputes.services import open_dispute
 from orders.actors import Actor
-from orders.services import confirm_shipment, place_orders
+from orders.services import place_orders
 from tests.conftest import skip_or_fail
-from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from tests.factories import ADDRESS, GOOD_CARD, SellerFactory, UserFactory, shipped_order
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +27,9 @@ def pages(client, django_capture_on_commit_callbacks):
     """Name → URL and the account that reads it (None: a visitor), over real data."""
     buyer = UserFactory(username="bea")
     seller = SellerFactory(user=UserFactory(username="sam"))
-    pen = ListingFactory(seller=seller, title="Fountain pen", price=Decimal("12.50"), stock=9)
     with django_capture_on_commit_callbacks(execute=True):
-        (shipped,) = place_orders(
-            buyer=buyer, items={pen.pk: 2}, address=ADDRESS, card_number=GOOD_CARD
-        )
-        confirm_shipment(
-            order_id=shipped.pk,
-            quantities={shipped.lines.get().pk: 2},
-            carrier="UPS",
-            tracking_number="1Z999",
-            actor=Actor.seller(seller.user),
-        )
+        shipped = shipped_order(buyer=buyer, seller=seller, title="Fountain pen")
+        pen = shipped.lines.get().listing
         (fresh,) = place_orders(
             buyer=buyer, items={pen.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
         )

@@ -18,7 +18,7 @@ def _case(dispute_id: int) -> Dispute:
 def offer_shown(dispute_id: int) -> dict:
     """The Accept form's fields as the case page renders them now."""
     case = _case(dispute_id)
-    refund = offer_refund(case, money_summary(case.order)) if case.has_offer else None
+    refund = offer_refund(case, money_summary(case.order))
     return {"offer_seen": case.offer_version, "refund_seen": refund or Decimal(0)}
 
 

@@ -18,10 +18,10 @@ from disputes.models import Dispute, DisputeEvent
 from disputes.services import DisputeError
 from orders.actors import Actor
 from orders.models import OrderEvent
-from orders.services import confirm_shipment, lock_order, place_orders
+from orders.services import lock_order
 from payments.models import Payment, PaymentTransaction
 from tests.disputes import as_shown
-from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, UserFactory
+from tests.factories import UserFactory, shipped_order
 from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -39,17 +39,7 @@ def staff2():
 @pytest.fixture
 def case(buyer, seller):
     """A $25.00 order shipped (captured for real) with an open case and a $10 offer."""
-    listing = ListingFactory(seller=seller, stock=10, price=Decimal("12.50"))
-    (order,) = place_orders(
-        buyer=buyer, items={listing.pk: 2}, address=ADDRESS, card_number=GOOD_CARD
-    )
-    confirm_shipment(
-        order_id=order.pk,
-        quantities={order.lines.get().pk: 2},
-        carrier="UPS",
-        tracking_number="1Z1",
-        actor=Actor.seller(seller.user),
-    )
+    order = shipped_order(buyer=buyer, seller=seller)
     dispute = services.open_dispute(
         order_id=order.pk,
         reason=Dispute.Reason.NOT_AS_DESCRIBED,
@@ -229,44 +219,22 @@ def test_opening_asks_the_rules_on_the_locked_order(buyer, seller):
     described", the buyer's new case for that reason waits for the lock, then sees the
     decision and is refused: the rules are asked on the locked rows, not before.
     """
-    import threading
-    import time
-
-    from django.db import transaction
     from django.utils import timezone
 
-    from orders.services import lock_order
+    order = shipped_order(buyer=buyer, seller=seller)
 
-    listing = ListingFactory(seller=seller, stock=10, price=Decimal("12.50"))
-    (order,) = place_orders(
-        buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
-    )
-    confirm_shipment(
-        order_id=order.pk,
-        quantities={order.lines.get().pk: 1},
-        carrier="UPS",
-        tracking_number="1Z1",
-        actor=Actor.seller(seller.user),
-    )
-    locked = threading.Event()
-
-    def decide_while_holding_the_lock():
-        with transaction.atomic():
-            lock_order(order.pk)
-            locked.set()
-            time.sleep(0.5)  # the buyer's call arrives and waits on the lock meanwhile
-            Dispute.objects.create(
-                order=order,
-                buyer=buyer,
-                seller=seller,
-                reason=Dispute.Reason.NOT_AS_DESCRIBED,
-                description="Earlier case",
-                respond_by=timezone.now(),
-                status=Dispute.Status.RESOLVED_FOR_SELLER,
-            )
+    def decide():
+        Dispute.objects.create(
+            order=order,
+            buyer=buyer,
+            seller=seller,
+            reason=Dispute.Reason.NOT_AS_DESCRIBED,
+            description="Earlier case",
+            respond_by=timezone.now(),
+            status=Dispute.Status.RESOLVED_FOR_SELLER,
+        )
 
     def open_again():
-        assert locked.wait(timeout=10)
         return services.open_dispute(
             order_id=order.pk,
             reason=Dispute.Reason.NOT_AS_DESCRIBED,
@@ -274,7 +242,7 @@ def test_opening_asks_the_rules_on_the_locked_order(buyer, seller):
             actor=Actor.buyer(buyer),
         )
 
-    decided, opened = run_together(decide_while_holding_the_lock, open_again)
+    decided, opened = run_together(*first_then(order.pk, decide, open_again))
 
     assert decided is None
     assert isinstance(opened, DisputeError), opened

@@ -14,26 +14,16 @@ from playwright.sync_api import expect
 from disputes.models import Dispute
 from disputes.selectors import order_defect_rate
 from orders.actors import Actor
-from orders.services import confirm_shipment, mark_delivered, place_orders
+from orders.services import mark_delivered
 from payments.models import Payment
-from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, UserFactory
+from tests.factories import UserFactory, shipped_order
 
 
 def test_case_from_opening_to_a_staff_decision(
     live_server, page, new_page, sign_in, screenshot, buyer, seller
 ):
     # Given a delivered $25.00 order of two notebooks
-    listing = ListingFactory(seller=seller, title="Dot-grid notebook", price="12.50", stock=5)
-    (order,) = place_orders(
-        buyer=buyer, items={listing.pk: 2}, address=ADDRESS, card_number=GOOD_CARD
-    )
-    confirm_shipment(
-        order_id=order.pk,
-        quantities={order.lines.get().pk: 2},
-        carrier="UPS",
-        tracking_number="1Z1",
-        actor=Actor.seller(seller.user),
-    )
+    order = shipped_order(buyer=buyer, seller=seller, title="Dot-grid notebook", stock=5)
     mark_delivered(order_id=order.pk, actor=Actor.system())
     # And staff allowed to resolve cases
     staff = UserFactory(username="stella", first_name="Stella", is_staff=True)
