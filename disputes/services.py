@@ -360,11 +360,12 @@ def resolve_for_buyer(
         order, dispute = _lock(dispute_id)
         _require(dispute, actor, ActorRole.STAFF)
         _require_active(dispute)
-        check_money_seen(money_summary(order), money_seen)
+        money = money_summary(order)
+        check_money_seen(money, money_seen)
         released = Decimal(0)
         if amount is None:
             released = _cancel_unshipped(order, actor, note)
-        money = money_summary(order)
+            money = money_summary(order)  # the cancellation moved it
         refund = money.refundable if amount is None else check_amount(amount, money=money)
         dispute.resolve_for_buyer(refund=refund + released, note=note, user=actor.user)
         dispute.save()
