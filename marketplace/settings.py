@@ -354,6 +354,10 @@ DISPUTE_SELLER_RESPONSE_HOURS = env.int("DISPUTE_SELLER_RESPONSE_HOURS", default
 # may the buyer open a "Refund not received" case about it.
 REFUND_SETTLEMENT_DAYS = env.int("REFUND_SETTLEMENT_DAYS", default=10)
 DELIVERY_DAYS_AFTER_SHIPPING = env.int("DELIVERY_DAYS_AFTER_SHIPPING", default=5)
+# Your Orders' default tab keeps a delivered order in view this long after its delivery:
+# the weeks in which a buyer comes back to ask about it or open a case (eBay gives buyers
+# 30 days from delivery to report a problem; the case rules here set no end).
+YOUR_ORDERS_DELIVERED_DAYS = env.int("YOUR_ORDERS_DELIVERED_DAYS", default=30)
 # A listing with this many "No inventory" cancellations within the window goes off sale
 # until its seller updates the stock.
 NO_INVENTORY_DEACTIVATE_AFTER = env.int("NO_INVENTORY_DEACTIVATE_AFTER", default=2)

@@ -8,26 +8,45 @@ the same number of queries for 5 orders as for 200 (pinned by the query-count te
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.conf import settings
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from catalog.models import Seller
 from payments.models import PaymentTransaction
 
 from .filters import SellerOrderFilter, SellerOrderStatus
-from .models import SHIPPABLE_STATES, Order, OrderEvent, OrderStatus, Shipment, ShipmentLine
+from .models import (
+    OPEN_STATES,
+    SHIPPABLE_STATES,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Shipment,
+    ShipmentLine,
+)
 
 ZERO = Decimal("0.00")
 
 
 class BuyerTab:
+    # "open" names the default tab in bookmarks and links; it holds the current orders.
     OPEN = "open"
     CANCELLED = "cancelled"
     ALL = "all"
 
-    choices = [(OPEN, "Open"), (CANCELLED, "Cancelled"), (ALL, "All")]
+    choices = [(OPEN, "Current"), (CANCELLED, "Cancelled"), (ALL, "All")]
 
     @classmethod
     def clean(cls, tab: str | None) -> str:
@@ -145,12 +164,29 @@ def order_summary(order: Order) -> OrderSummary:
 
 
 # --- Your Orders -----------------------------------------------------------------------
+def current_orders(queryset: QuerySet[Order], now=None) -> QuerySet[Order]:
+    """
+    The orders a buyer still deals with: those that may still ship or be cancelled,
+    those on their way, and those delivered within YOUR_ORDERS_DELIVERED_DAYS (where a
+    buyer looks for an order to ask about or to open a case on). Delivery is the time
+    of the order's "delivered" event: the promised date may be days off the real one.
+    """
+    since = (now or timezone.now()) - timedelta(days=settings.YOUR_ORDERS_DELIVERED_DAYS)
+    delivered_lately = OrderEvent.objects.filter(
+        order=OuterRef("pk"), type=OrderEvent.Type.DELIVERED, created_at__gte=since
+    )
+    return queryset.filter(
+        Q(status__in=[*OPEN_STATES, OrderStatus.SHIPPED])
+        | Q(Exists(delivered_lately), status=OrderStatus.DELIVERED)
+    )
+
+
 def orders_for_buyer(*, buyer, tab: str) -> QuerySet[Order]:
-    """The buyer's orders on a tab (Open, Cancelled or All), newest first."""
+    """The buyer's orders on a tab (Current, Cancelled or All), newest first."""
     queryset = Order.objects.filter(buyer=buyer)
     tab = BuyerTab.clean(tab)
     if tab == BuyerTab.OPEN:
-        queryset = queryset.open()
+        queryset = current_orders(queryset)
     elif tab == BuyerTab.CANCELLED:
         queryset = queryset.filter(status=OrderStatus.CANCELLED)
     return _carded(queryset, "seller")

@@ -6,6 +6,7 @@ another buyer's order is a 404), write through one ``orders.services`` call, and
 turn its errors into form errors or messages.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -77,6 +78,7 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
         return super().get_context_data(
             tab=tab,
             tabs=selectors.BuyerTab.choices,
+            delivered_days=settings.YOUR_ORDERS_DELIVERED_DAYS,
             page_obj=page,
             orders=page.object_list,
             cards=order_cards(page.object_list),

@@ -23,7 +23,10 @@ def numbers(queryset) -> list[str]:
 
 # --- Your Orders ------------------------------------------------------------------------------
 def test_orders_for_buyer_tabs(buyer, seller):
-    """Open = still cancellable states, Cancelled = cancelled, All = everything; newest first."""
+    """
+    Current = still cancellable states (a delivered order without its "delivered" event
+    is not a recent delivery), Cancelled = cancelled, All = everything; newest first.
+    """
     now = timezone.now()
     open_ = OrderFactory(buyer=buyer, seller=seller, status=S.PENDING_PAYMENT, placed_at=now)
     cancelled = OrderFactory(

@@ -193,18 +193,39 @@ def test_your_orders_lists_only_the_buyers_own_orders(client, buyer, buyer2, sel
     assert theirs.number not in body(response)
 
 
+CURRENT = {"unshipped", "preparing", "partial", "failed", "shipped", "delivered lately"}
+
+
+def delivered(buyer, seller, days_ago: int) -> Order:
+    """An order delivered ``days_ago`` days ago (its "delivered" event dates the delivery)."""
+    order = OrderFactory(buyer=buyer, seller=seller, status=S.DELIVERED)
+    OrderEvent.objects.create(
+        order=order,
+        type=OrderEvent.Type.DELIVERED,
+        actor_role=ActorRole.SYSTEM,
+        summary="Your package was delivered.",
+        created_at=timezone.now() - timedelta(days=days_ago),
+    )
+    return order
+
+
 @pytest.mark.parametrize(
     ("tab", "expected"),
     [
-        ("open", {"unshipped", "preparing", "partial", "failed"}),
+        ("open", CURRENT),
         ("cancelled", {"cancelled"}),
-        ("all", {"unshipped", "preparing", "partial", "failed", "cancelled", "shipped"}),
-        ("", {"unshipped", "preparing", "partial", "failed"}),
-        ("nonsense", {"unshipped", "preparing", "partial", "failed"}),
+        ("all", {*CURRENT, "cancelled", "delivered long ago"}),
+        ("", CURRENT),
+        ("nonsense", CURRENT),
     ],
 )
 def test_tabs_filter_the_orders(client, buyer, seller, tab, expected):
-    """Open holds what may still ship or be cancelled; an unknown tab falls back to Open."""
+    """
+    Current holds what may still ship or be cancelled, what is on its way, and what was
+    delivered within YOUR_ORDERS_DELIVERED_DAYS (where a buyer looks for an order to open
+    a case on); an unknown tab falls back to Current.
+    """
+    window = settings.YOUR_ORDERS_DELIVERED_DAYS
     orders = {
         "unshipped": OrderFactory(buyer=buyer, seller=seller, status=S.UNSHIPPED),
         "preparing": OrderFactory(buyer=buyer, seller=seller, status=S.PREPARING),
@@ -212,6 +233,8 @@ def test_tabs_filter_the_orders(client, buyer, seller, tab, expected):
         "failed": OrderFactory(buyer=buyer, seller=seller, status=S.PAYMENT_FAILED),
         "cancelled": OrderFactory(buyer=buyer, seller=seller, status=S.CANCELLED),
         "shipped": OrderFactory(buyer=buyer, seller=seller, status=S.SHIPPED),
+        "delivered lately": delivered(buyer, seller, days_ago=window - 1),
+        "delivered long ago": delivered(buyer, seller, days_ago=window + 1),
     }
     client.force_login(buyer)
 
@@ -222,6 +245,16 @@ def test_tabs_filter_the_orders(client, buyer, seller, tab, expected):
     assert response.context["tab"] == active
     assert re.search(rf'href="\?tab={active}"\s+aria-current="page"', body(response))
     assert body(response).count('aria-current="page"') == 1
+
+
+def test_the_current_tab_says_what_it_holds(client, buyer):
+    """The default tab names its window, so a buyer knows where older deliveries went."""
+    client.force_login(buyer)
+
+    html = body(client.get(reverse("orders:your_orders")))
+
+    assert ">Current</a>" in html
+    assert f"delivered in the last {settings.YOUR_ORDERS_DELIVERED_DAYS} days" in html
 
 
 def test_orders_are_newest_first_ten_per_page(client, buyer, seller):
