@@ -14,7 +14,7 @@ from .rules import (
     direct_cancel_deadline,
     seller_can_cancel,
 )
-from .selectors import order_ids_with_pending_request
+from .selectors import fetch_pending_requests, order_ids_with_pending_request
 
 
 class MoneyReturn:
@@ -67,16 +67,24 @@ def _history(order):
 
 @panels.buyer_panel
 def buyer_cancellation_panel(request, order) -> str:
+    """
+    The order's cancellations and requests, and "Cancel Items" while it may be used; first
+    on the page while a request waits (the buyer may withdraw it), nothing when there is
+    nothing to cancel and nothing was.
+    """
     lines = list(order.lines.all())
     mode = buyer_mode(order, lines)
     cancellations, requests, pending = _history(order)
-    return render_to_string(
+    # A pending request already asks the seller; a late order may still cancel now.
+    can_cancel = mode == BuyerMode.DIRECT or (mode == BuyerMode.REQUEST and not pending)
+    if not (can_cancel or cancellations or requests):
+        return ""
+    html = render_to_string(
         "cancellations/_buyer_panel.html",
         {
             "order": order,
             "mode": mode,
-            # A pending request already asks the seller; a late order may still cancel now.
-            "can_cancel": mode == BuyerMode.DIRECT or (mode == BuyerMode.REQUEST and not pending),
+            "can_cancel": can_cancel,
             "direct_until": direct_cancel_deadline(order) if mode == BuyerMode.DIRECT else None,
             "pending": pending,
             "cancellations": cancellations,
@@ -85,6 +93,7 @@ def buyer_cancellation_panel(request, order) -> str:
         },
         request=request,
     )
+    return panels.needs_reader(html) if pending else html
 
 
 @panels.seller_panel
@@ -110,16 +119,45 @@ def pending_request_mark(orders) -> dict[int, str]:
     return {order_id: flag for order_id in order_ids_with_pending_request(o.pk for o in orders)}
 
 
+def _pending_requests(orders) -> dict[int, CancellationRequest]:
+    """
+    Order id → its pending request, for Your Orders' cards (at most one query a page,
+    shared by the cards' note and their "Cancel Items"). Only an order past its quick-cancel
+    window may have one: a request is filed in request mode, which an order leaves only by
+    turning late or by shipping; the other orders are not asked about.
+    """
+    asking = [
+        order
+        for order in orders
+        if buyer_mode_of_open_order(order) == BuyerMode.REQUEST
+        or (order.awaiting_shipment and order.is_late())
+    ]
+    fetch_pending_requests(asking)
+    return {
+        order.pk: order.pending_cancellation_requests[0]
+        for order in asking
+        if order.pending_cancellation_requests
+    }
+
+
+@panels.buyer_card_note
+def pending_request_note(orders) -> dict[int, str]:
+    """The cards' "Cancellation requested on …": what the buyer asked, and until when."""
+    return {
+        order_id: render_to_string("cancellations/_card_request_note.html", {"pending": pending})
+        for order_id, pending in _pending_requests(orders).items()
+    }
+
+
 @panels.buyer_card_action
 def cancel_items_button(orders) -> dict[int, str]:
     """
     "Cancel Items" on the Your Orders cards of the orders the buyer may cancel, or ask
-    the seller to cancel, as the order page's panel decides (one query, for the pending
-    requests, and only when some order is past its direct-cancel window).
+    the seller to cancel, as the order page's panel decides: while a request waits for
+    the seller there is nothing more to ask (the card's note says so).
     """
     modes = {order.pk: buyer_mode_of_open_order(order) for order in orders}
-    asking = [order_id for order_id, mode in modes.items() if mode == BuyerMode.REQUEST]
-    pending = order_ids_with_pending_request(asking) if asking else set()
+    pending = _pending_requests(orders)
     return {
         order.pk: render_to_string("cancellations/_card_cancel_button.html", {"order": order})
         for order in orders

@@ -6,7 +6,7 @@ relations its page reads, so a page makes the same queries for 1 request as for 
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from catalog.models import Seller
@@ -50,6 +50,21 @@ def order_ids_with_pending_request(order_ids: Iterable[int]) -> set[int]:
         CancellationRequest.objects.filter(
             order_id__in=list(order_ids), status=PENDING
         ).values_list("order_id", flat=True)
+    )
+
+
+def fetch_pending_requests(orders: list) -> None:
+    """
+    Set each order's ``pending_cancellation_requests`` (its pending request, or none):
+    one query for the orders that do not have it yet, none when all of them do.
+    """
+    prefetch_related_objects(
+        orders,
+        Prefetch(
+            "cancellation_requests",
+            queryset=CancellationRequest.objects.filter(status=PENDING),
+            to_attr="pending_cancellation_requests",
+        ),
     )
 
 

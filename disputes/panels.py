@@ -4,23 +4,35 @@ from django.template.loader import render_to_string
 
 from orders import panels
 
+from .models import Dispute
 from .selectors import cases_of_order
+
+
+def awaits_buyer(case: Dispute) -> bool:
+    """The seller answered (a message or an offer): the buyer's reply, acceptance or call on
+    marketplace staff moves the case on."""
+    return case.status == Dispute.Status.SELLER_RESPONDED
 
 
 @panels.buyer_panel
 def buyer_case_panel(request, order) -> str:
-    """The order's cases and, while none is open and the order was paid, "Open a case"."""
+    """
+    The order's cases and, while none is open and the order was paid, "Open a case";
+    first on the page while a case waits for the buyer's answer, nothing when there is
+    no case and none may be opened.
+    """
     cases = cases_of_order(order)
-    return render_to_string(
+    can_open = order.payment.is_authorized and not any(c.is_active for c in cases)
+    if not (cases or can_open):
+        return ""
+    for case in cases:
+        case.awaits_buyer = awaits_buyer(case)
+    html = render_to_string(
         "disputes/_order_panel.html",
-        {
-            "order": order,
-            "cases": cases,
-            "viewer": "buyer",
-            "can_open": order.payment.is_authorized and not any(c.is_active for c in cases),
-        },
+        {"order": order, "cases": cases, "viewer": "buyer", "can_open": can_open},
         request=request,
     )
+    return panels.needs_reader(html) if any(case.awaits_buyer for case in cases) else html
 
 
 @panels.seller_panel

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from catalog.models import Seller
+from payments.gateway import decline_reason_for_buyer
 from payments.models import PaymentTransaction
 
 from .filters import SellerOrderFilter, SellerOrderStatus
@@ -214,19 +215,50 @@ def last_shipping_address(*, buyer) -> dict[str, str]:
     return {field: last[f"ship_to_{field}"] for field in fields} if last else {}
 
 
+PAYMENT_EVENTS = [
+    OrderEvent.Type.PAYMENT_AUTHORIZED,
+    OrderEvent.Type.PAYMENT_FAILED,
+    OrderEvent.Type.PAYMENT_REVISED,
+]
+
+
 def latest_payment_event(*, order_id: int) -> OrderEvent | None:
     """The order's latest payment event: authorized, declined, or revised (still asking)."""
     return (
-        OrderEvent.objects.filter(
-            order_id=order_id,
-            type__in=[
-                OrderEvent.Type.PAYMENT_AUTHORIZED,
-                OrderEvent.Type.PAYMENT_FAILED,
-                OrderEvent.Type.PAYMENT_REVISED,
-            ],
-        )
+        OrderEvent.objects.filter(order_id=order_id, type__in=PAYMENT_EVENTS)
         .order_by("-pk")
         .first()
+    )
+
+
+@dataclass(frozen=True)
+class PaymentDecline:
+    """The bank's answer to the order's latest payment attempt, when it was a decline."""
+
+    card_last4: str
+    reason: str  # in the buyer's words
+    again: bool  # a card the buyer gave in place of a declined one was declined too
+
+
+def payment_decline(order: Order) -> PaymentDecline | None:
+    """
+    Why the order's latest card was declined; None when it was not (authorized, or a
+    revised card the bank has not answered yet). Reads the order page's prefetched
+    timeline and money rows: no query.
+    """
+    answers = [event.type for event in order.events.all() if event.type in PAYMENT_EVENTS]
+    if not answers or answers[-1] != OrderEvent.Type.PAYMENT_FAILED:
+        return None
+    failed = [
+        row
+        for row in order.payment.transactions.all()
+        if row.kind == PaymentTransaction.Kind.AUTHORIZE
+        and row.status == PaymentTransaction.Status.FAILED
+    ]
+    return PaymentDecline(
+        card_last4=order.payment.card_last4,
+        reason=decline_reason_for_buyer(failed[-1].error if failed else ""),
+        again=answers.count(OrderEvent.Type.PAYMENT_FAILED) > 1,
     )
 
 

@@ -86,6 +86,22 @@ DECLINES = {
     INSUFFICIENT_FUNDS: ("insufficient_funds", "Your card has insufficient funds."),
 }
 
+# A decline as the buyer reads it: what their bank said, and what they can do. Keyed by
+# the message a failed authorization records; any other text (a refusal of the call
+# itself, a risk rule) is not written for the buyer and reads as the general sentence.
+BUYER_DECLINE_REASONS = {
+    DECLINES[DECLINED][1]: "Your bank did not say why: try another card, or ask your bank.",
+    DECLINES[INSUFFICIENT_FUNDS][1]: (
+        "Your bank says the card does not have enough funds for this order."
+    ),
+}
+UNEXPLAINED_DECLINE = "Your bank did not accept the payment: try another card."
+
+
+def decline_reason_for_buyer(error: str) -> str:
+    """Why a card was declined, in the buyer's words, from the gateway's recorded answer."""
+    return BUYER_DECLINE_REASONS.get(error, UNEXPLAINED_DECLINE)
+
 
 def _digits(number: str) -> str:
     return re.sub(r"[\s-]", "", number)

@@ -21,7 +21,7 @@ from .. import fragments, selectors, services
 from ..actors import Actor
 from ..forms import MessageForm, RevisePaymentForm
 from ..models import Order, OrderEvent, OrderStatus
-from ..panels import buyer_card_actions, render_buyer_panels
+from ..panels import buyer_card_actions, buyer_card_notes, render_buyer_panels
 
 ORDERS_PER_PAGE = 10
 
@@ -52,8 +52,25 @@ def can_revise_payment(order: Order) -> bool:
 
 
 def order_cards(orders) -> list:
-    """Your Orders' cards, each cached under its order's facts, seller's name and actions."""
-    actions = buyer_card_actions(orders)
+    """
+    Your Orders' cards, each cached under its order's facts, seller's name, what waits
+    on the buyer (a request's state, a payment to revise and until when) and its actions.
+    """
+    notes, actions = buyer_card_notes(orders), buyer_card_actions(orders)
+    revise_by = {
+        order.pk: services.payment_revision_deadline(order)
+        for order in orders
+        if can_revise_payment(order)
+    }
+
+    def card(order) -> dict:
+        return {
+            "order": order,
+            "notes": notes.get(order.pk, ""),
+            "revise_by": revise_by.get(order.pk),
+            "actions": actions.get(order.pk, ""),
+        }
+
     return fragments.render_each(
         orders,
         template="orders/_order_card.html",
@@ -61,9 +78,11 @@ def order_cards(orders) -> list:
         facts=lambda order: (
             *fragments.order_facts(order),
             order.seller.store_name,
+            notes.get(order.pk, ""),
+            revise_by.get(order.pk),
             actions.get(order.pk, ""),
         ),
-        context=lambda order: {"order": order, "actions": actions.get(order.pk, "")},
+        context=card,
         prepare=selectors.prepare_cards,
     )
 
@@ -100,6 +119,7 @@ class OrderDetailView(BuyerOrderMixin, TemplateView):
                 buyer_panels=render_buyer_panels(self.request, order),
                 can_revise_payment=can_revise_payment(order),
                 revise_payment_deadline=services.payment_revision_deadline(order),
+                payment_decline=selectors.payment_decline(order),
             )
         )
 

@@ -23,6 +23,7 @@ from cancellations.services import (
     submit_buyer_cancellation,
 )
 from orders.actors import Actor
+from orders.templatetags.orders_tags import format_day, format_when, iso
 from tests.factories import ListingFactory
 
 from .conftest import age, ship
@@ -180,17 +181,71 @@ def test_a_shipped_order_has_no_cancel_items_on_its_card(client, buyer, seller, 
     assert not cancel_button(your_orders(client), order)
 
 
-def test_a_pending_request_takes_cancel_items_off_the_card_until_it_is_answered(
-    client, buyer, seller, order
-):
-    """Past the quick-cancel window the buyer asks the seller; while asked, there is
-    nothing more to ask (the order page says so), and a decline offers it again."""
+def card_of(page: str, order) -> str:
+    return next(c for c in page.split('data-testid="order-card"')[1:] if order.number in c)
+
+
+def test_a_pending_request_shows_on_the_card_in_place_of_cancel_items(client, buyer, seller, order):
+    """
+    Past the quick-cancel window the buyer asks the seller; while asked, the card says
+    when they asked and until when the seller may answer, in place of Cancel Items (there
+    is nothing more to ask); a decline takes the note off and offers Cancel Items again.
+    """
     client.force_login(buyer)
     age(order, hours=2)
     assert cancel_button(your_orders(client), order)
+    assert 'data-testid="card-pending-request"' not in your_orders(client)
 
     request = ask_the_seller(order, buyer)
-    assert not cancel_button(your_orders(client), order)
+    card = card_of(your_orders(client), order)
+    assert not cancel_button(card, order)
+    assert "<strong>Cancellation requested</strong> on" in card
+    assert format_day(request.created_at) in card
+    assert f'the seller has until <time datetime="{iso(request.response_due_at())}">' in card
+    assert format_when(request.response_due_at()) in card
 
     decline_request(request_id=request.pk, note="Packed already", actor=Actor.seller(seller.user))
-    assert cancel_button(your_orders(client), order)
+    card = card_of(your_orders(client), order)
+    assert cancel_button(card, order)
+    assert 'data-testid="card-pending-request"' not in card
+
+
+def test_a_late_order_with_a_pending_request_shows_both(client, buyer, order):
+    """Turned late while asked: the request still shows, and Cancel Items is back (no cost)."""
+    client.force_login(buyer)
+    age(order, hours=2)
+    ask_the_seller(order, buyer)
+    later = order.ship_by + timedelta(hours=1)
+
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        card = card_of(your_orders(client), order)
+
+    assert 'data-testid="card-pending-request"' in card
+    assert cancel_button(card, order)
+
+
+@pytest.mark.parametrize("count", [2, 12])
+def test_the_cards_ask_for_pending_requests_once_a_page(
+    client, buyer, place, django_assert_num_queries, count
+):
+    """
+    Orders past their quick-cancel window may have a request: one query finds them for
+    the whole page, for the cards' notes and their Cancel Items alike.
+    """
+    orders = [age(place(), hours=2) for _ in range(count)]
+    submit_buyer_cancellation(
+        order_id=orders[-1].pk,  # the newest: on the first page
+        quantities={orders[-1].lines.get().pk: 1},
+        reason=Reason.CREATED_BY_MISTAKE,
+        note="",
+        actor=Actor.buyer(buyer),
+        idempotency_key=uuid.uuid4().hex,
+        expected_mode=BuyerMode.REQUEST,
+    )
+    client.force_login(buyer)
+
+    # session, user, seller check, count, orders, pending requests, lines (cold cards)
+    with django_assert_num_queries(7):
+        page = your_orders(client)
+
+    assert page.count('data-testid="card-pending-request"') == 1

@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -14,15 +15,21 @@ from django.utils.html import format_html
 
 from cancellations.models import Reason
 from cancellations.services import cancel_items
+from disputes.models import Dispute
+from disputes.services import open_dispute
+from disputes.services import post_message as dispute_message
 from orders.actors import Actor
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
-from orders.services import place_orders
+from orders.panels import needs_reader
+from orders.services import confirm_shipment, place_orders
+from orders.templatetags.orders_tags import format_when
 from payments.gateway import GatewayError, SandboxGateway, inject_timeouts
 from payments.models import Payment
 from tests.factories import (
     ADDRESS,
     DECLINED_CARD,
     GOOD_CARD,
+    INSUFFICIENT_FUNDS_CARD,
     ListingFactory,
     OrderFactory,
     PaymentFactory,
@@ -673,6 +680,216 @@ def test_revise_payment_uses_checkouts_words_for_the_capture_mode(
 
     assert f'<button type="submit" class="btn btn-primary">{button}</button>' in revise
     assert terms in checkout_terms
+
+
+# --- What waits on the buyer ------------------------------------------------------------------
+def card_of(html: str, order) -> str:
+    """The Your Orders card of ``order`` in the page."""
+    return next(c for c in html.split('data-testid="order-card"')[1:] if order.number in c)
+
+
+def test_a_declined_orders_card_offers_revise_payment_with_its_deadline(
+    client, buyer, seller, declined_order
+):
+    """
+    Given an order whose card was declined and another that was paid, the declined one's
+    card says so, until when it may be revised, and links to Revise payment; the paid one
+    does not.
+    """
+    paid = OrderFactory(buyer=buyer, seller=seller)
+    client.force_login(buyer)
+
+    html = body(client.get(reverse("orders:your_orders")))
+
+    card = card_of(html, declined_order)
+    deadline = declined_order.placed_at + timedelta(days=settings.PAYMENT_REVISE_DAYS)
+    assert 'data-testid="card-payment-declined"' in card
+    assert "Your payment was declined. Revise it by" in card
+    assert format_when(deadline) in card
+    assert f'href="{revise_url(declined_order)}"' in card
+    assert "Revise payment" in card
+    assert "card-payment-declined" not in card_of(html, paid)
+    assert revise_url(paid) not in html
+
+
+def test_a_cached_card_drops_revise_payment_once_its_window_closes(client, buyer, declined_order):
+    """Nothing is written when the window closes: the card's key holds whether it is open."""
+    client.force_login(buyer)
+    assert revise_url(declined_order) in body(client.get(reverse("orders:your_orders")))
+    closed = declined_order.placed_at + timedelta(days=settings.PAYMENT_REVISE_DAYS, minutes=1)
+
+    with mock.patch("django.utils.timezone.now", return_value=closed):
+        html = body(client.get(reverse("orders:your_orders")))
+
+    assert declined_order.number in html
+    assert revise_url(declined_order) not in html
+    assert "card-payment-declined" not in html
+
+
+def test_the_order_page_says_why_the_card_was_declined(client, buyer, declined_order):
+    """The first decline: which card, the bank's reason in the buyer's words, the deadline."""
+    client.force_login(buyer)
+
+    html = body(client.get(order_url(declined_order)))
+
+    assert "Your card ending 0002 was declined." in html
+    assert "Your bank did not say why: try another card, or ask your bank." in html
+    assert "Revise your payment by" in html
+
+
+def test_after_a_second_decline_the_order_page_says_why(
+    client, buyer, declined_order, django_capture_on_commit_callbacks
+):
+    """
+    Given a declined order, when the buyer revises with a card that has no funds, then
+    the order page says the new card was declined too, and why, and offers another try.
+    """
+    client.force_login(buyer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(revise_url(declined_order), {"card_number": INSUFFICIENT_FUNDS_CARD})
+
+    html = body(client.get(order_url(declined_order)))
+
+    assert reload(declined_order).payment_attempts == 2
+    assert "Your new card ending 9995 was declined too." in html
+    assert re.search(
+        r'data-testid="decline-reason">Your bank says the card does not have enough funds',
+        html,
+    )
+    assert "Your card ending 0002" not in html
+    assert f'href="{revise_url(declined_order)}"' in html
+
+
+def test_while_the_bank_has_not_answered_the_order_page_says_so(client, buyer, declined_order):
+    """A revised card the bank has not answered yet is neither declined nor paid."""
+    client.force_login(buyer)
+    with inject_timeouts(1):
+        client.post(revise_url(declined_order), {"card_number": GOOD_CARD})
+
+    html = body(client.get(order_url(declined_order)))
+
+    assert "We are waiting for your bank to answer about the card ending 4242" in html
+    assert 'data-testid="decline-reason"' not in html
+
+
+def test_a_gateways_own_refusal_text_is_not_given_as_the_reason(
+    client, buyer, seller, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A refusal that is not a card decline (a risk rule) reads as the general sentence."""
+    monkeypatch.setattr(
+        SandboxGateway,
+        "authorize",
+        lambda self, **kwargs: (_ for _ in ()).throw(GatewayError("risk rule R-17")),
+    )
+    listing = ListingFactory(seller=seller)
+    with django_capture_on_commit_callbacks(execute=True):
+        (order,) = place_orders(
+            buyer=buyer, items={listing.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
+        )
+    client.force_login(buyer)
+
+    html = body(client.get(order_url(order)))
+
+    alert = html.split('data-testid="payment-declined"', 1)[1].split("</div>", 1)[0]
+    assert "Your bank did not accept the payment: try another card." in alert
+    assert "R-17" not in alert
+
+
+def test_the_declined_payment_comes_before_the_panels(client, buyer, declined_order):
+    """The payment to revise is the first thing under the heading, above Cancel Items."""
+    client.force_login(buyer)
+
+    html = body(client.get(order_url(declined_order)))
+
+    assert (
+        html.index("<h1")
+        < html.index('data-testid="payment-declined"')
+        < html.index("cancellation-heading")
+        < html.index('id="items-heading"')
+    )
+
+
+def test_panels_waiting_on_the_buyer_come_before_the_others(client, buyer, order, monkeypatch):
+    """A panel that needs the buyer is shown first, whatever order the apps registered in."""
+    monkeypatch.setattr(
+        "orders.panels._buyer_panels",
+        [
+            lambda request, order: '<section id="history">History</section>',
+            lambda request, order: "",  # nothing to show: nothing rendered
+            lambda request, order: needs_reader('<section id="answer">Answer</section>'),
+        ],
+    )
+    client.force_login(buyer)
+
+    html = body(client.get(order_url(order)))
+
+    assert html.index('id="answer"') < html.index('id="history"') < html.index("items-heading")
+
+
+def test_a_case_waiting_for_the_buyers_answer_comes_first(
+    client, buyer, seller, django_capture_on_commit_callbacks
+):
+    """
+    Given a shipped order with a past cancellation and a case the seller answered, the
+    case (and what to do about it) comes before the cancellation history.
+    """
+    listing = ListingFactory(seller=seller, stock=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        (order,) = place_orders(
+            buyer=buyer, items={listing.pk: 3}, address=ADDRESS, card_number=GOOD_CARD
+        )
+        line = order.lines.get()
+        cancel_items(
+            order_id=order.pk,
+            quantities={line.pk: 1},
+            reason=Reason.CREATED_BY_MISTAKE,
+            actor=Actor.buyer(buyer),
+        )
+        confirm_shipment(
+            order_id=order.pk,
+            quantities={line.pk: 2},
+            carrier="UPS",
+            tracking_number="1Z999",
+            actor=Actor.seller(seller.user),
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        case = open_dispute(
+            order_id=order.pk,
+            reason=Dispute.Reason.NOT_AS_DESCRIBED,
+            description="The pens leak.",
+            actor=Actor.buyer(buyer),
+        )
+    client.force_login(buyer)
+    before = body(client.get(order_url(order)))
+    with django_capture_on_commit_callbacks(execute=True):
+        dispute_message(
+            dispute_id=case.pk, body="Sorry! Send a photo?", actor=Actor.seller(seller.user)
+        )
+
+    after = body(client.get(order_url(order)))
+
+    assert before.index("cancellation-heading") < before.index("cases-heading")
+    assert 'data-testid="case-awaits-buyer"' not in before
+    assert after.index("cases-heading") < after.index("cancellation-heading")
+    assert "The seller answered:" in after
+    assert f'<a href="{case.get_absolute_url()}">read it and answer</a>' in after
+
+
+def test_empty_panels_are_not_shown(client, buyer, seller, declined_order):
+    """
+    A declined order (nothing paid: no case to open) shows no Resolution Center; a shipped
+    order never cancelled shows no Cancellation panel; neither leaves a bare heading.
+    """
+    shipped = OrderFactory(buyer=buyer, seller=seller, status=S.SHIPPED)
+    client.force_login(buyer)
+
+    declined_page = body(client.get(order_url(declined_order)))
+    shipped_page = body(client.get(order_url(shipped)))
+
+    assert "cases-heading" not in declined_page
+    assert "Resolution Center</h2>" not in declined_page
+    assert "cancellation-heading" not in shipped_page
+    assert "cases-heading" in shipped_page  # paid: a case may be opened
 
 
 def main(response) -> str:
