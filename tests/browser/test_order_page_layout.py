@@ -1,0 +1,97 @@
+"""
+The buyer's order page in Chromium: on a phone (one column) what the order costs comes
+before the message form; on a desktop the summary sits beside the items; a declined
+payment is the first thing under the heading at either width.
+"""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from orders.services import place_orders
+from tests.factories import ADDRESS, DECLINED_CARD, GOOD_CARD, PASSWORD, ListingFactory
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def place(buyer, seller, card=GOOD_CARD):
+    notebook = ListingFactory(seller=seller, title="Blue notebook", price="12.50", stock=5)
+    (order,) = place_orders(buyer=buyer, items={notebook.pk: 2}, address=ADDRESS, card_number=card)
+    return order
+
+
+def open_order_page(new_context, buyer, order, viewport, *, javascript=True) -> Page:
+    context = new_context(java_script_enabled=javascript, viewport=viewport)
+    page = context.new_page()
+    page.goto("/accounts/sign-in/")
+    page.get_by_label("Username").fill(buyer.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"/your-orders/{order.number}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)
+    return page
+
+
+def box(page: Page, selector: str) -> dict:
+    found = page.locator(selector).bounding_box()
+    assert found is not None, f"{selector} is not shown"
+    return found
+
+
+def test_on_a_phone_the_summary_and_payment_come_before_the_message_form(
+    new_context, buyer, seller
+):
+    """
+    Given an order, when the buyer opens its page at 390 px without JavaScript, then one
+    column reads: items, history, order summary, payment, and only then the message form;
+    nothing is wider than the screen.
+    """
+    order = place(buyer, seller)
+
+    page = open_order_page(new_context, buyer, order, PHONE, javascript=False)
+
+    items = box(page, "#items-heading")
+    timeline = box(page, "#timeline-heading")
+    summary = box(page, "#order-summary-heading")
+    payment = box(page, "#payment-heading")
+    form = box(page, "#messages form")
+    assert items["y"] < timeline["y"] < summary["y"] < payment["y"] < form["y"]
+    assert summary["x"] == items["x"]  # one column
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_desktop_the_summary_sits_beside_the_items_and_the_messages(
+    new_context, buyer, seller
+):
+    """At 1280 px the summary and payment are a column to the right, level with the items,
+    and the messages follow the history in the left column."""
+    order = place(buyer, seller)
+
+    page = open_order_page(new_context, buyer, order, DESKTOP)
+
+    items = box(page, "#items-heading")
+    timeline = box(page, "#timeline-heading")
+    summary = box(page, "#order-summary-heading")
+    messages = box(page, "#messages-heading")
+    assert summary["x"] > items["x"] + items["width"] / 2
+    assert abs(summary["y"] - items["y"]) < 5
+    assert messages["x"] == items["x"]
+    assert timeline["y"] < messages["y"]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_a_declined_payment_is_the_first_thing_under_the_heading(
+    new_context, buyer, seller, viewport
+):
+    """The payment to revise, and why it was declined, come before the items and panels."""
+    order = place(buyer, seller, card=DECLINED_CARD)
+
+    page = open_order_page(new_context, buyer, order, viewport)
+
+    declined = page.get_by_test_id("payment-declined")
+    expect(declined).to_contain_text("Your card ending 0002 was declined.")
+    expect(declined.get_by_role("link", name="Revise payment")).to_be_visible()
+    assert (
+        box(page, "[data-testid=payment-declined]")["y"] < box(page, "#cancellation-heading")["y"]
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
