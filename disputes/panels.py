@@ -9,8 +9,10 @@ from .selectors import cases_of_order
 
 
 def awaits_buyer(case: Dispute) -> bool:
-    """The seller answered (a message or an offer): the buyer's reply, acceptance or call on
-    marketplace staff moves the case on."""
+    """
+    The seller answered (a message or an offer): the buyer's reply, acceptance or call
+    on marketplace staff moves the case on.
+    """
     return case.status == Dispute.Status.SELLER_RESPONDED
 
 

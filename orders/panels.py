@@ -87,7 +87,7 @@ def buyer_card_actions(orders: list) -> dict[int, SafeString]:
 
 
 def buyer_card_notes(orders: list) -> dict[int, SafeString]:
-    """Each order's id → the HTML of what its Your Orders card says is pending (or left out)."""
+    """Each noted order's id → the HTML its Your Orders card shows of what is pending."""
     return _collect(_buyer_card_notes, orders)
 
 

@@ -204,5 +204,6 @@ class RevisePaymentView(BuyerOrderMixin, TemplateView):
             )
         else:
             messages.info(
-                self.request, "We are still waiting for your bank; we will email you the answer."
+                self.request,
+                "We are still waiting for your bank; this page shows its answer once it comes.",
             )

@@ -522,6 +522,8 @@ def test_a_gateway_timeout_tells_the_buyer_the_answer_is_coming(client, buyer, d
 
     assert response.status_code == 302
     assert any("still waiting for your bank" in m for m in flash(response))
+    # A second decline sends no email: the page, not the inbox, carries the answer.
+    assert not any("email" in m for m in flash(response))
     after = reload(declined_order)
     assert (after.status, after.payment_attempts) == (S.PAYMENT_FAILED, 2)
 
