@@ -75,8 +75,14 @@ class SellerHomeView(SellerRequiredMixin, TemplateView):
 
 # --- Cancel order / Cancel items → review → Confirm ------------------------------------------
 class SellerCancelView(SellerOrderMixin, View):
+    """
+    Cancel order (every open unit ticked) or, with ``choose_all=False``, Cancel items
+    (none ticked): one page, titled for what it starts with.
+    """
+
     template_name = "cancellations/seller_cancel.html"
     http_method_names = ["get", "post"]
+    choose_all = True
 
     def get(self, request, number):
         order = self.get_order()
@@ -84,10 +90,10 @@ class SellerCancelView(SellerOrderMixin, View):
         if not lines:
             messages.info(request, "Nothing in this order is left to cancel.")
             return redirect(order.get_seller_url())
-        form = SellerCancelForm(lines=lines, requested=preselected_units(pending))
-        return render(
-            request, self.template_name, {"order": order, "form": form, "pending": pending}
+        form = SellerCancelForm(
+            lines=lines, requested=preselected_units(pending), choose_all=self.choose_all
         )
+        return render(request, self.template_name, self.page_context(order, form, pending))
 
     def post(self, request, number):
         """Validate the choices and show the review page (nothing changes yet)."""
@@ -96,13 +102,21 @@ class SellerCancelView(SellerOrderMixin, View):
         if not lines:
             messages.info(request, "Nothing in this order is left to cancel.")
             return redirect(order.get_seller_url())
-        form = SellerCancelForm(request.POST, lines=lines, requested=preselected_units(pending))
-        if not form.is_valid():
-            context = {"order": order, "form": form, "pending": pending}
-            return render(request, self.template_name, context, status=400)
-        return render(
-            request, "cancellations/seller_review.html", review_context(order, form, pending)
+        form = SellerCancelForm(
+            request.POST,
+            lines=lines,
+            requested=preselected_units(pending),
+            choose_all=self.choose_all,
         )
+        if not form.is_valid():
+            context = self.page_context(order, form, pending)
+            return render(request, self.template_name, context, status=400)
+        context = review_context(order, form, pending)
+        context["change_url"] = request.path
+        return render(request, "cancellations/seller_review.html", context)
+
+    def page_context(self, order, form, pending) -> dict:
+        return {"order": order, "form": form, "pending": pending, "items_only": not self.choose_all}
 
 
 def open_lines_and_request(order):

@@ -28,6 +28,11 @@ urlpatterns = [
         name="seller_cancel",
     ),
     path(
+        "seller/orders/<order_number:number>/cancel-items/",
+        seller_views.SellerCancelView.as_view(choose_all=False),
+        name="seller_cancel_items",
+    ),
+    path(
         "seller/orders/<order_number:number>/cancel/confirm/",
         seller_views.SellerConfirmCancelView.as_view(),
         name="seller_confirm_cancel",

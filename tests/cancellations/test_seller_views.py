@@ -51,6 +51,10 @@ def cancel_url(order):
     return reverse("cancellations:seller_cancel", args=[order.number])
 
 
+def cancel_items_url(order):
+    return reverse("cancellations:seller_cancel_items", args=[order.number])
+
+
 def confirm_url(order):
     return reverse("cancellations:seller_confirm_cancel", args=[order.number])
 
@@ -103,7 +107,43 @@ def nothing_changed(order):
 def test_order_page_offers_cancel_order_and_cancel_items(signed_in, order):
     html = signed_in.get(order.get_seller_url()).content.decode()
     assert f'href="{cancel_url(order)}">Cancel order</a>' in html
-    assert f'href="{cancel_url(order)}#items">Cancel items</a>' in html
+    assert f'href="{cancel_items_url(order)}">Cancel items</a>' in html
+
+
+def test_cancel_items_starts_with_nothing_ticked_and_says_so(signed_in, place, seller):
+    """
+    Given an order of two items, Cancel order ticks both and is titled so; Cancel items
+    ticks none, is titled "Cancel items", and keeps its title when the seller ticks none.
+    """
+    pen = ListingFactory(seller=seller, title="Pen", price="2.50", stock=10)
+    ink = ListingFactory(seller=seller, title="Ink", price="7.00", stock=10)
+    order = place({pen: 2, ink: 1})
+
+    whole = signed_in.get(cancel_url(order)).content.decode()
+    items = signed_in.get(cancel_items_url(order)).content.decode()
+    none_ticked = signed_in.post(cancel_items_url(order), {"reason": "customer_exchange"})
+    one_ticked = signed_in.post(
+        cancel_items_url(order),
+        {
+            f"line_{order.lines.get(title='Ink').pk}": "on",
+            f"qty_{order.lines.get(title='Ink').pk}": "1",
+            "reason": "customer_exchange",
+        },
+    )
+
+    checkbox = r'<input type="checkbox"[^>]*name="line_\d+"[^>]*>'
+    assert re.search(r"<h1>Cancel order ", whole) and "<title>Cancel order " in whole
+    assert all(" checked" in box for box in re.findall(checkbox, whole))
+    assert re.search(r"<h1>Cancel items of order ", items) and "<title>Cancel items" in items
+    assert not any(" checked" in box for box in re.findall(checkbox, items))
+    assert "No item is chosen yet" in items
+    assert f'action="{cancel_items_url(order)}"' in items
+    assert none_ticked.status_code == 400
+    assert "Tick at least one item to cancel." in none_ticked.content.decode()
+    assert "<h1>Cancel items of order " in none_ticked.content.decode()
+    assert "Review your cancellation" in one_ticked.content.decode()
+    assert f'href="{cancel_items_url(order)}">Change</a>' in one_ticked.content.decode()
+    assert nothing_changed(order)
 
 
 def test_cancel_form_chooses_every_open_unit_and_lists_seller_reasons(signed_in, order):
