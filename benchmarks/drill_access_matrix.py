@@ -144,6 +144,7 @@ def expectations(objects):
         "cancellations:seller_cancel_items": seller_of(order["seller"]),
         "cancellations:seller_confirm_cancel": post_only_seller(),
         "cancellations:seller_bulk_cancel": post_only_seller(),
+        "cancellations:seller_bulk_confirm_cancel": post_only_seller(),
         "cancellations:seller_requests": seller_area(),
         "cancellations:approve_request": post_only_seller(),
         "cancellations:decline_request": post_only_seller(),

@@ -249,3 +249,31 @@ class BulkCancelForm(forms.Form):
         cleaned = super().clean()
         _check_memo(self, cleaned)
         return cleaned
+
+
+# A reviewed order's units left to cancel, item by item: "line id:units,line id:units".
+OPEN_SEEN = re.compile(r"^[1-9][0-9]{0,17}:[0-9]{1,9}(?:,[1-9][0-9]{0,17}:[0-9]{1,9}){0,99}\Z")
+
+
+class BulkConfirmCancelForm(BulkCancelForm):
+    """
+    The bulk review's Confirm: the orders it listed, each with the units it showed left to
+    cancel per item (``seen_<order id>``), which the service checks are still those, and
+    the key of this one review.
+    """
+
+    idempotency_key = IDEMPOTENCY_KEY_FIELD
+
+    def clean(self):
+        cleaned = super().clean()
+        reviewed = {}
+        for order_id in cleaned.get("orders") or []:
+            seen = self.data.get(f"seen_{order_id}")
+            if not isinstance(seen, str) or not OPEN_SEEN.match(seen):
+                raise forms.ValidationError(
+                    "This review has expired: tick the orders and review them again."
+                )
+            pairs = (pair.split(":") for pair in seen.split(","))
+            reviewed[order_id] = {int(line_id): int(units) for line_id, units in pairs}
+        cleaned["reviewed"] = reviewed
+        return cleaned

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from catalog.models import Seller
+from orders.models import Order
 
 from .models import CancellationLine, CancellationRequest, CancellationRequestLine, Reason
 from .rules import no_inventory_limit
@@ -50,6 +51,16 @@ def order_ids_with_pending_request(order_ids: Iterable[int]) -> set[int]:
         CancellationRequest.objects.filter(
             order_id__in=list(order_ids), status=PENDING
         ).values_list("order_id", flat=True)
+    )
+
+
+def orders_for_bulk_review(*, seller: Seller, order_ids: Iterable[int]) -> list[Order]:
+    """The ticked orders that are the seller's, with their lines and payment: two queries."""
+    return list(
+        Order.objects.filter(seller=seller, pk__in=list(order_ids))
+        .select_related("payment")
+        .prefetch_related("lines")
+        .order_by("-placed_at", "-pk")
     )
 
 

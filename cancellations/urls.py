@@ -43,6 +43,11 @@ urlpatterns = [
         name="seller_bulk_cancel",
     ),
     path(
+        "seller/orders/bulk-cancel/confirm/",
+        seller_views.BulkConfirmCancelView.as_view(),
+        name="seller_bulk_confirm_cancel",
+    ),
+    path(
         "seller/cancellation-requests/",
         seller_views.SellerRequestsView.as_view(),
         name="seller_requests",
