@@ -365,6 +365,40 @@ def test_search_never_finds_another_sellers_orders(client, seller, seller2, buye
     assert list(by_name.context["orders"]) == []
 
 
+def test_select_all_ticks_every_order_on_this_page_without_javascript(client, seller, buyer):
+    """
+    "Select all on this page" is a link: the page comes back with every cancellable order
+    ticked (its rows are cached: ticked and unticked are told apart), and only that page.
+    """
+    listing = ListingFactory(seller=seller)
+    now = timezone.now()
+    shipped = OrderFactory(
+        buyer=buyer, seller=seller, status=S.SHIPPED, placed_at=now, lines=[(listing, 1)]
+    )
+    orders = [
+        OrderFactory(buyer=buyer, seller=seller, placed_at=now - timedelta(minutes=i))
+        for i in range(1, 28)
+    ]
+    client.force_login(seller.user)
+
+    plain = body(client.get(list_url()))  # the rows cached unticked
+    link = re.search(r'href="\?select=1" data-testid="select-all">Select all on this page<', plain)
+    ticked = client.get(list_url(), {"select": "1"})
+    again = body(client.get(list_url()))
+    second_page = body(client.get(list_url(), {"select": "1", "page": "2"}))
+
+    assert link and plain.count(" checked") == 0
+    html = body(ticked)
+    boxes = re.findall(r'<input type="checkbox"[^>]*name="orders"[^>]*>', html)
+    assert len(boxes) == 24 and all(" checked" in box for box in boxes)
+    assert shipped.number in html and f'value="{shipped.pk}"' not in html  # no box to tick
+    assert "Untick all on this page" in html
+    assert 'href="?status=unshipped"' in html  # a pill drops the selection
+    assert again.count(" checked") == 0
+    assert second_page.count(" checked") == 0
+    assert list(ticked.context["orders"]) == [shipped, *orders[:24]]
+
+
 @pytest.mark.parametrize("params", [{"status": "bogus"}, {"q": "1" * 41}])
 def test_invalid_filters_show_an_error_not_a_500(client, seller, mixed_orders, params):
     """Bad filter input is a form error and lists nothing, rather than everything."""
