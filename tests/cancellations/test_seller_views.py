@@ -601,6 +601,24 @@ def test_bulk_confirm_with_a_tampered_review_changes_nothing(signed_in, order, t
     assert nothing_changed(order)
 
 
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_bulk_review_makes_the_same_queries_for_1_and_6_orders(
+    signed_in, place, seller, django_assert_num_queries, count
+):
+    """
+    Session, user, seller; the ticked orders with their payments, their lines, which wait
+    on a buyer's request, the listings' recent "No inventory" cancellations; the nav's
+    request badge.
+    """
+    listing = ListingFactory(seller=seller, stock=100, price="12.50")
+    orders = [place({listing: 1}) for _ in range(count)]
+
+    with django_assert_num_queries(8):
+        response = bulk_review(signed_in, *orders, reason="no_inventory")
+
+    assert response.content.decode().count('data-testid="bulk-order"') == count
+
+
 def test_bulk_review_with_nothing_to_cancel_offers_no_confirm(signed_in, place, seller):
     shipped = place()
     ship(shipped, seller, {shipped.lines.get().pk: 2})
