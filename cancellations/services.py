@@ -579,7 +579,7 @@ def _check_open_seen(order, lines, open_seen: dict[int, int]) -> None:
 # Who cancelled, as the seller reads it in a refusal.
 CANCELLED_BY = {
     ActorRole.BUYER: "the buyer cancelled items",
-    ActorRole.SELLER: "items were cancelled from another page",
+    ActorRole.SELLER: "you cancelled items on another page",
     ActorRole.SYSTEM: "we cancelled items",
     ActorRole.STAFF: "marketplace staff cancelled items",
 }
