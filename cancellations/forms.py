@@ -120,9 +120,10 @@ def _check_memo(form, cleaned):
 
 class SellerCancelForm(CancelItemsForm):
     """
-    Seller Central → Cancel order / Cancel items: every open unit is chosen to start
-    with. While the buyer has a pending request, the reason is fixed to "Buyer
-    cancelled" and the units the buyer asked about are chosen instead.
+    Seller Central → Cancel order: every open unit is chosen to start with; Cancel items
+    (``choose_all=False``): none is, each quantity ready for when it is ticked. While
+    the buyer has a pending request, the reason is fixed to "Buyer cancelled" and the
+    units the buyer asked about are chosen instead.
     """
 
     reason = forms.ChoiceField(label="Reason for cancelling", choices=SELLER_REASON_CHOICES)
@@ -134,14 +135,25 @@ class SellerCancelForm(CancelItemsForm):
         help_text=MEMO_HELP,
     )
 
-    def __init__(self, *args, lines, requested: dict[int, int] | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        lines,
+        requested: dict[int, int] | None = None,
+        choose_all: bool = True,
+        **kwargs,
+    ):
         super().__init__(*args, lines=lines, **kwargs)
         self.requested = requested
         for line in self.lines:
-            wanted = line.quantity_open if requested is None else requested.get(line.pk, 0)
-            self.fields[f"line_{line.pk}"].initial = wanted > 0
+            if requested is None:
+                ticked, units = choose_all, line.quantity_open
+            else:
+                units = min(requested.get(line.pk, 0), line.quantity_open)
+                ticked = units > 0
+            self.fields[f"line_{line.pk}"].initial = ticked
             self.fields[f"line_{line.pk}"].label = f"Cancel “{line.title}”"
-            self.fields[f"qty_{line.pk}"].initial = min(wanted, line.quantity_open) or None
+            self.fields[f"qty_{line.pk}"].initial = units or None
         if requested is not None:
             self.fields["reason"].choices = [
                 (Reason.BUYER_CANCELLED.value, Reason.BUYER_CANCELLED.label)
@@ -236,4 +248,32 @@ class BulkCancelForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         _check_memo(self, cleaned)
+        return cleaned
+
+
+# A reviewed order's units left to cancel, item by item: "line id:units,line id:units".
+OPEN_SEEN = re.compile(r"^[1-9][0-9]{0,17}:[0-9]{1,9}(?:,[1-9][0-9]{0,17}:[0-9]{1,9}){0,99}\Z")
+
+
+class BulkConfirmCancelForm(BulkCancelForm):
+    """
+    The bulk review's Confirm: the orders it listed, each with the units it showed left to
+    cancel per item (``seen_<order id>``), which the service checks are still those, and
+    the key of this one review.
+    """
+
+    idempotency_key = IDEMPOTENCY_KEY_FIELD
+
+    def clean(self):
+        cleaned = super().clean()
+        reviewed = {}
+        for order_id in cleaned.get("orders") or []:
+            seen = self.data.get(f"seen_{order_id}")
+            if not isinstance(seen, str) or not OPEN_SEEN.match(seen):
+                raise forms.ValidationError(
+                    "This review has expired: tick the orders and review them again."
+                )
+            pairs = (pair.split(":") for pair in seen.split(","))
+            reviewed[order_id] = {int(line_id): int(units) for line_id, units in pairs}
+        cleaned["reviewed"] = reviewed
         return cleaned

@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from catalog.models import Seller
+from orders.models import Order
 
 from .models import CancellationLine, CancellationRequest, CancellationRequestLine, Reason
 from .rules import no_inventory_limit
@@ -65,6 +66,16 @@ def fetch_pending_requests(orders: list) -> None:
             queryset=CancellationRequest.objects.filter(status=PENDING),
             to_attr="pending_cancellation_requests",
         ),
+    )
+
+
+def orders_for_bulk_review(*, seller: Seller, order_ids: Iterable[int]) -> list[Order]:
+    """The ticked orders that are the seller's, with their lines and payment: two queries."""
+    return list(
+        Order.objects.filter(seller=seller, pk__in=list(order_ids))
+        .select_related("payment")
+        .prefetch_related("lines")
+        .order_by("-placed_at", "-pk")
     )
 
 

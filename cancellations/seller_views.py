@@ -1,7 +1,7 @@
 """
 Seller Central's cancellation pages: the home page (account health and insights),
 Cancel order / Cancel items → review → Confirm, the requests queue with Approve and
-Decline, and the order list's bulk cancel.
+Decline, and the order list's bulk cancel → review → Confirm.
 
 Thin adapters, like the buyer's (``views.py``): read through selectors scoped to the
 signed-in seller (another seller's order or request is a 404; a user without a store
@@ -10,6 +10,9 @@ errors or messages. GET never changes anything; every change is a POST with CSRF
 """
 
 import uuid
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404
@@ -22,10 +25,17 @@ from django.views.generic import TemplateView
 from catalog.access import SellerRequiredMixin
 from orders import fragments
 from orders.actors import Actor
+from orders.models import Order, OrderLine, OrderStatus
 from orders.views.seller import SellerOrderMixin
 
 from . import health, selectors
-from .forms import BulkCancelForm, DeclineRequestForm, SellerCancelForm, SellerConfirmCancelForm
+from .forms import (
+    BulkCancelForm,
+    BulkConfirmCancelForm,
+    DeclineRequestForm,
+    SellerCancelForm,
+    SellerConfirmCancelForm,
+)
 from .models import Cancellation, CancellationRequest, Reason
 from .rules import (
     counts_against_seller,
@@ -75,8 +85,14 @@ class SellerHomeView(SellerRequiredMixin, TemplateView):
 
 # --- Cancel order / Cancel items → review → Confirm ------------------------------------------
 class SellerCancelView(SellerOrderMixin, View):
+    """
+    Cancel order (every open unit ticked) or, with ``choose_all=False``, Cancel items
+    (none ticked): one page, titled for what it starts with.
+    """
+
     template_name = "cancellations/seller_cancel.html"
     http_method_names = ["get", "post"]
+    choose_all = True
 
     def get(self, request, number):
         order = self.get_order()
@@ -84,10 +100,10 @@ class SellerCancelView(SellerOrderMixin, View):
         if not lines:
             messages.info(request, "Nothing in this order is left to cancel.")
             return redirect(order.get_seller_url())
-        form = SellerCancelForm(lines=lines, requested=preselected_units(pending))
-        return render(
-            request, self.template_name, {"order": order, "form": form, "pending": pending}
+        form = SellerCancelForm(
+            lines=lines, requested=preselected_units(pending), choose_all=self.choose_all
         )
+        return render(request, self.template_name, self.page_context(order, form, pending))
 
     def post(self, request, number):
         """Validate the choices and show the review page (nothing changes yet)."""
@@ -96,13 +112,21 @@ class SellerCancelView(SellerOrderMixin, View):
         if not lines:
             messages.info(request, "Nothing in this order is left to cancel.")
             return redirect(order.get_seller_url())
-        form = SellerCancelForm(request.POST, lines=lines, requested=preselected_units(pending))
-        if not form.is_valid():
-            context = {"order": order, "form": form, "pending": pending}
-            return render(request, self.template_name, context, status=400)
-        return render(
-            request, "cancellations/seller_review.html", review_context(order, form, pending)
+        form = SellerCancelForm(
+            request.POST,
+            lines=lines,
+            requested=preselected_units(pending),
+            choose_all=self.choose_all,
         )
+        if not form.is_valid():
+            context = self.page_context(order, form, pending)
+            return render(request, self.template_name, context, status=400)
+        context = review_context(order, form, pending)
+        context["change_url"] = request.path
+        return render(request, "cancellations/seller_review.html", context)
+
+    def page_context(self, order, form, pending) -> dict:
+        return {"order": order, "form": form, "pending": pending, "items_only": not self.choose_all}
 
 
 def open_lines_and_request(order):
@@ -290,31 +314,168 @@ class DeclineRequestView(SellerRequestMixin, View):
         )
 
 
-# --- Bulk cancel ------------------------------------------------------------------------------
+# --- Bulk cancel → review → Confirm ---------------------------------------------------------
 class BulkCancelView(SellerRequiredMixin, View):
+    """The order list's "Review cancellation": what Confirm would do to each ticked order."""
+
     http_method_names = ["post"]
 
     def post(self, request):
         form = BulkCancelForm(request.POST)
         if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
+            report_errors(request, form)
+            return redirect(orders_list_url(request))
+        context = bulk_review_context(self.seller, form)
+        context["query"] = request.POST.get("query", "")
+        context["back_url"] = orders_list_url(request)
+        return render(request, "cancellations/seller_bulk_review.html", context)
+
+
+@dataclass(frozen=True)
+class BulkReviewRow:
+    """One ticked order Confirm would cancel: its open units, their money and stock."""
+
+    order: Order
+    chosen: list[tuple[OrderLine, int, bool]]  # (line, units left to cancel, goes off sale)
+    units: int
+    amount: Decimal
+    money: str
+
+    @property
+    def seen(self) -> str:
+        """What the review shows, for the Confirm form to carry: "line id:units,…"."""
+        return ",".join(f"{line.pk}:{units}" for line, units, _off in self.chosen)
+
+
+# Why an order the seller ticked is left out of the bulk cancel, by its state.
+LEFT_OUT_BECAUSE = {
+    OrderStatus.SHIPPED: "It has shipped: nothing is left to cancel.",
+    OrderStatus.DELIVERED: "It was delivered: nothing is left to cancel.",
+    OrderStatus.CANCELLED: "It is cancelled already.",
+}
+
+
+def bulk_review_context(seller, form) -> dict:
+    """
+    Each ticked order Confirm would cancel (every unit not shipped), and those it leaves
+    out and why: not the seller's, nothing left to cancel, or a buyer's request waiting
+    for an answer (a request is answered whole, on the order's page).
+    """
+    reason = form.cleaned_data["reason"]
+    orders = selectors.orders_for_bulk_review(seller=seller, order_ids=form.cleaned_data["orders"])
+    requested = selectors.order_ids_with_pending_request(order.pk for order in orders)
+    left_out = [
+        (None, "It is not one of your orders.")
+        for _missing in range(len(form.cleaned_data["orders"]) - len(orders))
+    ]
+    cancellable = []
+    for order in orders:
+        lines = list(order.lines.all())
+        if not seller_can_cancel(order, lines):
+            because = LEFT_OUT_BECAUSE.get(order.status, "Nothing in it is left to cancel.")
+            left_out.append((order, because))
+        elif order.pk in requested:
+            left_out.append(
+                (order, "The buyer has asked to cancel items of it: answer that request first.")
+            )
+        else:
+            cancellable.append((order, [line for line in lines if line.quantity_open]))
+    off_sale = listings_going_off_sale(reason, cancellable)
+    rows = []
+    for order, lines in cancellable:
+        amount = sum((line.unit_price * line.quantity_open for line in lines), Decimal(0))
+        rows.append(
+            BulkReviewRow(
+                order=order,
+                chosen=[(line, line.quantity_open, line.listing_id in off_sale) for line in lines],
+                units=sum(line.quantity_open for line in lines),
+                amount=amount,
+                money=money_effect(order.payment, amount),
+            )
+        )
+    return {
+        "rows": rows,
+        "left_out": left_out,
+        "units": sum(row.units for row in rows),
+        "amount": sum((row.amount for row in rows), Decimal(0)),
+        "reason": reason,
+        "reason_label": Reason(reason).label,
+        "no_inventory": reason == Reason.NO_INVENTORY,
+        # No reviewed order has a buyer's request (those are left out): the reason decides.
+        "counts": counts_against_seller(reason=reason, initiator="seller", has_request=False),
+        "note": form.cleaned_data["note"],
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+def listings_going_off_sale(reason: str, cancellable) -> set[int]:
+    """
+    The listings a "No inventory" bulk cancel takes off sale: those whose cancellations in
+    the window, with this one's orders, reach the limit (as ``cancel_as_seller`` counts).
+    """
+    if reason != Reason.NO_INVENTORY:
+        return set()
+    strikes, _window = no_inventory_limit()
+    orders_per_listing = Counter(
+        listing_id
+        for _order, lines in cancellable
+        for listing_id in {line.listing_id for line in lines}
+    )
+    before = selectors.recent_no_inventory_cancellations(orders_per_listing)
+    return {
+        listing_id
+        for listing_id, orders in orders_per_listing.items()
+        if before.get(listing_id, 0) + orders >= strikes
+    }
+
+
+def money_effect(payment, amount: Decimal) -> str:
+    """
+    What cancelling ``amount`` does to the buyer's money, in the seller's words: the
+    cases of ``money_outcome``, which words them for the buyer.
+    """
+    if amount <= 0:
+        return "nothing was charged"
+    if not payment.is_authorized:
+        return "not charged: nothing is taken"
+    if payment.amount_open >= amount:
+        return "the hold on the buyer's card is released"
+    return "refunded to the buyer's card"
+
+
+class BulkConfirmCancelView(SellerRequiredMixin, View):
+    """The bulk review's Confirm: each reviewed order cancelled on its own, then a summary."""
+
+    http_method_names = ["post"]
+
+    def post(self, request):
+        form = BulkConfirmCancelForm(request.POST)
+        if not form.is_valid():
+            report_errors(request, form)
             return redirect(orders_list_url(request))
         outcomes = bulk_cancel_orders(
-            order_ids=form.cleaned_data["orders"],
+            reviewed=form.cleaned_data["reviewed"],
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
             actor=Actor.seller(request.user),
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
         cancelled = [o for o in outcomes if o.cancelled]
-        refused = [o for o in outcomes if not o.cancelled]
+        replayed = [o for o in outcomes if o.replayed]
+        refused = [o for o in outcomes if not o.cancelled and not o.replayed]
         if cancelled:
             messages.success(
                 request,
                 f"Cancelled {len(cancelled)} order{'s' if len(cancelled) != 1 else ''}: "
                 + ", ".join(o.number for o in cancelled)
                 + ". The buyers have been told.",
+            )
+        if replayed:
+            messages.info(
+                request,
+                "Already cancelled by this same confirmation, nothing more changed: "
+                + ", ".join(o.number for o in replayed)
+                + ".",
             )
         if refused:
             messages.error(
@@ -323,6 +484,12 @@ class BulkCancelView(SellerRequiredMixin, View):
                 + "; ".join(f"{o.number or 'unknown order'}: {o.message}" for o in refused),
             )
         return redirect(orders_list_url(request))
+
+
+def report_errors(request, form) -> None:
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
 
 
 def orders_list_url(request) -> str:

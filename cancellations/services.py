@@ -8,6 +8,7 @@ audit rows, and queues the money release and the emails in the outbox, which run
 them after commit.
 """
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -449,12 +450,14 @@ def submit_buyer_cancellation(
 
 @dataclass(frozen=True)
 class BulkOutcome:
-    """One order of a bulk cancel: cancelled, or refused and why."""
+    """One order of a bulk cancel: cancelled, or refused and why (or cancelled already by
+    an earlier click on the same Confirm: ``replayed``)."""
 
     order_id: int
     number: str
     cancelled: bool
     message: str
+    replayed: bool = False
 
 
 def _lock_sellers_order(order_id: int, actor: Actor):
@@ -495,10 +498,15 @@ def cancel_as_seller(
     quantities: dict[int, int] | None = None,
     idempotency_key: str | None = None,
     request_seen: int | None = None,
+    open_seen: dict[int, int] | None = None,
 ) -> Cancellation:
     """
     Seller Central → Cancel: ``quantities`` (order line id → units), or every open unit
     when None (Cancel order, bulk cancel).
+
+    ``open_seen`` (order line id → units left to cancel) is what a review of "every
+    open unit" showed: refused when the units left differ now (the buyer cancelled an
+    item, some shipped), so the seller never confirms figures they did not see.
 
     ``request_seen`` is the buyer's pending request the seller's review showed (None:
     it showed none). A request is answered whole: a cancel while it is pending must be
@@ -510,6 +518,8 @@ def cancel_as_seller(
     with transaction.atomic():
         order, lines = _lock_sellers_order(order_id, actor)
         _check_key(Cancellation, idempotency_key)
+        if open_seen is not None:
+            _check_open_seen(order, lines, open_seen)
         if quantities is None:
             quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
             if not quantities:
@@ -545,6 +555,48 @@ def cancel_as_seller(
                 {by_id[line_id].listing_id for line_id, qty in quantities.items() if qty}
             )
         return cancellation
+
+
+def _check_open_seen(order, lines, open_seen: dict[int, int]) -> None:
+    """The units left to cancel, line by line, are those the seller's review showed."""
+    now = {line.pk: line.quantity_open for line in lines if line.quantity_open}
+    seen = {line_id: units for line_id, units in open_seen.items() if units}
+    if now == seen:
+        return
+    titles = {line.pk: line.title for line in lines}
+    changes = [
+        f"{titles.get(line_id, 'an item')}: {now.get(line_id, 0)} left to cancel, "
+        f"not {seen.get(line_id, 0)}"
+        for line_id in sorted(now.keys() | seen.keys())
+        if now.get(line_id, 0) != seen.get(line_id, 0)
+    ]
+    raise CancellationError(
+        f"Order {order.number} changed after you reviewed it: {_what_changed(order, lines)} "
+        f"({'; '.join(changes)}), so nothing in it was cancelled. Review it again."
+    )
+
+
+# Who cancelled, as the seller reads it in a refusal.
+CANCELLED_BY = {
+    ActorRole.BUYER: "the buyer cancelled items",
+    ActorRole.SELLER: "you cancelled items on another page",
+    ActorRole.SYSTEM: "we cancelled items",
+    ActorRole.STAFF: "marketplace staff cancelled items",
+}
+
+
+def _what_changed(order, lines) -> str:
+    """
+    What took units away since a review: shipments when nothing was ever cancelled,
+    cancellations when nothing ever shipped (the newest one, after the review by
+    then, says who), else either.
+    """
+    if not any(line.quantity_shipped for line in lines):
+        newest = order.cancellations.order_by("-created_at", "-pk").first()
+        return CANCELLED_BY.get(getattr(newest, "initiator", None), "items were cancelled")
+    if not any(line.quantity_cancelled for line in lines):
+        return "items shipped"
+    return "items were cancelled or shipped"
 
 
 def _check_request_seen(order, pending: CancellationRequest | None, request_seen: int | None):
@@ -679,26 +731,49 @@ def decline_request(*, request_id: int, note: str, actor: Actor) -> Cancellation
 
 
 def bulk_cancel_orders(
-    *, order_ids: list[int], reason: str, note: str, actor: Actor
+    *,
+    reviewed: dict[int, dict[int, int]],
+    reason: str,
+    note: str,
+    actor: Actor,
+    idempotency_key: str | None = None,
 ) -> list[BulkOutcome]:
     """
-    Cancel every open unit of each order, each order in its own transaction, so one
-    refusal (shipped meanwhile, another seller's order) stops none of the others.
+    The bulk review's Confirm: cancel every open unit of each reviewed order, each order
+    in its own transaction, so one refusal (shipped meanwhile, another seller's order)
+    stops none of the others.
+
+    ``reviewed`` is what the review showed: order id → {order line id → units left to
+    cancel}. An order whose units changed since is refused (``open_seen``), as is one
+    whose buyer has asked to cancel meanwhile (the review left out those with a request).
+    ``idempotency_key`` is the review's: each order's cancellation gets a key of its own
+    from it, so a second click on the same Confirm cancels nothing more.
     """
     check_seller_choice(reason=reason, note=note)
     numbers = dict(
-        Order.objects.filter(pk__in=order_ids, seller__user=actor.user).values_list("pk", "number")
+        Order.objects.filter(pk__in=list(reviewed), seller__user=actor.user).values_list(
+            "pk", "number"
+        )
     )
     outcomes = []
     # In id order: two bulk cancels over the same orders lock them in the same order.
-    for order_id in sorted(set(order_ids)):
+    for order_id in sorted(reviewed):
         number = numbers.get(order_id)
         if number is None:
             outcomes.append(BulkOutcome(order_id, "", False, "not an order of your store"))
             continue
         try:
             cancellation = cancel_as_seller(
-                order_id=order_id, reason=reason, note=note, actor=actor
+                order_id=order_id,
+                reason=reason,
+                note=note,
+                actor=actor,
+                idempotency_key=_order_key(idempotency_key, order_id),
+                open_seen=reviewed[order_id],
+            )
+        except AlreadyDone:
+            outcomes.append(
+                BulkOutcome(order_id, number, False, "already cancelled", replayed=True)
             )
         except CancellationError as error:
             outcomes.append(BulkOutcome(order_id, number, False, str(error)))
@@ -710,3 +785,10 @@ def bulk_cancel_orders(
                 )
             )
     return outcomes
+
+
+def _order_key(idempotency_key: str | None, order_id: int) -> str | None:
+    """One order's key within a bulk confirmation's (32 hex digits, like a single review's)."""
+    if not idempotency_key:
+        return None
+    return hashlib.blake2b(f"{idempotency_key}:{order_id}".encode(), digest_size=16).hexdigest()

@@ -28,6 +28,11 @@ urlpatterns = [
         name="seller_cancel",
     ),
     path(
+        "seller/orders/<order_number:number>/cancel-items/",
+        seller_views.SellerCancelView.as_view(choose_all=False),
+        name="seller_cancel_items",
+    ),
+    path(
         "seller/orders/<order_number:number>/cancel/confirm/",
         seller_views.SellerConfirmCancelView.as_view(),
         name="seller_confirm_cancel",
@@ -36,6 +41,11 @@ urlpatterns = [
         "seller/orders/bulk-cancel/",
         seller_views.BulkCancelView.as_view(),
         name="seller_bulk_cancel",
+    ),
+    path(
+        "seller/orders/bulk-cancel/confirm/",
+        seller_views.BulkConfirmCancelView.as_view(),
+        name="seller_bulk_confirm_cancel",
     ),
     path(
         "seller/cancellation-requests/",

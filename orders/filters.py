@@ -1,7 +1,11 @@
-"""Seller Central → Orders: the status filter and the order-number search."""
+"""Seller Central → Orders: the status filter and the search (order number or buyer)."""
+
+import re
 
 import django_filters
 from django import forms
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 
 from .models import Order, OrderStatus
 
@@ -52,10 +56,12 @@ class SellerOrderFilter(django_filters.FilterSet):
         method="filter_status",
     )
     q = django_filters.CharFilter(
-        label="Order number",
-        method="filter_number",
+        label="Order number or buyer",
+        method="filter_search",
         max_length=40,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "123-4567890-1234"}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "123-4567890-1234 or a buyer's name"}
+        ),
     )
 
     class Meta:
@@ -73,7 +79,35 @@ class SellerOrderFilter(django_filters.FilterSet):
             return queryset.late()
         return queryset.filter(status__in=SellerOrderStatus.states[value])
 
-    def filter_number(self, queryset, name, value):
-        # Sellers paste numbers from emails and labels: ignore spaces around them.
+    def filter_search(self, queryset, name, value):
+        """
+        Digits (with or without the number's dashes, and spaces, as sellers paste them from
+        emails and labels) search order numbers; anything else, buyers' names: each word
+        in the first name, last name or username, so "Bea Baker" finds Bea Baker.
+
+        A whole number is one lookup on the number's unique index. A part of one, or a
+        name, is matched within this seller's orders only (the queryset is the seller's,
+        narrowed by the seller's index first), never across the whole table.
+        """
         value = value.strip()
-        return queryset.filter(number__icontains=value) if value else queryset
+        if NUMBER_LIKE.match(value):
+            digits = re.sub(r"[^0-9]", "", value)
+            if not digits:
+                return queryset
+            if len(digits) == ORDER_NUMBER_DIGITS:
+                return queryset.filter(number=f"{digits[:3]}-{digits[3:10]}-{digits[10:]}")
+            return queryset.alias(number_digits=Replace("number", Value("-"), Value(""))).filter(
+                number_digits__contains=digits
+            )
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(buyer__first_name__icontains=word)
+                | Q(buyer__last_name__icontains=word)
+                | Q(buyer__username__icontains=word)
+            )
+        return queryset
+
+
+# What the search reads as an order number: digits, dashes and spaces only.
+NUMBER_LIKE = re.compile(r"^[0-9\s-]*\Z")
+ORDER_NUMBER_DIGITS = 14  # 3-7-4, models.new_order_number

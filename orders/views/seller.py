@@ -35,8 +35,11 @@ class SellerOrderMixin(SellerRequiredMixin):
             raise Http404("No order with that number in your store.") from None
 
 
-def order_rows(orders: list[Order]) -> list:
-    """The order list's rows, each cached under its order's facts, buyer's name and marks."""
+def order_rows(orders: list[Order], *, ticked: bool = False) -> list:
+    """
+    The order list's rows, each cached under its order's facts, buyer's name, marks and
+    whether its bulk-cancel box starts ticked ("Select all on this page").
+    """
     marks = seller_row_marks(orders)
     return fragments.render_each(
         orders,
@@ -46,8 +49,9 @@ def order_rows(orders: list[Order]) -> list:
             *fragments.order_facts(order),
             order.buyer.first_name,
             marks.get(order.pk, ""),
+            ticked,
         ),
-        context=lambda order: {"order": order, "marks": marks.get(order.pk, "")},
+        context=lambda order: {"order": order, "marks": marks.get(order.pk, ""), "ticked": ticked},
         prepare=selectors.prepare_cards,
     )
 
@@ -70,6 +74,9 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
             (value, label, counts[value]) for value, label in SellerOrderStatus.pills
         ]
         late_tab = (SellerOrderStatus.LATE, "Late", counts[SellerOrderStatus.LATE])
+        # "Select all on this page" is a link (it works without JavaScript) that names the
+        # page it ticks: a page link that keeps it opens another page unticked.
+        all_ticked = self.request.GET.get("select") == str(page.number)
         return super().get_context_data(
             filterset=filterset,
             status=status,
@@ -77,7 +84,8 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
             late_tab=late_tab,
             page_obj=page,
             orders=page.object_list,
-            rows=order_rows(list(page.object_list)),
+            all_ticked=all_ticked,
+            rows=order_rows(list(page.object_list), ticked=all_ticked),
             **kwargs,
         )
 

@@ -2,7 +2,8 @@
 Seller Central in a real browser (issue 9's "Done when"): the seller sees the request
 badge, approves a pending request, cancels another order with "No inventory", sees the
 listing deactivated in Inventory and the cancellation rate change on the home page;
-then the buyer sees both outcomes on Your Orders.
+then the buyer sees both outcomes on Your Orders. And a bulk cancel, reviewed before it
+acts, on a phone without JavaScript.
 """
 
 import re
@@ -16,7 +17,7 @@ from cancellations.services import cancel_as_seller, request_cancellation
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import Order, OrderStatus
-from orders.services import place_orders
+from orders.services import confirm_shipment, place_orders
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory
 
 
@@ -116,3 +117,87 @@ def test_seller_answers_a_request_and_cancels_for_no_inventory(
     for order in (asked, lamp_order):
         order.refresh_from_db()
         assert order.status == OrderStatus.CANCELLED
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_bulk_cancel_reviews_the_ticked_orders_on_a_phone_without_javascript(
+    new_context, sign_in, screenshot, buyer, seller
+):
+    """
+    Given two unshipped orders, one whose buyer asked to cancel and a shipped one, a
+    seller on a 390 px phone with JavaScript off selects all on the page and asks to
+    cancel them: the review lists the two with their money and stock and leaves the
+    asked one out, saying why; Back changes nothing; Confirm cancels the two.
+    """
+    pens = ListingFactory(seller=seller, title="Gel ink pens", price="4.00", stock=20)
+    asked = place(buyer, pens)
+    Order.objects.filter(pk=asked.pk).update(placed_at=timezone.now() - timedelta(hours=2))
+    request_cancellation(
+        order_id=asked.pk,
+        quantities={asked.lines.get().pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    first, second = place(buyer, pens, 2), place(buyer, pens, 1)
+    shipped = place(buyer, pens)
+    confirm_shipment(
+        order_id=shipped.pk,
+        quantities={shipped.lines.get().pk: 1},
+        carrier="UPS",
+        tracking_number="1Z999",
+        actor=Actor.seller(seller.user),
+    )
+    page = new_context(java_script_enabled=False, viewport=PHONE).new_page()
+    sign_in(page, seller.user)
+
+    # When the seller selects every order on the page (a link: no script needed)
+    page.goto("/seller/orders/")
+    page.get_by_role("link", name="Select all on this page").click()
+    boxes = page.get_by_role("checkbox", name=re.compile("^Choose order"))
+    expect(boxes).to_have_count(3)  # the shipped order has none
+    for box in boxes.all():
+        expect(box).to_be_checked()
+    page.get_by_label("Reason for cancelling").select_option(label="Shipping address undeliverable")
+    page.get_by_role("button", name="Review cancellation").click()
+
+    # Then the review lists what Confirm would do, and nothing has changed yet
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review your bulk cancellation")
+    expect(page.get_by_test_id("bulk-summary")).to_contain_text("2 orders, 3 items, $12.00")
+    rows = page.get_by_test_id("bulk-order")
+    expect(rows).to_have_count(2)
+    expect(rows.filter(has_text=first.number).get_by_test_id("money-outcome")).to_contain_text(
+        "$8.00: the hold on the buyer's card is released"
+    )
+    expect(rows.filter(has_text=first.number).get_by_test_id("stock-effect")).to_contain_text(
+        "2 × Gel ink pens back in stock"
+    )
+    expect(rows.first.get_by_test_id("rate-effect")).to_have_text("Counts")
+    expect(page.get_by_test_id("left-out")).to_contain_text(
+        f"{asked.number}: The buyer has asked to cancel items of it"
+    )
+    confirm = page.get_by_role("button", name="Confirm: cancel 2 orders")
+    for element in (rows.first, confirm):  # nothing runs off a phone's screen
+        box = element.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    screenshot(page, "seller-bulk-review-phone")
+    assert not Cancellation.objects.exists()
+
+    # When the seller goes back, nothing changes (the page is as they left it)
+    page.get_by_role("link", name="Back to orders (nothing changes)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Manage orders")
+    expect(page.get_by_role("link", name="Untick all on this page")).to_be_visible()
+    assert not Cancellation.objects.exists()
+
+    # And when the seller reviews again and confirms, both are cancelled
+    page.get_by_label("Reason for cancelling").select_option(label="Shipping address undeliverable")
+    page.get_by_role("button", name="Review cancellation").click()
+    page.get_by_role("button", name="Confirm: cancel 2 orders").click()
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Cancelled 2 orders: {first.number}, {second.number}"
+    )
+    for order in (first, second):
+        order.refresh_from_db()
+        assert order.status == OrderStatus.CANCELLED
+    assert Cancellation.objects.count() == 2

@@ -186,7 +186,17 @@ def test_decline_never_fails_and_needs_a_note():
     check()
 
 
-def test_bulk_cancel_never_fails_and_never_touches_another_sellers_order():
+# What a bulk review's Confirm carries per order: the units it showed, item by item ("line
+# id:units,…"); "REVIEWED" is what the review of a fresh order really shows.
+SEEN = st.one_of(
+    st.just("REVIEWED"),
+    st.lists(st.tuples(LINES, st.integers(-3, 5)), max_size=3),
+    VALUES,
+)
+
+
+@pytest.mark.parametrize("step", ["seller_bulk_cancel", "seller_bulk_confirm_cancel"])
+def test_bulk_cancel_never_fails_and_never_touches_another_sellers_order(step):
     world = World()
 
     @FUZZ_SETTINGS
@@ -194,15 +204,26 @@ def test_bulk_cancel_never_fails_and_never_touches_another_sellers_order():
         ids=st.lists(ORDER_IDS, max_size=5),
         reasons=st.lists(SELLER_REASONS, max_size=2),
         notes=st.lists(NOTES, max_size=2),
+        seen=st.lists(st.tuples(ORDER_IDS, SEEN), max_size=3),
+        keys=st.lists(KEYS, max_size=2),
     )
-    def check(ids, reasons, notes):
+    def check(ids, reasons, notes, seen, keys):
         def pairs_for(order):
             return (
                 [("orders", world.resolve(i, order)) for i in ids]
                 + [("reason", r) for r in reasons]
                 + [("note", n) for n in notes]
+                + [(f"seen_{world.resolve(i, order)}", seen_value(v, order)) for i, v in seen]
+                + [("idempotency_key", k) for k in keys]
             )
 
-        run(world, lambda order: reverse("cancellations:seller_bulk_cancel"), pairs_for, False)
+        def seen_value(value, order):
+            if value == "REVIEWED":
+                return ",".join(f"{line.pk}:{line.quantity_open}" for line in order.lines.all())
+            if isinstance(value, list):
+                return ",".join(f"{world.resolve(line, order)}:{qty}" for line, qty in value)
+            return value
+
+        run(world, lambda order: reverse(f"cancellations:{step}"), pairs_for, False)
 
     check()

@@ -177,14 +177,18 @@ def test_ten_bulk_cancels_over_overlapping_orders_cancel_each_order_once(buyer, 
     """Ten sellers' tabs each bulk-cancel 3 of 6 orders: each order is cancelled exactly once."""
     listing = ListingFactory(seller=seller, stock=100, price=PRICE)
     orders = [place(buyer, listing) for _ in range(6)]
-    ids = [order.pk for order in orders]
+    # What each tab's review showed: every order with all its units left to cancel.
+    shown = {
+        order.pk: {line.pk: line.quantity_open for line in order.lines.all()} for order in orders
+    }
+    ids = list(shown)
     batches = [[ids[i % 6], ids[(i + 1) % 6], ids[(i + 3) % 6]] for i in range(10)]
 
     results = run_together(
         *(
             partial(
                 bulk_cancel_orders,
-                order_ids=batch,
+                reviewed={order_id: shown[order_id] for order_id in batch},
                 reason=Reason.CUSTOMER_EXCHANGE,
                 note="",
                 actor=Actor.seller(seller.user),
@@ -198,7 +202,11 @@ def test_ten_bulk_cancels_over_overlapping_orders_cancel_each_order_once(buyer, 
     for order in orders:
         mine = [o for o in outcomes if o.order_id == order.pk]
         assert sum(o.cancelled for o in mine) == 1, mine
-        assert all("Nothing is left to cancel" in o.message for o in mine if not o.cancelled)
+        assert all(
+            "changed after you reviewed it: you cancelled items on another page" in o.message
+            for o in mine
+            if not o.cancelled
+        )
         order.refresh_from_db()
         assert order.status == OrderStatus.CANCELLED
         assert Cancellation.objects.filter(order=order).count() == 1

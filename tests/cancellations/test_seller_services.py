@@ -16,6 +16,7 @@ from cancellations.services import (
     approve_request,
     bulk_cancel_orders,
     cancel_as_seller,
+    cancel_items,
     decline_request,
     request_cancellation,
     withdraw_request,
@@ -548,17 +549,23 @@ def test_declining_an_answered_request_is_refused(requested, buyer, as_seller):
 
 
 # --- bulk_cancel_orders -----------------------------------------------------------------------
+def as_reviewed(*orders) -> dict[int, dict[int, int]]:
+    """What a bulk review shows of these orders: each line's units left to cancel."""
+    return {
+        order.pk: {line.pk: line.quantity_open for line in order.lines.all() if line.quantity_open}
+        for order in orders
+    }
+
+
 def test_bulk_cancel_reports_each_order(place, seller, as_seller):
     """Each order its own outcome: cancelled, shipped meanwhile, someone else's."""
     fresh, other_fresh, shipped = place(), place(), place()
-    ship(shipped, seller, {shipped.lines.get().pk: 2})
     foreign = place({ListingFactory(): 1}, who=UserFactory())
+    reviewed = as_reviewed(shipped, fresh, other_fresh, foreign)
+    ship(shipped, seller, {shipped.lines.get().pk: 2})
 
     outcomes = bulk_cancel_orders(
-        order_ids=[shipped.pk, fresh.pk, other_fresh.pk, foreign.pk, fresh.pk],
-        reason=Reason.CUSTOMER_EXCHANGE,
-        note="",
-        actor=as_seller,
+        reviewed=reviewed, reason=Reason.CUSTOMER_EXCHANGE, note="", actor=as_seller
     )
 
     by_order = {o.order_id: o for o in outcomes}
@@ -566,7 +573,7 @@ def test_bulk_cancel_reports_each_order(place, seller, as_seller):
     assert by_order[fresh.pk].cancelled and by_order[other_fresh.pk].cancelled
     assert by_order[fresh.pk].message == "2 items cancelled"
     assert not by_order[shipped.pk].cancelled
-    assert "Nothing is left to cancel" in by_order[shipped.pk].message
+    assert "changed after you reviewed it: items shipped" in by_order[shipped.pk].message
     assert not by_order[foreign.pk].cancelled
     assert by_order[foreign.pk].number == ""
     for order, status in [
@@ -585,6 +592,85 @@ def test_bulk_cancel_with_a_missing_memo_cancels_nothing(place, as_seller):
     before = snapshot(order)
     with pytest.raises(CancellationError, match="memo"):
         bulk_cancel_orders(
-            order_ids=[order.pk], reason=Reason.GENERAL_ADJUSTMENT, note="", actor=as_seller
+            reviewed=as_reviewed(order),
+            reason=Reason.GENERAL_ADJUSTMENT,
+            note="",
+            actor=as_seller,
         )
     assert snapshot(order) == before
+
+
+def test_bulk_cancel_refuses_an_order_the_buyer_changed_after_the_review(place, buyer, as_seller):
+    """
+    Given a review of an order of 2 units, when the buyer cancels 1 before the seller
+    confirms, then the order is refused under its lock, saying what changed, and the
+    buyer's cancellation is the only one.
+    """
+    order = place()
+    reviewed = as_reviewed(order)
+    cancel_items(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 1},
+        reason=Reason.CREATED_BY_MISTAKE,
+        actor=Actor.buyer(buyer),
+    )
+    before = snapshot(order)
+
+    (outcome,) = bulk_cancel_orders(
+        reviewed=reviewed, reason=Reason.CUSTOMER_EXCHANGE, note="", actor=as_seller
+    )
+
+    assert not outcome.cancelled
+    assert outcome.message == (
+        f"Order {order.number} changed after you reviewed it: the buyer cancelled items "
+        f"({order.lines.get().title}: 1 left to cancel, not 2), so nothing in it was "
+        "cancelled. Review it again."
+    )
+    assert snapshot(order) == before
+
+
+def test_bulk_cancel_refuses_an_order_whose_buyer_asked_after_the_review(place, buyer, as_seller):
+    """A buyer's request filed after the review is answered on its own, never swept in."""
+    order = age(place(), hours=2)
+    reviewed = as_reviewed(order)
+    request_cancellation(
+        order_id=order.pk,
+        quantities={order.lines.get().pk: 1},
+        reason=Reason.FOUND_CHEAPER,
+        actor=Actor.buyer(buyer),
+    )
+    before = snapshot(order)
+
+    (outcome,) = bulk_cancel_orders(
+        reviewed=reviewed, reason=Reason.BUYER_CANCELLED, note="", actor=as_seller
+    )
+
+    assert not outcome.cancelled
+    assert "approve or decline that request first" in outcome.message
+    assert snapshot(order) == before
+
+
+def test_the_same_bulk_confirmation_twice_cancels_once(place, as_seller):
+    """The review's key gives each order's cancellation its own: a replay is told apart."""
+    first, second = place(), place()
+    reviewed = as_reviewed(first, second)
+
+    done = bulk_cancel_orders(
+        reviewed=reviewed,
+        reason=Reason.NO_INVENTORY,
+        note="",
+        actor=as_seller,
+        idempotency_key="a" * 32,
+    )
+    replay = bulk_cancel_orders(
+        reviewed=reviewed,
+        reason=Reason.NO_INVENTORY,
+        note="",
+        actor=as_seller,
+        idempotency_key="a" * 32,
+    )
+
+    assert [o.cancelled for o in done] == [True, True]
+    assert [(o.cancelled, o.replayed) for o in replay] == [(False, True), (False, True)]
+    assert Cancellation.objects.count() == 2
+    assert len(set(Cancellation.objects.values_list("idempotency_key", flat=True))) == 2

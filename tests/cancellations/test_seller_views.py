@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import request_cancellation, withdraw_request
+from cancellations.services import cancel_items, request_cancellation, withdraw_request
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import OrderStatus
@@ -51,6 +51,10 @@ def cancel_url(order):
     return reverse("cancellations:seller_cancel", args=[order.number])
 
 
+def cancel_items_url(order):
+    return reverse("cancellations:seller_cancel_items", args=[order.number])
+
+
 def confirm_url(order):
     return reverse("cancellations:seller_confirm_cancel", args=[order.number])
 
@@ -64,6 +68,7 @@ def decline_url(cancellation_request):
 
 
 BULK_URL = "/seller/orders/bulk-cancel/"
+BULK_CONFIRM_URL = "/seller/orders/bulk-cancel/confirm/"
 REQUESTS_URL = "/seller/cancellation-requests/"
 HOME_URL = "/seller/"
 
@@ -103,7 +108,43 @@ def nothing_changed(order):
 def test_order_page_offers_cancel_order_and_cancel_items(signed_in, order):
     html = signed_in.get(order.get_seller_url()).content.decode()
     assert f'href="{cancel_url(order)}">Cancel order</a>' in html
-    assert f'href="{cancel_url(order)}#items">Cancel items</a>' in html
+    assert f'href="{cancel_items_url(order)}">Cancel items</a>' in html
+
+
+def test_cancel_items_starts_with_nothing_ticked_and_says_so(signed_in, place, seller):
+    """
+    Given an order of two items, Cancel order ticks both and is titled so; Cancel items
+    ticks none, is titled "Cancel items", and keeps its title when the seller ticks none.
+    """
+    pen = ListingFactory(seller=seller, title="Pen", price="2.50", stock=10)
+    ink = ListingFactory(seller=seller, title="Ink", price="7.00", stock=10)
+    order = place({pen: 2, ink: 1})
+
+    whole = signed_in.get(cancel_url(order)).content.decode()
+    items = signed_in.get(cancel_items_url(order)).content.decode()
+    none_ticked = signed_in.post(cancel_items_url(order), {"reason": "customer_exchange"})
+    one_ticked = signed_in.post(
+        cancel_items_url(order),
+        {
+            f"line_{order.lines.get(title='Ink').pk}": "on",
+            f"qty_{order.lines.get(title='Ink').pk}": "1",
+            "reason": "customer_exchange",
+        },
+    )
+
+    checkbox = r'<input type="checkbox"[^>]*name="line_\d+"[^>]*>'
+    assert re.search(r"<h1>Cancel order ", whole) and "<title>Cancel order " in whole
+    assert all(" checked" in box for box in re.findall(checkbox, whole))
+    assert re.search(r"<h1>Cancel items of order ", items) and "<title>Cancel items" in items
+    assert not any(" checked" in box for box in re.findall(checkbox, items))
+    assert "No item is chosen yet" in items
+    assert f'action="{cancel_items_url(order)}"' in items
+    assert none_ticked.status_code == 400
+    assert "Tick at least one item to cancel." in none_ticked.content.decode()
+    assert "<h1>Cancel items of order " in none_ticked.content.decode()
+    assert "Review your cancellation" in one_ticked.content.decode()
+    assert f'href="{cancel_items_url(order)}">Change</a>' in one_ticked.content.decode()
+    assert nothing_changed(order)
 
 
 def test_cancel_form_chooses_every_open_unit_and_lists_seller_reasons(signed_in, order):
@@ -411,24 +452,182 @@ def test_declining_an_answered_request_changes_nothing(signed_in, pending):
     assert pending.status == CancellationRequest.Status.APPROVED
 
 
-# --- Bulk cancel --------------------------------------------------------------------------------
-def test_bulk_cancel_summarises_cancelled_and_refused(signed_in, place, seller):
+# --- Bulk cancel → review → Confirm -----------------------------------------------------------
+def bulk_review(client, *orders, reason="customer_exchange", note=""):
+    return client.post(BULK_URL, {"orders": [o.pk for o in orders], "reason": reason, "note": note})
+
+
+def confirm_fields(review_response) -> list[tuple[str, str]]:
+    """The review's Confirm form as the browser posts it (``orders`` once per order)."""
+    html = review_response.content.decode()
+    form = html[html.index(f'action="{BULK_CONFIRM_URL}"') :]
+    return re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form)
+
+
+def bulk_confirm(client, review_response):
+    data: dict[str, list[str]] = {}
+    for name, value in confirm_fields(review_response):
+        data.setdefault(name, []).append(value)
+    return client.post(BULK_CONFIRM_URL, data, follow=True)
+
+
+def test_bulk_cancel_reviews_each_order_before_anything_changes(
+    signed_in, place, seller, buyer, pending
+):
+    """
+    Given two fresh orders, a shipped one and one whose buyer asked to cancel, when the
+    seller ticks all four and asks to cancel them, then a review lists the two with their
+    units, money, stock and rate, leaves out the other two and says why, and nothing changed.
+    """
     first, second, shipped = place(), place(), place()
     ship(shipped, seller, {shipped.lines.get().pk: 2})
-    html = signed_in.get(reverse("orders:seller_orders")).content.decode()
-    assert f'action="{BULK_URL}"' in html
-    assert f'value="{first.pk}"' in html
+    stock_before = Listing.objects.get(pk=first.lines.get().listing_id).stock
 
-    response = signed_in.post(
-        BULK_URL,
-        {"orders": [first.pk, second.pk, shipped.pk], "reason": "no_inventory", "note": ""},
-        follow=True,
-    )
+    response = bulk_review(signed_in, first, second, shipped, pending.order)
 
     html = response.content.decode()
-    assert f"Cancelled 2 orders: {first.number}, {second.number}" in html
-    assert f"Not cancelled (1): {shipped.number}: Nothing is left to cancel" in html
+    assert response.status_code == 200
+    assert "<h1>Review your bulk cancellation</h1>" in html
+    assert "Nothing has changed yet" in html
+    reviewed = re.findall(r'data-testid="bulk-order".*?</tr>', html, re.S)
+    assert len(reviewed) == 2
+    for order, row in zip([second, first], reviewed, strict=True):  # newest first
+        assert order.number in row
+        assert "2 × " in row and "back in stock" in row
+        assert "$25.00: the hold on the buyer&#x27;s card is released" in row
+        assert re.search(r'data-testid="rate-effect">\s*Counts', row)
+    assert "2 orders, 4 items, $50.00 will be cancelled" in html
+    left_out = html[html.index('data-testid="left-out"') :]
+    assert f"{shipped.number}</a>: It has shipped" in left_out
+    assert f"{pending.order.number}</a>: The buyer has asked to cancel" in left_out
+    assert "Customer exchange" in html
+    assert Cancellation.objects.count() == 0
+    assert Listing.objects.get(pk=first.lines.get().listing_id).stock == stock_before
+    first.refresh_from_db()
+    assert first.status == OrderStatus.UNSHIPPED
+    fields = dict(confirm_fields(response))
+    assert fields[f"seen_{first.pk}"] == f"{first.lines.get().pk}:2"
+    assert f"seen_{shipped.pk}" not in fields
+
+
+def test_bulk_review_says_when_no_inventory_takes_a_listing_off_sale(signed_in, place, seller):
+    """Two orders of one listing under "No inventory": stock to 0, and the listing goes off sale."""
+    listing = ListingFactory(seller=seller, title="Lamp", stock=10, price="30.00")
+    first, second = place({listing: 1}), place({listing: 1})
+
+    html = bulk_review(signed_in, first, second, reason="no_inventory").content.decode()
+
+    assert html.count("Lamp: stock set to 0.") == 2
+    assert "Goes off sale until you update its stock." in html
+    assert nothing_changed(first)
+
+
+def test_bulk_confirm_cancels_what_was_reviewed_once(signed_in, place, seller):
+    """
+    When the seller confirms the review, each reviewed order is cancelled, restocked and
+    released; a second click on the same Confirm cancels nothing more.
+    """
+    first, second = place(), place()
+    listing = Listing.objects.get(pk=first.lines.get().listing_id)
+    review = bulk_review(signed_in, first, second)
+
+    response = bulk_confirm(signed_in, review)
+    again = bulk_confirm(signed_in, review)
+
+    assert f"Cancelled 2 orders: {first.number}, {second.number}" in response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("orders:seller_orders")
+    for order in (first, second):
+        order.refresh_from_db()
+        assert order.status == OrderStatus.CANCELLED
     assert Cancellation.objects.count() == 2
+    assert set(Cancellation.objects.values_list("reason", "counts_against_seller")) == {
+        ("customer_exchange", True)
+    }
+    assert Listing.objects.get(pk=listing.pk).stock == listing.stock + 2
+    assert "Already cancelled by this same confirmation" in again.content.decode()
+    assert Cancellation.objects.count() == 2
+
+
+def test_a_stale_bulk_review_is_refused_for_the_order_that_changed(signed_in, place, buyer, seller):
+    """
+    Given a review of two orders, when the buyer cancels an item of one before the seller
+    confirms, then that order is refused with why (nothing more cancelled in it) and the
+    other is cancelled.
+    """
+    changed, unchanged = place(), place()
+    review = bulk_review(signed_in, changed, unchanged)
+    cancel_items(
+        order_id=changed.pk,
+        quantities={changed.lines.get().pk: 1},
+        reason=Reason.CREATED_BY_MISTAKE,
+        actor=Actor.buyer(buyer),
+    )
+
+    response = bulk_confirm(signed_in, review)
+
+    text = messages_of(response)
+    assert f"Cancelled 1 order: {unchanged.number}" in text
+    assert f"{changed.number} changed after you reviewed it: the buyer cancelled items" in text
+    assert ": 1 left to cancel, not 2), so nothing in it was cancelled" in text
+    changed.refresh_from_db()
+    assert changed.lines.get().quantity_cancelled == 1  # the buyer's unit only
+    assert changed.cancellations.get().initiator == "buyer"
+    unchanged.refresh_from_db()
+    assert unchanged.status == OrderStatus.CANCELLED
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda fields, order: [(k, v) for k, v in fields if k != f"seen_{order.pk}"],
+        lambda fields, order: [
+            (k, "1:2;DROP" if k == f"seen_{order.pk}" else v) for k, v in fields
+        ],
+        lambda fields, order: [(k, "9" * 30 if k == "idempotency_key" else v) for k, v in fields],
+        lambda fields, order: [(k, v) for k, v in fields if k != "reason"],
+    ],
+)
+def test_bulk_confirm_with_a_tampered_review_changes_nothing(signed_in, order, tamper):
+    """A Confirm missing what its review showed (or its key, or its reason) is an error."""
+    fields = tamper(confirm_fields(bulk_review(signed_in, order)), order)
+    data: dict[str, list[str]] = {}
+    for name, value in fields:
+        data.setdefault(name, []).append(value)
+
+    response = signed_in.post(BULK_CONFIRM_URL, data, follow=True)
+
+    assert response.status_code == 200
+    assert "alert-danger" in response.content.decode()
+    assert nothing_changed(order)
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_the_bulk_review_makes_the_same_queries_for_1_and_6_orders(
+    signed_in, place, seller, django_assert_num_queries, count
+):
+    """
+    Session, user, seller; the ticked orders with their payments, their lines, which wait
+    on a buyer's request, the listings' recent "No inventory" cancellations; the nav's
+    request badge.
+    """
+    listing = ListingFactory(seller=seller, stock=100, price="12.50")
+    orders = [place({listing: 1}) for _ in range(count)]
+
+    with django_assert_num_queries(8):
+        response = bulk_review(signed_in, *orders, reason="no_inventory")
+
+    assert response.content.decode().count('data-testid="bulk-order"') == count
+
+
+def test_bulk_review_with_nothing_to_cancel_offers_no_confirm(signed_in, place, seller):
+    shipped = place()
+    ship(shipped, seller, {shipped.lines.get().pk: 2})
+
+    html = bulk_review(signed_in, shipped).content.decode()
+
+    assert "None of the ticked orders can be cancelled." in html
+    assert "It has shipped" in html
+    assert "Confirm" not in html
 
 
 @pytest.mark.parametrize(
@@ -456,9 +655,22 @@ def test_bulk_cancel_bad_input_changes_nothing(signed_in, order, data):
 
 
 def test_bulk_cancel_of_another_sellers_order_changes_nothing(client, order):
+    """Another seller's order is left out of the review, unnamed, and refused at Confirm."""
     client.force_login(SellerFactory().user)
-    response = client.post(BULK_URL, {"orders": [order.pk], "reason": "no_inventory"}, follow=True)
-    assert "not an order of your store" in response.content.decode()
+    review = client.post(BULK_URL, {"orders": [order.pk], "reason": "no_inventory"})
+    confirm = client.post(
+        BULK_CONFIRM_URL,
+        {
+            "orders": [order.pk],
+            f"seen_{order.pk}": f"{order.lines.get().pk}:2",
+            "reason": "no_inventory",
+            "idempotency_key": "c" * 32,
+        },
+        follow=True,
+    )
+    assert "It is not one of your orders." in review.content.decode()
+    assert order.number not in review.content.decode()
+    assert "not an order of your store" in confirm.content.decode()
     assert nothing_changed(order)
 
 
@@ -472,6 +684,8 @@ def seller_urls(order, cancellation_request):
         "approve": ("post", approve_url(cancellation_request)),
         "decline": ("post", decline_url(cancellation_request)),
         "bulk": ("post", BULK_URL),
+        "bulk_confirm": ("post", BULK_CONFIRM_URL),
+        "cancel_items": ("post", cancel_items_url(order)),
     }
 
 
@@ -483,16 +697,31 @@ def valid_post(order, cancellation_request):
         "reason": "buyer_cancelled",
         "idempotency_key": "c" * 32,
         "orders": [order.pk],
+        f"seen_{order.pk}": f"{line.pk}:2",
         f"r{cancellation_request.pk}-note": "No",
     }
 
 
 @pytest.mark.parametrize("who", ["other_seller", "buyer", "anonymous"])
 @pytest.mark.parametrize(
-    "name", ["home", "cancel", "confirm", "requests", "approve", "decline", "bulk"]
+    "name",
+    [
+        "home",
+        "cancel",
+        "cancel_items",
+        "confirm",
+        "requests",
+        "approve",
+        "decline",
+        "bulk",
+        "bulk_confirm",
+    ],
 )
 def test_nobody_else_changes_anything(client, pending, buyer, who, name):
-    """Another seller: 404 (the bulk: refused by name); the buyer: 403; anonymous: sign in."""
+    """
+    Another seller: 404 (the bulk review: the order left out, unnamed; its Confirm: refused
+    by name); the buyer: 403; anonymous: sign in.
+    """
     order = pending.order
     method, url = seller_urls(order, pending)[name]
     if who == "other_seller":
@@ -506,10 +735,10 @@ def test_nobody_else_changes_anything(client, pending, buyer, who, name):
         assert response.status_code == 302 and reverse("login") in response["Location"]
     elif who == "buyer":
         assert response.status_code == 403
-    elif name in ("home", "requests"):
+    elif name in ("home", "requests", "bulk"):
         assert response.status_code == 200
         assert order.number not in response.content.decode()
-    elif name == "bulk":
+    elif name == "bulk_confirm":
         assert response.status_code == 302
     else:
         assert response.status_code == 404
@@ -518,7 +747,7 @@ def test_nobody_else_changes_anything(client, pending, buyer, who, name):
     assert not Cancellation.objects.exists()
 
 
-@pytest.mark.parametrize("name", ["confirm", "approve", "decline", "bulk"])
+@pytest.mark.parametrize("name", ["confirm", "approve", "decline", "bulk", "bulk_confirm"])
 def test_get_on_a_post_url_is_405(signed_in, pending, name):
     _method, url = seller_urls(pending.order, pending)[name]
     assert signed_in.get(url).status_code == 405
@@ -526,7 +755,9 @@ def test_get_on_a_post_url_is_405(signed_in, pending, name):
     assert pending.status == CancellationRequest.Status.PENDING
 
 
-@pytest.mark.parametrize("name", ["confirm", "approve", "decline", "bulk"])
+@pytest.mark.parametrize(
+    "name", ["cancel_items", "confirm", "approve", "decline", "bulk", "bulk_confirm"]
+)
 def test_posts_without_csrf_are_refused(seller, pending, name):
     client = Client(enforce_csrf_checks=True)
     client.force_login(seller.user)

@@ -7,7 +7,9 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -300,6 +302,101 @@ def test_search_by_order_number(client, seller, mixed_orders):
 
     assert list(full.context["orders"]) == [target]
     assert target in part.context["orders"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        lambda number: number.replace("-", ""),  # the whole number without its dashes
+        lambda number: number.replace("-", " "),  # ... with spaces for dashes
+        lambda number: number.replace("-", "")[2:12],  # a part of it, across a dash
+        lambda number: f" {number[:5]} {number[5:9]} ",  # a part with spaces, as read out
+    ],
+)
+def test_search_finds_numbers_with_or_without_dashes(client, seller, mixed_orders, query):
+    """Given the seller's orders, when a number is searched as typed or pasted, it is found."""
+    target = mixed_orders["preparing"]
+    client.force_login(seller.user)
+
+    response = client.get(list_url(), {"q": query(target.number)})
+
+    assert target in response.context["orders"]
+    assert target.number in body(response)
+
+
+def test_a_whole_number_without_dashes_is_one_indexed_lookup(client, seller, mixed_orders):
+    """The 14 digits of a number are looked up by the number itself (its unique index)."""
+    target = mixed_orders["preparing"]
+    client.force_login(seller.user)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(list_url(), {"q": target.number.replace("-", "")})
+
+    assert list(response.context["orders"]) == [target]
+    listed = [q["sql"] for q in queries if f"'{target.number}'" in q["sql"]]
+    assert listed and all("REPLACE" not in sql.upper() for sql in listed)
+
+
+@pytest.mark.parametrize("query", ["Bea", "baker", "Bea Baker", "baker bea", "BEA_B"])
+def test_search_finds_buyers_by_first_last_full_name_and_username(client, seller, query):
+    """Given two buyers' orders, when a buyer's name or username is searched, only theirs show."""
+    bea = UserFactory(username="bea_b", first_name="Bea", last_name="Baker")
+    bob = UserFactory(username="bob", first_name="Bob", last_name="Brown")
+    listing = ListingFactory(seller=seller)
+    beas = OrderFactory(buyer=bea, seller=seller, lines=[(listing, 1)])
+    bobs = OrderFactory(buyer=bob, seller=seller, lines=[(listing, 1)])
+    client.force_login(seller.user)
+
+    response = client.get(list_url(), {"q": query})
+
+    assert list(response.context["orders"]) == [beas]
+    assert bobs.number not in body(response)
+
+
+def test_search_never_finds_another_sellers_orders(client, seller, seller2, buyer):
+    """A number or a buyer's name finds only the signed-in seller's own orders."""
+    theirs = OrderFactory(buyer=buyer, seller=seller2)
+    client.force_login(seller.user)
+
+    by_number = client.get(list_url(), {"q": theirs.number.replace("-", "")})
+    by_name = client.get(list_url(), {"q": "Bea"})
+
+    assert list(by_number.context["orders"]) == []
+    assert list(by_name.context["orders"]) == []
+
+
+def test_select_all_ticks_every_order_on_this_page_without_javascript(client, seller, buyer):
+    """
+    "Select all on this page" is a link: the page comes back with every cancellable order
+    ticked (its rows are cached: ticked and unticked are told apart), and only that page.
+    """
+    listing = ListingFactory(seller=seller)
+    now = timezone.now()
+    shipped = OrderFactory(
+        buyer=buyer, seller=seller, status=S.SHIPPED, placed_at=now, lines=[(listing, 1)]
+    )
+    orders = [
+        OrderFactory(buyer=buyer, seller=seller, placed_at=now - timedelta(minutes=i))
+        for i in range(1, 28)
+    ]
+    client.force_login(seller.user)
+
+    plain = body(client.get(list_url()))  # the rows cached unticked
+    link = re.search(r'href="\?select=1" data-testid="select-all">Select all on this page<', plain)
+    ticked = client.get(list_url(), {"select": "1"})
+    again = body(client.get(list_url()))
+    second_page = body(client.get(list_url(), {"select": "1", "page": "2"}))
+
+    assert link and plain.count(" checked") == 0
+    html = body(ticked)
+    boxes = re.findall(r'<input type="checkbox"[^>]*name="orders"[^>]*>', html)
+    assert len(boxes) == 24 and all(" checked" in box for box in boxes)
+    assert shipped.number in html and f'value="{shipped.pk}"' not in html  # no box to tick
+    assert "Untick all on this page" in html
+    assert 'href="?status=unshipped"' in html  # a pill drops the selection
+    assert again.count(" checked") == 0
+    assert second_page.count(" checked") == 0
+    assert list(ticked.context["orders"]) == [shipped, *orders[:24]]
 
 
 @pytest.mark.parametrize("params", [{"status": "bogus"}, {"q": "1" * 41}])
