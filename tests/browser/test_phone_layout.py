@@ -314,3 +314,17 @@ def test_checkout_shows_the_total_before_place_your_order(
     button = page.get_by_role("button", name="Place your order").bounding_box()
 
     assert total["y"] + total["height"] <= button["y"]
+
+
+def test_seller_order_row_keeps_its_checkbox_beside_the_number(live_server, new_context, shop):
+    """Stacked on a phone, an order's bulk-cancel checkbox sits on its number's line."""
+    page = phone(new_context, live_server, shop.seller.user, javascript=False)
+
+    page.goto("/seller/orders/")
+    row = page.get_by_test_id("order-row").filter(has_text=shop.fresh.number)
+    number = row.get_by_role("link", name=shop.fresh.number).bounding_box()
+    checkbox = row.get_by_role("checkbox").bounding_box()
+
+    middle = checkbox["y"] + checkbox["height"] / 2
+    assert number["y"] <= middle <= number["y"] + number["height"]
+    assert checkbox["x"] > number["x"] + number["width"]
