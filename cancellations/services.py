@@ -386,7 +386,7 @@ def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
     """The buyer takes a pending request back; the order goes on as if never asked."""
     with transaction.atomic():
         order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
-        order, _lines = lock_order(order_id)
+        order, lines = lock_order(order_id)
         cancellation_request = CancellationRequest.objects.select_for_update().get(pk=request_id)
         if cancellation_request.buyer_id != actor.user.pk:
             raise CancellationError("Only the buyer who asked can withdraw this request.")
@@ -401,12 +401,27 @@ def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
             "You withdrew your cancellation request.",
             request=cancellation_request.pk,
         )
+        context = {
+            "order": order,
+            "request": cancellation_request,
+            "chosen": requested_items(cancellation_request, lines),
+        }
         queue_email(
             to=[order.seller.user.email],
-            template="emails/request_withdrawn",
-            context={"order": order, "request": cancellation_request},
+            template="emails/request_withdrawn_seller",
+            context=context,
         )
+        queue_email(to=[order.buyer.email], template="emails/request_withdrawn", context=context)
         return cancellation_request
+
+
+def requested_items(cancellation_request, lines) -> list[tuple[OrderLine, int]]:
+    """(line, units) the request asks about, from the order's locked lines: for its emails."""
+    by_id = {line.pk: line for line in lines}
+    return [
+        (by_id[request_line.order_line_id], request_line.quantity)
+        for request_line in cancellation_request.lines.all()
+    ]
 
 
 def submit_buyer_cancellation(
@@ -653,7 +668,7 @@ def decline_request(*, request_id: int, note: str, actor: Actor) -> Cancellation
         raise CancellationError(f"The note must be at most {NOTE_MAX_LENGTH} characters.")
     with transaction.atomic():
         order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
-        order, _lines = _lock_sellers_order(order_id, actor)
+        order, lines = _lock_sellers_order(order_id, actor)
         cancellation_request = CancellationRequest.objects.select_for_update().get(pk=request_id)
         if cancellation_request.status != CancellationRequest.Status.PENDING:
             raise AlreadyDone(
@@ -673,7 +688,11 @@ def decline_request(*, request_id: int, note: str, actor: Actor) -> Cancellation
         queue_email(
             to=[order.buyer.email],
             template="emails/request_declined",
-            context={"order": order, "request": cancellation_request},
+            context={
+                "order": order,
+                "request": cancellation_request,
+                "chosen": requested_items(cancellation_request, lines),
+            },
         )
         return cancellation_request
 
