@@ -44,6 +44,7 @@ from .rules import (
 from .selectors import recent_no_inventory_cancellations
 
 NOTE_MAX_LENGTH = 500
+SUMMARY_MAX_LENGTH = OrderEvent._meta.get_field("summary").max_length
 
 logger = logging.getLogger(__name__)
 
@@ -246,29 +247,49 @@ def _release(order, cancellation: Cancellation) -> None:
 
 
 def _announce(order, cancellation: Cancellation, chosen, *, actor: Actor, money: str) -> None:
-    """The audit row, worded for the buyer's timeline, and the emails to buyer and seller."""
+    """
+    The audit row, worded for the buyer's timeline, and the emails to buyer and seller.
+    A cancellation that approves the buyer's request says so, with the buyer's own
+    reason: its "Buyer cancelled" is the seller's code for it, not what the buyer said.
+    """
     units = sum(chosen.values())
     items = ", ".join(f"{qty} × {line.title}" for line, qty in chosen.items())
+    request = cancellation.request
+    reason = Reason(request.reason if request else cancellation.reason).label
     who = {
         ActorRole.BUYER: "You cancelled",
         ActorRole.SELLER: "The seller cancelled",
         ActorRole.SYSTEM: "We cancelled",
         ActorRole.STAFF: "Marketplace staff cancelled",
     }[actor.role]
+    if request is None:
+        summary = f"{who} {items} ({reason}). {money}"
+    elif actor.role == ActorRole.SYSTEM:
+        summary = (
+            f"Your cancellation request was approved automatically: {items} cancelled "
+            f"({reason}). {money}"
+        )
+    else:
+        summary = (
+            f"The seller approved your cancellation request: {items} cancelled ({reason}). {money}"
+        )
     record_event(
         order,
         OrderEvent.Type.ITEMS_CANCELLED,
         actor,
-        f"{who} {items} ({Reason(cancellation.reason).label}). {money}",
+        Truncator(summary).chars(SUMMARY_MAX_LENGTH),
         cancellation=cancellation.pk,
         reason=cancellation.reason,
         items=items,
         units=units,
         refund=str(cancellation.refund_amount),
+        **({"request": request.pk, "request_reason": request.reason} if request else {}),
     )
     context = {
         "order": order,
         "cancellation": cancellation,
+        "request": request,
+        "reason": reason,
         "chosen": list(chosen.items()),
         "refund": cancellation.refund_amount,
         "who": who,

@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 
 from cancellations.models import Reason
 from cancellations.services import (
+    approve_request,
     cancel_items,
     decline_request,
     request_cancellation,
@@ -22,8 +23,9 @@ from cancellations.services import (
 )
 from notifications import emails
 from notifications.models import OutboxMessage
+from orders import events
 from orders.actors import Actor
-from orders.models import Order
+from orders.models import Order, OrderEvent
 from orders.services import confirm_shipment, place_orders, post_message
 from orders.templatetags.orders_tags import format_day
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
@@ -268,6 +270,55 @@ def test_the_message_email_does_not_list_cancelled_items_as_live(
         assert "1 × Red pencil — cancelled" in text
         assert "1 × Red pencil — $3.00 each" not in text
         assert "2 × Carnet à pois — A5 — $12.50 each (1 of 2 cancelled)" in text
+
+
+def test_an_approved_request_keeps_the_buyers_reason_and_says_it_was_approved(
+    order, client, django_capture_on_commit_callbacks
+):
+    """
+    The seller approves the buyer's request: both emails, both timelines and the buyer's
+    order page say the request was approved, with the buyer's own reason and note,
+    never "The seller cancelled… Reason: Buyer cancelled".
+    """
+    asked = asked_to_cancel(order, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_request(request_id=asked.pk, actor=Actor.seller(order.seller.user))
+
+    to_buyer = sent(f"Your cancellation request for order {order.number} is approved")
+    to_seller = sent(f"Cancelled at the buyer's request: order {order.number}")
+    for text in both_parts(to_buyer):
+        assert "Sam’s Papeterie approved your request to cancel these items of order" in text
+        assert "Your reason: Found cheaper somewhere else" in text
+        assert "Your note: “Bought it in town.”" in text
+        assert "Buyer cancelled" not in text and "The seller cancelled" not in text
+    for text in both_parts(to_seller):
+        assert "You approved the buyer's request to cancel these items of order" in text
+        assert "The buyer's reason: Found cheaper somewhere else" in text
+        assert "does not count toward your cancellation rate" in text
+        assert "Buyer cancelled" not in text
+
+    event = order.events.get(type=OrderEvent.Type.ITEMS_CANCELLED)
+    assert event.summary.startswith(
+        "The seller approved your cancellation request: 1 × Red pencil cancelled "
+        "(Found cheaper somewhere else)."
+    )
+    assert events.render(event, events.Reader.SELLER).startswith(
+        "You approved the buyer's cancellation request: 1 × Red pencil cancelled "
+        "(Found cheaper somewhere else)."
+    )
+
+    client.force_login(order.buyer)
+    page = " ".join(client.get(f"/your-orders/{order.number}/").content.decode().split())
+    assert "your request, approved by the seller (Found cheaper somewhere else)" in page
+    assert "Your note: “Bought it in town.”" in page
+    assert "Buyer cancelled" not in page
+    client.force_login(order.seller.user)
+    page = " ".join(client.get(order.get_seller_url()).content.decode().split())
+    assert (
+        "the buyer's request (Found cheaper somewhere else: “Bought it in town.”), "
+        "approved by you" in page
+    )
 
 
 def test_the_closed_request_emails_list_only_the_items_asked_about(
