@@ -5,16 +5,16 @@ The cancellation events of the order timeline, in the seller's and staff's voice
 
 from orders import events
 from orders.events import Reader, amount, who
-from orders.models import OrderEvent
+from orders.models import ActorRole, OrderEvent
 
 from .models import Reason
 
 Type = OrderEvent.Type
 
 
-def _reason(event) -> str:
+def _reason(event, key: str = "reason") -> str:
     try:
-        return f" ({Reason(event.payload.get('reason')).label})"
+        return f" ({Reason(event.payload.get(key)).label})"
     except ValueError:
         return ""
 
@@ -33,6 +33,13 @@ def items_cancelled(event, reader):
         return None
     refund = amount(event, "refund")
     money = f" {refund} goes back to the buyer." if refund and refund != "$0.00" else ""
+    if "request_reason" in event.payload:
+        # An approved buyer request: the buyer's own reason, not the seller's code for it.
+        if event.actor_role == ActorRole.SYSTEM:
+            approved = "The buyer's cancellation request was approved automatically"
+        else:
+            approved = f"{who(event, reader)} approved the buyer's cancellation request"
+        return f"{approved}: {_items(event)} cancelled{_reason(event, 'request_reason')}.{money}"
     return f"{who(event, reader)} cancelled {_items(event)}{_reason(event)}.{money}"
 
 

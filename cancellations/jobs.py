@@ -34,7 +34,7 @@ from payments import services as payments
 
 from .models import CancellationRequest, Reason
 from .rules import requested_units
-from .services import CancellationError, cancel_locked_items
+from .services import CancellationError, cancel_locked_items, requested_items
 
 logger = logging.getLogger(__name__)
 
@@ -206,7 +206,12 @@ def answer_overdue_request(*, request_id: int, now: datetime | None = None) -> b
             "the seller answered.",
             request=pending.pk,
         )
-        context = {"order": order, "request": pending, "hours": _hours()}
+        context = {
+            "order": order,
+            "request": pending,
+            "chosen": requested_items(pending, lines),
+            "hours": _hours(),
+        }
         queue_email(to=[order.buyer.email], template="emails/request_closed", context=context)
         queue_email(
             to=[order.seller.user.email], template="emails/request_closed_seller", context=context

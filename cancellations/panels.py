@@ -55,7 +55,9 @@ def _money_returns(order, cancellations) -> None:
 def _history(order):
     """The order's cancellations and requests, with their lines: a fixed number of queries."""
     cancellations = list(
-        Cancellation.objects.filter(order=order).prefetch_related("lines__order_line")
+        Cancellation.objects.filter(order=order)
+        .select_related("request")
+        .prefetch_related("lines__order_line")
     )
     _money_returns(order, cancellations)
     requests = list(

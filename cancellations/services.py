@@ -45,6 +45,7 @@ from .rules import (
 from .selectors import recent_no_inventory_cancellations
 
 NOTE_MAX_LENGTH = 500
+SUMMARY_MAX_LENGTH = OrderEvent._meta.get_field("summary").max_length
 
 logger = logging.getLogger(__name__)
 
@@ -247,29 +248,49 @@ def _release(order, cancellation: Cancellation) -> None:
 
 
 def _announce(order, cancellation: Cancellation, chosen, *, actor: Actor, money: str) -> None:
-    """The audit row, worded for the buyer's timeline, and the emails to buyer and seller."""
+    """
+    The audit row, worded for the buyer's timeline, and the emails to buyer and seller.
+    A cancellation that approves the buyer's request says so, with the buyer's own
+    reason: its "Buyer cancelled" is the seller's code for it, not what the buyer said.
+    """
     units = sum(chosen.values())
     items = ", ".join(f"{qty} × {line.title}" for line, qty in chosen.items())
+    request = cancellation.request
+    reason = Reason(request.reason if request else cancellation.reason).label
     who = {
         ActorRole.BUYER: "You cancelled",
         ActorRole.SELLER: "The seller cancelled",
         ActorRole.SYSTEM: "We cancelled",
         ActorRole.STAFF: "Marketplace staff cancelled",
     }[actor.role]
+    if request is None:
+        summary = f"{who} {items} ({reason}). {money}"
+    elif actor.role == ActorRole.SYSTEM:
+        summary = (
+            f"Your cancellation request was approved automatically: {items} cancelled "
+            f"({reason}). {money}"
+        )
+    else:
+        summary = (
+            f"The seller approved your cancellation request: {items} cancelled ({reason}). {money}"
+        )
     record_event(
         order,
         OrderEvent.Type.ITEMS_CANCELLED,
         actor,
-        f"{who} {items} ({Reason(cancellation.reason).label}). {money}",
+        Truncator(summary).chars(SUMMARY_MAX_LENGTH),
         cancellation=cancellation.pk,
         reason=cancellation.reason,
         items=items,
         units=units,
         refund=str(cancellation.refund_amount),
+        **({"request": request.pk, "request_reason": request.reason} if request else {}),
     )
     context = {
         "order": order,
         "cancellation": cancellation,
+        "request": request,
+        "reason": reason,
         "chosen": list(chosen.items()),
         "refund": cancellation.refund_amount,
         "who": who,
@@ -387,7 +408,7 @@ def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
     """The buyer takes a pending request back; the order goes on as if never asked."""
     with transaction.atomic():
         order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
-        order, _lines = lock_order(order_id)
+        order, lines = lock_order(order_id)
         cancellation_request = CancellationRequest.objects.select_for_update().get(pk=request_id)
         if cancellation_request.buyer_id != actor.user.pk:
             raise CancellationError("Only the buyer who asked can withdraw this request.")
@@ -402,12 +423,27 @@ def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
             "You withdrew your cancellation request.",
             request=cancellation_request.pk,
         )
+        context = {
+            "order": order,
+            "request": cancellation_request,
+            "chosen": requested_items(cancellation_request, lines),
+        }
         queue_email(
             to=[order.seller.user.email],
-            template="emails/request_withdrawn",
-            context={"order": order, "request": cancellation_request},
+            template="emails/request_withdrawn_seller",
+            context=context,
         )
+        queue_email(to=[order.buyer.email], template="emails/request_withdrawn", context=context)
         return cancellation_request
+
+
+def requested_items(cancellation_request, lines) -> list[tuple[OrderLine, int]]:
+    """(line, units) the request asks about, from the order's locked lines: for its emails."""
+    by_id = {line.pk: line for line in lines}
+    return [
+        (by_id[request_line.order_line_id], request_line.quantity)
+        for request_line in cancellation_request.lines.all()
+    ]
 
 
 def submit_buyer_cancellation(
@@ -705,7 +741,7 @@ def decline_request(*, request_id: int, note: str, actor: Actor) -> Cancellation
         raise CancellationError(f"The note must be at most {NOTE_MAX_LENGTH} characters.")
     with transaction.atomic():
         order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
-        order, _lines = _lock_sellers_order(order_id, actor)
+        order, lines = _lock_sellers_order(order_id, actor)
         cancellation_request = CancellationRequest.objects.select_for_update().get(pk=request_id)
         if cancellation_request.status != CancellationRequest.Status.PENDING:
             raise AlreadyDone(
@@ -725,7 +761,11 @@ def decline_request(*, request_id: int, note: str, actor: Actor) -> Cancellation
         queue_email(
             to=[order.buyer.email],
             template="emails/request_declined",
-            context={"order": order, "request": cancellation_request},
+            context={
+                "order": order,
+                "request": cancellation_request,
+                "chosen": requested_items(cancellation_request, lines),
+            },
         )
         return cancellation_request
 

@@ -24,9 +24,8 @@ from orders.models import ActorRole, Order
 from orders.services import lock_order
 from payments import services as payments
 
-from . import events, rules
+from . import events, notifications, rules
 from .models import BODY_MAX_LENGTH, Dispute, DisputeMessage
-from .notifications import notify_parties
 from .selectors import MoneySeen, MoneySummary, money_summary, offer_refund, opening_facts
 
 logger = logging.getLogger(__name__)
@@ -149,11 +148,7 @@ def open_dispute(*, order_id: int, reason: str, description: str, actor: Actor) 
             dispute=dispute, author=actor.user, role=ActorRole.BUYER, body=description
         )
         events.opened(dispute, actor)
-        notify_parties(
-            dispute,
-            f"The buyer opened a case about order {order.number}: {dispute.get_reason_display()}.",
-            note=description,
-        )
+        notifications.opened(dispute)
         return dispute
 
 
@@ -182,14 +177,7 @@ def post_message(
             return message
         if role == ActorRole.SELLER:
             _record_seller_answer(dispute, actor)
-        recipients = {
-            ActorRole.BUYER: ["seller"],
-            ActorRole.SELLER: ["buyer"],
-            ActorRole.STAFF: ["buyer", "seller"],
-        }[role]
-        notify_parties(
-            dispute, f"New message from the {role_words(role)}:", note=body, to=recipients
-        )
+        notifications.message_posted(dispute, role=role, body=body)
         return message
 
 
@@ -202,10 +190,6 @@ def _record_seller_answer(dispute: Dispute, actor: Actor) -> None:
     elif dispute.information_requested_at is not None:
         dispute.information_requested_at = None
         dispute.save(update_fields=["information_requested_at", "updated_at"])
-
-
-def role_words(role: str) -> str:
-    return {"buyer": "buyer", "seller": "seller", "staff": "marketplace staff"}.get(role, role)
 
 
 def make_offer(
@@ -236,7 +220,7 @@ def make_offer(
         dispute.make_offer(kind=kind, amount=amount)
         dispute.save()
         events.offer_made(dispute, actor)
-        notify_parties(dispute, f"The seller offered {events.offer_words(dispute)}.", note=message)
+        notifications.offer_made(dispute, message=message)
         return dispute
 
 
@@ -271,9 +255,7 @@ def accept_offer(
         dispute.save()
         _refund(dispute, refund, money)
         events.resolved(dispute, actor)
-        notify_parties(
-            dispute, f"The buyer accepted the seller's offer: ${refund} is refunded to the buyer."
-        )
+        notifications.offer_accepted(dispute, refund=refund)
         return dispute
 
 
@@ -286,7 +268,7 @@ def withdraw(*, dispute_id: int, actor: Actor) -> Dispute:
         dispute.withdraw()
         dispute.save()
         events.resolved(dispute, actor)
-        notify_parties(dispute, "The buyer withdrew the case. Nothing more needs doing.")
+        notifications.withdrawn(dispute)
         return dispute
 
 
@@ -305,11 +287,7 @@ def escalate(*, dispute_id: int, actor: Actor) -> Dispute:
         dispute.escalate(by=role)
         dispute.save()
         events.escalated(dispute, actor)
-        notify_parties(
-            dispute,
-            f"The {role} asked marketplace staff to review the case. "
-            "We usually decide within two business days.",
-        )
+        notifications.escalated(dispute, by=role)
         return dispute
 
 
@@ -338,10 +316,7 @@ def escalate_unresponsive(*, dispute_id: int, now: datetime | None = None) -> bo
         dispute.escalate_unresponsive()
         dispute.save()
         events.escalated(dispute, Actor.system())
-        notify_parties(
-            dispute,
-            "The seller did not respond in time, so marketplace staff will review the case.",
-        )
+        notifications.escalated_unresponsive(dispute)
         return True
 
 
@@ -371,12 +346,7 @@ def resolve_for_buyer(
         dispute.save()
         _refund(dispute, refund, money)
         events.resolved(dispute, actor)
-        notify_parties(
-            dispute,
-            f"Marketplace staff decided the case for the buyer: ${dispute.refund_amount} "
-            "is returned to the buyer.",
-            note=note,
-        )
+        notifications.resolved_for_buyer(dispute, note=note)
         return dispute
 
 
@@ -418,7 +388,7 @@ def resolve_for_seller(*, dispute_id: int, note: str, actor: Actor) -> Dispute:
         dispute.resolve_for_seller(note=note, user=actor.user)
         dispute.save()
         events.resolved(dispute, actor)
-        notify_parties(dispute, "Marketplace staff decided the case for the seller.", note=note)
+        notifications.resolved_for_seller(dispute, note=note)
         return dispute
 
 
@@ -440,9 +410,7 @@ def ask_seller_for_information(*, dispute_id: int, note: str, actor: Actor) -> D
         )
         dispute.save()
         events.information_requested(dispute, actor)
-        notify_parties(
-            dispute, "Marketplace staff asked the seller for more information:", note=note
-        )
+        notifications.information_requested(dispute, question=note)
         return dispute
 
 

@@ -325,11 +325,19 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
                 Actor.system(),
                 f"Payment of ${payment.amount} authorized (card ending {payment.card_last4}).",
             )
-            queue_email(
-                to=[order.buyer.email],
-                template="emails/order_placed",
-                context={"order": order, "lines": lines},
-            )
+            # The buyer's confirmation, and the seller's "ship these by" (once, with it).
+            context = {
+                "order": order,
+                "lines": lines,
+                "capture_at_checkout": settings.PAYMENT_CAPTURE == "checkout",
+            }
+            with outbox.batch():
+                queue_email(to=[order.buyer.email], template="emails/order_placed", context=context)
+                queue_email(
+                    to=[order.seller.user.email],
+                    template="emails/order_placed_seller",
+                    context=context,
+                )
         elif order.status == OrderStatus.PENDING_PAYMENT:
             order.decline_payment()
             order.save()

@@ -110,7 +110,11 @@ def test_seller_answers_a_request_and_cancels_for_no_inventory(
     sign_in(buyer_page, buyer)
     buyer_page.goto(asked.get_absolute_url())
     expect(buyer_page.get_by_role("heading", level=1)).to_have_text(f"Order {asked.number}")
-    expect(buyer_page.get_by_text("Buyer cancelled (seller)")).to_be_visible()
+    expect(
+        buyer_page.get_by_text(
+            "your request, approved by the seller (Found cheaper somewhere else)", exact=False
+        )
+    ).to_be_visible()
     expect(buyer_page.get_by_test_id("request-outcome")).to_contain_text("approved")
     buyer_page.goto(lamp_order.get_absolute_url())
     expect(buyer_page.get_by_text("No inventory (seller)")).to_be_visible()

@@ -208,16 +208,21 @@ def test_checkout_with_a_good_card_authorizes_and_records_both_events(buyer, not
     )
 
 
-def test_checkout_emails_the_buyer_after_commit(
+def test_checkout_emails_the_buyer_and_the_seller_after_commit(
     buyer, notebook, django_capture_on_commit_callbacks
 ):
-    """The confirmation email goes out to the buyer once the checkout has committed."""
+    """
+    Once the checkout has committed and the card is authorized, the buyer gets the
+    confirmation and the seller the new order to ship, by its ship-by day.
+    """
     with django_capture_on_commit_callbacks(execute=True):
         [order] = place(buyer, (notebook, 1))
 
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].subject == f"Your order {order.number} is confirmed"
-    assert mail.outbox[0].to == [buyer.email]
+    assert [(email.to, email.subject.partition(":")[0]) for email in mail.outbox] == [
+        ([buyer.email], f"Your order {order.number} is confirmed"),
+        ([notebook.seller.user.email], f"New order {order.number}"),
+    ]
+    assert "ship by" in mail.outbox[1].subject
 
 
 @pytest.mark.parametrize(
@@ -246,11 +251,11 @@ def test_a_refused_card_leaves_the_order_payment_failed(
 
 
 def test_no_email_is_sent_before_the_checkout_commits(buyer, notebook):
-    """Inside the transaction the email is only an outbox row; nothing is sent yet."""
+    """Inside the transaction the emails are only outbox rows; nothing is sent yet."""
     place(buyer, (notebook, 1))
 
     assert mail.outbox == []
-    assert OutboxMessage.objects.filter(kind="notifications.email").count() == 1
+    assert OutboxMessage.objects.filter(kind="notifications.email").count() == 2  # buyer, seller
 
 
 def test_an_empty_cart_is_refused(buyer):
@@ -493,8 +498,9 @@ def test_revising_with_a_good_card_authorizes_the_order(
     assert payment.card_last4 == "4242"
     assert Order.objects.get(pk=failed_order.pk).payment_attempts == 2
     assert events(failed_order)[2:] == [(E.PAYMENT_REVISED, BUYER), (E.PAYMENT_AUTHORIZED, SYSTEM)]
-    assert [email.subject for email in mail.outbox] == [
-        f"Your order {failed_order.number} is confirmed"
+    assert [email.subject.partition(":")[0] for email in mail.outbox] == [
+        f"Your order {failed_order.number} is confirmed",
+        f"New order {failed_order.number}",
     ]
 
 
