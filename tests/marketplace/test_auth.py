@@ -65,6 +65,36 @@ def test_seller_nav_adds_seller_central(client):
     assert f'href="{reverse("orders:seller_orders")}">Seller Central</a>' in body
 
 
+def test_a_seller_lands_on_seller_central_after_signing_in(client):
+    seller = SellerFactory(user=UserFactory(username="sam"))
+    response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cancellations:seller_home")
+    assert client.session["_auth_user_id"] == str(seller.user.pk)
+
+
+def test_a_buyer_lands_on_the_home_page_after_signing_in(client):
+    UserFactory(username="bea")
+    response = client.post(reverse("login"), {"username": "bea", "password": PASSWORD})
+    assert response["Location"] == reverse("home")
+
+
+def test_where_a_seller_was_headed_wins_over_seller_central(client):
+    """A seller sent to sign in from another page goes back there; never off the site."""
+    SellerFactory(user=UserFactory(username="sam"))
+    headed = reverse("orders:your_orders")
+    response = client.post(
+        f"{reverse('login')}?next={headed}", {"username": "sam", "password": PASSWORD}
+    )
+    assert response["Location"] == headed
+    client.post(reverse("logout"))
+    response = client.post(
+        f"{reverse('login')}?next=https://evil.example/",
+        {"username": "sam", "password": PASSWORD},
+    )
+    assert response["Location"] == reverse("cancellations:seller_home")
+
+
 def test_seller_central_is_closed_to_buyers_and_anonymous(client):
     url = reverse("orders:seller_orders")
     assert client.get(url).status_code == 302  # to sign-in
