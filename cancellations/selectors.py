@@ -5,11 +5,14 @@ relations its page reads, so a page makes the same queries for 1 request as for 
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Seller
+from orders.selectors import waiting_thread_count
 
 from .models import CancellationLine, CancellationRequest, CancellationRequestLine, Reason
 from .rules import no_inventory_limit
@@ -39,9 +42,36 @@ def request_for_seller(*, seller: Seller, request_id: int) -> CancellationReques
     )
 
 
-def pending_request_count(*, seller_id: int) -> int:
-    """The nav badge: one COUNT over the partial unique index of pending requests."""
-    return CancellationRequest.objects.filter(order__seller_id=seller_id, status=PENDING).count()
+@dataclass(frozen=True)
+class WaitingCounts:
+    """What waits for the seller's answer: the Seller Central badges."""
+
+    requests: int  # buyer cancellation requests
+    messages: int  # orders whose buyer's message is unanswered
+
+    @property
+    def total(self) -> int:
+        return self.requests + self.messages
+
+
+def waiting_counts(*, seller_id: int) -> WaitingCounts:
+    """
+    The nav badges, on every page a seller opens: one query, the pending requests
+    counted over their partial unique index, the threads over the seller's messages.
+    """
+    requests = (
+        CancellationRequest.objects.filter(order__seller=OuterRef("pk"), status=PENDING)
+        .order_by()
+        .values("order__seller")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        Seller.objects.filter(pk=seller_id)
+        .values_list(Coalesce(Subquery(requests), 0), Coalesce(waiting_thread_count(), 0))
+        .first()
+    )
+    return WaitingCounts(*row) if row else WaitingCounts(0, 0)
 
 
 def order_ids_with_pending_request(order_ids: Iterable[int]) -> set[int]:

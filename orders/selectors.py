@@ -6,20 +6,42 @@ never show someone else's order, and names the relations it needs, so a page mak
 the same number of queries for 5 orders as for 200 (pinned by the query-count tests).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from catalog.models import Seller
 from payments.models import PaymentTransaction
 
 from .filters import SellerOrderFilter, SellerOrderStatus
-from .models import SHIPPABLE_STATES, Order, OrderEvent, OrderStatus, Shipment, ShipmentLine
+from .models import (
+    SHIPPABLE_STATES,
+    ActorRole,
+    Message,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    Shipment,
+    ShipmentLine,
+)
 
 ZERO = Decimal("0.00")
+# A seller answers a buyer's message within this many hours: the messages inbox shows
+# each thread's deadline, and account health measures the answers against it.
+MESSAGE_ANSWER_HOURS = 24
 
 
 class BuyerTab:
@@ -242,3 +264,101 @@ def order_counts_for_seller(*, seller: Seller, now=None) -> dict[str, int]:
 def order_for_seller(*, seller: Seller, number: str) -> Order:
     """The seller's order with this number; Order.DoesNotExist for another seller's."""
     return _detailed(Order.objects.filter(seller=seller)).get(number=number)
+
+
+# --- Seller Central → Messages ---------------------------------------------------------------
+def seller_reply(*, within: timedelta | None = None) -> Exists:
+    """
+    Whether the seller wrote on the order after the buyer message in ``OuterRef`` (its
+    ``order`` and ``created_at``), within ``within`` of it if given. A buyer's own
+    follow-up is no answer, nor is the seller's message on another order.
+    """
+    replies = Message.objects.filter(
+        order=OuterRef("order"),
+        author_role=ActorRole.SELLER,
+        created_at__gt=OuterRef("created_at"),
+    )
+    if within is not None:
+        replies = replies.filter(created_at__lte=OuterRef("created_at") + within)
+    return Exists(replies)
+
+
+def unanswered_buyer_messages() -> QuerySet[Message]:
+    """Buyer messages the seller has not written after (yet), on any order."""
+    return Message.objects.filter(author_role=ActorRole.BUYER).exclude(seller_reply())
+
+
+@dataclass(frozen=True)
+class WaitingThread:
+    """An order whose buyer waits for the seller's answer, since their first unanswered message."""
+
+    order: Order
+    since: datetime
+    messages: int  # buyer messages since the seller last wrote
+    last_body: str
+
+    @property
+    def answer_by(self) -> datetime:
+        return self.since + timedelta(hours=MESSAGE_ANSWER_HOURS)
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        return self.answer_by < (now or timezone.now())
+
+
+def waiting_threads_for_seller(*, seller: Seller) -> list[WaitingThread]:
+    """
+    The seller's orders whose buyer waits for an answer, the one due first on top (one
+    query: the subqueries run for the waiting orders only).
+    """
+    unanswered = unanswered_buyer_messages().filter(order=OuterRef("pk")).order_by()
+    orders = (
+        Order.objects.filter(
+            seller=seller,
+            pk__in=unanswered_buyer_messages().filter(order__seller=seller).values("order"),
+        )
+        .select_related("buyer")
+        .annotate(
+            waiting_since=Subquery(
+                unanswered.order_by("created_at", "pk").values("created_at")[:1]
+            ),
+            waiting_messages=Subquery(
+                unanswered.values("order").annotate(n=Count("pk")).values("n")
+            ),
+            last_body=Subquery(unanswered.order_by("-created_at", "-pk").values("body")[:1]),
+        )
+        .order_by("waiting_since", "pk")
+    )
+    return [
+        WaitingThread(
+            order=order,
+            since=order.waiting_since,
+            messages=order.waiting_messages,
+            last_body=order.last_body,
+        )
+        for order in orders
+    ]
+
+
+def order_ids_with_waiting_message(order_ids: Iterable[int]) -> set[int]:
+    """Which of these orders (a page of the order list) have a buyer waiting: one query."""
+    return set(
+        unanswered_buyer_messages()
+        .filter(order_id__in=list(order_ids))
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+
+
+def waiting_thread_count() -> Subquery:
+    """
+    How many of the seller in ``OuterRef("pk")``'s orders have a buyer waiting: a
+    subquery, so the Seller Central badges count it with the requests in one query.
+    """
+    return Subquery(
+        unanswered_buyer_messages()
+        .filter(order__seller=OuterRef("pk"))
+        .order_by()
+        .values("order__seller")
+        .annotate(n=Count("order", distinct=True))
+        .values("n")
+    )

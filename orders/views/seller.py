@@ -1,6 +1,7 @@
 """
 Seller Central → Orders: the list (filters, search), the order page, "Start
-preparing", "Confirm shipment" and messages.
+preparing", "Confirm shipment" and messages; Seller Central → Messages: the buyers
+waiting for an answer.
 
 Thin adapters: read through ``orders.selectors`` (scoped to the signed-in seller, so
 another seller's order is a 404; a user without a store gets 403), write through
@@ -36,8 +37,12 @@ class SellerOrderMixin(SellerRequiredMixin):
 
 
 def order_rows(orders: list[Order]) -> list:
-    """The order list's rows, each cached under its order's facts, buyer's name and marks."""
+    """
+    The order list's rows, each cached under its order's facts, buyer's name, marks and
+    whether a buyer message waits (a message does not move the order's version).
+    """
     marks = seller_row_marks(orders)
+    waiting = selectors.order_ids_with_waiting_message(order.pk for order in orders)
     return fragments.render_each(
         orders,
         template="orders/_seller_order_row.html",
@@ -46,8 +51,13 @@ def order_rows(orders: list[Order]) -> list:
             *fragments.order_facts(order),
             order.buyer.first_name,
             marks.get(order.pk, ""),
+            order.pk in waiting,
         ),
-        context=lambda order: {"order": order, "marks": marks.get(order.pk, "")},
+        context=lambda order: {
+            "order": order,
+            "marks": marks.get(order.pk, ""),
+            "message_waiting": order.pk in waiting,
+        },
         prepare=selectors.prepare_cards,
     )
 
@@ -78,6 +88,19 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
             page_obj=page,
             orders=page.object_list,
             rows=order_rows(list(page.object_list)),
+            **kwargs,
+        )
+
+
+class SellerMessagesView(SellerRequiredMixin, TemplateView):
+    """The seller's orders whose buyer waits for an answer, the one due first on top."""
+
+    template_name = "orders/seller_messages.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            threads=selectors.waiting_threads_for_seller(seller=self.seller),
+            answer_hours=selectors.MESSAGE_ANSWER_HOURS,
             **kwargs,
         )
 

@@ -415,15 +415,15 @@ def history(seller, orders: int):
 def test_home_page_makes_the_same_queries_for_10_and_many_orders(
     client, seller, django_assert_num_queries, orders
 ):
-    """Session, user, seller, nav badge, what the figures were computed from (one
-    query); then, when that changed, one aggregate per metric and insight (7, the order
-    defect rate from the Resolution Center included)."""
+    """Session, user, seller, nav badges (one query), orders to ship, what the figures
+    were computed from (one query); then, when that changed, one aggregate per metric
+    and insight (7, the order defect rate from the Resolution Center included)."""
     history(seller, orders)
     client.force_login(seller.user)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         cold = client.get(reverse("cancellations:seller_home"))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         warm = client.get(reverse("cancellations:seller_home"))
 
     assert cold.status_code == warm.status_code == 200
@@ -438,7 +438,7 @@ def test_home_page_shows_targets_counts_status_and_tables(client, seller):
 
     html = client.get(reverse("cancellations:seller_home")).content.decode()
 
-    assert html.count("<h1") == 1 and "<h1>Account health</h1>" in html
+    assert html.count("<h1") == 1 and "<h1>Seller Central</h1>" in html
     assert "4.0 %" in html and "1 of 25 orders cancelled by you" in html
     assert "under 2.5 %" in html and "At risk" in html
     assert "Order defect rate" in html and "0 of 25 orders with a case decided" in html

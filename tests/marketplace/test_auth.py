@@ -57,12 +57,17 @@ def test_buyer_nav_shows_your_orders_name_and_sign_out(client):
     assert f'href="{reverse("orders:seller_orders")}"' not in body
 
 
-def test_seller_nav_adds_seller_central(client):
+def test_seller_nav_adds_one_seller_central_entry_to_its_home(client):
+    """One entry opens Seller Central's home; its sections are in its own navigation."""
     seller = SellerFactory()
     client.force_login(seller.user)
     body = client.get(reverse("home")).content.decode()
-    assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in body
-    assert f'href="{reverse("orders:seller_orders")}">Seller Central</a>' in body
+    main_nav = body.split('aria-label="Main navigation"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in main_nav
+    assert f'href="{reverse("cancellations:seller_home")}">Seller Central</a>' in main_nav
+    assert "Account health" not in main_nav
+    for section in ["orders:seller_orders", "cancellations:seller_requests", "catalog:inventory"]:
+        assert f'href="{reverse(section)}"' not in main_nav
 
 
 def test_a_seller_lands_on_seller_central_after_signing_in(client):
