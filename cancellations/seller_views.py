@@ -1,7 +1,7 @@
 """
-Seller Central's cancellation pages: the home page (account health and insights),
-Cancel order / Cancel items → review → Confirm, the requests queue with Approve and
-Decline, and the order list's bulk cancel.
+Seller Central's cancellation pages: the home page (what needs the seller, account
+health and insights), Cancel order / Cancel items → review → Confirm, the requests
+queue with Approve and Decline, and the order list's bulk cancel.
 
 Thin adapters, like the buyer's (``views.py``): read through selectors scoped to the
 signed-in seller (another seller's order or request is a 404; a user without a store

@@ -18,12 +18,13 @@ from ..forms import BulkCancelForm
 
 register = template.Library()
 
-# Seller Central's sections: name, label, URL name, and the badge counting what waits.
+# Seller Central's sections: name, label, URL name, and what its badge counts (the
+# ``WaitingCounts`` field) with the badge's test id.
 SECTIONS = [
     ("home", "Home", "cancellations:seller_home", None),
     ("orders", "Orders", "orders:seller_orders", None),
-    ("requests", "Requests", "cancellations:seller_requests", "requests"),
-    ("messages", "Messages", "orders:seller_messages", "messages"),
+    ("requests", "Requests", "cancellations:seller_requests", ("requests", "request-badge")),
+    ("messages", "Messages", "orders:seller_messages", ("messages", "message-badge")),
     ("inventory", "Inventory", "catalog:inventory", None),
 ]
 
@@ -50,10 +51,10 @@ def seller_nav(context, current: str, within: bool = False) -> dict:
             label=label,
             url=reverse(url_name),
             current=("true" if within else "page") if name == current else "",
-            waiting=getattr(waiting, counted, 0) if counted else 0,
-            badge=f"{counted[:-1]}-badge" if counted else "",
+            waiting=getattr(waiting, badge[0], 0) if badge else 0,
+            badge=badge[1] if badge else "",
         )
-        for name, label, url_name, counted in SECTIONS
+        for name, label, url_name, badge in SECTIONS
     ]
     return {"store_name": context["user"].seller.store_name, "items": items}
 
