@@ -6,7 +6,7 @@ never show someone else's order, and names the relations it needs, so a page mak
 the same number of queries for 5 orders as for 200 (pinned by the query-count tests).
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -308,30 +308,24 @@ class WaitingThread:
 def waiting_threads_for_seller(*, seller: Seller) -> list[WaitingThread]:
     """
     The seller's orders whose buyer waits for an answer, the one due first on top (one
-    query: the subqueries run for the waiting orders only).
+    query over the partial index of waiting orders; the subqueries run for those only).
     """
     unanswered = unanswered_buyer_messages().filter(order=OuterRef("pk")).order_by()
     orders = (
-        Order.objects.filter(
-            seller=seller,
-            pk__in=unanswered_buyer_messages().filter(order__seller=seller).values("order"),
-        )
+        Order.objects.filter(seller=seller, buyer_waiting_since__isnull=False)
         .select_related("buyer")
         .annotate(
-            waiting_since=Subquery(
-                unanswered.order_by("created_at", "pk").values("created_at")[:1]
-            ),
             waiting_messages=Subquery(
                 unanswered.values("order").annotate(n=Count("pk")).values("n")
             ),
             last_body=Subquery(unanswered.order_by("-created_at", "-pk").values("body")[:1]),
         )
-        .order_by("waiting_since", "pk")
+        .order_by("buyer_waiting_since", "pk")
     )
     return [
         WaitingThread(
             order=order,
-            since=order.waiting_since,
+            since=order.buyer_waiting_since,
             messages=order.waiting_messages,
             last_body=order.last_body,
         )
@@ -339,26 +333,16 @@ def waiting_threads_for_seller(*, seller: Seller) -> list[WaitingThread]:
     ]
 
 
-def order_ids_with_waiting_message(order_ids: Iterable[int]) -> set[int]:
-    """Which of these orders (a page of the order list) have a buyer waiting: one query."""
-    return set(
-        unanswered_buyer_messages()
-        .filter(order_id__in=list(order_ids))
-        .values_list("order_id", flat=True)
-        .distinct()
-    )
-
-
 def waiting_thread_count() -> Subquery:
     """
     How many of the seller in ``OuterRef("pk")``'s orders have a buyer waiting: a
-    subquery, so the Seller Central badges count it with the requests in one query.
+    subquery over the partial index of waiting orders, so the Seller Central badges
+    count it with the requests in one query, however many orders the seller has.
     """
     return Subquery(
-        unanswered_buyer_messages()
-        .filter(order__seller=OuterRef("pk"))
+        Order.objects.filter(seller=OuterRef("pk"), buyer_waiting_since__isnull=False)
         .order_by()
-        .values("order__seller")
-        .annotate(n=Count("order", distinct=True))
+        .values("seller")
+        .annotate(n=Count("pk"))
         .values("n")
     )

@@ -42,7 +42,6 @@ def order_rows(orders: list[Order]) -> list:
     whether a buyer message waits (a message does not move the order's version).
     """
     marks = seller_row_marks(orders)
-    waiting = selectors.order_ids_with_waiting_message(order.pk for order in orders)
     return fragments.render_each(
         orders,
         template="orders/_seller_order_row.html",
@@ -51,12 +50,12 @@ def order_rows(orders: list[Order]) -> list:
             *fragments.order_facts(order),
             order.buyer.first_name,
             marks.get(order.pk, ""),
-            order.pk in waiting,
+            order.buyer_waiting_since is not None,
         ),
         context=lambda order: {
             "order": order,
             "marks": marks.get(order.pk, ""),
-            "message_waiting": order.pk in waiting,
+            "message_waiting": order.buyer_waiting_since is not None,
         },
         prepare=selectors.prepare_cards,
     )

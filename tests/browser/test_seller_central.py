@@ -16,7 +16,7 @@ from cancellations.services import cancel_as_seller, request_cancellation
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import Message, Order, OrderStatus
-from orders.services import place_orders, post_message
+from orders.services import place_orders, post_message, refresh_buyer_waiting
 from tests.browser.conftest import ACTION_TIMEOUT_MS
 from tests.factories import ADDRESS, GOOD_CARD, PASSWORD, ListingFactory
 
@@ -141,6 +141,7 @@ def test_seller_answers_a_waiting_buyer_from_the_messages_inbox_on_a_phone(
         order_id=asked.pk, body="Can you gift-wrap it?", actor=Actor.buyer(buyer)
     )
     Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(hours=10))
+    refresh_buyer_waiting(order_id=asked.pk)
     context = new_context(viewport=PHONE)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
