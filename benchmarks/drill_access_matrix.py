@@ -140,6 +140,7 @@ def expectations(objects):
         "orders:seller_start_preparing": post_only_seller(),
         "orders:seller_confirm_shipment": seller_of(order["seller"]),
         "orders:seller_order_message": post_only_seller(),
+        "orders:seller_messages": seller_area(),
         "cancellations:seller_cancel": seller_of(order["seller"]),
         "cancellations:seller_cancel_items": seller_of(order["seller"]),
         "cancellations:seller_confirm_cancel": post_only_seller(),

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.models import Listing, Seller
 from orders.models import ActorRole, Message, Order, Shipment
+from orders.selectors import MESSAGE_ANSWER_HOURS, seller_reply
 
 from .models import Cancellation, CancellationLine, Reason
 
@@ -32,7 +33,6 @@ ORDER_DEFECT_DAYS = 60
 ORDER_DEFECT_TARGET = Decimal("1")  # percent, below
 MESSAGES_DAYS = 30
 MESSAGES_TARGET = Decimal("90")  # percent answered within 24 h, at least
-MESSAGE_ANSWER_HOURS = 24
 TREND_WEEKS = 12
 TOP_LISTINGS = 5
 
@@ -268,25 +268,24 @@ def order_defect_rate(seller: Seller, now: datetime) -> Metric:
 
 def messages_answered(seller: Seller, now: datetime) -> Metric:
     """
-    Buyer messages of the last 30 days the seller answered within 24 hours / buyer
-    messages due by now (those younger than 24 hours count once answered).
+    Buyer messages received in the last 30 days that the seller answered within 24
+    hours / those messages, less the ones still within their 24 hours unanswered (not
+    late yet: they count once answered or once their time is up). A message left
+    unanswered past its 24 hours is late, as is one answered after them. The messages
+    inbox (``orders.selectors.waiting_threads_for_seller``) lists the unanswered ones.
     """
     window = timedelta(hours=MESSAGE_ANSWER_HOURS)
-    reply_in_time = Exists(
-        Message.objects.filter(
-            order=OuterRef("order"),
-            author_role=ActorRole.SELLER,
-            created_at__gt=OuterRef("created_at"),
-            created_at__lte=OuterRef("created_at") + window,
-        )
-    )
+    reply_in_time = seller_reply(within=window)
+    young = Q(created_at__gt=now - window)
     totals = Message.objects.filter(
         order__seller=seller,
         author_role=ActorRole.BUYER,
         created_at__gte=now - timedelta(days=MESSAGES_DAYS),
     ).aggregate(
         answered=Count("pk", filter=Q(reply_in_time)),
-        due=Count("pk", filter=Q(reply_in_time) | Q(created_at__lte=now - window)),
+        due=Count("pk", filter=Q(reply_in_time) | ~young),
+        unanswered_late=Count("pk", filter=~young & ~Q(seller_reply())),
+        waiting=Count("pk", filter=young & ~Q(reply_in_time)),
     )
     return Metric(
         name="Buyer messages answered within 24 hours",
@@ -294,9 +293,24 @@ def messages_answered(seller: Seller, now: datetime) -> Metric:
         numerator=totals["answered"],
         denominator=totals["due"],
         target=MESSAGES_TARGET,
-        counts=f"{totals['answered']} of {totals['due']} buyer messages answered in time",
+        counts=message_counts(**totals),
         higher_is_better=True,
     )
+
+
+def message_counts(*, answered: int, due: int, unanswered_late: int, waiting: int) -> str:
+    """The messages metric's numbers in words, the unanswered ones said apart."""
+    if due:
+        words = f"{answered} of {due} buyer messages answered in time"
+        if unanswered_late:
+            words += f" ({unanswered_late} still unanswered)"
+    elif waiting:
+        return f"No buyer message due yet; {waiting} waiting for your answer, not late yet"
+    else:
+        return "No buyer messages to answer"
+    if waiting:
+        words += f"; {waiting} more waiting for your answer, not late yet"
+    return words
 
 
 def cancellations_by_reason(seller: Seller, since: datetime) -> list[ReasonRow]:

@@ -1,7 +1,7 @@
 """
-Seller Central's cancellation pages: the home page (account health and insights),
-Cancel order / Cancel items → review → Confirm, the requests queue with Approve and
-Decline, and the order list's bulk cancel → review → Confirm.
+Seller Central's cancellation pages: the home page (what needs the seller, account
+health and insights), Cancel order / Cancel items → review → Confirm, the requests
+queue with Approve and Decline, and the order list's bulk cancel → review → Confirm.
 
 Thin adapters, like the buyer's (``views.py``): read through selectors scoped to the
 signed-in seller (another seller's order or request is a 404; a user without a store
@@ -25,7 +25,9 @@ from django.views.generic import TemplateView
 from catalog.access import SellerRequiredMixin
 from orders import fragments
 from orders.actors import Actor
+from orders.filters import SellerOrderStatus
 from orders.models import Order, OrderLine, OrderStatus
+from orders.selectors import order_counts_for_seller
 from orders.views.seller import SellerOrderMixin
 
 from . import health, selectors
@@ -74,13 +76,31 @@ def health_section(seller) -> str:
     )
 
 
+# The orders to ship, as the home page counts them: each a status pill of the order list.
+TO_SHIP = [
+    (SellerOrderStatus.LATE, "late"),
+    (SellerOrderStatus.UNSHIPPED, "unshipped"),
+    (SellerOrderStatus.PREPARING, "preparing"),
+    (SellerOrderStatus.PARTIALLY_SHIPPED, "partially shipped"),
+]
+
+
 class SellerHomeView(SellerRequiredMixin, TemplateView):
-    """Seller Central home: account health, then what causes the cancellations."""
+    """
+    Seller Central home: what needs the seller (requests and messages waiting, from
+    the nav badges' counts; orders to ship), then account health and what causes the
+    cancellations.
+    """
 
     template_name = "cancellations/seller_home.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(health_section=health_section(self.seller), **kwargs)
+        counts = order_counts_for_seller(seller=self.seller)
+        return super().get_context_data(
+            to_ship=[(value, label, counts[value]) for value, label in TO_SHIP if counts[value]],
+            health_section=health_section(self.seller),
+            **kwargs,
+        )
 
 
 # --- Cancel order / Cancel items → review → Confirm ------------------------------------------

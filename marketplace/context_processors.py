@@ -1,12 +1,13 @@
-from cancellations.selectors import pending_request_count
+from cancellations.selectors import waiting_counts
 from orders.cart import Cart
 
 
 def roles(request):
     """
     Tell templates which areas the signed-in user may enter (nav bar), how many units
-    their cart holds (from the session: no query), and a seller how many buyer
-    cancellation requests wait for an answer (the nav badge: one COUNT).
+    their cart holds (from the session: no query), and a seller what waits for their
+    answer: buyer cancellation requests and messages (the Seller Central badges: one
+    query).
     """
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
@@ -15,5 +16,5 @@ def roles(request):
     if signed_in and hasattr(request, "session"):
         context["cart_count"] = len(Cart(request.session))
     if is_seller:
-        context["pending_request_count"] = pending_request_count(seller_id=user.seller.pk)
+        context["waiting"] = waiting_counts(seller_id=user.seller.pk)
     return context

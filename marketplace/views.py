@@ -1,3 +1,4 @@
+from django.contrib.auth.views import LoginView
 from django.http import (
     HttpResponseBadRequest,
     HttpResponseForbidden,
@@ -5,11 +6,29 @@ from django.http import (
     HttpResponseServerError,
 )
 from django.template import loader
+from django.urls import reverse
 from django.views.generic import TemplateView
+
+from .forms import SignInForm
 
 
 class HomeView(TemplateView):
     template_name = "home.html"
+
+
+class SignInView(LoginView):
+    """
+    Sign in, then go where the user was headed (``?next=``, checked by Django to stay
+    on this site), else to their own start: Seller Central for a seller, the home page
+    for a buyer.
+    """
+
+    authentication_form = SignInForm
+
+    def get_default_redirect_url(self):
+        if hasattr(self.request.user, "seller"):
+            return reverse("cancellations:seller_home")
+        return super().get_default_redirect_url()
 
 
 # --- Error pages ------------------------------------------------------------------------

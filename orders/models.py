@@ -85,6 +85,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
     ship_by = models.DateTimeField()
     deliver_by = models.DateTimeField()
     late_notified_at = models.DateTimeField(null=True, blank=True)
+    buyer_waiting_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The buyer's first message the seller has not answered yet (empty: none).",
+    )
     payment_attempts = models.PositiveSmallIntegerField(default=1)
     checkout_token = models.UUIDField(
         null=True,
@@ -102,6 +108,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["buyer", "-placed_at"], name="order_buyer_placed_idx"),
             models.Index(fields=["seller", "-placed_at"], name="order_seller_placed_idx"),
             models.Index(fields=["status", "ship_by"], name="order_status_ship_by_idx"),
+            # Seller Central's messages badge and inbox: the few orders whose buyer waits.
+            models.Index(
+                fields=["seller", "buyer_waiting_since"],
+                condition=Q(buyer_waiting_since__isnull=False),
+                name="order_buyer_waiting_idx",
+            ),
         ]
         constraints = [
             # One order per seller per checkout: a double-click or a resubmitted form

@@ -8,7 +8,7 @@ the same number of queries for 5 orders as for 200 (pinned by the query-count te
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     prefetch_related_objects,
 )
 from django.utils import timezone
@@ -31,6 +32,8 @@ from .filters import SellerOrderFilter, SellerOrderStatus
 from .models import (
     OPEN_STATES,
     SHIPPABLE_STATES,
+    ActorRole,
+    Message,
     Order,
     OrderEvent,
     OrderStatus,
@@ -39,6 +42,9 @@ from .models import (
 )
 
 ZERO = Decimal("0.00")
+# A seller answers a buyer's message within this many hours: the messages inbox shows
+# each thread's deadline, and account health measures the answers against it.
+MESSAGE_ANSWER_HOURS = 24
 
 
 class BuyerTab:
@@ -310,3 +316,85 @@ def order_counts_for_seller(*, seller: Seller, now=None) -> dict[str, int]:
 def order_for_seller(*, seller: Seller, number: str) -> Order:
     """The seller's order with this number; Order.DoesNotExist for another seller's."""
     return _detailed(Order.objects.filter(seller=seller)).get(number=number)
+
+
+# --- Seller Central → Messages ---------------------------------------------------------------
+def seller_reply(*, within: timedelta | None = None) -> Exists:
+    """
+    Whether the seller wrote on the order after the buyer message in ``OuterRef`` (its
+    ``order`` and ``created_at``), within ``within`` of it if given. A buyer's own
+    follow-up is no answer, nor is the seller's message on another order.
+    """
+    replies = Message.objects.filter(
+        order=OuterRef("order"),
+        author_role=ActorRole.SELLER,
+        created_at__gt=OuterRef("created_at"),
+    )
+    if within is not None:
+        replies = replies.filter(created_at__lte=OuterRef("created_at") + within)
+    return Exists(replies)
+
+
+def unanswered_buyer_messages() -> QuerySet[Message]:
+    """Buyer messages the seller has not written after (yet), on any order."""
+    return Message.objects.filter(author_role=ActorRole.BUYER).exclude(seller_reply())
+
+
+@dataclass(frozen=True)
+class WaitingThread:
+    """An order whose buyer waits for the seller's answer, since their first unanswered message."""
+
+    order: Order
+    since: datetime
+    messages: int  # buyer messages since the seller last wrote
+    last_body: str
+
+    @property
+    def answer_by(self) -> datetime:
+        return self.since + timedelta(hours=MESSAGE_ANSWER_HOURS)
+
+    def overdue(self, now: datetime | None = None) -> bool:
+        return self.answer_by < (now or timezone.now())
+
+
+def waiting_threads_for_seller(*, seller: Seller) -> list[WaitingThread]:
+    """
+    The seller's orders whose buyer waits for an answer, the one due first on top (one
+    query over the partial index of waiting orders; the subqueries run for those only).
+    """
+    unanswered = unanswered_buyer_messages().filter(order=OuterRef("pk")).order_by()
+    orders = (
+        Order.objects.filter(seller=seller, buyer_waiting_since__isnull=False)
+        .select_related("buyer")
+        .annotate(
+            waiting_messages=Subquery(
+                unanswered.values("order").annotate(n=Count("pk")).values("n")
+            ),
+            last_body=Subquery(unanswered.order_by("-created_at", "-pk").values("body")[:1]),
+        )
+        .order_by("buyer_waiting_since", "pk")
+    )
+    return [
+        WaitingThread(
+            order=order,
+            since=order.buyer_waiting_since,
+            messages=order.waiting_messages,
+            last_body=order.last_body,
+        )
+        for order in orders
+    ]
+
+
+def waiting_thread_count() -> Subquery:
+    """
+    How many of the seller in ``OuterRef("pk")``'s orders have a buyer waiting: a
+    subquery over the partial index of waiting orders, so the Seller Central badges
+    count it with the requests in one query, however many orders the seller has.
+    """
+    return Subquery(
+        Order.objects.filter(seller=OuterRef("pk"), buyer_waiting_since__isnull=False)
+        .order_by()
+        .values("seller")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )

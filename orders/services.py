@@ -31,6 +31,7 @@ from payments.gateway import GatewayTimeout, tokenize_card
 from payments.models import Payment, PaymentTransaction
 from payments.signals import payment_action_failed
 
+from . import selectors
 from .actors import Actor
 from .models import (
     Message,
@@ -484,15 +485,24 @@ def mark_delivered(*, order_id: int, actor: Actor) -> Order:
 
 # --- Messages ---------------------------------------------------------------------------------
 def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
-    """A buyer or the seller writes on the order; the other side gets an email."""
+    """
+    A buyer or the seller writes on the order; the other side gets an email, and the
+    order says whether its buyer now waits for an answer. The order row is locked, so
+    two messages at once are written one after the other, in the order of their times.
+    """
     body = body.strip()
     if not body:
         raise OrderError("Write a message first.")
     with transaction.atomic():
-        order = Order.objects.select_related("buyer", "seller__user").get(pk=order_id)
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("buyer", "seller__user")
+            .get(pk=order_id)
+        )
         message = Message.objects.create(
             order=order, author=actor.user, author_role=actor.role, body=body
         )
+        refresh_buyer_waiting(order_id=order.pk)
         recipient = order.seller.user if actor.role == "buyer" else order.buyer
         queue_email(
             to=[recipient.email],
@@ -500,6 +510,23 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
             context={"order": order, "message": message},
         )
         return message
+
+
+def refresh_buyer_waiting(*, order_id: int) -> None:
+    """
+    Set ``buyer_waiting_since`` from the order's messages: the first buyer message no
+    seller message follows, or none. Seller Central's badge, inbox and order rows read
+    it instead of every message of the seller's orders. ``post_message`` calls it under
+    the order's lock; the demo data after dating its messages back.
+    """
+    since = (
+        selectors.unanswered_buyer_messages()
+        .filter(order_id=order_id)
+        .order_by("created_at", "pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    Order.objects.filter(pk=order_id).update(buyer_waiting_since=since)
 
 
 # --- Payment outcomes after the fact ----------------------------------------------------------

@@ -46,4 +46,5 @@ urlpatterns = [
         seller.SellerOrderMessageView.as_view(),
         name="seller_order_message",
     ),
+    path("seller/messages/", seller.SellerMessagesView.as_view(), name="seller_messages"),
 ]

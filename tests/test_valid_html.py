@@ -15,7 +15,7 @@ from django.urls import reverse
 from disputes.models import Dispute
 from disputes.services import open_dispute
 from orders.actors import Actor
-from orders.services import place_orders
+from orders.services import place_orders, post_message
 from tests.conftest import skip_or_fail
 from tests.factories import ADDRESS, GOOD_CARD, SellerFactory, UserFactory, shipped_order
 
@@ -39,6 +39,7 @@ def pages(client, django_capture_on_commit_callbacks):
             description="The nib is medium, not fine.",
             actor=Actor.buyer(buyer),
         )
+        post_message(order_id=fresh.pk, body="Gift wrap, please.", actor=Actor.buyer(buyer))
     return {
         "home": (reverse("home"), None),
         "shop": (reverse("catalog:listing_list"), None),
@@ -54,6 +55,7 @@ def pages(client, django_capture_on_commit_callbacks):
         "seller-orders": (reverse("orders:seller_orders"), seller.user),
         "seller-order": (fresh.get_seller_url(), seller.user),
         "seller-requests": (reverse("cancellations:seller_requests"), seller.user),
+        "seller-messages": (reverse("orders:seller_messages"), seller.user),
         "inventory": (reverse("catalog:inventory"), seller.user),
         "seller-case": (case.get_absolute_url(), seller.user),
     }

@@ -1,6 +1,7 @@
 """
 Seller Central → Orders: the list (filters, search), the order page, "Start
-preparing", "Confirm shipment" and messages.
+preparing", "Confirm shipment" and messages; Seller Central → Messages: the buyers
+waiting for an answer.
 
 Thin adapters: read through ``orders.selectors`` (scoped to the signed-in seller, so
 another seller's order is a 404; a user without a store gets 403), write through
@@ -37,7 +38,8 @@ class SellerOrderMixin(SellerRequiredMixin):
 
 def order_rows(orders: list[Order], *, ticked: bool = False) -> list:
     """
-    The order list's rows, each cached under its order's facts, buyer's name, marks and
+    The order list's rows, each cached under its order's facts, buyer's name, marks,
+    whether a buyer message waits (a message does not move the order's version) and
     whether its bulk-cancel box starts ticked ("Select all on this page").
     """
     marks = seller_row_marks(orders)
@@ -49,9 +51,15 @@ def order_rows(orders: list[Order], *, ticked: bool = False) -> list:
             *fragments.order_facts(order),
             order.buyer.first_name,
             marks.get(order.pk, ""),
+            order.buyer_waiting_since is not None,
             ticked,
         ),
-        context=lambda order: {"order": order, "marks": marks.get(order.pk, ""), "ticked": ticked},
+        context=lambda order: {
+            "order": order,
+            "marks": marks.get(order.pk, ""),
+            "message_waiting": order.buyer_waiting_since is not None,
+            "ticked": ticked,
+        },
         prepare=selectors.prepare_cards,
     )
 
@@ -86,6 +94,19 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
             orders=page.object_list,
             all_ticked=all_ticked,
             rows=order_rows(list(page.object_list), ticked=all_ticked),
+            **kwargs,
+        )
+
+
+class SellerMessagesView(SellerRequiredMixin, TemplateView):
+    """The seller's orders whose buyer waits for an answer, the one due first on top."""
+
+    template_name = "orders/seller_messages.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            threads=selectors.waiting_threads_for_seller(seller=self.seller),
+            answer_hours=selectors.MESSAGE_ANSWER_HOURS,
             **kwargs,
         )
 

@@ -1,5 +1,5 @@
 """
-Seller Central in a real browser (issue 9's "Done when"): the seller sees the request
+Seller Central in a real browser: the seller lands on its home, sees the request
 badge, approves a pending request, cancels another order with "No inventory", sees the
 listing deactivated in Inventory and the cancellation rate change on the home page;
 then the buyer sees both outcomes on Your Orders. And a bulk cancel, reviewed before it
@@ -16,9 +16,10 @@ from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.services import cancel_as_seller, request_cancellation
 from catalog.models import Listing
 from orders.actors import Actor
-from orders.models import Order, OrderStatus
-from orders.services import confirm_shipment, place_orders
-from tests.factories import ADDRESS, GOOD_CARD, ListingFactory
+from orders.models import Message, Order, OrderStatus
+from orders.services import confirm_shipment, place_orders, post_message, refresh_buyer_waiting
+from tests.browser.conftest import ACTION_TIMEOUT_MS
+from tests.factories import ADDRESS, GOOD_CARD, PASSWORD, ListingFactory
 
 
 def place(buyer, listing, quantity=1):
@@ -52,12 +53,15 @@ def test_seller_answers_a_request_and_cancels_for_no_inventory(
     # And a fresh lamp order the seller cannot fill
     lamp_order = place(buyer, lamp)
 
-    # When the seller signs in, the nav shows one request waiting
+    # When the seller signs in, they land on Seller Central, which shows one request waiting
     sign_in(page, seller.user)
-    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Seller Central")
+    nav = page.get_by_role("navigation", name="Seller Central")
     expect(nav.get_by_test_id("request-badge")).to_contain_text("1")
-    nav.get_by_role("link", name="Account health").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Account health")
+    main_nav = page.get_by_role("navigation", name="Main navigation")
+    expect(main_nav.get_by_test_id("seller-central-badge")).to_contain_text("1")
+    expect(main_nav.get_by_role("link", name="Account health")).to_have_count(0)
+    expect(page.get_by_test_id("attention-requests")).to_contain_text("1 cancellation request")
     rate = page.get_by_role("row", name=re.compile("Cancellation rate")).get_by_test_id(
         "metric-rate"
     )
@@ -74,7 +78,7 @@ def test_seller_answers_a_request_and_cancels_for_no_inventory(
     expect(page.get_by_test_id("request-badge")).to_have_count(0)
 
     # And cancels the lamp order with "No inventory", reviewing first
-    nav.get_by_role("link", name="Seller Central").click()
+    nav.get_by_role("link", name="Orders").click()
     page.get_by_role("link", name=lamp_order.number).click()
     page.get_by_role("link", name="Cancel order").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Cancel order {lamp_order.number}")
@@ -94,7 +98,7 @@ def test_seller_answers_a_request_and_cancels_for_no_inventory(
         "2 “No inventory” cancellations in 30 days"
     )
     # And the home page's cancellation rate went up (2 of 3; the approved one does not count)
-    nav.get_by_role("link", name="Account health").click()
+    main_nav.get_by_role("link", name=re.compile("^Seller Central")).click()
     expect(rate).to_have_text("66.7 %")
     screenshot(page, "seller-central-home")
 
@@ -205,3 +209,66 @@ def test_bulk_cancel_reviews_the_ticked_orders_on_a_phone_without_javascript(
         order.refresh_from_db()
         assert order.status == OrderStatus.CANCELLED
     assert Cancellation.objects.count() == 2
+
+
+def test_seller_answers_a_waiting_buyer_from_the_messages_inbox_on_a_phone(
+    live_server, new_context, screenshot, buyer, seller
+):
+    """
+    Given a buyer's message 10 hours old on one of two orders, when the seller signs in
+    on a 390 px phone, Seller Central's navigation fits the screen and shows one message
+    waiting; Messages lists the thread with its deadline; Answer opens the order's message
+    form; once answered, the thread, the badge and the order row's marker are gone.
+    """
+    lamp = ListingFactory(seller=seller, title="Desk lamp", price="30.00", stock=5)
+    asked = place(buyer, lamp)
+    quiet = place(buyer, lamp)
+    message = post_message(
+        order_id=asked.pk, body="Can you gift-wrap it?", actor=Actor.buyer(buyer)
+    )
+    Message.objects.filter(pk=message.pk).update(created_at=timezone.now() - timedelta(hours=10))
+    refresh_buyer_waiting(order_id=asked.pk)
+    context = new_context(viewport=PHONE)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    page = context.new_page()
+
+    # (The main menu is behind its toggle on a phone: sign in without waiting for it.)
+    page.goto("/accounts/sign-in/")
+    page.get_by_label("Username").fill(seller.user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Seller Central")
+    nav = page.get_by_role("navigation", name="Seller Central")
+    expect(nav.get_by_test_id("message-badge")).to_have_text("1 waiting for an answer")
+    expect(page.get_by_test_id("attention-messages")).to_contain_text("1 buyer")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    nav.get_by_role("link", name=re.compile("^Orders")).click()
+    expect(nav.get_by_role("link", name=re.compile("^Orders"))).to_have_attribute(
+        "aria-current", "page"
+    )
+    marked = page.get_by_test_id("order-row").filter(has_text="Buyer message waiting")
+    expect(marked).to_have_count(1)
+    expect(marked).to_contain_text(asked.number)
+
+    nav.get_by_role("link", name=re.compile("^Messages")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Messages")
+    thread = page.get_by_test_id("thread")
+    expect(thread).to_have_count(1)
+    expect(thread).to_contain_text("Can you gift-wrap it?")
+    expect(thread.get_by_test_id("answer-by")).to_contain_text("in 13 hours")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "seller-messages-phone")
+
+    thread.get_by_role("link", name=re.compile("^Answer")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {asked.number}")
+    page.get_by_label("Your message").fill("Yes, gift-wrapped at no cost.")
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_role("status")).to_contain_text("Message sent to the buyer.")
+    expect(nav.get_by_test_id("message-badge")).to_have_count(0)
+
+    nav.get_by_role("link", name=re.compile("^Messages")).click()
+    expect(page.get_by_text("No buyer waits for your answer.")).to_be_visible()
+    nav.get_by_role("link", name=re.compile("^Orders")).click()
+    expect(page.get_by_test_id("order-row").filter(has_text=quiet.number)).to_have_count(1)
+    expect(page.get_by_test_id("message-flag")).to_have_count(0)

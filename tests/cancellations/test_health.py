@@ -241,6 +241,61 @@ def test_a_buyers_follow_up_is_not_the_sellers_answer(seller):
     assert (metric.numerator, metric.denominator) == (1, 3)
 
 
+def test_messages_metric_says_what_waits_instead_of_no_data(seller):
+    """
+    A buyer message 10 hours old and unanswered is not late yet: it is no part of the
+    rate, but the figures say it waits, and once its 24 hours are up it counts as late.
+    """
+    order = placed(seller, days_ago=2)
+    Message.objects.create(
+        order=order,
+        author=order.buyer,
+        author_role="buyer",
+        body="Can you ship it gift-wrapped?",
+        created_at=NOW - timedelta(hours=10),
+    )
+
+    waiting = health.messages_answered(seller, NOW)
+    late = health.messages_answered(seller, NOW + timedelta(hours=15))
+
+    assert (waiting.numerator, waiting.denominator, waiting.status) == (0, 0, "none")
+    assert waiting.counts == ("No buyer message due yet; 1 waiting for your answer, not late yet")
+    assert (late.numerator, late.denominator, late.status) == (0, 1, "red")
+    assert late.counts == "0 of 1 buyer messages answered in time (1 still unanswered)"
+
+
+def test_messages_metric_says_how_many_more_wait_beside_the_rate(seller):
+    """Answered in time 1, unanswered and late 1, waiting (not late yet) 2: 1 / 2."""
+    order = placed(seller, days_ago=3)
+    for role, hours_ago in [("buyer", 50), ("seller", 49), ("buyer", 30), ("buyer", 3)]:
+        author = order.buyer if role == "buyer" else seller.user
+        Message.objects.create(
+            order=order,
+            author=author,
+            author_role=role,
+            body="?",
+            created_at=NOW - timedelta(hours=hours_ago),
+        )
+    other = placed(seller, days_ago=1)
+    Message.objects.create(
+        order=other, author=other.buyer, author_role="buyer", body="?", created_at=NOW
+    )
+
+    metric = health.messages_answered(seller, NOW)
+
+    assert (metric.numerator, metric.denominator) == (1, 2)
+    assert metric.counts == (
+        "1 of 2 buyer messages answered in time (1 still unanswered); "
+        "2 more waiting for your answer, not late yet"
+    )
+
+
+def test_messages_metric_without_messages_says_so(seller):
+    metric = health.messages_answered(seller, NOW)
+    assert (metric.denominator, metric.status_label) == (0, "No data yet")
+    assert metric.counts == "No buyer messages to answer"
+
+
 def test_order_defect_rate_is_not_made_up_without_a_source(monkeypatch):
     """With no app measuring it (the Resolution Center not installed): not available."""
     monkeypatch.setattr(health, "_sources", {})
@@ -415,15 +470,15 @@ def history(seller, orders: int):
 def test_home_page_makes_the_same_queries_for_10_and_many_orders(
     client, seller, django_assert_num_queries, orders
 ):
-    """Session, user, seller, nav badge, what the figures were computed from (one
-    query); then, when that changed, one aggregate per metric and insight (7, the order
-    defect rate from the Resolution Center included)."""
+    """Session, user, seller, nav badges (one query), orders to ship, what the figures
+    were computed from (one query); then, when that changed, one aggregate per metric
+    and insight (7, the order defect rate from the Resolution Center included)."""
     history(seller, orders)
     client.force_login(seller.user)
 
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         cold = client.get(reverse("cancellations:seller_home"))
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         warm = client.get(reverse("cancellations:seller_home"))
 
     assert cold.status_code == warm.status_code == 200
@@ -438,7 +493,7 @@ def test_home_page_shows_targets_counts_status_and_tables(client, seller):
 
     html = client.get(reverse("cancellations:seller_home")).content.decode()
 
-    assert html.count("<h1") == 1 and "<h1>Account health</h1>" in html
+    assert html.count("<h1") == 1 and "<h1>Seller Central</h1>" in html
     assert "4.0 %" in html and "1 of 25 orders cancelled by you" in html
     assert "under 2.5 %" in html and "At risk" in html
     assert "Order defect rate" in html and "0 of 25 orders with a case decided" in html
@@ -451,8 +506,8 @@ def test_home_page_shows_targets_counts_status_and_tables(client, seller):
 def test_home_page_shows_the_late_shipment_messages_and_trend_figures(client, seller):
     """
     4 orders this week, 1 cancelled by the seller; 2 of them shipped, 1 after its ship-by;
-    2 buyer messages due, 1 answered in time. Another seller's late shipment, unanswered
-    message and cancellation are on no row.
+    2 buyer messages due, 1 answered in time, the other never answered. Another seller's
+    late shipment, unanswered message and cancellation are on no row.
     """
     orders = [placed(seller) for _ in range(4)]
     cancel(orders[0], reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
@@ -497,7 +552,7 @@ def test_home_page_shows_the_late_shipment_messages_and_trend_figures(client, se
         "Last 30 days",
         "50.0 %",
         "at least 90 %",
-        "1 of 2 buyer messages answered in time",
+        "1 of 2 buyer messages answered in time (1 still unanswered)",
         "Poor",
     ]
     trend = rows(html, "trend-row")

@@ -57,12 +57,47 @@ def test_buyer_nav_shows_your_orders_name_and_sign_out(client):
     assert f'href="{reverse("orders:seller_orders")}"' not in body
 
 
-def test_seller_nav_adds_seller_central(client):
+def test_seller_nav_adds_one_seller_central_entry_to_its_home(client):
+    """One entry opens Seller Central's home; its sections are in its own navigation."""
     seller = SellerFactory()
     client.force_login(seller.user)
     body = client.get(reverse("home")).content.decode()
-    assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in body
-    assert f'href="{reverse("orders:seller_orders")}">Seller Central</a>' in body
+    main_nav = body.split('aria-label="Main navigation"', 1)[1].split("</nav>", 1)[0]
+    assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in main_nav
+    assert f'href="{reverse("cancellations:seller_home")}">Seller Central</a>' in main_nav
+    assert "Account health" not in main_nav
+    for section in ["orders:seller_orders", "cancellations:seller_requests", "catalog:inventory"]:
+        assert f'href="{reverse(section)}"' not in main_nav
+
+
+def test_a_seller_lands_on_seller_central_after_signing_in(client):
+    seller = SellerFactory(user=UserFactory(username="sam"))
+    response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cancellations:seller_home")
+    assert client.session["_auth_user_id"] == str(seller.user.pk)
+
+
+def test_a_buyer_lands_on_the_home_page_after_signing_in(client):
+    UserFactory(username="bea")
+    response = client.post(reverse("login"), {"username": "bea", "password": PASSWORD})
+    assert response["Location"] == reverse("home")
+
+
+def test_where_a_seller_was_headed_wins_over_seller_central(client):
+    """A seller sent to sign in from another page goes back there; never off the site."""
+    SellerFactory(user=UserFactory(username="sam"))
+    headed = reverse("orders:your_orders")
+    response = client.post(
+        f"{reverse('login')}?next={headed}", {"username": "sam", "password": PASSWORD}
+    )
+    assert response["Location"] == headed
+    client.post(reverse("logout"))
+    response = client.post(
+        f"{reverse('login')}?next=https://evil.example/",
+        {"username": "sam", "password": PASSWORD},
+    )
+    assert response["Location"] == reverse("cancellations:seller_home")
 
 
 def test_seller_central_is_closed_to_buyers_and_anonymous(client):

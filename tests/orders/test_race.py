@@ -7,6 +7,7 @@ Run with DATABASE_URL=postgres://root@127.0.0.1:5432/test
 
 import uuid
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db.models import Sum
@@ -14,17 +15,33 @@ from django.db.models import Sum
 from catalog.models import Listing
 from notifications.models import OutboxMessage
 from orders.actors import Actor
-from orders.models import Order, OrderEvent, OrderLine, OrderStatus, Shipment, ShipmentLine
+from orders.models import (
+    Message,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    Shipment,
+    ShipmentLine,
+)
 from orders.services import (
     AUTHORIZATION_RETRY,
     OrderError,
     authorize_order,
     confirm_shipment,
     place_orders,
+    post_message,
 )
 from payments.gateway import inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
-from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
+from tests.factories import (
+    ADDRESS,
+    GOOD_CARD,
+    ListingFactory,
+    OrderFactory,
+    SellerFactory,
+    UserFactory,
+)
 from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -146,3 +163,24 @@ def test_two_submissions_of_one_checkout_at_once_place_one_order():
     assert [[o.pk for o in outcome] for outcome in outcomes] == [[order.pk], [order.pk]]
     assert Listing.objects.get(pk=listing.pk).stock == 3
     assert SandboxCharge.objects.count() == 1
+
+
+def test_a_buyer_and_the_seller_writing_at_once_leave_the_wait_as_the_messages_say():
+    """
+    The buyer and the seller post at the same instant, five times over: whoever wrote
+    last, the order's "buyer waiting since" agrees with its messages (each post reads
+    them under the order's lock, so neither overwrites the other's with a stale view).
+    """
+    order = OrderFactory()
+    buyer, seller = Actor.buyer(order.buyer), Actor.seller(order.seller.user)
+
+    for round_ in range(5):
+        run_together(
+            partial(post_message, order_id=order.pk, body=f"Buyer {round_}", actor=buyer),
+            partial(post_message, order_id=order.pk, body=f"Seller {round_}", actor=seller),
+        )
+        last = Message.objects.filter(order=order).order_by("created_at", "pk").last()
+        since = Order.objects.get(pk=order.pk).buyer_waiting_since
+        assert since == (last.created_at if last.author_role == "buyer" else None), round_
+
+    assert Message.objects.filter(order=order).count() == 10

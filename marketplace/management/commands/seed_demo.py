@@ -48,6 +48,7 @@ from orders.services import (
     mark_delivered,
     place_orders,
     post_message,
+    refresh_buyer_waiting,
     start_preparing,
 )
 from payments.models import Payment, PaymentTransaction, SandboxCharge
@@ -562,6 +563,8 @@ class Command(BaseCommand):
                     order_id=order.pk, body=body, actor=Actor(ActorRole(role), author)
                 )
                 Message.objects.filter(pk=message.pk).update(created_at=now - age)
+            if demo.messages:  # the buyer waits since the first unanswered one, as dated
+                refresh_buyer_waiting(order_id=order.pk)
 
     @staticmethod
     def demo_quantities(order: Order, items) -> dict[int, int]:
