@@ -580,3 +580,14 @@ def test_an_accepted_offer_is_refunded_to_you_for_the_buyer_only(
     assert f"The buyer accepted your offer: case {case.pk} is resolved." in order_page
     assert f"You offered a partial refund of $10.00 in case {case.pk}." in order_page
     assert "$10.00 is returned to the buyer." in order_page
+
+
+def test_asking_staff_to_decide_is_a_readable_button(client, seller, open_case):
+    """Not yellow text on white (about 2:1): the outlined primary button, like "View order"."""
+    case = open_case()
+    client.force_login(seller.user)
+
+    page = text(client.get(case.get_absolute_url()))
+
+    assert 'class="btn btn-outline-primary">Ask marketplace staff to decide</button>' in page
+    assert "btn-outline-warning" not in page
