@@ -61,14 +61,18 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo
 
 # Emails link to this server, the demo data's too (honcho gives each process its own PORT).
+# Quiet until the address and the accounts, then the live log. Ctrl-C reaches honcho,
+# which stops the three processes and exits 130: that is the end asked for, not an error.
 run: export DEV_SERVER_PORT := $(PORT)
-run: seed
+run: install var .env
+	@$(BIN)/python manage.py migrate --no-input --verbosity 0
+	@$(BIN)/python manage.py seed_demo --verbosity 0
 	@echo
 	@echo "  Marketplace portal: http://127.0.0.1:$(PORT)/"
 	@echo "  Demo accounts (password marketplace-demo): buyer, buyer2, seller, seller2, staff (admin)"
 	@echo "  Ctrl-C stops the web server, the Celery worker and Celery beat."
 	@echo
-	PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev
+	@PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev || test $$? -eq 130
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -49,6 +49,10 @@ class CancelItemsForm(forms.Form):
                 min_value=1,
                 max_value=line.quantity_open,
                 help_text=f"{line.quantity_open} can be cancelled.",
+                error_messages={
+                    "max_value": f"You can cancel at most {line.quantity_open} of this item.",
+                    "min_value": "Cancel at least 1, or untick the item.",
+                },
             )
 
     def line_fields(self):

@@ -176,7 +176,7 @@ def cancel_locked_items(
             request=request,
             idempotency_key=idempotency_key,
         )
-        money = money_outcome(order.payment, cancellation.refund_amount)
+        money = money_outcome(order.payment, cancellation.refund_amount, step=UNDER_WAY)
         _release(order, cancellation)
         _close_pending_request_if_moot(order, lines, exclude=request)
         _announce(order, cancellation, chosen, actor=actor, money=money)
@@ -231,7 +231,7 @@ def _release(order, cancellation: Cancellation) -> None:
         payments.schedule_release(
             payment_id=order.payment_id,
             amount=cancellation.refund_amount,
-            idempotency_key=f"cancellation:{cancellation.pk}",
+            idempotency_key=release_key(cancellation),
         )
     except payments.PaymentError as error:
         # The money does not add up: cancel nothing rather than keep money we owe.
@@ -303,16 +303,67 @@ def _announce(order, cancellation: Cancellation, chosen, *, actor: Actor, money:
     )
 
 
-def money_outcome(payment, amount: Decimal) -> str:
-    """What happens to the money, in the buyer's words (the review page and the email)."""
+# Where the money of a cancellation stands, for ``money_outcome``: before it (the review
+# page), its release queued at the gateway (the outbox has yet to run it: the order
+# page's payment box says "being released"), or its release done.
+AHEAD, UNDER_WAY, DONE = "ahead", "under_way", "done"
+RELEASE_WORDS = {
+    # (a hold released, not a charge refunded) -> words per step
+    True: {
+        AHEAD: "The ${amount} hold on your {card} will be released; you are not charged for it.",
+        UNDER_WAY: "The ${amount} hold on your {card} is being released; you are not charged "
+        "for it.",
+        DONE: "The ${amount} hold on your {card} was released; you are not charged for it.",
+    },
+    False: {
+        AHEAD: "${amount} will be refunded to your {card}; banks usually show it within 3–5 "
+        "business days.",
+        UNDER_WAY: "${amount} is being refunded to your {card}; banks usually show it within "
+        "3–5 business days.",
+        DONE: "${amount} was refunded to your {card}; banks usually show it within 3–5 "
+        "business days.",
+    },
+}
+
+
+def money_outcome(payment, amount: Decimal, *, step: str = AHEAD, hold: bool | None = None) -> str:
+    """
+    What happens to the money, in the buyer's words, at ``step``: the review pages say
+    what will happen; the timeline and the email, written as the release is queued, say
+    it is under way; the page after the cancellation says where it stands
+    (``money_outcome_now``). ``hold``: whether a hold is released rather than a charge
+    refunded (by default, whether the payment still holds that much).
+    """
     if amount <= 0:
         return "Nothing was charged for these items."
-    card = f"card ending {payment.card_last4}" if payment.card_last4 else "your card"
+    card = f"card ending {payment.card_last4}" if payment.card_last4 else "card"
     if not payment.is_authorized:
-        return f"You have not been charged; nothing will be taken from {card}."
-    if payment.amount_open >= amount:
-        return f"The ${amount} hold on your {card} is released now; you are not charged for it."
-    return f"${amount} is refunded to your {card}; banks usually show it within 3–5 business days."
+        return f"You have not been charged; nothing will be taken from your {card}."
+    if hold is None:
+        hold = payment.amount_open >= amount
+    return RELEASE_WORDS[hold][step].format(amount=amount, card=card)
+
+
+def money_outcome_now(cancellation: Cancellation) -> str:
+    """
+    ``money_outcome`` as the cancellation's release stands now, in the same words as
+    the order page's payment box: "being released" until the gateway has settled every
+    money row it queued, "released" after.
+    """
+    rows = payments.release_rows(idempotency_key=release_key(cancellation))
+    done = bool(rows) and all(row.status == row.Status.SUCCEEDED for row in rows)
+    hold = all(row.kind == row.Kind.VOID for row in rows) if rows else None
+    return money_outcome(
+        cancellation.order.payment,
+        cancellation.refund_amount,
+        step=DONE if done else UNDER_WAY,
+        hold=hold,
+    )
+
+
+def release_key(cancellation: Cancellation) -> str:
+    """The idempotency key of the cancellation's release (its void and refund rows)."""
+    return f"cancellation:{cancellation.pk}"
 
 
 def _close_pending_request_if_moot(order, lines, *, exclude):

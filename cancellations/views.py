@@ -23,6 +23,7 @@ from .services import (
     AlreadyDone,
     CancellationError,
     money_outcome,
+    money_outcome_now,
     submit_buyer_cancellation,
     withdraw_request,
 )
@@ -143,7 +144,7 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
             messages.success(
                 request,
                 f"Cancelled {result.units} item{'s' if result.units != 1 else ''}. "
-                + money_outcome(order.payment, result.refund_amount),
+                + money_outcome_now(result),
             )
         else:
             messages.success(

@@ -26,6 +26,10 @@ class ListingInventoryForm(forms.Form):
         min_value=Decimal("0.01"),
         max_value=MAX_PRICE,
         help_text=f"In US dollars, at most {MAX_PRICE:,}.",
+        error_messages={
+            "max_value": f"A price is at most ${MAX_PRICE:,}.",
+            "min_value": "A price is at least $0.01.",
+        },
     )
     handling_days = AsciiIntegerField(
         min_value=0,

@@ -25,7 +25,13 @@ def _check_ascii(field: forms.Field, value, pattern: re.Pattern) -> None:
 
 
 class AsciiIntegerField(forms.IntegerField):
-    default_error_messages = {"invalid": "Enter a whole number, using the digits 0 to 9."}
+    default_error_messages = {
+        "invalid": "Enter a whole number, using the digits 0 to 9.",
+        # Django's "Ensure this value is less than or equal to 2", in plain words; a
+        # field that knows what it counts says so itself (error_messages).
+        "max_value": "Enter %(limit_value)s or less.",
+        "min_value": "Enter %(limit_value)s or more.",
+    }
 
     def to_python(self, value):
         _check_ascii(self, value, ASCII_INTEGER)
@@ -34,7 +40,9 @@ class AsciiIntegerField(forms.IntegerField):
 
 class AsciiDecimalField(forms.DecimalField):
     default_error_messages = {
-        "invalid": "Enter an amount using the digits 0 to 9 and a decimal point, such as 12.50."
+        "invalid": "Enter an amount using the digits 0 to 9 and a decimal point, such as 12.50.",
+        "max_value": "Enter %(limit_value)s or less.",
+        "min_value": "Enter %(limit_value)s or more.",
     }
 
     def to_python(self, value):

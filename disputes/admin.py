@@ -12,6 +12,7 @@ or reach their pages; anyone else gets 403.
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
@@ -22,13 +23,60 @@ from django.utils.html import format_html, format_html_join
 
 from orders.actors import Actor
 from orders.admin import ReadOnlyAdminMixin, ReadOnlyInline
-from orders.templatetags.orders_tags import format_placed, format_when, money
+from orders.events import Reader, render
+from orders.templatetags.orders_tags import format_placed, format_when, iso, money
 
 from . import services
 from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm
 from .models import Dispute, DisputeMessage
 from .selectors import money_summary
 from .services import RESOLVE_PERMISSION, DisputeError, StaleConfirmation
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """
+    The status, opening on staff's queue: the list without a status chosen shows the
+    cases under review; "All" (``?status=all``) shows every case. A search looks through
+    every case, so a case is found by its order number whatever its status.
+    """
+
+    title = "status"
+    parameter_name = "status"
+    ALL = "all"
+    DEFAULT = Dispute.Status.UNDER_REVIEW
+
+    def __init__(self, request, params, model, model_admin):
+        self.searching = bool(request.GET.get(SEARCH_VAR, "").strip())
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return Dispute.Status.choices
+
+    def value(self):
+        chosen = super().value()
+        if chosen is None and not self.searching:
+            return self.DEFAULT
+        return chosen
+
+    def choices(self, changelist):
+        value = self.value()
+        yield {
+            "selected": value in (None, self.ALL),
+            "query_string": changelist.get_query_string({self.parameter_name: self.ALL}),
+            "display": "All",
+        }
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": value == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value in Dispute.Status.values:
+            return queryset.filter(status=value)
+        return queryset
 
 
 class AgeFilter(admin.SimpleListFilter):
@@ -82,7 +130,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "opened",
         "answer_due",
     ]
-    list_filter = ["status", "reason", "escalated", "seller_unresponsive", AgeFilter]
+    list_filter = [StatusFilter, "reason", "escalated", "seller_unresponsive", AgeFilter]
     list_select_related = ["order", "buyer", "seller"]
     search_fields = [
         "=order__number",
@@ -165,12 +213,12 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="order timeline")
     def order_timeline(self, obj):
         rows = (
-            (f"{timezone.localtime(e.created_at):%Y-%m-%d %H:%M}", e.actor_role, e.summary)
+            (iso(e.created_at), format_when(e.created_at), e.actor_role, render(e, Reader.STAFF))
             for e in obj.order.events.order_by("created_at", "pk")
         )
         return format_html(
             '<ol data-testid="order-timeline">{}</ol>',
-            format_html_join("", "<li><time>{}</time> ({}): {}</li>", rows),
+            format_html_join("", '<li><time datetime="{}">{}</time> ({}): {}</li>', rows),
         )
 
     # --- Object buttons ------------------------------------------------------------------------

@@ -5,4 +5,5 @@ class DisputesConfig(AppConfig):
     name = "disputes"
 
     def ready(self):
-        from . import health, panels  # noqa: F401 - the order defect rate; order page panels
+        # The order defect rate; the order pages' panels and timeline words.
+        from . import events, health, panels  # noqa: F401

@@ -1,14 +1,16 @@
 """
 The order timeline's words for each change of a case (DESIGN: an audit row with every
-change). The buyer and the seller both read the order's timeline, so each summary
-names who did what; decision notes go to the case page and the emails, not here.
+change). The stored summary names who did what in the third person, as staff read it;
+the renderers below give the buyer and the seller their own voice ("You opened…",
+"…is returned to you"). Decision notes go to the case page and the emails, not here.
 """
 
 from django.conf import settings
 from django.utils.text import Truncator
 
 from orders.actors import Actor
-from orders.models import OrderEvent
+from orders.events import Reader, amount, renderer, who
+from orders.models import ActorRole, OrderEvent
 from orders.services import record_event
 
 from .models import Dispute, DisputeEvent
@@ -104,3 +106,97 @@ def offer_words(dispute: Dispute) -> str:
     if dispute.offer_kind == Dispute.OfferKind.FULL:
         return f"a full refund (${dispute.offer_amount})"
     return f"a partial refund of ${dispute.offer_amount}"
+
+
+# --- The timeline in each party's voice ------------------------------------------------------
+# The stored summary names both parties in the third person (staff read it as it is); the
+# buyer and the seller each read their own acts as "you" and what is returned to the buyer
+# as returned "to you" or "to the buyer".
+def _case(event) -> str:
+    return f"case {event.payload.get('dispute')}"
+
+
+def _returned(event, reader) -> str:
+    refund = amount(event, "refund")
+    if not refund or refund == "$0.00":
+        return ""
+    return f" {refund} is returned to {'you' if reader == Reader.BUYER else 'the buyer'}."
+
+
+def _reason(event) -> str:
+    try:
+        return f" ({Dispute.Reason(event.payload.get('reason')).label})"
+    except ValueError:
+        return ""
+
+
+@renderer(DisputeEvent.OPENED)
+def _opened(event, reader):
+    if reader == Reader.BUYER:
+        return f"You opened {_case(event)}{_reason(event)}."
+    if reader == Reader.SELLER:
+        return f"The buyer opened {_case(event)}{_reason(event)} and asks you to respond."
+    return None
+
+
+@renderer(DisputeEvent.SELLER_RESPONDED)
+def _seller_responded(event, reader):
+    return f"You responded to {_case(event)}." if reader == Reader.SELLER else None
+
+
+@renderer(DisputeEvent.OFFER_MADE)
+def _offer_made(event, reader):
+    if reader != Reader.SELLER:
+        return None
+    offered = amount(event, "amount")
+    full = event.payload.get("kind") == Dispute.OfferKind.FULL
+    what = "a full refund" if full else "a partial refund"
+    return f"You offered {what}{f' of {offered}' if offered else ''} in {_case(event)}."
+
+
+@renderer(DisputeEvent.ESCALATED)
+def _escalated(event, reader):
+    if reader == Reader.STAFF:
+        return None
+    if event.actor_role == ActorRole.SYSTEM:
+        seller = "You" if reader == Reader.SELLER else "The seller"
+        return (
+            f"{seller} did not respond in time, so {_case(event)} went to marketplace staff "
+            "for review."
+        )
+    return f"{who(event, reader)} asked marketplace staff to review {_case(event)}."
+
+
+@renderer(DisputeEvent.INFORMATION_REQUESTED)
+def _information_requested(event, reader):
+    if reader != Reader.SELLER:
+        return None
+    return f"Marketplace staff asked you for more information in {_case(event)}."
+
+
+@renderer(
+    DisputeEvent.RESOLVED_FOR_BUYER,
+    DisputeEvent.RESOLVED_FOR_SELLER,
+    DisputeEvent.RESOLVED_BY_AGREEMENT,
+    DisputeEvent.WITHDRAWN,
+)
+def _resolved(event, reader):
+    if reader == Reader.STAFF:
+        return None
+    buyer = reader == Reader.BUYER
+    case = _case(event)
+    words = {
+        DisputeEvent.RESOLVED_FOR_BUYER: (
+            f"Marketplace staff decided {case} for {'you' if buyer else 'the buyer'}."
+        ),
+        DisputeEvent.RESOLVED_FOR_SELLER: (
+            f"Marketplace staff decided {case} for {'the seller' if buyer else 'you'}."
+        ),
+        DisputeEvent.RESOLVED_BY_AGREEMENT: (
+            f"You accepted the seller's offer: {case} is resolved."
+            if buyer
+            else f"The buyer accepted your offer: {case} is resolved."
+        ),
+        DisputeEvent.WITHDRAWN: f"{'You' if buyer else 'The buyer'} withdrew {case}.",
+    }[event.type]
+    return words + _returned(event, reader)

@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from orders.actors import Actor
+from orders.templatetags.orders_tags import format_when
 from orders.views.buyer import BuyerOrderMixin
 
 from . import rules, selectors, services
@@ -80,7 +81,7 @@ class OpenCaseView(BuyerOrderMixin, View):
         messages.success(
             request,
             f"Case opened. {order.seller.store_name} has until "
-            f"{dispute.respond_by:%b %d, %H:%M} UTC to respond; we'll email you when they do.",
+            f"{format_when(dispute.respond_by)} to respond; we'll email you when they do.",
         )
         return redirect(dispute)
 

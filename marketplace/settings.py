@@ -182,6 +182,9 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 DISPLAY_TIME_ZONE = env.str("DISPLAY_TIME_ZONE", default=TIME_ZONE)
 USE_I18N = True
 USE_TZ = True
+# The portal's one date style ("Nov 28, 2026, 7:05 PM EST") for what Django formats
+# itself, admin included (marketplace/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 
 # --- Static files ---------------------------------------------------------------
 STATIC_URL = "static/"

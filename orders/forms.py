@@ -106,6 +106,10 @@ class ConfirmShipmentForm(forms.Form):
                 max_value=line.quantity_open,
                 initial=line.quantity_open,
                 help_text=f"{line.quantity_open} left to ship ({line.quantity} ordered).",
+                error_messages={
+                    "max_value": f"Only {line.quantity_open} of this item are left to ship.",
+                    "min_value": "Enter 0 or more units.",
+                },
             )
         self.order_fields([self.field_name(line) for line in self.lines])
 

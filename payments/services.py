@@ -277,6 +277,12 @@ def release_unclaimed(
         return _release(payment, excess, keys)
 
 
+def release_rows(*, idempotency_key: str) -> list[PaymentTransaction]:
+    """The void and refund rows a release queued under this key (``schedule_release``)."""
+    keys = _release_keys(idempotency_key)
+    return list(PaymentTransaction.objects.filter(idempotency_key__in=keys.values()))
+
+
 def _own_transaction_if_none():
     """
     The caller's transaction, else one of our own (the payment's lock must last until

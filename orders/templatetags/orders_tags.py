@@ -76,15 +76,16 @@ def format_when(value) -> str:
 
 def format_ago(value, now=None) -> str:
     """
-    How long ago (or until): "just now" under a minute either way, then "5 minutes
-    ago", "in 1 day, 21 hours", "3 days ago" — never "0 minutes".
+    How long ago (or until): "just now" under a minute ago, "in under a minute" for a
+    moment as close ahead (a deadline is never "just now"), then "5 minutes ago", "in 1
+    day, 21 hours", "3 days ago" — never "0 minutes".
     """
     if not isinstance(value, datetime):
         return ""
     seconds = ((now or timezone.now()) - value).total_seconds()
     future, seconds = seconds < 0, abs(seconds)
     if seconds < 60:
-        return "just now"
+        return "in under a minute" if future else "just now"
     parts = []
     for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
         count, seconds = divmod(int(seconds), size)

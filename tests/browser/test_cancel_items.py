@@ -76,14 +76,14 @@ def test_buyer_cancels_one_item_of_a_fresh_order(
     sign_in(page, buyer)
     choose_items_to_cancel(page, order)
     expect(page.get_by_test_id("money-outcome")).to_contain_text(
-        "The $25.00 hold on your card ending 4242 is released now"
+        "The $25.00 hold on your card ending 4242 will be released"
     )
     page.get_by_role("button", name="Confirm cancellation").click()
 
     # Then the order page says what happened to the money and strikes the notebooks through
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Order {order.number}")
     expect(page.get_by_role("status")).to_contain_text(
-        "Cancelled 2 items. The $25.00 hold on your card ending 4242 is released now; "
+        "Cancelled 2 items. The $25.00 hold on your card ending 4242 was released; "
         "you are not charged for it."
     )
     # The fully cancelled line is struck as a whole: title, quantity and subtotal

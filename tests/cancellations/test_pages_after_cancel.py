@@ -81,6 +81,53 @@ def test_the_payment_box_says_being_released_while_the_void_is_pending(
     assert dd(html, "summary-returned") == "$25.00"
 
 
+def confirm_by_page(client, order, title, qty):
+    """Cancel Items → review → Confirm, as the buyer's browser posts them; the page after."""
+    line = order.lines.get(title=title)
+    url = reverse("cancellations:cancel_items", args=[order.number])
+    choice = {f"line_{line.pk}": "on", f"qty_{line.pk}": str(qty), "reason": "created_by_mistake"}
+    review = client.post(url, choice).content.decode()
+    form = review[review.index('action="/your-orders/') :]
+    data = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    return client.post(reverse("cancellations:confirm", args=[order.number]), data, follow=True)
+
+
+def flash(response) -> str:
+    return " ".join(str(message) for message in response.context["messages"])
+
+
+def test_the_flash_and_the_payment_box_say_being_released_while_the_void_is_queued(
+    signed_in, two_lines, django_capture_on_commit_callbacks
+):
+    """Until the gateway has run the void, neither the message nor the box says "released"."""
+    # When the buyer confirms and the void is still waiting in the outbox
+    with django_capture_on_commit_callbacks(execute=False):
+        response = confirm_by_page(signed_in, two_lines, "Blue notebook", 2)
+
+    # Then both say it is being released, and neither that it is released
+    html = response.content.decode()
+    assert PaymentTransaction.objects.get(kind="void").status == "pending"
+    assert (
+        "The $25.00 hold on your card ending 4242 is being released; you are not charged for it."
+        in flash(response)
+    )
+    assert dd(html, "amount-releasing") == "$25.00"
+    assert "released now" not in html and "was released" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_flash_says_released_once_the_void_has_run(signed_in, two_lines):
+    """The void ran before the page was drawn: the message says released, as the box does."""
+    # (A committing test: the outbox runs the void on commit, before the redirect.)
+    response = confirm_by_page(signed_in, two_lines, "Blue notebook", 2)
+
+    html = response.content.decode()
+    assert PaymentTransaction.objects.get(kind="void").status == "succeeded"
+    assert "The $25.00 hold on your card ending 4242 was released" in flash(response)
+    assert dd(html, "amount-released") == "$25.00"
+    assert 'data-testid="amount-releasing"' not in html
+
+
 def test_the_order_summary_shows_items_cancelled_and_total_now(
     signed_in, buyer, two_lines, django_capture_on_commit_callbacks
 ):

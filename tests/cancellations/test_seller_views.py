@@ -168,7 +168,7 @@ def test_review_states_units_money_stock_and_rate_then_confirm_cancels(
     html = page.content.decode()
     assert page.status_code == 200
     assert "2 items will be cancelled" in html
-    assert "The $25.00 hold on your card ending 4242 is released now" in html
+    assert "The $25.00 hold on your card ending 4242 will be released" in html
     assert "2 back in stock." in html
     assert "This counts toward your cancellation rate" in html
     assert "Wrong price, sorry" in html
@@ -279,7 +279,7 @@ def test_confirm_after_the_units_shipped_is_refused_with_the_reason(signed_in, o
     ship(order, seller, {order.lines.get().pk: 1})
     response = signed_in.post(confirm_url(order), data)
     assert response.status_code == 400
-    assert "less than or equal to 1" in response.content.decode()
+    assert "You can cancel at most 1 of this item." in response.content.decode()
     assert not Cancellation.objects.exists()
 
 

@@ -80,7 +80,7 @@ def test_review_then_confirm_cancels_and_says_what_is_refunded(
     review_page = review(signed_in, order)
     assert review_page.status_code == 200
     assert "These items will be cancelled now" in review_page.content.decode()
-    assert "hold on your card ending 4242 is released" in review_page.content.decode()
+    assert "hold on your card ending 4242 will be released" in review_page.content.decode()
     assert nothing_changed(order)  # the review changes nothing
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -272,3 +272,28 @@ def test_cancelled_order_has_no_cancel_button(signed_in, order):
     body = signed_in.get(order.get_absolute_url()).content.decode()
     assert cancel_url(order) not in body
     assert signed_in.get(cancel_url(order)).status_code == 302
+
+
+def test_too_many_units_is_said_in_the_products_words(signed_in, order):
+    """Past the open quantity the form says what the buyer may do, not Django's bound."""
+    line = order.lines.get()
+
+    response = review(signed_in, order, **{f"qty_{line.pk}": "3"})
+
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "You can cancel at most 2 of this item." in body
+    assert "Ensure this value" not in body
+    assert nothing_changed(order)
+
+
+def test_a_quick_cancel_window_closing_within_the_minute_is_still_ahead(signed_in, order):
+    """38 seconds before the window closes, the form says so: never "(just now)"."""
+    from django.conf import settings
+
+    age(order, minutes=settings.BUYER_DIRECT_CANCEL_MINUTES, seconds=-38)
+
+    body = signed_in.get(cancel_url(order)).content.decode()
+
+    assert "(in under a minute)" in body
+    assert "(just now)" not in body

@@ -340,4 +340,4 @@ def test_inventory_edit_says_what_the_highest_price_is(client):
 
     form = client.post(edit_url(listing), data).context["form"]
 
-    assert form.errors["price"] == ["Ensure this value is less than or equal to 1000000.00."]
+    assert form.errors["price"] == ["A price is at most $1,000,000.00."]

@@ -55,7 +55,7 @@ def test_the_decimal_field_takes_ascii_digits(value, amount):
 
 def test_bounds_still_speak_for_themselves():
     """A minus sign is ASCII: -1 is refused by the bound, with the bound's message."""
-    with pytest.raises(forms.ValidationError, match="greater than or equal to 1"):
+    with pytest.raises(forms.ValidationError, match="Enter 1 or more"):
         AsciiIntegerField(min_value=1).clean("-1")
 
 

@@ -1,7 +1,9 @@
 """Cases in Django admin: filters, search, a read-only status, and permission-guarded decisions."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Group
@@ -12,6 +14,7 @@ from django.utils import timezone
 from disputes import services
 from disputes.models import Dispute
 from orders.actors import Actor
+from orders.templatetags.orders_tags import format_when
 from payments.models import Payment
 from payments.services import schedule_release
 from tests.factories import UserFactory
@@ -76,12 +79,34 @@ def two_cases(open_case, place, ship, buyer, seller):
 def test_filters_find_the_cases_staff_look_for(staff_client, two_cases):
     escalated, fresh = two_cases
     assert listed(staff_client, status="under_review") == [escalated.pk]
+    assert listed(staff_client, status="open") == [fresh.pk]
     assert listed(staff_client, escalated__exact="1") == [escalated.pk]
     assert listed(staff_client, seller_unresponsive__exact="1") == [escalated.pk]
-    assert listed(staff_client, reason="item_not_received") == [fresh.pk]
-    assert listed(staff_client, age="lt2") == [fresh.pk]
-    assert listed(staff_client, age="2to7") == [escalated.pk]
-    assert listed(staff_client, age="gt30") == []
+    assert listed(staff_client, status="all", reason="item_not_received") == [fresh.pk]
+    assert listed(staff_client, status="all", age="lt2") == [fresh.pk]
+    assert listed(staff_client, status="all", age="2to7") == [escalated.pk]
+    assert listed(staff_client, status="all", age="gt30") == []
+
+
+def test_the_list_opens_on_the_under_review_queue_and_all_is_one_click(staff_client, two_cases):
+    """Staff's queue first: the bare list shows the cases under review; "All" shows both."""
+    escalated, fresh = two_cases
+
+    response = staff_client.get(CHANGELIST)
+
+    assert sorted(case.pk for case in response.context["cl"].result_list) == [escalated.pk]
+    page = response.content.decode()
+    assert '<li class="selected">\n    <a href="?status=under_review"' in page
+    assert 'href="?status=all"' in page
+    assert listed(staff_client, status="all") == sorted([escalated.pk, fresh.pk])
+    # The other filters keep to the queue until staff choose another status
+    assert listed(staff_client, reason="item_not_received") == []
+
+
+def test_a_search_looks_through_every_case_whatever_its_status(staff_client, two_cases):
+    """An order number typed in the search finds its case even when it is not under review."""
+    _escalated, fresh = two_cases
+    assert listed(staff_client, q=fresh.order.number) == [fresh.pk]
 
 
 @pytest.mark.parametrize(
@@ -117,6 +142,30 @@ def test_the_case_page_is_read_only_with_thread_timeline_and_money(staff_client,
     assert "&lt;b&gt;check&lt;/b&gt; the seller" in page  # the internal note, as text
     for name in BUTTONS:
         assert button_url(name, escalated) in page
+
+
+def test_admin_dates_read_like_the_portals_with_the_zone_named(staff_client, two_cases, settings):
+    """Admin's own date fields, the list and the timeline: "Nov 28, 2026, 2:05 PM EST"."""
+    settings.DISPLAY_TIME_ZONE = "America/New_York"
+    escalated, _fresh = two_cases
+
+    page = staff_client.get(change_url(escalated)).content.decode()
+    listing = staff_client.get(CHANGELIST, {"status": "all"}).content.decode()
+
+    with timezone.override(ZoneInfo("America/New_York")):
+        opened = format_when(escalated.created_at)
+        first_event = format_when(escalated.order.events.earliest("created_at").created_at)
+    assert opened.endswith((" EST", " EDT"))
+    assert opened in page  # the "created at" read-only field, formatted by Django
+    assert first_event in page  # the order timeline
+    assert re.search(r"[A-Z][a-z]{2} \d{1,2}, \d{4}", listing)
+    for text in (page, listing):
+        assert "a.m." not in text and "p.m." not in text and "midnight" not in text
+
+
+def test_admin_pages_carry_the_portals_favicon(staff_client):
+    page = staff_client.get(reverse("admin:index")).content.decode()
+    assert '<link rel="icon" href="/static/img/favicon.svg" type="image/svg+xml">' in page
 
 
 def test_no_add_or_delete_and_no_status_edit(two_cases):

@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -521,3 +522,72 @@ def test_a_case_refund_counts_in_every_total(
     assert summary(page, "summary-total-now") == total_now
     row = text(client.get(reverse("orders:seller_orders")))
     assert summary(row, "order-total-now") == total_now
+
+
+# --- Each reader's voice ---------------------------------------------------------------------
+def test_the_case_page_speaks_to_each_party(client, buyer, seller, open_case, run_outbox):
+    """The seller reads "Your offer"; the buyer reads "The seller's offer" and "by you"."""
+    case = open_case()
+    services.make_offer(
+        dispute_id=case.pk, kind="partial", amount=Decimal("10.00"), actor=Actor.seller(seller.user)
+    )
+
+    client.force_login(seller.user)
+    as_seller = " ".join(text(client.get(case.get_absolute_url())).split())
+    client.force_login(buyer)
+    as_buyer = " ".join(text(client.get(case.get_absolute_url())).split())
+
+    assert '<h2 id="offer-heading" class="h5"> Your offer </h2>' in as_seller
+    assert "The seller's offer" not in as_seller
+    assert '<h2 id="offer-heading" class="h5"> The seller\'s offer </h2>' in as_buyer
+    assert "Your offer" not in as_buyer
+    assert f"by you about order {case.order.number}" in as_buyer
+    assert f"by {buyer.first_name} about order {case.order.number}" in as_seller
+
+
+def test_an_accepted_offer_is_refunded_to_you_for_the_buyer_only(
+    client, buyer, seller, open_case, run_outbox
+):
+    """After the agreement the buyer reads "refunded to you", the seller "to the buyer",
+    on the case page and in the order page's history alike."""
+    case = open_case()
+    services.make_offer(
+        dispute_id=case.pk, kind="partial", amount=Decimal("10.00"), actor=Actor.seller(seller.user)
+    )
+    offer = Dispute.objects.get(pk=case.pk).offer_version
+    run_outbox(
+        services.accept_offer,
+        dispute_id=case.pk,
+        actor=Actor.buyer(buyer),
+        offer_seen=offer,
+        refund_seen=Decimal("10.00"),
+    )
+
+    client.force_login(buyer)
+    case_page = " ".join(text(client.get(case.get_absolute_url())).split())
+    order_page = unescape(text(client.get(case.order.get_absolute_url())))
+    assert "$10.00 is refunded to you." in case_page
+    assert "refunded to the buyer" not in case_page
+    assert f"You accepted the seller's offer: case {case.pk} is resolved." in order_page
+    assert "$10.00 is returned to you." in order_page
+    assert f"You opened case {case.pk}" in order_page
+    assert "The buyer" not in order_page
+
+    client.force_login(seller.user)
+    case_page = " ".join(text(client.get(case.get_absolute_url())).split())
+    order_page = unescape(text(client.get(case.order.get_seller_url())))
+    assert "$10.00 is refunded to the buyer." in case_page
+    assert f"The buyer accepted your offer: case {case.pk} is resolved." in order_page
+    assert f"You offered a partial refund of $10.00 in case {case.pk}." in order_page
+    assert "$10.00 is returned to the buyer." in order_page
+
+
+def test_asking_staff_to_decide_is_a_readable_button(client, seller, open_case):
+    """Not yellow text on white (about 2:1): the outlined primary button, like "View order"."""
+    case = open_case()
+    client.force_login(seller.user)
+
+    page = text(client.get(case.get_absolute_url()))
+
+    assert 'class="btn btn-outline-primary">Ask marketplace staff to decide</button>' in page
+    assert "btn-outline-warning" not in page

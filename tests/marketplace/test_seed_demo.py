@@ -289,3 +289,26 @@ def test_the_history_sends_no_email_and_nothing_waits_on_the_broker(
     assert history
     assert {message.status for message in history} == {OutboxMessage.Status.DELIVERED}
     assert published == []
+
+
+def test_the_worker_is_sent_none_of_the_demos_emails_and_the_seed_prints_nothing(mailoutbox):
+    """`make run` prints the address and the accounts, then the live log: seeding prints
+    nothing at verbosity 0, and the worker's first sweep sends none of the demo's emails
+    (hundreds of console emails came before anything useful)."""
+    from io import StringIO
+
+    from notifications.emails import EMAIL
+    from notifications.models import OutboxMessage
+    from notifications.tasks import deliver_pending_outbox_task
+
+    out = StringIO()
+    call_command("seed_demo", verbosity=0, stdout=out, stderr=out)
+
+    assert out.getvalue() == ""
+    assert OutboxMessage.objects.filter(kind=EMAIL).exists()
+    assert not OutboxMessage.objects.filter(
+        kind=EMAIL, status=OutboxMessage.Status.PENDING
+    ).exists()
+    # When the worker's sweep runs, it settles the queued money calls and sends no email
+    deliver_pending_outbox_task()
+    assert mailoutbox == []

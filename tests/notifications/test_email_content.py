@@ -125,7 +125,7 @@ def test_cancellation_emails_say_what_happens_to_the_money_to_each_side(
 
     for text in (buyer.body, html_of(buyer)):
         assert "1 × Red pencil" in text
-        assert "The $3.00 hold on your card ending 4242 is released now" in text
+        assert "The $3.00 hold on your card ending 4242 is being released" in text
         assert f"https://shop.example/your-orders/{order.number}/" in text
     for text in (seller.body, html_of(seller)):
         assert "1 × Red pencil" in text

@@ -262,6 +262,37 @@ def test_cart_page_groups_lines_by_seller_with_totals(client, buyer):
     assert body.count("csrfmiddlewaretoken") >= 6  # every update and delete form
 
 
+def squeezed(html: str) -> str:
+    """The page's text with its runs of whitespace made single spaces."""
+    return " ".join(html.split())
+
+
+def test_one_seller_is_one_package_and_one_order_with_no_per_seller_words(client, buyer):
+    """ "1 package: one per seller" and "1 order, one per seller" read badly: one is one."""
+    add(client, ListingFactory(seller=SellerFactory(), price=Decimal("10.00"), stock=5), 2)
+
+    cart = squeezed(client.get(CART).content.decode())
+    placed = client.post(CHECKOUT, address(), follow=True)
+
+    assert "Your order will arrive in 1 package." in cart
+    assert "one per seller" not in cart and "1 packages" not in cart
+    page = squeezed(placed.content.decode())
+    assert "Thank you: your order is placed" in page
+    assert "We will email you when it ships." in page
+    assert "one per seller" not in page and "1 order," not in page
+
+
+def test_two_sellers_are_two_orders_one_per_seller(client, buyer):
+    """With two sellers the per-seller split is worth saying, in the plural."""
+    add(client, ListingFactory(seller=SellerFactory(), price=Decimal("10.00"), stock=5))
+    add(client, ListingFactory(seller=SellerFactory(), price=Decimal("3.00"), stock=5))
+
+    placed = client.post(CHECKOUT, address(), follow=True)
+
+    page = squeezed(placed.content.decode())
+    assert "2 orders, one per seller. We will email you when each one ships." in page
+
+
 def test_cart_page_query_count_does_not_grow_with_lines(client, buyer, django_assert_num_queries):
     """Session, user, seller check (nav) and one listings query, for 2 lines or 8."""
     for _ in range(2):

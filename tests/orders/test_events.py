@@ -100,11 +100,20 @@ def test_one_date_and_one_date_time_format_with_the_zone(settings):
 def test_relative_times_say_just_now_and_never_zero_minutes():
     now = timezone.now()
     assert format_ago(now - timedelta(seconds=20), now) == "just now"
-    assert format_ago(now + timedelta(seconds=20), now) == "just now"
+    assert format_ago(now + timedelta(seconds=20), now) == "in under a minute"
     assert format_ago(now - timedelta(minutes=5, seconds=3), now) == "5 minutes ago"
     assert format_ago(now + timedelta(hours=45, minutes=10), now) == "in 1 day, 21 hours"
     assert format_ago(now - timedelta(days=3, minutes=4), now) == "3 days ago"
     assert format_ago(now - timedelta(hours=1, seconds=30), now) == "1 hour ago"
+
+
+def test_a_deadline_under_a_minute_away_is_never_just_now():
+    """A deadline 38 s ahead is still ahead: "in under a minute", then "in 1 minute"."""
+    now = timezone.now()
+    assert format_ago(now + timedelta(seconds=38), now) == "in under a minute"
+    assert format_ago(now + timedelta(seconds=1), now) == "in under a minute"
+    assert format_ago(now + timedelta(seconds=61), now) == "in 1 minute"
+    assert format_ago(now, now) == "just now"
 
 
 def test_pages_show_dates_in_the_display_time_zone(client, order, settings):
