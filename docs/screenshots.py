@@ -4,8 +4,9 @@ The README's screenshots, taken from the demo data in Debian's Chromium.
 
 Migrates a throwaway SQLite database in a temporary folder, loads `seed_demo`, serves
 it with `runserver` (DEBUG on, a laptop tool), signs in as each demo account in turn
-and saves 1280 px wide PNGs into docs/screenshots/. Nothing is confirmed, so every run
-photographs the same demo states. The server and the folder are gone at the end.
+and saves PNGs into docs/screenshots/ (1280 px wide; one at a phone's 390 px). Nothing
+is confirmed, so every run photographs the same demo states. The server and the folder
+are gone at the end.
 
     .venv/bin/python docs/screenshots.py [--port 8340]      (or: make screenshots)
 
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "screenshots"
 PASSWORD = "marketplace-demo"  # noqa: S105 - the documented demo-only password
 WIDTH, MAX_HEIGHT = 1280, 2000  # a long page is cut at MAX_HEIGHT to keep the PNG small
+PHONE_WIDTH = 390
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -75,23 +77,23 @@ def wait_for(url: str, server: subprocess.Popen, log: Path, seconds: int = 30) -
     sys.exit(f"The portal did not start on {url}:\n{log.read_text()}")
 
 
-def sign_in(browser, url: str, username: str) -> Page:
-    """A fresh browser context (its own cookies) signed in as ``username``."""
-    context = browser.new_context(base_url=url, viewport={"width": WIDTH, "height": 800})
+def sign_in(browser, url: str, username: str, width: int = WIDTH) -> Page:
+    """A fresh browser context (its own cookies) ``width`` px wide, signed in as ``username``."""
+    context = browser.new_context(base_url=url, viewport={"width": width, "height": 800})
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.goto("/accounts/sign-in/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page).not_to_have_url(re.compile("/accounts/sign-in/"))  # signed in, moved on
     return page
 
 
 def save(page: Page, name: str) -> None:
     path = OUTPUT / f"{name}.png"
     height = min(page.evaluate("document.documentElement.scrollHeight"), MAX_HEIGHT)
-    clip = {"x": 0, "y": 0, "width": WIDTH, "height": height}
+    clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
     page.screenshot(path=path, full_page=True, clip=clip, animations="disabled")
     print(f"wrote {path.relative_to(ROOT)} ({path.stat().st_size // 1024} KB)")
 
@@ -106,7 +108,7 @@ def take_screenshots(browser, url: str) -> None:
     page = sign_in(browser, url, "buyer")
     page.goto("/your-orders/")
     heading(page, "Your Orders")
-    expect(page.get_by_role("article").first).to_be_visible()  # the open orders' cards
+    expect(page.get_by_role("article").first).to_be_visible()  # the current orders' cards
     save(page, "your-orders")
     page.get_by_role("article").filter(has_text="Gel ink pens").first.get_by_role(
         "link", name="View order"
@@ -122,16 +124,33 @@ def take_screenshots(browser, url: str) -> None:
     heading(page, "Review your cancellation")
     save(page, "cancel-review")  # not confirmed: the demo data stays as seeded
 
-    # seller: account health (it runs amber); seller2 has the buyer's pending request.
+    # The same list on a phone: the cards in one column, nothing wider than the screen.
+    page = sign_in(browser, url, "buyer", width=PHONE_WIDTH)
+    page.goto("/your-orders/")
+    heading(page, "Your Orders")
+    save(page, "your-orders-phone")
+
+    # seller: Seller Central's home (what needs attention, account health running amber)
+    # and a bulk cancel's review (not confirmed); seller2 has the buyer's pending request
+    # and the buyer's message waiting for an answer.
     page = sign_in(browser, url, "seller")
-    page.goto("/seller/")
-    heading(page, "Account health")
+    heading(page, "Seller Central")  # where a seller lands on signing in
     save(page, "seller-central-home")
+    page.goto("/seller/orders/")
+    page.get_by_role("link", name="Select all on this page").click()
+    page.get_by_label("Reason for cancelling").select_option(label="Shipping address undeliverable")
+    page.get_by_role("button", name="Review cancellation").click()
+    heading(page, "Review your bulk cancellation")
+    save(page, "seller-bulk-review")
     page = sign_in(browser, url, "seller2")
     page.goto("/seller/cancellation-requests/")
     heading(page, "Cancellation requests")
     expect(page.get_by_test_id("request").first).to_be_visible()
     save(page, "seller-requests")
+    page.goto("/seller/messages/")
+    heading(page, "Messages")
+    expect(page.get_by_test_id("thread").first).to_be_visible()
+    save(page, "seller-messages")
 
     # staff: the cases in Django admin, the escalated one waiting for a decision.
     page = sign_in(browser, url, "staff")
