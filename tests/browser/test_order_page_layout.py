@@ -1,7 +1,7 @@
 """
-The buyer's order page in Chromium: on a phone (one column) what the order costs comes
-before the message form; on a desktop the summary sits beside the items; a declined
-payment is the first thing under the heading at either width.
+The order pages in Chromium: on a phone (one column) what the order costs comes before
+the message form, on the buyer's page and the seller's; on a desktop the summary sits
+beside the items; a declined payment is the first thing under the heading at either width.
 """
 
 import pytest
@@ -20,14 +20,17 @@ def place(buyer, seller, card=GOOD_CARD):
     return order
 
 
-def open_order_page(new_context, buyer, order, viewport, *, javascript=True) -> Page:
+def open_order_page(new_context, reader, order, viewport, *, javascript=True) -> Page:
+    """The order's page as ``reader`` sees it: the buyer's, or the seller's in Seller Central."""
     context = new_context(java_script_enabled=javascript, viewport=viewport)
     page = context.new_page()
     page.goto("/accounts/sign-in/")
-    page.get_by_label("Username").fill(buyer.username)
+    page.get_by_label("Username").fill(reader.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.goto(f"/your-orders/{order.number}/")
+    page.wait_for_url(lambda url: "/accounts/sign-in/" not in url)
+    is_buyer = reader == order.buyer
+    page.goto(order.get_absolute_url() if is_buyer else order.get_seller_url())
     expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)
     return page
 
@@ -38,24 +41,30 @@ def box(page: Page, selector: str) -> dict:
     return found
 
 
-def test_on_a_phone_the_summary_and_payment_come_before_the_message_form(
-    new_context, buyer, seller
+@pytest.mark.parametrize(
+    ("reader", "money_or_address"),
+    [("buyer", "#payment-heading"), ("seller", "#address-heading")],
+)
+def test_on_a_phone_the_summary_comes_before_the_message_form(
+    new_context, buyer, seller, reader, money_or_address
 ):
     """
-    Given an order, when the buyer opens its page at 390 px without JavaScript, then one
-    column reads: items, history, order summary, payment, and only then the message form;
-    nothing is wider than the screen.
+    Given an order, when its buyer (or its seller) opens its page at 390 px without
+    JavaScript, then one column reads: items, history, order summary, the payment (the
+    seller: the ship-to address), and only then the message form; nothing is wider than
+    the screen.
     """
     order = place(buyer, seller)
+    user = buyer if reader == "buyer" else seller.user
 
-    page = open_order_page(new_context, buyer, order, PHONE, javascript=False)
+    page = open_order_page(new_context, user, order, PHONE, javascript=False)
 
     items = box(page, "#items-heading")
     timeline = box(page, "#timeline-heading")
     summary = box(page, "#order-summary-heading")
-    payment = box(page, "#payment-heading")
+    after_summary = box(page, money_or_address)
     form = box(page, "#messages form")
-    assert items["y"] < timeline["y"] < summary["y"] < payment["y"] < form["y"]
+    assert items["y"] < timeline["y"] < summary["y"] < after_summary["y"] < form["y"]
     assert summary["x"] == items["x"]  # one column
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

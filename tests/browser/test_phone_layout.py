@@ -23,9 +23,10 @@ from disputes.models import Dispute
 from disputes.services import escalate, make_offer, open_dispute
 from orders.actors import Actor
 from orders.models import Order
-from orders.services import place_orders
+from orders.services import place_orders, post_message
 from tests.factories import (
     ADDRESS,
+    DECLINED_CARD,
     GOOD_CARD,
     ListingFactory,
     UserFactory,
@@ -66,6 +67,12 @@ MEASURE = """(ownPages) => {
     if (contentStart - labelEnd < 8) runIns.push(`${cell.dataset.label}${cell.textContent.trim()}`);
   }
 
+  // A stacked cell shown with its label and nothing beside it (an empty "Choose" line).
+  const emptyLabels = [...document.querySelectorAll('.table-stack td[data-label]')]
+    .filter((cell) => cell.getClientRects().length && !cell.textContent.trim()
+      && !cell.querySelector('input, select, button, img, svg'))
+    .map((cell) => cell.dataset.label);
+
   // An order number (123-4567890-1234) in one of our tables, broken over lines.
   const broken = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -92,7 +99,7 @@ MEASURE = """(ownPages) => {
   }
   return {
     width: document.documentElement.scrollWidth,
-    sideways, runIns, broken, chartText,
+    sideways, runIns, emptyLabels, broken, chartText,
   };
 }"""
 
@@ -110,6 +117,7 @@ class Shop:
     case: Dispute
     reviewed_case: Dispute
     to_open_case: Order
+    declined: Order
 
 
 @pytest.fixture
@@ -121,8 +129,8 @@ def shop(buyer, seller) -> Shop:
     inks = ListingFactory(seller=seller, title="Gel ink pens, 0.5 mm, pack of 10", price="11.99")
     lamp = ListingFactory(seller=seller, title="Desk lamp with adjustable arm", stock=5)
 
-    def place(items, placed_ago=timedelta(0)) -> Order:
-        (order,) = place_orders(buyer=buyer, items=items, address=ADDRESS, card_number=GOOD_CARD)
+    def place(items, placed_ago=timedelta(0), card=GOOD_CARD) -> Order:
+        (order,) = place_orders(buyer=buyer, items=items, address=ADDRESS, card_number=card)
         Order.objects.filter(pk=order.pk).update(placed_at=timezone.now() - placed_ago)
         return order
 
@@ -144,6 +152,8 @@ def shop(buyer, seller) -> Shop:
         note="Saw them for less at the shop down the road",
         actor=Actor.buyer(buyer),
     )
+    # A buyer waiting for the seller's answer: the Messages inbox and the row's marker.
+    post_message(order_id=fresh.pk, body="Can you ship it today?", actor=Actor.buyer(buyer))
     case = open_dispute(
         order_id=shipped_order(buyer=buyer, seller=seller, title="Leather pencil case").pk,
         reason=Dispute.Reason.NOT_AS_DESCRIBED,
@@ -174,6 +184,7 @@ def shop(buyer, seller) -> Shop:
         case=case,
         reviewed_case=reviewed_case,
         to_open_case=shipped_order(buyer=buyer, seller=seller, title="Letter opener"),
+        declined=place({notebook.pk: 1}, card=DECLINED_CARD),
     )
 
 
@@ -212,6 +223,14 @@ def seller_review(page: Page, shop: Shop) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Review your cancellation")
 
 
+def seller_bulk_review(page: Page, shop: Shop) -> None:
+    page.goto("/seller/orders/")
+    page.get_by_role("link", name="Select all on this page").click()
+    page.get_by_label("Reason for cancelling").select_option(label="Shipping address undeliverable")
+    page.get_by_role("button", name="Review cancellation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review your bulk cancellation")
+
+
 def with_a_cart(path: str):
     def visit(page: Page, shop: Shop) -> None:
         page.goto(shop.pen.get_absolute_url())
@@ -236,6 +255,11 @@ PAGES = {
     "your-orders-all": ("buyer", go("/your-orders/?tab=all")),
     "order": ("buyer", go(lambda shop: shop.fresh.get_absolute_url())),
     "order-with-request": ("buyer", go(lambda shop: shop.asked.get_absolute_url())),
+    "order-declined": ("buyer", go(lambda shop: shop.declined.get_absolute_url())),
+    "revise-payment": (
+        "buyer",
+        go(lambda shop: f"/your-orders/{shop.declined.number}/revise-payment/"),
+    ),
     "cancel-items": ("buyer", go(lambda shop: f"/your-orders/{shop.fresh.number}/cancel/")),
     "cancel-review": ("buyer", buyer_review),
     "open-case": (
@@ -246,11 +270,17 @@ PAGES = {
     "case-list": ("buyer", go("/resolution-center/")),
     "seller-home": ("seller", go("/seller/")),
     "seller-orders": ("seller", go("/seller/orders/")),
+    "seller-bulk-review": ("seller", seller_bulk_review),
     "seller-requests": ("seller", go("/seller/cancellation-requests/")),
+    "seller-messages": ("seller", go("/seller/messages/")),
     "inventory": ("seller", go("/seller/inventory/")),
     "inventory-edit": ("seller", go(lambda shop: f"/seller/inventory/{shop.pen.pk}/edit/")),
     "seller-order": ("seller", go(lambda shop: shop.fresh.get_seller_url())),
     "seller-cancel": ("seller", go(lambda shop: f"/seller/orders/{shop.fresh.number}/cancel/")),
+    "seller-cancel-items": (
+        "seller",
+        go(lambda shop: f"/seller/orders/{shop.fresh.number}/cancel-items/"),
+    ),
     "seller-cancel-review": ("seller", seller_review),
     "confirm-shipment": ("seller", go(lambda shop: f"/seller/orders/{shop.fresh.number}/ship/")),
     "seller-case": ("seller", go(lambda shop: shop.case.get_absolute_url())),
@@ -272,7 +302,7 @@ def test_page_fits_a_phone(live_server, new_context, shop, name):
     when it opens the page (every <details> opened, so what they hide is measured too),
     then the page is no wider than the screen, no box of ours scrolls sideways (Django
     admin's change lists scroll inside their own box by design), no stacked label runs into
-    its value and no order number in a table breaks over lines.
+    its value or stands alone with none, and no order number in a table breaks over lines.
     """
     role, visit = PAGES[name]
     reader = {"buyer": shop.buyer, "seller": shop.seller.user, "staff": shop.staff}[role]
@@ -286,6 +316,7 @@ def test_page_fits_a_phone(live_server, new_context, shop, name):
         assert measured["width"] <= PHONE["width"], (where, measured)
         assert measured["sideways"] == [], where
         assert measured["runIns"] == [], where
+        assert measured["emptyLabels"] == [], where
         assert measured["broken"] == [], where
 
 

@@ -113,14 +113,24 @@ def test_main_nav_has_one_seller_central_entry_with_what_waits(signed_in, waitin
 
 @pytest.fixture
 def pages(seller, place):
-    """Every Seller Central page → (its URL, the section it is in, whether it is inside it)."""
+    """
+    Every Seller Central page → (its URL, the section it is in, whether it is inside it,
+    and what to post when the page is the answer to a form rather than a link).
+    """
     order = place()
     listing = ListingFactory(seller=seller)
+    bulk = {"orders": [order.pk], "reason": "customer_exchange", "note": ""}
     return {
         "home": (HOME_URL, "Home", False),
         "orders": (reverse("orders:seller_orders"), "Orders", False),
         "order": (order.get_seller_url(), "Orders", True),
         "cancel": (reverse("cancellations:seller_cancel", args=[order.number]), "Orders", True),
+        "cancel-items": (
+            reverse("cancellations:seller_cancel_items", args=[order.number]),
+            "Orders",
+            True,
+        ),
+        "bulk-review": (reverse("cancellations:seller_bulk_cancel"), "Orders", True, bulk),
         "ship": (reverse("orders:seller_confirm_shipment", args=[order.number]), "Orders", True),
         "requests": (reverse("cancellations:seller_requests"), "Requests", False),
         "messages": (reverse("orders:seller_messages"), "Messages", False),
@@ -131,14 +141,26 @@ def pages(seller, place):
 
 @pytest.mark.parametrize(
     "page",
-    ["home", "orders", "order", "cancel", "ship", "requests", "messages", "inventory", "listing"],
+    [
+        "home",
+        "orders",
+        "order",
+        "cancel",
+        "cancel-items",
+        "bulk-review",
+        "ship",
+        "requests",
+        "messages",
+        "inventory",
+        "listing",
+    ],
 )
 def test_every_seller_central_page_has_its_navigation_with_the_section_marked(
     signed_in, pages, page
 ):
-    url, current, within = pages[page]
+    url, current, within, *posted = pages[page]
 
-    response = signed_in.get(url)
+    response = signed_in.post(url, posted[0]) if posted else signed_in.get(url)
 
     assert response.status_code == 200
     nav = section(response.content.decode(), "Seller Central")
