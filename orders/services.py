@@ -27,7 +27,7 @@ from common.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
 from notifications import outbox
 from notifications.emails import queue_email
 from payments import services as payments
-from payments.gateway import GatewayTimeout, tokenize_card
+from payments.gateway import GatewayTimeout, decline_reason_for_buyer, tokenize_card
 from payments.models import Payment, PaymentTransaction
 from payments.signals import payment_action_failed
 
@@ -342,13 +342,14 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
         elif order.status == OrderStatus.PENDING_PAYMENT:
             order.decline_payment()
             order.save()
+            # The gateway's own text (a risk rule, say) is for the log, not the buyer.
             error = payment.transactions.filter(status="failed").order_by("-pk").first()
-            reason = error.error if error else "The card was declined."
+            reason = decline_reason_for_buyer(error.error if error else "")
             record_event(
                 order,
                 OrderEvent.Type.PAYMENT_FAILED,
                 Actor.system(),
-                f"Payment declined: {reason} Revise your payment within "
+                f"Payment declined. {reason} Revise your payment within "
                 f"{settings.PAYMENT_REVISE_DAYS} days to keep the order.",
             )
             queue_email(

@@ -228,8 +228,11 @@ def test_checkout_emails_the_buyer_and_the_seller_after_commit(
 @pytest.mark.parametrize(
     ("card", "reason"),
     [
-        (DECLINED_CARD, "Your card was declined."),
-        (INSUFFICIENT_FUNDS_CARD, "Your card has insufficient funds."),
+        (DECLINED_CARD, "Your bank did not say why: try another card, or ask your bank."),
+        (
+            INSUFFICIENT_FUNDS_CARD,
+            "Your bank says the card does not have enough funds for this order.",
+        ),
     ],
 )
 def test_a_refused_card_leaves_the_order_payment_failed(
@@ -248,6 +251,25 @@ def test_a_refused_card_leaves_the_order_payment_failed(
     assert mail.outbox[0].subject == f"Payment declined for order {order.number}"
     assert mail.outbox[0].to == [buyer.email]
     assert reason in mail.outbox[0].body
+
+
+def test_a_gateways_own_refusal_reaches_the_buyer_in_plain_words(
+    buyer, notebook, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A refusal that is no card decline (a risk rule): the email and history never quote it."""
+    monkeypatch.setattr(
+        SandboxGateway,
+        "authorize",
+        lambda self, **kwargs: (_ for _ in ()).throw(GatewayError("risk rule R-17")),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        [order] = place(buyer, (notebook, 1))
+
+    summary = order.events.get(type=E.PAYMENT_FAILED).summary
+    (email,) = mail.outbox
+    for text in (summary, email.body):
+        assert "Your bank did not accept the payment: try another card." in text
+        assert "R-17" not in text
 
 
 def test_no_email_is_sent_before_the_checkout_commits(buyer, notebook):

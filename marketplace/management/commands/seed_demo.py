@@ -51,6 +51,7 @@ from orders.services import (
     refresh_buyer_waiting,
     start_preparing,
 )
+from payments.gateway import DECLINED, DECLINES, decline_reason_for_buyer
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from payments.services import execute_transaction
 
@@ -926,7 +927,9 @@ class BulkBatch:
                         order=order,
                         type=OrderEvent.Type.PAYMENT_FAILED,
                         actor_role=ActorRole.SYSTEM,
-                        summary="Payment declined: Your card was declined.",
+                        summary=(
+                            f"Payment declined. {decline_reason_for_buyer(DECLINES[DECLINED][1])}"
+                        ),
                         created_at=draft.placed_at,
                     )
                 )
