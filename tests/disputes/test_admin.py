@@ -98,6 +98,8 @@ def test_the_list_opens_on_the_under_review_queue_and_all_is_one_click(staff_cli
     page = response.content.decode()
     assert '<li class="selected">\n    <a href="?status=under_review"' in page
     assert 'href="?status=all"' in page
+    # Django's "Show all" beside the count would reopen the queue: it asks for every case
+    assert '<a href="?status=all" data-testid="show-all-cases">Show all cases</a>' in page
     assert listed(staff_client, status="all") == sorted([escalated.pk, fresh.pk])
     # The other filters keep to the queue until staff choose another status
     assert listed(staff_client, reason="item_not_received") == []
