@@ -51,8 +51,16 @@ STATUS_WORDS = {
 }
 
 
-def _send(dispute: Dispute, *, note: str = "", **words: Words) -> None:
-    """Queue each reader's email (``buyer=Words(...)``, ``seller=Words(...)``)."""
+# Whose answer the case waits for, by its state (staff asking a party says so itself).
+WAITS_ON = {Dispute.Status.OPEN: SELLER, Dispute.Status.SELLER_RESPONDED: BUYER}
+
+
+def _send(dispute: Dispute, *, note: str = "", asks: str | None = None, **words: Words) -> None:
+    """
+    Queue each reader's email (``buyer=Words(...)``, ``seller=Words(...)``). The party the
+    case waits for (``asks``, else by its state) is asked to answer; the other is shown it.
+    """
+    waits_on = asks or WAITS_ON.get(dispute.status)
     order = dispute.order
     recipients = {
         BUYER: (order.buyer.email, order.buyer.first_name or order.buyer.username),
@@ -72,6 +80,7 @@ def _send(dispute: Dispute, *, note: str = "", **words: Words) -> None:
                 "headline": said.headline,
                 "status": STATUS_WORDS[dispute.status][role],
                 "note": note,
+                "answer": role == waits_on,
             },
         )
 
@@ -96,9 +105,11 @@ def opened(dispute: Dispute) -> None:
 def message_posted(dispute: Dispute, *, role: str, body: str) -> None:
     """A message in the case, to the parties who did not write it."""
     if role == BUYER:
-        _send(dispute, note=body, seller=Words("The buyer responded", "The buyer wrote:"))
+        said = Words("The buyer responded", "The buyer wrote:")
+        _send(dispute, note=body, asks=SELLER, seller=said)
     elif role == SELLER:
-        _send(dispute, note=body, buyer=Words("The seller responded", "The seller wrote:"))
+        said = Words("The seller responded", "The seller wrote:")
+        _send(dispute, note=body, asks=BUYER, buyer=said)
     else:
         said = Words("Marketplace staff wrote", "Marketplace staff wrote in the case:")
         _send(dispute, note=body, buyer=said, seller=said)
@@ -183,6 +194,7 @@ def information_requested(dispute: Dispute, *, question: str) -> None:
     _send(
         dispute,
         note=question,
+        asks=SELLER,
         buyer=Words(
             "Marketplace staff asked the seller for information",
             "Marketplace staff asked the seller for more information:",

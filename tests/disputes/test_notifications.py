@@ -56,9 +56,12 @@ def test_opening_a_case_tells_the_buyer_you_and_the_seller_the_buyer(
         assert "Waiting for your answer" in text
         assert "Please answer by" in text
         assert link in text
-    assert "Read and answer the case" in to_buyer.body and "Read and answer the case" in html_of(
-        to_buyer
-    )
+    # The case waits for the seller: the seller is asked to answer, the buyer to look
+    for text in (to_seller.body, html_of(to_seller)):
+        assert "Read and answer the case" in text
+    for text in (to_buyer.body, html_of(to_buyer)):
+        assert "See the case" in text
+        assert "Read and answer" not in text
 
 
 def test_the_buyers_reply_tells_the_seller_the_buyer_responded(
@@ -84,6 +87,7 @@ def test_the_buyers_reply_tells_the_seller_the_buyer_responded(
     assert "seller responded" not in message.subject.lower()
     assert "The buyer wrote:" in message.body and "Still 80 pages." in message.body
     assert "You responded" in message.body  # the case's state, in the seller's words
+    assert "Read and answer the case" in message.body  # the buyer's message waits on them
 
 
 def test_an_offer_and_its_acceptance_are_worded_for_each_side(
