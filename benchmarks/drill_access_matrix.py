@@ -5,7 +5,7 @@ Reads every URL pattern from the resolver (recursively, so new ones are included
 fills its converters with real objects of the demo data (an order of `buyer` sold by
 `seller`, a listing of `seller`, a cancellation request and a case of `buyer`), and
 for each account GETs it and POSTs to it without a CSRF token. Each cell is compared
-with the expectation written below per URL name (DESIGN §4); a URL without an
+with the expectation written below per URL name (docs/DESIGN.md §14); a URL without an
 expectation, an unexpected status, a CSRF-less POST that is not 403, or any change to
 the domain's tables from these requests is a surprise. Prints the table; exits 1 on
 any surprise.
@@ -44,7 +44,7 @@ NOT_FOUND = "404"
 PAGE = {OK, MOVED}
 
 
-# --- Expectations: who may see what (DESIGN §4) ----------------------------------------
+# --- Expectations: who may see what (docs/DESIGN.md §14) -----------------------------------
 def public():
     """Anyone browses."""
     return {account: PAGE for account in ACCOUNTS}

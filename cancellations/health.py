@@ -1,6 +1,6 @@
 """
-Seller Central home: account health and cancellation insights (DESIGN §2 "Seller
-account health").
+Seller Central home: account health and cancellation insights (docs/DESIGN.md
+§10).
 
 Each number is one SQL aggregate scoped to the seller, so the page makes the same
 queries for 10 orders as for 10,000 (pinned by tests/cancellations/test_health.py).

@@ -1,5 +1,5 @@
 """
-Who may cancel what, when (DESIGN §2 "Buyer rules"). Pure functions of an order and
+Who may cancel what, when (docs/DESIGN.md §4). Pure functions of an order and
 its lines, so the page that shows the button and the service that acts under the
 lock ask the very same question.
 """
@@ -98,7 +98,7 @@ def seller_memo_required(reason: str) -> bool:
 def no_inventory_limit() -> tuple[int, timedelta]:
     """
     How many "No inventory" cancellations of one listing, within how long, deactivate
-    it (DESIGN §2 "Seller account health": two within 30 days). Read when asked, never
+    it (docs/DESIGN.md §3: two within 30 days). Read when asked, never
     at import time, so settings overrides apply.
     """
     return settings.NO_INVENTORY_DEACTIVATE_AFTER, timedelta(days=settings.NO_INVENTORY_WINDOW_DAYS)

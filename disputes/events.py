@@ -1,5 +1,5 @@
 """
-The order timeline's words for each change of a case (DESIGN: an audit row with every
+The order timeline's words for each change of a case (docs/DESIGN.md §2: an audit row with every
 change). The stored summary names who did what in the third person, as staff read it;
 the renderers below give the buyer and the seller their own voice ("You opened…",
 "…is returned to you"). Decision notes go to the case page and the emails, not here.

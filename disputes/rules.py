@@ -1,6 +1,6 @@
 """
 When a buyer may open a case, and when they may ask marketplace staff to step in
-(DESIGN §2 "Disputes (Resolution Center)", following eBay's Money Back Guarantee and
+(docs/DESIGN.md §9, following eBay's Money Back Guarantee and
 Amazon's A-to-z Guarantee). Pure functions of facts (``selectors.opening_facts``) and
 of a case's own fields, so the page that offers a choice and the service that acts
 under the order's lock ask the very same question. Each "why not" is a sentence for

@@ -110,7 +110,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 else:
-    # Persistent connections roughly triple a signed-in page's throughput (DESIGN §1).
+    # Persistent connections roughly triple a signed-in page's throughput (docs/DESIGN.md §1).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -343,7 +343,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Domain rules (DESIGN §2); each overridable by env --------------------------------
+# --- Domain rules (docs/DESIGN.md §4); each overridable by env -----------------------
 BUYER_DIRECT_CANCEL_MINUTES = env.int("BUYER_DIRECT_CANCEL_MINUTES", default=30)
 CANCELLATION_REQUEST_RESPONSE_HOURS = env.int("CANCELLATION_REQUEST_RESPONSE_HOURS", default=48)
 AUTO_CANCEL_AFTER_DAYS = env.int("AUTO_CANCEL_AFTER_DAYS", default=7)

@@ -213,7 +213,7 @@ def send_delay_notice(*, order_id: int, now: datetime | None = None) -> bool:
 
 
 def auto_cancel_at(order: Order) -> datetime:
-    """When the system cancels what is still unshipped (DESIGN §2 "Shipping delays")."""
+    """When the system cancels what is still unshipped (docs/DESIGN.md §6)."""
     return order.ship_by + timedelta(days=settings.AUTO_CANCEL_AFTER_DAYS)
 
 

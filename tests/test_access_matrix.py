@@ -1,6 +1,6 @@
 """
 The access matrix (benchmarks/drill_access_matrix.py) as a test: every URL the resolver
-knows × every demo account and anonymous is allowed or denied as DESIGN §4 says, a POST
+knows × every demo account and anonymous is allowed or denied as docs/DESIGN.md §14 says, a POST
 without a CSRF token is refused everywhere, and none of these requests changes the
 domain's tables. A new URL without a written expectation fails here until one is added.
 """

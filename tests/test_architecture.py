@@ -1,4 +1,4 @@
-"""Imports point one way, down the floors of DESIGN §3, and never back up."""
+"""Imports point one way, down the floors of docs/DESIGN.md §12, and never back up."""
 
 import ast
 from pathlib import Path
@@ -17,7 +17,7 @@ FLOORS = {
     "cancellations": 2,
     "disputes": 2,
 }
-# Same-floor imports DESIGN allows: disputes may call cancellations; money calls go
+# Same-floor imports docs/DESIGN.md §12 allows: disputes may call cancellations; money calls go
 # through the outbox, which knows nothing of payments.
 ALLOWED_SIDEWAYS = {("disputes", "cancellations"), ("payments", "notifications")}
 

@@ -20,7 +20,7 @@ register = template.Library()
 
 @register.filter
 def money(value) -> str:
-    """12 → "$12.00"; the portal's one currency is USD (DESIGN §2, Payment.currency)."""
+    """12 → "$12.00"; the portal's one currency is USD (docs/DESIGN.md §7, Payment.currency)."""
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
@@ -120,7 +120,7 @@ def summary(order) -> selectors.OrderSummary:
 
 
 # What checkout and "Revise payment" say about the card, in the capture mode in force
-# (DESIGN §2: authorize at checkout and capture at shipment, or capture at checkout).
+# (docs/DESIGN.md §7: authorize at checkout and capture at shipment, or capture at checkout).
 PAYMENT_TERMS = {
     "shipment": ("Authorize", "Your card is authorized now and charged when each package ships."),
     "checkout": ("Pay", "Your card is charged now."),

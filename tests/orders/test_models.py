@@ -17,7 +17,7 @@ S = OrderStatus
 SHIPPABLE = [S.UNSHIPPED, S.PREPARING, S.PARTIALLY_SHIPPED]
 CANCELLABLE = [S.PENDING_PAYMENT, S.PAYMENT_FAILED, *SHIPPABLE]
 
-# The diagram of DESIGN §2 "Orders", written out here rather than read from the
+# The diagram of docs/DESIGN.md §2, written out here rather than read from the
 # model, so a transition that drifts from the design fails a test.
 TRANSITIONS = {
     "authorize": ([S.PENDING_PAYMENT], S.UNSHIPPED),
