@@ -1,5 +1,5 @@
 """
-The auto-cancel sweep (issue 12): the real job against a raw-SQL baseline, one run.
+The auto-cancel sweep (docs/DESIGN.md §6): the real job against a raw-SQL baseline, one run.
 
 Runs in a throwaway test database (created and dropped here). Point DATABASE_URL at
 PostgreSQL; the figures are meaningless on SQLite:

@@ -313,7 +313,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "disputes.tasks.escalate_unresponsive_disputes_task",
         "schedule": env.int("DISPUTE_ESCALATION_SECONDS", default=600),
     },
-    # Shipping delays, payment timeouts, request deadlines, stuck money calls (issue 12).
+    # Shipping delays, payment timeouts, request deadlines, stuck money calls (docs/DESIGN.md §6).
     # Each run is idempotent and safe beside another; a message older than its expiry
     # (a backlog after an outage) is dropped, as the next beat brings a fresh one.
     "send-delay-notices": {

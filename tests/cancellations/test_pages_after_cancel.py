@@ -1,5 +1,5 @@
 """
-After a cancellation the pages tell the truth (issue 8): the payment box agrees with the
+After a cancellation the pages tell the truth: the payment box agrees with the
 banner, the totals say what the order costs now, and the Cancel Items form keeps the
 buyer's choices and reports every problem at once.
 """

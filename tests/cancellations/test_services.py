@@ -411,7 +411,7 @@ def test_money_that_cannot_be_released_cancels_nothing(place, buyer, monkeypatch
     assert not order.events.filter(type=OrderEvent.Type.ITEMS_CANCELLED).exists()
 
 
-# --- Issue 7 "Money": who may cancel, and the order listings are restocked in --------------
+# --- Money: who may cancel, and the order listings are restocked in ------------------------
 def test_a_buyer_cannot_cancel_another_buyers_order_through_the_service(
     place, buyer, django_capture_on_commit_callbacks
 ):

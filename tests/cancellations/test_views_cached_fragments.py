@@ -1,5 +1,5 @@
 """
-Cached page fragments never show a stale fact (issue 11, pages): a card, a row or the
+Cached page fragments never show a stale fact (docs/DESIGN.md §13): a card, a row or the
 account health cached before a change shows the change on the next load, and so does
 a fact that changes with time alone (late); a cache that is down costs the page its
 fragments, never an error.

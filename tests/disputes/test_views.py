@@ -477,7 +477,7 @@ def test_the_open_page_makes_a_fixed_number_of_queries(
     assert response.status_code == 200
 
 
-# --- A case's refund in every total (issue 18, item 1) -----------------------------------------
+# --- A case's refund in every total the buyer and seller read ----------------------------------
 @pytest.mark.parametrize(
     ("amount", "total_now", "words"),
     [(Decimal("10"), "$15.00", "$10.00 refunded"), (None, "$0.00", "$25.00 refunded")],

@@ -1,5 +1,5 @@
 """
-Emails a person can read (issue 8): multipart plain text + HTML from the same template
+Emails a person can read: multipart plain text + HTML from the same template
 data, UTF-8 sent 8bit (readable in the console backend), each naming the order, its
 items, what happens to the money, and linking to the order page (SITE_URL).
 """

@@ -693,7 +693,7 @@ def test_order_placed_shows_only_the_buyers_own_orders(client, buyer):
     assert response.url == reverse("orders:your_orders")
 
 
-# --- Issue 7 "Money": broker outages and resubmitted checkouts ---------------------------------
+# --- Money: broker outages and resubmitted checkouts -------------------------------------------
 def test_the_checkout_page_carries_a_fresh_token(client, buyer):
     """Given a cart, when the checkout page is rendered twice, then each has its own token."""
     add(client, ListingFactory(stock=5))

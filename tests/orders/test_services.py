@@ -917,7 +917,7 @@ def test_a_full_life_writes_one_event_per_change_with_its_actor(buyer, notebook)
     }
 
 
-# --- Issue 7 "Money": a cancellation in the authorization gap is released once ----------------
+# --- Money: a cancellation in the authorization gap is released once --------------------------
 def authorize_at_the_gateway_only(order):
     """The first half of a retried authorization: the gateway's answer is committed, the
     order not yet moved on (what a cancellation can slip in between)."""
@@ -1017,7 +1017,7 @@ def test_after_a_cancellation_in_the_gap_the_rest_still_ships_and_is_captured(
     assert not PaymentTransaction.objects.filter(status=PaymentTransaction.Status.FAILED).exists()
 
 
-# --- Issue 7 "Money": authorization retries go through the outbox ------------------------------
+# --- Money: authorization retries go through the outbox ----------------------------------------
 def test_a_timed_out_authorization_is_retried_through_the_outbox(buyer, notebook):
     """
     Given the gateway times out at checkout, when the outbox delivers its retry message,
@@ -1078,7 +1078,7 @@ def test_authorize_order_no_longer_schedules_its_own_task(buyer, notebook, monke
     assert OutboxMessage.objects.filter(kind=AUTHORIZATION_RETRY).count() == 1
 
 
-# --- Issue 7 "Money": a resubmitted checkout orders once ---------------------------------------
+# --- Money: a resubmitted checkout orders once -------------------------------------------------
 def test_the_same_checkout_token_twice_places_the_orders_once(buyer, notebook, pen, seller2):
     """
     Given a checkout placed with a token, when the same token is submitted again (a
@@ -1128,7 +1128,7 @@ def test_another_buyers_token_does_not_reveal_their_orders(buyer, buyer2, notebo
     assert theirs.buyer == buyer2
 
 
-# --- Issue 7 "Money": refused money moves are visible, errors are typed ------------------------
+# --- Money: refused money moves are visible, errors are typed ----------------------------------
 @pytest.mark.parametrize(
     ("operation", "summary"),
     [

@@ -598,7 +598,7 @@ def test_payment_factory_orders_show_their_card(client, buyer, seller):
     assert "ending 1881" in body(client.get(order_url(order)))
 
 
-# --- Issue 7 "Money": a refund or release that failed is never shown as done -------------------
+# --- Money: a refund or release that failed is never shown as done -----------------------------
 @pytest.mark.parametrize(("capture", "operation"), [("shipment", "void"), ("checkout", "refund")])
 def test_the_order_page_says_a_failed_release_failed_instead_of_returned(
     client, buyer, seller, monkeypatch, django_capture_on_commit_callbacks, capture, operation

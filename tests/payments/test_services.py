@@ -519,7 +519,7 @@ def test_a_refused_capture_void_or_refund_is_announced_once(monkeypatch):
     assert heard == [row.pk]
 
 
-# --- Issue 7 "Money": what a late authorization releases ---------------------------------------
+# --- Money: what a late authorization releases -------------------------------------------------
 def test_release_unclaimed_leaves_what_pending_and_done_releases_already_claim(deliver):
     """
     Given a $100 hold of which $30 is voided and $20 is claimed by a pending void, when
@@ -579,7 +579,7 @@ def test_release_unclaimed_counts_refunds_in_checkout_mode(checkout_capture, del
     )
 
 
-# --- Issue 7 "Money": errors a person may read ----------------------------------------------
+# --- Money: errors a person may read --------------------------------------------------------
 def test_refusals_are_payment_errors_with_the_numbers_kept_for_the_log():
     """
     Given a release larger than the payment, when it is refused, then the error is a
@@ -676,7 +676,7 @@ def test_concurrent_releases_cannot_release_the_same_money():
     assert payment.transactions.filter(kind=Kind.VOID).count() == 1
 
 
-# --- Issue 17: money behaviours pinned by fixed tests (mutation testing) ------------------------
+# --- Money behaviours each pinned by a test that a mutated line turns red -----------------------
 def test_hold_left_subtracts_what_a_pending_void_claims():
     """
     Given $100 authorized of which a cancellation's void of $30 is still pending, then

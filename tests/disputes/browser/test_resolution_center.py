@@ -1,5 +1,5 @@
 """
-Issue 10's walk-through in a real browser: `buyer` opens a case, `seller` offers a
+A whole case in a real browser: `buyer` opens a case, `seller` offers a
 partial refund, `buyer` escalates instead, `staff` filters escalated cases in admin and
 decides for the buyer with a full refund and a note; the buyer sees the outcome and
 the refund on the order page, and it counts as an order defect for the seller.
