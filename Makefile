@@ -22,9 +22,24 @@ export DJANGO_SETTINGS_MODULE ?= marketplace.settings
 
 .PHONY: help run test lint format migrate seed install install-dev check-python clean bench drills screenshots mutants
 
+# One line per target; tests/marketplace/test_makefile.py checks none is left out.
 help:
-	@echo "make run    set everything up and run the portal with demo data on http://127.0.0.1:$(PORT)"
-	@echo "make test   install the dev tools, lint, then run the whole test suite"
+	@echo "make run           set everything up and run the portal with demo data on http://127.0.0.1:$(PORT)"
+	@echo "make test          install the dev tools, lint, then run the whole test suite"
+	@echo "make test PYTEST_ARGS='tests/orders -x'   lint, then run only what pytest is given"
+	@echo "make lint          ruff check, ruff format --check, djLint, makemigrations --check"
+	@echo "make format        fix what ruff and djLint can fix"
+	@echo "make install       create .venv and install the portal"
+	@echo "make install-dev   the same with the dev tools (pytest, ruff, djLint, Playwright)"
+	@echo "make migrate       migrate the database of DATABASE_URL (SQLite under var/ by default)"
+	@echo "make seed          migrate, then load the demo data (safe to repeat)"
+	@echo "make bench         benchmarks: pages, services, the auto-cancel sweep, a load test (~13 min)"
+	@echo "make drills        drills: access matrix, Redis down, workers killed, two sweeps, a deploy (~15 min)"
+	@echo "make mutants       mutation testing of the money, cancellation-rules and health modules (~7 min)"
+	@echo "make screenshots   take the README's screenshots again from fresh demo data"
+	@echo "make check-python  check that a Python 3.12+ is found (PYTHON=/path/to/python3.12 names one)"
+	@echo "make clean         remove .venv, var/, staticfiles/ and mutants/"
+	@echo "make help          this list (also plain make)"
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \

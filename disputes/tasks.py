@@ -3,7 +3,10 @@
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
+
+from orders.jobs import BEAT_JOB_OPTIONS
 
 from . import services
 from .models import Dispute
@@ -16,7 +19,7 @@ logger = logging.getLogger(__name__)
 ESCALATION_BATCH_SIZE = 200
 
 
-@shared_task
+@shared_task(**BEAT_JOB_OPTIONS)
 def escalate_unresponsive_disputes_task() -> int:
     """
     Escalate every open case past its seller's deadline; returns how many it escalated.
@@ -38,6 +41,10 @@ def escalate_unresponsive_disputes_task() -> int:
         for dispute_id in batch:
             try:
                 escalated += services.escalate_unresponsive(dispute_id=dispute_id, now=now)
+            except SoftTimeLimitExceeded:
+                # What was escalated is committed case by case; the next run goes on.
+                logger.warning("Escalation: out of time after %s; the next run goes on", escalated)
+                return escalated
             except Exception:
                 # One case that cannot be escalated (a bug, a broken row) must not hold
                 # up every case behind it; the next run tries it again.

@@ -307,11 +307,13 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-pending-outbox": {
         "task": "notifications.tasks.deliver_pending_outbox_task",
         "schedule": env.int("OUTBOX_SWEEP_SECONDS", default=60),
+        "options": {"expires": 50},
     },
     # Open cases past the seller's response deadline go to marketplace staff.
     "escalate-unresponsive-disputes": {
         "task": "disputes.tasks.escalate_unresponsive_disputes_task",
         "schedule": env.int("DISPUTE_ESCALATION_SECONDS", default=600),
+        "options": {"expires": 540},
     },
     # Shipping delays, payment timeouts, request deadlines, stuck money calls (docs/DESIGN.md §6).
     # Each run is idempotent and safe beside another; a message older than its expiry

@@ -1,6 +1,8 @@
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import DatabaseError
 
 from . import outbox
 
@@ -23,7 +25,19 @@ def deliver_outbox_message_task(message_id: int) -> bool:
     return outbox.deliver(message_id)
 
 
-@shared_task
+@shared_task(
+    # The same options as the other beat jobs (orders.jobs.BEAT_JOB_OPTIONS; notifications
+    # sits below orders and does not import it).
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=240,
+    time_limit=300,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=15,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=3,
+)
 def deliver_pending_outbox_task() -> int:
     """Deliver what was not dispatched (broker down), is due for a retry, or was orphaned."""
     delivered = 0
@@ -32,6 +46,10 @@ def deliver_pending_outbox_task() -> int:
         # in the outbox) must not hold up every message behind it.
         try:
             delivered += outbox.deliver(message_id)
+        except SoftTimeLimitExceeded:
+            # Each delivery is committed on its own; the next sweep takes the rest.
+            logger.warning("Outbox sweep: out of time after %s; the next run goes on", delivered)
+            return delivered
         except Exception:
             logger.exception("Outbox sweep could not deliver message %s", message_id)
     return delivered

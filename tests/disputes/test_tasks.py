@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -69,6 +70,30 @@ def test_a_broken_case_does_not_stop_the_others(open_case, monkeypatch):
 
     assert tasks.escalate_unresponsive_disputes_task() == 0
     assert calls == [case.pk]
+
+
+def test_a_run_out_of_time_stops_and_leaves_the_rest_to_the_next(
+    open_case, place, ship, monkeypatch
+):
+    """At the soft time limit the run stops taking cases; the next run goes on from there."""
+    from .conftest import past_due
+
+    cases = []
+    for _ in range(2):
+        order = ship(place())
+        past_due(order)
+        cases.append(open_case(order))
+        overdue(cases[-1])
+    calls = []
+
+    def out_of_time(*, dispute_id, now):
+        calls.append(dispute_id)
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(tasks.services, "escalate_unresponsive", out_of_time)
+
+    assert tasks.escalate_unresponsive_disputes_task() == 0
+    assert calls == [cases[0].pk]
 
 
 def test_the_management_command_runs_it_once(open_case, capsys):

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 
 from notifications import outbox, tasks
 from notifications.models import OutboxMessage
@@ -109,3 +110,20 @@ def test_the_sweep_delivers_a_batch_at_a_time_oldest_first(effects, monkeypatch)
     assert deliver_pending_outbox_task() == 2
     assert deliver_pending_outbox_task() == 1
     assert effects == [0, 1, 2, 3, 4]
+
+
+def test_the_sweep_stops_at_its_soft_time_limit_and_leaves_the_rest_due(effects, monkeypatch):
+    """Out of time, the sweep stops taking messages; the ones it did not reach stay pending."""
+    _, second, third = messages("test.effect", "test.effect", "test.effect")
+    deliver = outbox.deliver
+
+    def out_of_time_on_the_second(message_id):
+        if message_id == second.pk:
+            raise SoftTimeLimitExceeded()
+        return deliver(message_id)
+
+    monkeypatch.setattr(outbox, "deliver", out_of_time_on_the_second)
+
+    assert deliver_pending_outbox_task() == 1
+    assert effects == [0]
+    assert OutboxMessage.objects.get(pk=third.pk).status == Status.PENDING
