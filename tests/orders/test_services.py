@@ -48,6 +48,8 @@ from tests.factories import (
     GOOD_CARD,
     INSUFFICIENT_FUNDS_CARD,
     ListingFactory,
+    SellerFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -887,6 +889,67 @@ def test_an_empty_message_is_refused(buyer, order, body):
 
     assert not Message.objects.exists()
     assert OutboxMessage.objects.count() == outbox_before
+
+
+# --- Who may act ---------------------------------------------------------------------------------
+# The views answer 404 first; the services check again on the locked row, so a job or a
+# future page that forgets cannot act on someone else's order.
+def someone_else(role):
+    """A buyer or a seller who is not a party to the order under test."""
+    return Actor.buyer(UserFactory()) if role == BUYER else Actor.seller(SellerFactory().user)
+
+
+@pytest.mark.parametrize("role", [SELLER, BUYER])
+def test_only_the_orders_seller_starts_preparing(order, role):
+    before = snapshot(order)
+
+    with pytest.raises(OrderError):
+        start_preparing(order_id=order.pk, actor=someone_else(role))
+
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("role", [SELLER, BUYER])
+def test_only_the_orders_seller_confirms_a_shipment(order, notebook, role):
+    before = snapshot(order)
+
+    with pytest.raises(OrderError):
+        ship(order, [(line_of(order, notebook), 1)], actor=someone_else(role))
+
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        lambda order: Actor.seller(order.seller.user),
+        lambda order: Actor.buyer(order.buyer),
+        lambda order: Actor.seller(SellerFactory().user),
+    ],
+    ids=["its-seller", "its-buyer", "another-seller"],
+)
+def test_only_the_carrier_feed_marks_an_order_delivered(order, notebook, pen, actor):
+    """Delivery is the carrier's word (the system), not the seller's nor the buyer's."""
+    ship(order, [(line_of(order, notebook), 2), (line_of(order, pen), 3)])
+    before = snapshot(order)
+
+    with pytest.raises(OrderError):
+        mark_delivered(order_id=order.pk, actor=actor(order))
+
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("role", [SELLER, BUYER, SYSTEM])
+def test_only_the_orders_buyer_and_seller_write_on_it(order, role):
+    actor = Actor.system() if role == SYSTEM else someone_else(role)
+    outbox_before = OutboxMessage.objects.count()
+
+    with pytest.raises(OrderError):
+        post_message(order_id=order.pk, body="Is this mine?", actor=actor)
+
+    assert not Message.objects.exists()
+    assert OutboxMessage.objects.count() == outbox_before
+    assert Order.objects.get(pk=order.pk).buyer_waiting_since is None
 
 
 # --- The audit trail ------------------------------------------------------------------------------
