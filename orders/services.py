@@ -275,6 +275,14 @@ def _packages(
     return packages
 
 
+def authorization_key(order_id: int, attempt: int) -> str:
+    """
+    The idempotency key of an order's payment authorization. One per attempt: a retry
+    or a recovery of the same attempt reuses it, a revised payment gets a new one.
+    """
+    return f"authorize:order:{order_id}:{attempt}"
+
+
 def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
     """
     Ask the gateway to authorize the order's payment, then record the answer.
@@ -285,7 +293,7 @@ def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
     after its last attempt; a broker outage only delays it.
     """
     order = Order.objects.select_related("payment").get(pk=order_id)
-    key = f"authorize:order:{order.pk}:{order.payment_attempts}"
+    key = authorization_key(order.pk, order.payment_attempts)
     try:
         payments.authorize_payment(
             payment_id=order.payment_id, idempotency_key=key, card_number=card_number

@@ -29,6 +29,7 @@ from orders.models import (
 from orders.services import (
     AUTHORIZATION_RETRY,
     OrderError,
+    authorization_key,
     authorize_order,
     confirm_shipment,
     mark_delivered,
@@ -986,7 +987,7 @@ def authorize_at_the_gateway_only(order):
     order not yet moved on (what a cancellation can slip in between)."""
     payment_services.authorize_payment(
         payment_id=order.payment_id,
-        idempotency_key=f"authorize:order:{order.pk}:{order.payment_attempts}",
+        idempotency_key=authorization_key(order.pk, order.payment_attempts),
     )
 
 
