@@ -26,6 +26,7 @@ from orders.jobs import auto_cancel_at, lock_order_if_free
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import (
     AUTHORIZATION_RETRY,
+    authorization_key,
     payment_revision_deadline,
     record_authorization,
     record_event,
@@ -108,7 +109,7 @@ def cancel_unpaid_order(*, order_id: int, now: datetime | None = None) -> bool:
     order = Order.objects.filter(pk=order_id).values("status", "payment_id", "payment_attempts")
     order = order.first()
     if order and order["status"] == OrderStatus.PENDING_PAYMENT:
-        key = f"authorize:order:{order_id}:{order['payment_attempts']}"
+        key = authorization_key(order_id, order["payment_attempts"])
         payment = payments.recover_authorization(
             payment_id=order["payment_id"], idempotency_key=key
         )

@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import panels
+from payments import services as payments
 from payments.models import PaymentTransaction
 
 from .models import Cancellation, CancellationRequest
@@ -15,6 +16,7 @@ from .rules import (
     seller_can_cancel,
 )
 from .selectors import fetch_pending_requests, order_ids_with_pending_request
+from .services import release_key
 
 
 class MoneyReturn:
@@ -26,22 +28,16 @@ class MoneyReturn:
     FAILED = "failed"
 
 
-def _money_returns(order, cancellations) -> None:
+def _money_returns(cancellations) -> None:
     """
     Set ``money_return`` on each cancellation from its void/refund rows (one query), so
     the page never says "returned" for money the gateway refused to move.
     """
     Status = PaymentTransaction.Status
-    statuses: dict[str, set[str]] = {}
-    if cancellations:
-        for key, status in PaymentTransaction.objects.filter(
-            payment_id=order.payment_id,
-            kind__in=[PaymentTransaction.Kind.VOID, PaymentTransaction.Kind.REFUND],
-        ).values_list("idempotency_key", "status"):
-            # Keys are "void:cancellation:<pk>" and "refund:cancellation:<pk>".
-            statuses.setdefault(key.partition(":")[2], set()).add(status)
+    keys = {cancellation.pk: release_key(cancellation) for cancellation in cancellations}
+    statuses = payments.release_statuses(idempotency_keys=list(keys.values()))
     for cancellation in cancellations:
-        found = statuses.get(f"cancellation:{cancellation.pk}", set())
+        found = statuses[keys[cancellation.pk]]
         if Status.FAILED in found:
             cancellation.money_return = MoneyReturn.FAILED
         elif Status.PENDING in found:
@@ -59,7 +55,7 @@ def _history(order):
         .select_related("request")
         .prefetch_related("lines__order_line")
     )
-    _money_returns(order, cancellations)
+    _money_returns(cancellations)
     requests = list(
         CancellationRequest.objects.filter(order=order).prefetch_related("lines__order_line")
     )

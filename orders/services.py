@@ -34,6 +34,7 @@ from payments.signals import payment_action_failed
 from . import selectors
 from .actors import Actor
 from .models import (
+    ActorRole,
     Message,
     Order,
     OrderEvent,
@@ -92,6 +93,21 @@ def lock_order(order_id: int, *, skip_locked: bool = False) -> tuple[Order, list
     )
     lines = list(OrderLine.objects.select_for_update().filter(order=order).order_by("pk"))
     return order, lines
+
+
+def check_actor(order: Order, actor: Actor, *roles: ActorRole) -> None:
+    """
+    OrderError unless ``actor`` plays one of ``roles`` on this order: a buyer only on
+    their own order, a seller only on their store's. Checked on the locked row, whatever
+    page or job asked (the views check it too, and answer 404 first).
+    """
+    user_id = getattr(actor.user, "pk", None)
+    if actor.role not in roles:
+        raise OrderError("This is not yours to do on this order.")
+    if actor.role == ActorRole.BUYER and order.buyer_id != user_id:
+        raise OrderError("Only the buyer of this order can do this.")
+    if actor.role == ActorRole.SELLER and order.seller.user_id != user_id:
+        raise OrderError("Only the seller of this order can do this.")
 
 
 def expected_status(order: Order, lines: list[OrderLine]) -> str | None:
@@ -259,6 +275,14 @@ def _packages(
     return packages
 
 
+def authorization_key(order_id: int, attempt: int) -> str:
+    """
+    The idempotency key of an order's payment authorization. One per attempt: a retry
+    or a recovery of the same attempt reuses it, a revised payment gets a new one.
+    """
+    return f"authorize:order:{order_id}:{attempt}"
+
+
 def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
     """
     Ask the gateway to authorize the order's payment, then record the answer.
@@ -269,7 +293,7 @@ def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
     after its last attempt; a broker outage only delays it.
     """
     order = Order.objects.select_related("payment").get(pk=order_id)
-    key = f"authorize:order:{order.pk}:{order.payment_attempts}"
+    key = authorization_key(order.pk, order.payment_attempts)
     try:
         payments.authorize_payment(
             payment_id=order.payment_id, idempotency_key=key, card_number=card_number
@@ -396,6 +420,7 @@ def revise_payment(*, order_id: int, card_number: str, actor: Actor) -> Order:
 def start_preparing(*, order_id: int, actor: Actor) -> Order:
     with transaction.atomic():
         order, _lines = lock_order(order_id)
+        check_actor(order, actor, ActorRole.SELLER)
         if order.status != OrderStatus.UNSHIPPED:
             raise OrderError("Only an unshipped order can start preparing.")
         order.start_preparing()
@@ -413,6 +438,7 @@ def confirm_shipment(
     """
     with transaction.atomic():
         order, lines = lock_order(order_id)
+        check_actor(order, actor, ActorRole.SELLER)
         if not order.awaiting_shipment:
             raise OrderError("This order cannot ship in its current state.")
         by_id = {line.pk: line for line in lines}
@@ -476,6 +502,7 @@ def confirm_shipment(
 def mark_delivered(*, order_id: int, actor: Actor) -> Order:
     with transaction.atomic():
         order, _lines = lock_order(order_id)
+        check_actor(order, actor, ActorRole.SYSTEM)
         if order.status != OrderStatus.SHIPPED:
             raise OrderError("Only a shipped order can be delivered.")
         order.deliver()
@@ -500,6 +527,7 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
             .select_related("buyer", "seller__user")
             .get(pk=order_id)
         )
+        check_actor(order, actor, ActorRole.BUYER, ActorRole.SELLER)
         message = Message.objects.create(
             order=order, author=actor.user, author_role=actor.role, body=body
         )

@@ -283,6 +283,21 @@ def release_rows(*, idempotency_key: str) -> list[PaymentTransaction]:
     return list(PaymentTransaction.objects.filter(idempotency_key__in=keys.values()))
 
 
+def release_statuses(*, idempotency_keys: list[str]) -> dict[str, set[str]]:
+    """
+    The statuses of the void and refund rows each release key queued, by that key (one
+    query; an empty set for a release that moved nothing).
+    """
+    release_of = {
+        row_key: key for key in idempotency_keys for row_key in _release_keys(key).values()
+    }
+    statuses: dict[str, set[str]] = {key: set() for key in idempotency_keys}
+    rows = PaymentTransaction.objects.filter(idempotency_key__in=release_of)
+    for row_key, status in rows.values_list("idempotency_key", "status"):
+        statuses[release_of[row_key]].add(status)
+    return statuses
+
+
 def _own_transaction_if_none():
     """
     The caller's transaction, else one of our own (the payment's lock must last until

@@ -68,3 +68,33 @@ def test_seller_order_page_query_count_does_not_grow_with_cancellations(
     assert body.count("counts toward your cancellation rate") == 5
     assert "Cancellation requested" in body
     assert page_queries(client, few.get_seller_url()) == page_queries(client, many.get_seller_url())
+
+
+def test_each_cancellation_on_the_buyer_panel_says_what_became_of_its_own_money(
+    client, place, buyer, seller, django_capture_on_commit_callbacks
+):
+    """One release has run, the other waits in the outbox: each line reads its own rows."""
+    pen = ListingFactory(seller=seller, stock=5, price="10.00")
+    ink = ListingFactory(seller=seller, stock=5, price="7.00")
+    order = place({pen: 2, ink: 2})
+    lines = {line.listing_id: line for line in order.lines.all()}
+
+    def cancel(listing):
+        cancel_items(
+            order_id=order.pk,
+            quantities={lines[listing.pk].pk: 1},
+            reason=Reason.PRICING_ERROR,
+            actor=Actor.seller(seller.user),
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel(pen)
+    cancel(ink)  # its void is queued, not yet sent
+    client.force_login(buyer)
+
+    body = " ".join(client.get(order.get_absolute_url()).content.decode().split())
+
+    assert "$10.00 returned." in body
+    assert "$7.00 being returned." in body
+    assert "$10.00 being returned." not in body
+    assert "$7.00 returned." not in body

@@ -29,6 +29,7 @@ from orders.models import (
 from orders.services import (
     AUTHORIZATION_RETRY,
     OrderError,
+    authorization_key,
     authorize_order,
     confirm_shipment,
     mark_delivered,
@@ -48,6 +49,8 @@ from tests.factories import (
     GOOD_CARD,
     INSUFFICIENT_FUNDS_CARD,
     ListingFactory,
+    SellerFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -889,6 +892,67 @@ def test_an_empty_message_is_refused(buyer, order, body):
     assert OutboxMessage.objects.count() == outbox_before
 
 
+# --- Who may act ---------------------------------------------------------------------------------
+# The views answer 404 first; the services check again on the locked row, so a job or a
+# future page that forgets cannot act on someone else's order.
+def someone_else(role):
+    """A buyer or a seller who is not a party to the order under test."""
+    return Actor.buyer(UserFactory()) if role == BUYER else Actor.seller(SellerFactory().user)
+
+
+@pytest.mark.parametrize("role", [SELLER, BUYER])
+def test_only_the_orders_seller_starts_preparing(order, role):
+    before = snapshot(order)
+
+    with pytest.raises(OrderError):
+        start_preparing(order_id=order.pk, actor=someone_else(role))
+
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("role", [SELLER, BUYER])
+def test_only_the_orders_seller_confirms_a_shipment(order, notebook, role):
+    before = snapshot(order)
+
+    with pytest.raises(OrderError):
+        ship(order, [(line_of(order, notebook), 1)], actor=someone_else(role))
+
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize(
+    "actor",
+    [
+        lambda order: Actor.seller(order.seller.user),
+        lambda order: Actor.buyer(order.buyer),
+        lambda order: Actor.seller(SellerFactory().user),
+    ],
+    ids=["its-seller", "its-buyer", "another-seller"],
+)
+def test_only_the_carrier_feed_marks_an_order_delivered(order, notebook, pen, actor):
+    """Delivery is the carrier's word (the system), not the seller's nor the buyer's."""
+    ship(order, [(line_of(order, notebook), 2), (line_of(order, pen), 3)])
+    before = snapshot(order)
+
+    with pytest.raises(OrderError):
+        mark_delivered(order_id=order.pk, actor=actor(order))
+
+    assert snapshot(order) == before
+
+
+@pytest.mark.parametrize("role", [SELLER, BUYER, SYSTEM])
+def test_only_the_orders_buyer_and_seller_write_on_it(order, role):
+    actor = Actor.system() if role == SYSTEM else someone_else(role)
+    outbox_before = OutboxMessage.objects.count()
+
+    with pytest.raises(OrderError):
+        post_message(order_id=order.pk, body="Is this mine?", actor=actor)
+
+    assert not Message.objects.exists()
+    assert OutboxMessage.objects.count() == outbox_before
+    assert Order.objects.get(pk=order.pk).buyer_waiting_since is None
+
+
 # --- The audit trail ------------------------------------------------------------------------------
 def test_a_full_life_writes_one_event_per_change_with_its_actor(buyer, notebook):
     """Declined, revised, prepared, shipped in two parts, delivered: one event per change."""
@@ -923,7 +987,7 @@ def authorize_at_the_gateway_only(order):
     order not yet moved on (what a cancellation can slip in between)."""
     payment_services.authorize_payment(
         payment_id=order.payment_id,
-        idempotency_key=f"authorize:order:{order.pk}:{order.payment_attempts}",
+        idempotency_key=authorization_key(order.pk, order.payment_attempts),
     )
 
 

@@ -345,6 +345,31 @@ def test_release_twice_with_the_same_key_creates_nothing_new(deliver):
     assert payment.amount_voided == Decimal("30.00")
 
 
+def test_release_statuses_are_read_by_the_key_the_release_was_asked_under(
+    deliver, django_assert_num_queries
+):
+    """Each release's void/refund rows come back under its own key, in one query."""
+    payment = authorized_payment()
+    with deliver():
+        services.schedule_release(
+            payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
+        )
+    services.schedule_release(
+        payment_id=payment.pk, amount=Decimal("20.00"), idempotency_key="cancellation:2"
+    )
+
+    with django_assert_num_queries(1):
+        statuses = services.release_statuses(
+            idempotency_keys=["cancellation:1", "cancellation:2", "cancellation:3"]
+        )
+
+    assert statuses == {
+        "cancellation:1": {TxStatus.SUCCEEDED},
+        "cancellation:2": {TxStatus.PENDING},
+        "cancellation:3": set(),
+    }
+
+
 def test_release_with_a_reused_key_and_another_amount_is_refused():
     """A key replays its first request only; another amount under it is a bug, not a release."""
     payment = authorized_payment()
