@@ -48,10 +48,12 @@ from .rules import (
 from .services import (
     AlreadyDone,
     CancellationError,
+    MoneyMove,
     approve_request,
     bulk_cancel_orders,
     cancel_as_seller,
     decline_request,
+    money_move,
     money_outcome,
 )
 
@@ -449,18 +451,18 @@ def listings_going_off_sale(reason: str, cancellable) -> set[int]:
     }
 
 
+# What cancelling does to the buyer's money, in the seller's words (``money_outcome``
+# words the same moves for the buyer).
+SELLER_MONEY_WORDS = {
+    MoneyMove.NOTHING: "nothing was charged",
+    MoneyMove.UNCHARGED: "not charged: nothing is taken",
+    MoneyMove.HOLD: "the hold on the buyer's card is released",
+    MoneyMove.REFUND: "refunded to the buyer's card",
+}
+
+
 def money_effect(payment, amount: Decimal) -> str:
-    """
-    What cancelling ``amount`` does to the buyer's money, in the seller's words: the
-    cases of ``money_outcome``, which words them for the buyer.
-    """
-    if amount <= 0:
-        return "nothing was charged"
-    if not payment.is_authorized:
-        return "not charged: nothing is taken"
-    if payment.amount_open >= amount:
-        return "the hold on the buyer's card is released"
-    return "refunded to the buyer's card"
+    return SELLER_MONEY_WORDS[money_move(payment, amount)]
 
 
 class BulkConfirmCancelView(SellerRequiredMixin, View):

@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -326,6 +327,23 @@ RELEASE_WORDS = {
 }
 
 
+class MoneyMove(StrEnum):
+    """What cancelling an amount does to the buyer's money: each reader's words follow it."""
+
+    NOTHING = "nothing"  # nothing was charged for it
+    UNCHARGED = "uncharged"  # the payment never went through
+    HOLD = "hold"  # the hold on the card is released
+    REFUND = "refund"  # captured money is refunded
+
+
+def money_move(payment, amount: Decimal) -> MoneyMove:
+    if amount <= 0:
+        return MoneyMove.NOTHING
+    if not payment.is_authorized:
+        return MoneyMove.UNCHARGED
+    return MoneyMove.HOLD if payment.amount_open >= amount else MoneyMove.REFUND
+
+
 def money_outcome(payment, amount: Decimal, *, step: str = AHEAD, hold: bool | None = None) -> str:
     """
     What happens to the money, in the buyer's words, at ``step``: the review pages say
@@ -334,13 +352,14 @@ def money_outcome(payment, amount: Decimal, *, step: str = AHEAD, hold: bool | N
     (``money_outcome_now``). ``hold``: whether a hold is released rather than a charge
     refunded (by default, whether the payment still holds that much).
     """
-    if amount <= 0:
+    move = money_move(payment, amount)
+    if move == MoneyMove.NOTHING:
         return "Nothing was charged for these items."
     card = f"card ending {payment.card_last4}" if payment.card_last4 else "card"
-    if not payment.is_authorized:
+    if move == MoneyMove.UNCHARGED:
         return f"You have not been charged; nothing will be taken from your {card}."
     if hold is None:
-        hold = payment.amount_open >= amount
+        hold = move == MoneyMove.HOLD
     return RELEASE_WORDS[hold][step].format(amount=amount, card=card)
 
 
@@ -350,7 +369,8 @@ def money_outcome_now(cancellation: Cancellation) -> str:
     the order page's payment box: "being released" until the gateway has settled every
     money row it queued, "released" after.
     """
-    rows = payments.release_rows(idempotency_key=release_key(cancellation))
+    key = release_key(cancellation)
+    rows = payments.release_rows(idempotency_keys=[key])[key]
     done = bool(rows) and all(row.status == row.Status.SUCCEEDED for row in rows)
     hold = all(row.kind == row.Kind.VOID for row in rows) if rows else None
     return money_outcome(

@@ -3,7 +3,8 @@
 from celery import shared_task
 from django.utils import timezone
 
-from orders.jobs import BEAT_JOB_OPTIONS, due_ids, overdue_orders, run_for_each
+from common.tasks import BEAT_JOB_OPTIONS
+from orders.jobs import due_ids, overdue_orders, run_for_each
 
 from . import jobs
 

@@ -6,7 +6,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
-from orders.jobs import BEAT_JOB_OPTIONS
+from common.tasks import BEAT_JOB_OPTIONS
 
 from . import services
 from .models import Dispute

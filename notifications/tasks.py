@@ -2,7 +2,8 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db import DatabaseError
+
+from common.tasks import BEAT_JOB_OPTIONS
 
 from . import outbox
 
@@ -25,19 +26,7 @@ def deliver_outbox_message_task(message_id: int) -> bool:
     return outbox.deliver(message_id)
 
 
-@shared_task(
-    # The same options as the other beat jobs (orders.jobs.BEAT_JOB_OPTIONS; notifications
-    # sits below orders and does not import it).
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=240,
-    time_limit=300,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=15,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(**BEAT_JOB_OPTIONS)
 def deliver_pending_outbox_task() -> int:
     """Deliver what was not dispatched (broker down), is due for a retry, or was orphaned."""
     delivered = 0

@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.utils import timezone
 
+from common.tasks import BEAT_JOB_OPTIONS
+
 from . import jobs, services
 
 
@@ -16,7 +18,7 @@ def authorize_order_task(order_id: int) -> None:
     services.authorize_order(order_id=order_id)
 
 
-@shared_task(**jobs.BEAT_JOB_OPTIONS)
+@shared_task(**BEAT_JOB_OPTIONS)
 def send_delay_notices_task() -> int:
     """
     Beat: tell buyer and seller, once per order, that it is past ship-by with units

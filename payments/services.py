@@ -277,25 +277,26 @@ def release_unclaimed(
         return _release(payment, excess, keys)
 
 
-def release_rows(*, idempotency_key: str) -> list[PaymentTransaction]:
-    """The void and refund rows a release queued under this key (``schedule_release``)."""
-    keys = _release_keys(idempotency_key)
-    return list(PaymentTransaction.objects.filter(idempotency_key__in=keys.values()))
-
-
-def release_statuses(*, idempotency_keys: list[str]) -> dict[str, set[str]]:
+def release_rows(*, idempotency_keys: list[str]) -> dict[str, list[PaymentTransaction]]:
     """
-    The statuses of the void and refund rows each release key queued, by that key (one
-    query; an empty set for a release that moved nothing).
+    The void and refund rows each release key queued (``schedule_release``), by that key:
+    one query; an empty list for a release that moved nothing.
     """
     release_of = {
         row_key: key for key in idempotency_keys for row_key in _release_keys(key).values()
     }
-    statuses: dict[str, set[str]] = {key: set() for key in idempotency_keys}
-    rows = PaymentTransaction.objects.filter(idempotency_key__in=release_of)
-    for row_key, status in rows.values_list("idempotency_key", "status"):
-        statuses[release_of[row_key]].add(status)
-    return statuses
+    rows: dict[str, list[PaymentTransaction]] = {key: [] for key in idempotency_keys}
+    for row in PaymentTransaction.objects.filter(idempotency_key__in=release_of):
+        rows[release_of[row.idempotency_key]].append(row)
+    return rows
+
+
+def release_statuses(*, idempotency_keys: list[str]) -> dict[str, set[str]]:
+    """The statuses of each release's rows (``release_rows``), by its key: one query."""
+    return {
+        key: {row.status for row in rows}
+        for key, rows in release_rows(idempotency_keys=idempotency_keys).items()
+    }
 
 
 def _own_transaction_if_none():

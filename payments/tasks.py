@@ -6,8 +6,9 @@ from datetime import timedelta
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import DatabaseError
 from django.utils import timezone
+
+from common.tasks import BEAT_JOB_OPTIONS
 
 from . import services
 from .gateway import GatewayTimeout
@@ -19,19 +20,7 @@ logger = logging.getLogger(__name__)
 RECONCILE_BATCH_SIZE = 200
 
 
-@shared_task(
-    # The same options as the other beat jobs (orders.jobs.BEAT_JOB_OPTIONS; payments
-    # sits below orders and does not import it).
-    acks_late=True,
-    reject_on_worker_lost=True,
-    soft_time_limit=240,
-    time_limit=300,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=15,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=3,
-)
+@shared_task(**BEAT_JOB_OPTIONS)
 def reconcile_pending_transactions_task() -> int:
     """
     Captures, voids and refunds still pending after PAYMENT_RECONCILE_AFTER_MINUTES
