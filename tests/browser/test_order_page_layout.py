@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from orders.services import place_orders
-from tests.factories import ADDRESS, DECLINED_CARD, GOOD_CARD, PASSWORD, ListingFactory
+from tests.factories import ADDRESS, DECLINED_CARD, GOOD_CARD, ListingFactory
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -20,15 +20,10 @@ def place(buyer, seller, card=GOOD_CARD):
     return order
 
 
-def open_order_page(new_context, reader, order, viewport, *, javascript=True) -> Page:
+def open_order_page(new_context, sign_in, reader, order, viewport, *, javascript=True) -> Page:
     """The order's page as ``reader`` sees it: the buyer's, or the seller's in Seller Central."""
-    context = new_context(java_script_enabled=javascript, viewport=viewport)
-    page = context.new_page()
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Username").fill(reader.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(lambda url: "/accounts/sign-in/" not in url)
+    page = new_context(java_script_enabled=javascript, viewport=viewport).new_page()
+    sign_in(page, reader)
     is_buyer = reader == order.buyer
     page.goto(order.get_absolute_url() if is_buyer else order.get_seller_url())
     expect(page.get_by_role("heading", level=1)).to_contain_text(order.number)
@@ -46,7 +41,7 @@ def box(page: Page, selector: str) -> dict:
     [("buyer", "#payment-heading"), ("seller", "#address-heading")],
 )
 def test_on_a_phone_the_summary_comes_before_the_message_form(
-    new_context, buyer, seller, reader, money_or_address
+    new_context, sign_in, buyer, seller, reader, money_or_address
 ):
     """
     Given an order, when its buyer (or its seller) opens its page at 390 px without
@@ -57,7 +52,7 @@ def test_on_a_phone_the_summary_comes_before_the_message_form(
     order = place(buyer, seller)
     user = buyer if reader == "buyer" else seller.user
 
-    page = open_order_page(new_context, user, order, PHONE, javascript=False)
+    page = open_order_page(new_context, sign_in, user, order, PHONE, javascript=False)
 
     items = box(page, "#items-heading")
     timeline = box(page, "#timeline-heading")
@@ -70,13 +65,13 @@ def test_on_a_phone_the_summary_comes_before_the_message_form(
 
 
 def test_on_a_desktop_the_summary_sits_beside_the_items_and_the_messages(
-    new_context, buyer, seller
+    new_context, sign_in, buyer, seller
 ):
     """At 1280 px the summary and payment are a column to the right, level with the items,
     and the messages follow the history in the left column."""
     order = place(buyer, seller)
 
-    page = open_order_page(new_context, buyer, order, DESKTOP)
+    page = open_order_page(new_context, sign_in, buyer, order, DESKTOP)
 
     items = box(page, "#items-heading")
     timeline = box(page, "#timeline-heading")
@@ -90,12 +85,12 @@ def test_on_a_desktop_the_summary_sits_beside_the_items_and_the_messages(
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_a_declined_payment_is_the_first_thing_under_the_heading(
-    new_context, buyer, seller, viewport
+    new_context, sign_in, buyer, seller, viewport
 ):
     """The payment to revise, and why it was declined, come before the items and panels."""
     order = place(buyer, seller, card=DECLINED_CARD)
 
-    page = open_order_page(new_context, buyer, order, viewport)
+    page = open_order_page(new_context, sign_in, buyer, order, viewport)
 
     declined = page.get_by_test_id("payment-declined")
     expect(declined).to_contain_text("Your card ending 0002 was declined.")

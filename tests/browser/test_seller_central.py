@@ -19,7 +19,7 @@ from orders.actors import Actor
 from orders.models import Message, Order, OrderStatus
 from orders.services import confirm_shipment, place_orders, post_message, refresh_buyer_waiting
 from tests.browser.conftest import ACTION_TIMEOUT_MS
-from tests.factories import ADDRESS, GOOD_CARD, PASSWORD, ListingFactory
+from tests.factories import ADDRESS, GOOD_CARD, ListingFactory
 
 
 def place(buyer, listing, quantity=1):
@@ -212,7 +212,7 @@ def test_bulk_cancel_reviews_the_ticked_orders_on_a_phone_without_javascript(
 
 
 def test_seller_answers_a_waiting_buyer_from_the_messages_inbox_on_a_phone(
-    live_server, new_context, screenshot, buyer, seller
+    live_server, new_context, sign_in, screenshot, buyer, seller
 ):
     """
     Given a buyer's message 10 hours old on one of two orders, when the seller signs in
@@ -232,11 +232,7 @@ def test_seller_answers_a_waiting_buyer_from_the_messages_inbox_on_a_phone(
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
 
-    # (The main menu is behind its toggle on a phone: sign in without waiting for it.)
-    page.goto("/accounts/sign-in/")
-    page.get_by_label("Username").fill(seller.user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, seller.user)
     expect(page.get_by_role("heading", level=1)).to_have_text("Seller Central")
     nav = page.get_by_role("navigation", name="Seller Central")
     expect(nav.get_by_test_id("message-badge")).to_have_text("1 waiting for an answer")
