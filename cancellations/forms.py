@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-from common.forms import AsciiIntegerField
+from core.forms import AsciiIntegerField
 from orders.forms import check_posted_lines
 
 from .models import BUYER_REASONS, SELLER_REASONS, Reason

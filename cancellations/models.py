@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from common.money import money_field
+from core.money import money_field
 from orders.models import ActorRole, Order, OrderLine
 
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from common.tasks import BEAT_JOB_OPTIONS
+from core.tasks import BEAT_JOB_OPTIONS
 from orders.jobs import due_ids, overdue_orders, run_for_each
 
 from . import jobs

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from common.forms import AsciiDecimalField, AsciiIntegerField
+from core.forms import AsciiDecimalField, AsciiIntegerField
 
 from .models import Listing, Seller
 

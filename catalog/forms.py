@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from django import forms
 
-from common.forms import AsciiDecimalField, AsciiIntegerField
-from common.money import MAX_PRICE
+from core.forms import AsciiDecimalField, AsciiIntegerField
+from core.money import MAX_PRICE
 
 from .models import Listing
 

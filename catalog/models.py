@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 
-from common.money import MAX_PRICE, money_field
+from core.money import MAX_PRICE, money_field
 
 
 class Seller(models.Model):

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django import forms
 
-from common.forms import AsciiDecimalField, AsciiIntegerField
-from common.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from core.forms import AsciiDecimalField, AsciiIntegerField
+from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 from .models import BODY_MAX_LENGTH, Dispute
 from .selectors import MoneySeen, MoneySummary

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from catalog.models import Seller
-from common.money import money_field
+from core.money import money_field
 from orders.models import ActorRole, Order
 
 BODY_MAX_LENGTH = 2000

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "marketplace",
+    "core",
     "catalog",
     "payments",
     "notifications",
@@ -272,7 +273,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": _broker_timeout,
     # Redis redelivers a message not acknowledged within this many seconds (acks_late:
     # a worker died mid-task). Keep it above every task's hard time limit and retry
-    # countdown (common.tasks.BEAT_JOB_OPTIONS: 300 s, 120 s), or a live task runs twice.
+    # countdown (core.tasks.BEAT_JOB_OPTIONS: 300 s, 120 s), or a live task runs twice.
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = _broker_timeout

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from common.tasks import BEAT_JOB_OPTIONS
+from core.tasks import BEAT_JOB_OPTIONS
 
 from . import outbox
 

@@ -14,7 +14,7 @@ from django.dispatch import receiver
 
 from catalog.models import Listing, Seller
 from catalog.selectors import listings_by_id
-from common.money import MAX_CART_LINES, MAX_QUANTITY_PER_LINE
+from core.money import MAX_CART_LINES, MAX_QUANTITY_PER_LINE
 
 from .models import SavedCart
 

@@ -4,8 +4,8 @@ import uuid
 
 from django import forms
 
-from common.forms import AsciiIntegerField
-from common.money import MAX_QUANTITY_PER_LINE
+from core.forms import AsciiIntegerField
+from core.money import MAX_QUANTITY_PER_LINE
 
 from .forms import CardNumberMixin
 from .services import ShippingAddress

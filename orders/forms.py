@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.core.validators import RegexValidator
 
-from common.forms import AsciiIntegerField
+from core.forms import AsciiIntegerField
 from payments.errors import PaymentError
 from payments.gateway import tokenize_card
 

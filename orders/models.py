@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from catalog.models import Listing, Seller
-from common.money import money_field
+from core.money import money_field
 from payments.models import Payment
 
 

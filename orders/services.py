@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from catalog.models import Listing, Seller
 from catalog.services import OutOfStock, reserve_stock
-from common.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
+from core.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
 from notifications import outbox
 from notifications.emails import queue_email
 from payments import services as payments

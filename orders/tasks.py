@@ -1,7 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from common.tasks import BEAT_JOB_OPTIONS
+from core.tasks import BEAT_JOB_OPTIONS
 
 from . import jobs, services
 

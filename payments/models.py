@@ -14,7 +14,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils.functional import cached_property
 
-from common.money import money_field
+from core.money import money_field
 
 ZERO = Decimal("0.00")
 

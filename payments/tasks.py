@@ -8,7 +8,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from common.tasks import BEAT_JOB_OPTIONS
+from core.tasks import BEAT_JOB_OPTIONS
 
 from . import services
 from .gateway import GatewayTimeout

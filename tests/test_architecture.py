@@ -9,7 +9,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 # An app may import the apps on lower floors only (and itself).
 FLOORS = {
-    "common": -1,
+    "core": -1,
     "catalog": 0,
     "payments": 0,
     "notifications": 0,

@@ -18,7 +18,7 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from catalog.selectors import listings_by_id
-from common.money import MAX_QUANTITY_PER_LINE
+from core.money import MAX_QUANTITY_PER_LINE
 from payments.errors import PaymentError
 
 from .. import selectors, services

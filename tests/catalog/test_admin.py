@@ -83,7 +83,7 @@ def post_price(client, listing, price):
 
 
 def test_admin_saves_the_highest_price(client, staff):
-    """A price of exactly common.money.MAX_PRICE is accepted."""
+    """A price of exactly core.money.MAX_PRICE is accepted."""
     listing = ListingFactory(price=Decimal("10.00"))
 
     response = post_price(client, listing, "1000000.00")

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Listing
-from common.money import MAX_PRICE
+from core.money import MAX_PRICE
 from tests.factories import ListingFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -291,7 +291,7 @@ def test_inventory_edit_can_deactivate(client):
         ("price", "abc"),
         ("price", "1.234"),
         ("price", str(10**20)),
-        ("price", "1000000.01"),  # past common.money.MAX_PRICE
+        ("price", "1000000.01"),  # past core.money.MAX_PRICE
         ("price", "60000000.00"),
         ("handling_days", "31"),
         ("handling_days", "-1"),

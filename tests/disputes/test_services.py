@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.services import cancel_items, decline_request, request_cancellation
-from common.money import MAX_PRICE, MAX_QUANTITY_PER_LINE
+from core.money import MAX_PRICE, MAX_QUANTITY_PER_LINE
 from disputes import services
 from disputes.models import Dispute, DisputeEvent, DisputeMessage
 from disputes.services import DisputeError

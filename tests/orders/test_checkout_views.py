@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from catalog.models import Listing
-from common.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
+from core.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
 from notifications.models import OutboxMessage
 from orders.cart import Cart
 from orders.models import Order, OrderStatus

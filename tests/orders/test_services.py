@@ -12,7 +12,7 @@ from django.utils import timezone
 from cancellations.models import Reason
 from cancellations.services import cancel_items
 from catalog.models import Listing
-from common.money import MAX_CART_LINES, MAX_MONEY, MAX_PRICE, MAX_QUANTITY_PER_LINE
+from core.money import MAX_CART_LINES, MAX_MONEY, MAX_PRICE, MAX_QUANTITY_PER_LINE
 from notifications import outbox
 from notifications.models import OutboxMessage
 from orders.actors import Actor
@@ -383,7 +383,7 @@ def test_a_seller_still_buys_from_other_sellers(seller):
     assert stock(kettle) == 3
 
 
-# --- The money bound (common/money.py) ------------------------------------------------------
+# --- The money bound (core/money.py) ------------------------------------------------------
 def test_the_largest_cart_checks_out_inside_the_money_bound(buyer, seller):
     """
     50 listings × 99 units at the highest price: one order of 4,950,000,000.00 whose

@@ -1,11 +1,11 @@
-"""The money bound (common/money.py): one column size, and caps that keep every order in it."""
+"""The money bound (core/money.py): one column size, and caps that keep every order in it."""
 
 from decimal import Decimal
 
 from django.apps import apps
 from django.db import models
 
-from common.money import (
+from core.money import (
     MAX_CART_LINES,
     MAX_MONEY,
     MAX_PRICE,

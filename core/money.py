@@ -9,7 +9,7 @@ bound: a listing's price, the units of one listing a cart line holds, and the li
 cart holds. With the figures below the largest possible order is
 MAX_PRICE × MAX_QUANTITY_PER_LINE × MAX_CART_LINES = 4,950,000,000.00, about half of
 MAX_MONEY. The portal charges no shipping or fees, so an order's total is the sum of its
-lines; a fee added later must keep this sum inside the bound (``tests/common``).
+lines; a fee added later must keep this sum inside the bound (``tests/core``).
 """
 
 from decimal import Decimal

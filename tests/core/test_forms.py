@@ -1,5 +1,5 @@
 """
-Number fields take the digits 0 to 9 only (common/forms.py), and every form of the
+Number fields take the digits 0 to 9 only (core/forms.py), and every form of the
 portal with a money, quantity or stock field uses them.
 """
 
@@ -11,7 +11,7 @@ from django.utils.datastructures import MultiValueDict
 
 from cancellations.forms import CancelItemsForm
 from catalog.forms import ListingInventoryForm
-from common.forms import AsciiDecimalField, AsciiIntegerField
+from core.forms import AsciiDecimalField, AsciiIntegerField
 from disputes.forms import OfferForm, ResolveForBuyerForm
 from orders.checkout_forms import CartLineForm
 from orders.forms import ConfirmShipmentForm
