@@ -298,9 +298,9 @@ def _announce(order, cancellation: Cancellation, chosen, *, actor: Actor, money:
         "money": money,
         "order_cancelled": order.status == OrderStatus.CANCELLED,
     }
-    queue_email(to=[order.buyer.email], template="emails/items_cancelled", context=context)
+    queue_email(to=[order.buyer.email], template="cancellations/emails/items_cancelled", context=context)
     queue_email(
-        to=[order.seller.user.email], template="emails/items_cancelled_seller", context=context
+        to=[order.seller.user.email], template="cancellations/emails/items_cancelled_seller", context=context
     )
 
 
@@ -466,11 +466,11 @@ def request_cancellation(
         }
         queue_email(
             to=[order.seller.user.email],
-            template="emails/cancellation_requested_seller",
+            template="cancellations/emails/cancellation_requested_seller",
             context=context,
         )
         queue_email(
-            to=[order.buyer.email], template="emails/cancellation_requested", context=context
+            to=[order.buyer.email], template="cancellations/emails/cancellation_requested", context=context
         )
         return cancellation_request
 
@@ -501,10 +501,10 @@ def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
         }
         queue_email(
             to=[order.seller.user.email],
-            template="emails/request_withdrawn_seller",
+            template="cancellations/emails/request_withdrawn_seller",
             context=context,
         )
-        queue_email(to=[order.buyer.email], template="emails/request_withdrawn", context=context)
+        queue_email(to=[order.buyer.email], template="cancellations/emails/request_withdrawn", context=context)
         return cancellation_request
 
 
@@ -831,7 +831,7 @@ def decline_request(*, request_id: int, note: str, actor: Actor) -> Cancellation
         )
         queue_email(
             to=[order.buyer.email],
-            template="emails/request_declined",
+            template="cancellations/emails/request_declined",
             context={
                 "order": order,
                 "request": cancellation_request,

@@ -184,9 +184,9 @@ def send_delay_notice(*, order_id: int, now: datetime | None = None) -> bool:
             + reverse("cancellations:cancel_items", args=[order.number]),
             "auto_cancel_at": auto_cancel_at(order),
         }
-        queue_email(to=[order.buyer.email], template="emails/order_late", context=context)
+        queue_email(to=[order.buyer.email], template="orders/emails/order_late", context=context)
         queue_email(
-            to=[order.seller.user.email], template="emails/order_late_seller", context=context
+            to=[order.seller.user.email], template="orders/emails/order_late_seller", context=context
         )
         return True
 

@@ -357,10 +357,10 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
                 "capture_at_checkout": settings.PAYMENT_CAPTURE == "checkout",
             }
             with outbox.batch():
-                queue_email(to=[order.buyer.email], template="emails/order_placed", context=context)
+                queue_email(to=[order.buyer.email], template="orders/emails/order_placed", context=context)
                 queue_email(
                     to=[order.seller.user.email],
-                    template="emails/order_placed_seller",
+                    template="orders/emails/order_placed_seller",
                     context=context,
                 )
         elif order.status == OrderStatus.PENDING_PAYMENT:
@@ -378,7 +378,7 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
             )
             queue_email(
                 to=[order.buyer.email],
-                template="emails/payment_declined",
+                template="orders/emails/payment_declined",
                 context={"order": order, "reason": reason, "days": settings.PAYMENT_REVISE_DAYS},
             )
         else:
@@ -493,7 +493,7 @@ def confirm_shipment(
         )
         queue_email(
             to=[order.buyer.email],
-            template="emails/order_shipped",
+            template="orders/emails/order_shipped",
             context={"order": order, "shipment": shipment, "units": units},
         )
         return shipment
@@ -535,7 +535,7 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
         recipient = order.seller.user if actor.role == "buyer" else order.buyer
         queue_email(
             to=[recipient.email],
-            template="emails/new_message",
+            template="orders/emails/new_message",
             context={"order": order, "message": message},
         )
         return message

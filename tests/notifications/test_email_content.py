@@ -141,7 +141,7 @@ def test_queue_email_without_an_html_template_sends_plain_text(order, mailoutbox
 
     monkeypatch.setattr(emails, "get_template", no_html)
     emails.queue_email(
-        to=["bea@example.com"], template="emails/order_placed", context={"order": order}
+        to=["bea@example.com"], template="orders/emails/order_placed", context={"order": order}
     )
     row = OutboxMessage.objects.filter(kind=emails.EMAIL).order_by("-pk").first()
     assert "html" not in row.payload
