@@ -213,9 +213,13 @@ def answer_overdue_request(*, request_id: int, now: datetime | None = None) -> b
             "chosen": requested_items(pending, lines),
             "hours": _hours(),
         }
-        queue_email(to=[order.buyer.email], template="cancellations/emails/request_closed", context=context)
         queue_email(
-            to=[order.seller.user.email], template="cancellations/emails/request_closed_seller", context=context
+            to=[order.buyer.email], template="cancellations/emails/request_closed", context=context
+        )
+        queue_email(
+            to=[order.seller.user.email],
+            template="cancellations/emails/request_closed_seller",
+            context=context,
         )
         return True
 

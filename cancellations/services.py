@@ -298,9 +298,13 @@ def _announce(order, cancellation: Cancellation, chosen, *, actor: Actor, money:
         "money": money,
         "order_cancelled": order.status == OrderStatus.CANCELLED,
     }
-    queue_email(to=[order.buyer.email], template="cancellations/emails/items_cancelled", context=context)
     queue_email(
-        to=[order.seller.user.email], template="cancellations/emails/items_cancelled_seller", context=context
+        to=[order.buyer.email], template="cancellations/emails/items_cancelled", context=context
+    )
+    queue_email(
+        to=[order.seller.user.email],
+        template="cancellations/emails/items_cancelled_seller",
+        context=context,
     )
 
 
@@ -470,7 +474,9 @@ def request_cancellation(
             context=context,
         )
         queue_email(
-            to=[order.buyer.email], template="cancellations/emails/cancellation_requested", context=context
+            to=[order.buyer.email],
+            template="cancellations/emails/cancellation_requested",
+            context=context,
         )
         return cancellation_request
 
@@ -504,7 +510,11 @@ def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
             template="cancellations/emails/request_withdrawn_seller",
             context=context,
         )
-        queue_email(to=[order.buyer.email], template="cancellations/emails/request_withdrawn", context=context)
+        queue_email(
+            to=[order.buyer.email],
+            template="cancellations/emails/request_withdrawn",
+            context=context,
+        )
         return cancellation_request
 
 

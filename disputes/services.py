@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cancellations.models import Reason as CancellationReason
 from cancellations.services import CancellationError, cancel_items
+from core import text as core_text
 from orders.actors import Actor
 from orders.models import ActorRole, Order
 from orders.services import lock_order
@@ -47,14 +48,9 @@ class StaleConfirmation(DisputeError):
 
 # --- Checks shared by the services ---------------------------------------------------------
 def clean_text(text: str, *, what: str, required: bool = True) -> str:
-    text = (text or "").strip()
-    if "\x00" in text:
-        raise DisputeError(f"The {what} contains a character that cannot be saved.")
-    if required and not text:
-        raise DisputeError(f"Write the {what} first.")
-    if len(text) > BODY_MAX_LENGTH:
-        raise DisputeError(f"The {what} must be at most {BODY_MAX_LENGTH} characters.")
-    return text
+    return core_text.clean_text(
+        text, what=what, max_length=BODY_MAX_LENGTH, error=DisputeError, required=required
+    )
 
 
 def check_amount(amount, *, money: MoneySummary) -> Decimal:

@@ -186,7 +186,9 @@ def send_delay_notice(*, order_id: int, now: datetime | None = None) -> bool:
         }
         queue_email(to=[order.buyer.email], template="orders/emails/order_late", context=context)
         queue_email(
-            to=[order.seller.user.email], template="orders/emails/order_late_seller", context=context
+            to=[order.seller.user.email],
+            template="orders/emails/order_late_seller",
+            context=context,
         )
         return True
 

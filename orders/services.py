@@ -357,7 +357,9 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
                 "capture_at_checkout": settings.PAYMENT_CAPTURE == "checkout",
             }
             with outbox.batch():
-                queue_email(to=[order.buyer.email], template="orders/emails/order_placed", context=context)
+                queue_email(
+                    to=[order.buyer.email], template="orders/emails/order_placed", context=context
+                )
                 queue_email(
                     to=[order.seller.user.email],
                     template="orders/emails/order_placed_seller",
