@@ -1,5 +1,5 @@
 """
-The order timeline in each reader's voice.
+The order timeline in each reader's voice, and the writers of the orders app's rows.
 
 An ``OrderEvent`` stores the facts (its type, who acted, a small payload) and, in
 ``summary``, the sentence the buyer reads. The timeline renders each event for its
@@ -10,23 +10,37 @@ renderers for their own event types the way they register panels (``orders.panel
 
     @events.renderer(OrderEvent.Type.CANCELLATION_REQUESTED)
     def requested(event, reader) -> str | None: ...
+
+The orders app's own rows are written by the typed writers below (facts in, no prose):
+each stores the payload and takes its summary from the buyer's renderer, so the stored
+sentence and the rendered one cannot drift apart.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import Any
 
-from .models import ActorRole, OrderEvent
+from payments.models import Payment, PaymentTransaction
 
-
-class Reader:
-    """Who reads the timeline: the order's buyer, its seller, or marketplace staff."""
-
-    BUYER = "buyer"
-    SELLER = "seller"
-    STAFF = "staff"
+from .actors import Actor
+from .models import ActorRole, Order, OrderEvent, Shipment
 
 
-Renderer = Callable[[OrderEvent, str], str | None]
+class Reader(StrEnum):
+    """
+    Who reads the timeline: the order's buyer, its seller, or marketplace staff. The
+    values are the matching ``ActorRole``'s (an event's actor is "You" to the reader of
+    the same role); the system acts but never reads, so it is no reader.
+    """
+
+    BUYER = ActorRole.BUYER.value
+    SELLER = ActorRole.SELLER.value
+    STAFF = ActorRole.STAFF.value
+
+
+Renderer = Callable[[OrderEvent, Reader], str | None]
 _renderers: dict[str, Renderer] = {}
 
 
@@ -43,10 +57,10 @@ def renderer(*types: str) -> Callable[[Renderer], Renderer]:
 
 def render(event: OrderEvent, reader: str) -> str:
     """The event's sentence for ``reader``; the stored summary when no renderer says more."""
-    if reader not in (Reader.BUYER, Reader.SELLER, Reader.STAFF):
+    if reader not in set(Reader):
         return event.summary  # a page that did not say who reads: the stored words
     function = _renderers.get(event.type)
-    sentence = function(event, reader) if function else None
+    sentence = function(event, Reader(reader)) if function else None
     return sentence or event.summary
 
 
@@ -61,7 +75,7 @@ def amount(event: OrderEvent, key: str) -> str | None:
 
 def who(event: OrderEvent, reader: str) -> str:
     """The actor as the reader names them: "You" for the reader's own acts."""
-    if event.actor_role == reader:
+    if event.actor_role == ActorRole(reader):
         return "You"
     return {
         ActorRole.BUYER: "The buyer",
@@ -71,61 +85,206 @@ def who(event: OrderEvent, reader: str) -> str:
     }.get(event.actor_role, "Someone")
 
 
-# --- The orders app's own event types ----------------------------------------------------
-# The buyer's voice is the stored summary; these give the seller and staff theirs.
+def record_event(order: Order, type: str, actor: Actor, summary: str, **payload: Any) -> OrderEvent:
+    """The audit row: call it in the same transaction as the change it records."""
+    return OrderEvent.objects.create(
+        order=order,
+        type=type,
+        actor_role=actor.role,
+        actor_user=actor.user,
+        summary=summary,
+        payload=payload,
+    )
+
+
+def _record(order: Order, type: OrderEvent.Type, actor: Actor, **payload: Any) -> OrderEvent:
+    """An orders row from its facts, its summary in the buyer's words (their renderer)."""
+    facts = OrderEvent(order=order, type=type, actor_role=actor.role, payload=payload)
+    summary = _renderers[type](facts, Reader.BUYER)
+    if not summary:
+        raise ValueError(f"The buyer's renderer of {type} has no words for these facts.")
+    return record_event(order, type, actor, summary, **payload)
+
+
+# --- The orders app's own rows: the writers -------------------------------------------------
 Type = OrderEvent.Type
 
 
+def order_placed(order: Order, actor: Actor) -> OrderEvent:
+    return _record(order, Type.PLACED, actor, total=str(order.total), store=order.seller.store_name)
+
+
+def payment_authorized(order: Order, payment: Payment) -> OrderEvent:
+    return _record(
+        order,
+        Type.PAYMENT_AUTHORIZED,
+        Actor.system(),
+        amount=str(payment.amount),
+        card_last4=payment.card_last4,
+    )
+
+
+def payment_declined(order: Order, *, reason: str, revise_days: int) -> OrderEvent:
+    """The first card was declined: ``reason`` in the buyer's words, the days to revise it."""
+    return _record(
+        order, Type.PAYMENT_FAILED, Actor.system(), reason=reason, revise_days=revise_days
+    )
+
+
+def revised_payment_declined(order: Order) -> OrderEvent:
+    return _record(order, Type.PAYMENT_FAILED, Actor.system(), again=True)
+
+
+def payment_revised(order: Order, actor: Actor) -> OrderEvent:
+    return _record(order, Type.PAYMENT_REVISED, actor)
+
+
+def preparing(order: Order, actor: Actor) -> OrderEvent:
+    return _record(order, Type.PREPARING, actor)
+
+
+def shipment_confirmed(
+    order: Order, shipment: Shipment, actor: Actor, shipped: dict[int, int]
+) -> OrderEvent:
+    """``shipped``: line id → units this shipment took."""
+    return _record(
+        order,
+        Type.SHIPPED,
+        actor,
+        shipment=shipment.pk,
+        lines={str(line_id): units for line_id, units in shipped.items()},
+        units=sum(shipped.values()),
+        carrier=shipment.carrier,
+        tracking=shipment.tracking_number,
+    )
+
+
+def delivered(order: Order, actor: Actor) -> OrderEvent:
+    return _record(order, Type.DELIVERED, actor)
+
+
+def delay_notice_sent(order: Order, *, open_units: int, auto_cancel_at: datetime) -> OrderEvent:
+    return _record(
+        order,
+        Type.LATE,
+        Actor.system(),
+        ship_by=order.ship_by.isoformat(),
+        units=open_units,
+        auto_cancel_at=auto_cancel_at.isoformat(),
+    )
+
+
+def payment_action_failed(order: Order, payment_transaction: PaymentTransaction) -> OrderEvent:
+    return _record(
+        order,
+        Type.PAYMENT_ACTION_FAILED,
+        Actor.system(),
+        transaction=payment_transaction.pk,
+        kind=payment_transaction.kind,
+        amount=str(payment_transaction.amount),
+    )
+
+
+# --- The orders app's own rows: their words -----------------------------------------------
+# The buyer's sentence is stored as the summary when the row is written; rows written
+# before their facts were stored (no such payload) keep showing that stored sentence.
+FAILED_ACTIONS = {
+    PaymentTransaction.Kind.CAPTURE: "Charging ${amount} for shipped items failed.",
+    PaymentTransaction.Kind.VOID: "Releasing the ${amount} hold on your card failed.",
+    PaymentTransaction.Kind.REFUND: "Your refund of ${amount} failed.",
+}
+
+
 @renderer(Type.PLACED)
-def _placed(event, reader):
+def _placed(event: OrderEvent, reader: Reader) -> str | None:
     if reader == Reader.BUYER:
-        return None
+        store = event.payload.get("store")
+        return f"Order placed with {store}." if store else None
     total = amount(event, "total")
     return f"The buyer placed the order{f' ({total})' if total else ''}."
 
 
-@renderer(Type.PAYMENT_FAILED)
-def _payment_failed(event, reader):
-    if reader == Reader.BUYER:
+@renderer(Type.PAYMENT_AUTHORIZED)
+def _payment_authorized(event: OrderEvent, reader: Reader) -> str | None:
+    """The same words for every reader: the money and the card, nothing anyone did."""
+    money, last4 = event.payload.get("amount"), event.payload.get("card_last4")
+    if money is None or last4 is None:
         return None
-    return "The buyer's payment was declined; nothing ships until they revise it."
+    return f"Payment of ${money} authorized (card ending {last4})."
+
+
+@renderer(Type.PAYMENT_FAILED)
+def _payment_failed(event: OrderEvent, reader: Reader) -> str | None:
+    if reader != Reader.BUYER:
+        return "The buyer's payment was declined; nothing ships until they revise it."
+    if event.payload.get("again"):
+        return "The new payment method was declined too."
+    if "reason" not in event.payload or "revise_days" not in event.payload:
+        return None
+    return (
+        f"Payment declined. {event.payload['reason']} Revise your payment within "
+        f"{event.payload['revise_days']} days to keep the order."
+    )
 
 
 @renderer(Type.PAYMENT_REVISED)
-def _payment_revised(event, reader):
+def _payment_revised(event: OrderEvent, reader: Reader) -> str:
     if reader == Reader.BUYER:
-        return None
+        return "Payment method updated; retrying."
     return "The buyer changed their payment method; the payment is being retried."
 
 
 @renderer(Type.PREPARING)
-def _preparing(event, reader):
+def _preparing(event: OrderEvent, reader: Reader) -> str:
     if reader == Reader.BUYER:
-        return None
+        return "The seller is preparing your order."
     return f"{who(event, reader)} started preparing the order."
 
 
-@renderer(Type.DELIVERED)
-def _delivered(event, reader):
-    if reader == Reader.BUYER:
+@renderer(Type.SHIPPED)
+def _shipped(event: OrderEvent, reader: Reader) -> str | None:
+    """The same words for every reader: what shipped, with whom, under which number."""
+    units, carrier = event.payload.get("units"), event.payload.get("carrier")
+    if units is None or carrier is None:
         return None
+    return (
+        f"{units} item{'s' if units != 1 else ''} shipped with {carrier} "
+        f"(tracking {event.payload.get('tracking', '')})."
+    )
+
+
+@renderer(Type.DELIVERED)
+def _delivered(event: OrderEvent, reader: Reader) -> str:
+    if reader == Reader.BUYER:
+        return "Your package was delivered."
     return "The package was delivered to the buyer."
 
 
 @renderer(Type.LATE)
-def _late(event, reader):
-    if reader == Reader.BUYER:
+def _late(event: OrderEvent, reader: Reader) -> str | None:
+    if reader != Reader.BUYER:
+        return (
+            "The order did not ship by its ship-by date: the buyer may cancel what has not "
+            "shipped, and it counts toward the late shipment rate."
+        )
+    try:
+        ship_by = datetime.fromisoformat(event.payload["ship_by"])
+    except (KeyError, TypeError, ValueError):
         return None
     return (
-        "The order did not ship by its ship-by date: the buyer may cancel what has not "
-        "shipped, and it counts toward the late shipment rate."
+        f"Your order did not ship by {ship_by:%b %d}. You may cancel the "
+        "items that have not shipped at no cost."
     )
 
 
 @renderer(Type.PAYMENT_ACTION_FAILED)
-def _payment_action_failed(event, reader):
+def _payment_action_failed(event: OrderEvent, reader: Reader) -> str | None:
     if reader == Reader.BUYER:
-        return None
+        words = FAILED_ACTIONS.get(event.payload.get("kind"))
+        if words is None or "amount" not in event.payload:
+            return None
+        failed = words.format(amount=event.payload["amount"])
+        return f"{failed} Our team has been alerted and will put it right."
     money = amount(event, "amount")
     return (
         f"A payment call{f' of {money}' if money else ''} failed at the gateway; "

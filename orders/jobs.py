@@ -19,15 +19,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from notifications import outbox
-from notifications.emails import queue_email
 
-from .actors import Actor
-from .models import SHIPPABLE_STATES, Order, OrderEvent, OrderLine
-from .services import lock_order, record_event
+from . import events, notifications
+from .models import SHIPPABLE_STATES, Order, OrderLine
+from .services import lock_order
 
 logger = logging.getLogger(__name__)
 
@@ -167,29 +165,8 @@ def send_delay_notice(*, order_id: int, now: datetime | None = None) -> bool:
             return False
         Order.objects.filter(pk=order.pk).update(late_notified_at=now)
         order.late_notified_at = now
-        record_event(
-            order,
-            OrderEvent.Type.LATE,
-            Actor.system(),
-            f"Your order did not ship by {order.ship_by:%b %d}. You may cancel the "
-            "items that have not shipped at no cost.",
-            ship_by=order.ship_by.isoformat(),
-            units=open_units,
-            auto_cancel_at=auto_cancel_at(order).isoformat(),
-        )
-        context = {
-            "order": order,
-            "lines": [line for line in lines if line.quantity_open],
-            "cancel_url": settings.SITE_URL
-            + reverse("cancellations:cancel_items", args=[order.number]),
-            "auto_cancel_at": auto_cancel_at(order),
-        }
-        queue_email(to=[order.buyer.email], template="orders/emails/order_late", context=context)
-        queue_email(
-            to=[order.seller.user.email],
-            template="orders/emails/order_late_seller",
-            context=context,
-        )
+        events.delay_notice_sent(order, open_units=open_units, auto_cancel_at=auto_cancel_at(order))
+        notifications.order_late(order, lines, auto_cancel_at(order))
         return True
 
 

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -24,15 +24,18 @@ from django.utils import timezone
 from catalog.models import Listing, Seller
 from catalog.services import OutOfStock, reserve_stock
 from core.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
+from core.text import clean_text
 from notifications import outbox
-from notifications.emails import queue_email
 from payments import services as payments
 from payments.gateway import GatewayTimeout, decline_reason_for_buyer, tokenize_card
 from payments.models import Payment, PaymentTransaction
 from payments.signals import payment_action_failed
 
-from . import selectors
+from . import events, notifications, selectors
 from .actors import Actor
+
+# The apps above write their own timeline rows through it (docs/DESIGN.md §12).
+from .events import record_event  # noqa: F401
 from .models import (
     ActorRole,
     Message,
@@ -63,20 +66,6 @@ class ShippingAddress:
     country: str = "US"
     line2: str = ""
     state: str = ""
-
-
-def record_event(
-    order: Order, type: OrderEvent.Type, actor: Actor, summary: str, **payload
-) -> OrderEvent:
-    """The audit row: call it in the same transaction as the change it records."""
-    return OrderEvent.objects.create(
-        order=order,
-        type=type,
-        actor_role=actor.role,
-        actor_user=actor.user,
-        summary=summary,
-        payload=payload,
-    )
 
 
 def lock_order(order_id: int, *, skip_locked: bool = False) -> tuple[Order, list[OrderLine]]:
@@ -188,36 +177,18 @@ def _create_orders(
     with transaction.atomic():
         listings = Listing.objects.select_related("seller").in_bulk(list(items))
         packages = _packages(buyer=buyer, listings=listings, items=items)
-        # Reserve in pk order so two checkouts of the same listings never deadlock.
-        for listing_id in sorted(items):
-            try:
-                reserve_stock(listing_id=listing_id, quantity=items[listing_id])
-            except OutOfStock:
-                listing = listings[listing_id]
-                raise OrderError(
-                    f"Sorry, only {Listing.objects.get(pk=listing_id).stock} of "
-                    f"“{listing.title}” left in stock."
-                ) from None
-
+        _reserve(listings, items)
         now = timezone.now()
         orders = []
         for seller, seller_listings, total in packages:
-            ship_by = now + timedelta(days=max(lst.handling_days for lst in seller_listings))
-            order = Order.objects.create(
+            order = _create_order(
                 buyer=buyer,
                 seller=seller,
-                payment=payments.create_payment(amount=total, card_number=card_number),
                 total=total,
                 placed_at=now,
-                ship_by=ship_by,
-                deliver_by=ship_by + timedelta(days=settings.DELIVERY_DAYS_AFTER_SHIPPING),
-                ship_to_name=address.name,
-                ship_to_line1=address.line1,
-                ship_to_line2=address.line2,
-                ship_to_city=address.city,
-                ship_to_state=address.state,
-                ship_to_postcode=address.postcode,
-                ship_to_country=address.country,
+                handling_days=max(listing.handling_days for listing in seller_listings),
+                address=address,
+                card_number=card_number,
                 checkout_token=checkout_token,
             )
             OrderLine.objects.bulk_create(
@@ -230,15 +201,54 @@ def _create_orders(
                 )
                 for listing in seller_listings
             )
-            record_event(
-                order,
-                OrderEvent.Type.PLACED,
-                Actor.buyer(buyer),
-                f"Order placed with {seller.store_name}.",
-                total=str(total),
-            )
+            events.order_placed(order, Actor.buyer(buyer))
             orders.append(order)
     return orders
+
+
+def _reserve(listings: dict[int, Listing], items: dict[int, int]) -> None:
+    """Reserve the stock, in pk order so two checkouts of the same listings never deadlock."""
+    for listing_id in sorted(items):
+        try:
+            reserve_stock(listing_id=listing_id, quantity=items[listing_id])
+        except OutOfStock:
+            listing = listings[listing_id]
+            raise OrderError(
+                f"Sorry, only {Listing.objects.get(pk=listing_id).stock} of "
+                f"“{listing.title}” left in stock."
+            ) from None
+
+
+def _create_order(
+    *,
+    buyer,
+    seller: Seller,
+    total: Decimal,
+    placed_at: datetime,
+    handling_days: int,
+    address: ShippingAddress,
+    card_number: str,
+    checkout_token: uuid.UUID | None,
+) -> Order:
+    """One seller's pending order with its payment, to ship within its slowest handling time."""
+    ship_by = placed_at + timedelta(days=handling_days)
+    return Order.objects.create(
+        buyer=buyer,
+        seller=seller,
+        payment=payments.create_payment(amount=total, card_number=card_number),
+        total=total,
+        placed_at=placed_at,
+        ship_by=ship_by,
+        deliver_by=ship_by + timedelta(days=settings.DELIVERY_DAYS_AFTER_SHIPPING),
+        ship_to_name=address.name,
+        ship_to_line1=address.line1,
+        ship_to_line2=address.line2,
+        ship_to_city=address.city,
+        ship_to_state=address.state,
+        ship_to_postcode=address.postcode,
+        ship_to_country=address.country,
+        checkout_token=checkout_token,
+    )
 
 
 def _packages(
@@ -322,75 +332,59 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
     with transaction.atomic():
         order, lines = lock_order(order_id)
         payment = Payment.objects.get(pk=order.payment_id)
-        authorized = payment.is_authorized
         waiting = order.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED)
         already_recorded = order.events.filter(type=OrderEvent.Type.PAYMENT_AUTHORIZED).exists()
-        if authorized and not already_recorded:
-            # Units cancelled while the card was being asked must not stay held on it,
-            # and an order cancelled meanwhile releases the whole authorization. Those
-            # cancellations queued their own releases: only what is still held and not
-            # claimed by them is released here, so no money is released twice.
-            still_owed = sum((line.subtotal_now for line in lines), Decimal(0))
-            payments.release_unclaimed(
-                payment_id=payment.pk,
-                keep=still_owed if waiting else Decimal(0),
-                idempotency_key=f"release-excess:{idempotency_key}",
-            )
+        if payment.is_authorized and not already_recorded:
+            _release_excess(payment, lines, waiting=waiting, idempotency_key=idempotency_key)
         if not waiting:
             return order
-        if authorized:
-            if order.status == OrderStatus.PENDING_PAYMENT:
-                order.authorize()
-            else:
-                order.revise_payment()
-            order.save()
-            record_event(
-                order,
-                OrderEvent.Type.PAYMENT_AUTHORIZED,
-                Actor.system(),
-                f"Payment of ${payment.amount} authorized (card ending {payment.card_last4}).",
-            )
-            # The buyer's confirmation, and the seller's "ship these by" (once, with it).
-            context = {
-                "order": order,
-                "lines": lines,
-                "capture_at_checkout": settings.PAYMENT_CAPTURE == "checkout",
-            }
-            with outbox.batch():
-                queue_email(
-                    to=[order.buyer.email], template="orders/emails/order_placed", context=context
-                )
-                queue_email(
-                    to=[order.seller.user.email],
-                    template="orders/emails/order_placed_seller",
-                    context=context,
-                )
+        if payment.is_authorized:
+            _authorized(order, lines, payment)
         elif order.status == OrderStatus.PENDING_PAYMENT:
-            order.decline_payment()
-            order.save()
-            # The gateway's own text (a risk rule, say) is for the log, not the buyer.
-            error = payment.transactions.filter(status="failed").order_by("-pk").first()
-            reason = decline_reason_for_buyer(error.error if error else "")
-            record_event(
-                order,
-                OrderEvent.Type.PAYMENT_FAILED,
-                Actor.system(),
-                f"Payment declined. {reason} Revise your payment within "
-                f"{settings.PAYMENT_REVISE_DAYS} days to keep the order.",
-            )
-            queue_email(
-                to=[order.buyer.email],
-                template="orders/emails/payment_declined",
-                context={"order": order, "reason": reason, "days": settings.PAYMENT_REVISE_DAYS},
-            )
+            _declined(order, payment)
         else:
-            record_event(
-                order,
-                OrderEvent.Type.PAYMENT_FAILED,
-                Actor.system(),
-                "The new payment method was declined too.",
-            )
+            events.revised_payment_declined(order)
         return order
+
+
+def _release_excess(
+    payment: Payment, lines: list[OrderLine], *, waiting: bool, idempotency_key: str
+) -> None:
+    """
+    Units cancelled while the card was being asked must not stay held on it, and an
+    order cancelled meanwhile releases the whole authorization. Those cancellations
+    queued their own releases: only what is still held and not claimed by them is
+    released here, so no money is released twice.
+    """
+    still_owed = sum((line.subtotal_now for line in lines), Decimal(0))
+    payments.release_unclaimed(
+        payment_id=payment.pk,
+        keep=still_owed if waiting else Decimal(0),
+        idempotency_key=f"release-excess:{idempotency_key}",
+    )
+
+
+def _authorized(order: Order, lines: list[OrderLine], payment: Payment) -> None:
+    """The order may ship: the buyer's confirmation and the seller's "ship these by" go out."""
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        order.authorize()
+    else:
+        order.revise_payment()
+    order.save()
+    events.payment_authorized(order, payment)
+    notifications.order_placed(order, lines)
+
+
+def _declined(order: Order, payment: Payment) -> None:
+    """The first card was declined: the buyer is told why, and how long they may revise it."""
+    order.decline_payment()
+    order.save()
+    # The gateway's own text (a risk rule, say) is for the log, not the buyer.
+    failed = payment.transactions.filter(status=PaymentTransaction.Status.FAILED)
+    error = failed.order_by("-pk").first()
+    reason = decline_reason_for_buyer(error.error if error else "")
+    events.payment_declined(order, reason=reason, revise_days=settings.PAYMENT_REVISE_DAYS)
+    notifications.payment_declined(order, reason)
 
 
 def payment_revision_deadline(order: Order):
@@ -412,9 +406,7 @@ def revise_payment(*, order_id: int, card_number: str, actor: Actor) -> Order:
         # A new attempt gets a new idempotency key; a double-click reuses this one.
         order.payment_attempts += 1
         order.save(update_fields=["payment_attempts", "updated_at"])
-        record_event(
-            order, OrderEvent.Type.PAYMENT_REVISED, actor, "Payment method updated; retrying."
-        )
+        events.payment_revised(order, actor)
     return authorize_order(order_id=order_id, card_number=card_number)
 
 
@@ -427,7 +419,7 @@ def start_preparing(*, order_id: int, actor: Actor) -> Order:
             raise OrderError("Only an unshipped order can start preparing.")
         order.start_preparing()
         order.save()
-        record_event(order, OrderEvent.Type.PREPARING, actor, "The seller is preparing your order.")
+        events.preparing(order, actor)
         return order
 
 
@@ -443,62 +435,63 @@ def confirm_shipment(
         check_actor(order, actor, ActorRole.SELLER)
         if not order.awaiting_shipment:
             raise OrderError("This order cannot ship in its current state.")
-        by_id = {line.pk: line for line in lines}
-        shipping = {line_id: qty for line_id, qty in quantities.items() if qty}
-        if not shipping:
-            raise OrderError("Choose at least one item to ship.")
-        for line_id, qty in shipping.items():
-            line = by_id.get(line_id)
-            if line is None:
-                raise OrderError("An item is not part of this order.")
-            if not 0 < qty <= line.quantity_open:
-                raise OrderError(f"“{line.title}”: you can ship at most {line.quantity_open} more.")
+        shipped = _shippable(lines, quantities)
         shipment = Shipment.objects.create(
             order=order, carrier=carrier, tracking_number=tracking_number
         )
-        shipped = {by_id[line_id]: qty for line_id, qty in shipping.items()}
-        for line, qty in shipped.items():
-            line.quantity_shipped += qty
-        OrderLine.objects.bulk_update(shipped, ["quantity_shipped"])
-        ShipmentLine.objects.bulk_create(
-            ShipmentLine(shipment=shipment, line=line, quantity=qty)
-            for line, qty in shipped.items()
-        )
-        amount = sum((line.unit_price * qty for line, qty in shipped.items()), Decimal(0))
+        _ship_lines(shipment, shipped)
         if expected_status(order, lines) == OrderStatus.SHIPPED:
             order.ship_rest()
         else:
             order.ship_part()
         order.save()
-        try:
-            payments.schedule_capture(
-                payment_id=order.payment_id,
-                amount=amount,
-                idempotency_key=f"capture:shipment:{shipment.pk}",
-            )
-        except payments.PaymentError as error:
-            # Shipping what the buyer's payment cannot pay for would give it away.
-            logger.error("Order %s cannot capture %s: %s", order.number, amount, error.detail)
-            raise OrderError(
-                "The buyer's payment does not cover this shipment, so nothing was shipped. "
-                "Please contact us."
-            ) from None
-        units = sum(shipping.values())
-        record_event(
-            order,
-            OrderEvent.Type.SHIPPED,
-            actor,
-            f"{units} item{'s' if units != 1 else ''} shipped with {carrier} "
-            f"(tracking {tracking_number}).",
-            shipment=shipment.pk,
-            lines={str(k): v for k, v in shipping.items()},
-        )
-        queue_email(
-            to=[order.buyer.email],
-            template="orders/emails/order_shipped",
-            context={"order": order, "shipment": shipment, "units": units},
-        )
+        _schedule_capture(order, shipment, shipped)
+        shipping = {line.pk: units for line, units in shipped.items()}
+        events.shipment_confirmed(order, shipment, actor, shipping)
+        notifications.order_shipped(order, shipment, sum(shipping.values()))
         return shipment
+
+
+def _shippable(lines: list[OrderLine], quantities: dict[int, int]) -> dict[OrderLine, int]:
+    """The locked lines to ship, each with its units; OrderError for what cannot ship."""
+    by_id = {line.pk: line for line in lines}
+    shipping = {line_id: qty for line_id, qty in quantities.items() if qty}
+    if not shipping:
+        raise OrderError("Choose at least one item to ship.")
+    for line_id, qty in shipping.items():
+        line = by_id.get(line_id)
+        if line is None:
+            raise OrderError("An item is not part of this order.")
+        if not 0 < qty <= line.quantity_open:
+            raise OrderError(f"“{line.title}”: you can ship at most {line.quantity_open} more.")
+    return {by_id[line_id]: qty for line_id, qty in shipping.items()}
+
+
+def _ship_lines(shipment: Shipment, shipped: dict[OrderLine, int]) -> None:
+    for line, qty in shipped.items():
+        line.quantity_shipped += qty
+    OrderLine.objects.bulk_update(shipped, ["quantity_shipped"])
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipment, line=line, quantity=qty) for line, qty in shipped.items()
+    )
+
+
+def _schedule_capture(order: Order, shipment: Shipment, shipped: dict[OrderLine, int]) -> None:
+    """Capture exactly what shipped; OrderError (nothing ships) if the payment cannot pay it."""
+    amount = sum((line.unit_price * qty for line, qty in shipped.items()), Decimal(0))
+    try:
+        payments.schedule_capture(
+            payment_id=order.payment_id,
+            amount=amount,
+            idempotency_key=f"capture:shipment:{shipment.pk}",
+        )
+    except payments.PaymentError as error:
+        # Shipping what the buyer's payment cannot pay for would give it away.
+        logger.error("Order %s cannot capture %s: %s", order.number, amount, error.detail)
+        raise OrderError(
+            "The buyer's payment does not cover this shipment, so nothing was shipped. "
+            "Please contact us."
+        ) from None
 
 
 def mark_delivered(*, order_id: int, actor: Actor) -> Order:
@@ -509,7 +502,7 @@ def mark_delivered(*, order_id: int, actor: Actor) -> Order:
             raise OrderError("Only a shipped order can be delivered.")
         order.deliver()
         order.save()
-        record_event(order, OrderEvent.Type.DELIVERED, actor, "Your package was delivered.")
+        events.delivered(order, actor)
         return order
 
 
@@ -520,9 +513,14 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
     order says whether its buyer now waits for an answer. The order row is locked, so
     two messages at once are written one after the other, in the order of their times.
     """
-    body = body.strip()
-    if not body:
+    if not (body or "").strip():
         raise OrderError("Write a message first.")
+    body = clean_text(
+        body,
+        what="message",
+        max_length=Message._meta.get_field("body").max_length,
+        error=OrderError,
+    )
     with transaction.atomic():
         order = (
             Order.objects.select_for_update(of=("self",))
@@ -534,12 +532,7 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
             order=order, author=actor.user, author_role=actor.role, body=body
         )
         refresh_buyer_waiting(order_id=order.pk)
-        recipient = order.seller.user if actor.role == "buyer" else order.buyer
-        queue_email(
-            to=[recipient.email],
-            template="orders/emails/new_message",
-            context={"order": order, "message": message},
-        )
+        notifications.new_message(order, message)
         return message
 
 
@@ -561,15 +554,10 @@ def refresh_buyer_waiting(*, order_id: int) -> None:
 
 
 # --- Payment outcomes after the fact ----------------------------------------------------------
-FAILED_ACTION_SUMMARIES = {
-    PaymentTransaction.Kind.CAPTURE: "Charging ${amount} for shipped items failed.",
-    PaymentTransaction.Kind.VOID: "Releasing the ${amount} hold on your card failed.",
-    PaymentTransaction.Kind.REFUND: "Your refund of ${amount} failed.",
-}
-
-
 @receiver(payment_action_failed, dispatch_uid="orders.record_failed_payment_action")
-def record_failed_payment_action(*, payment_transaction: PaymentTransaction, **kwargs) -> None:
+def record_failed_payment_action(
+    *, payment_transaction: PaymentTransaction, **kwargs: object
+) -> None:
     """
     The gateway refused a capture, void or refund (in the transaction recording it):
     the timeline says so instead of leaving "refunded" standing; staff find the row
@@ -578,15 +566,4 @@ def record_failed_payment_action(*, payment_transaction: PaymentTransaction, **k
     order = Order.objects.filter(payment_id=payment_transaction.payment_id).first()
     if order is None:
         return
-    summary = FAILED_ACTION_SUMMARIES[payment_transaction.kind].format(
-        amount=payment_transaction.amount
-    )
-    record_event(
-        order,
-        OrderEvent.Type.PAYMENT_ACTION_FAILED,
-        Actor.system(),
-        f"{summary} Our team has been alerted and will put it right.",
-        transaction=payment_transaction.pk,
-        kind=payment_transaction.kind,
-        amount=str(payment_transaction.amount),
-    )
+    events.payment_action_failed(order, payment_transaction)

@@ -87,6 +87,50 @@ def test_staff_read_the_third_person_and_unknown_types_fall_back_to_the_summary(
     assert events.render(unknown, Reader.SELLER) == "Stored words."
 
 
+def test_each_writer_stores_the_buyers_sentence_from_its_facts(order):
+    """
+    Given an order's own rows written by the typed writers, the stored summary is the
+    buyer's renderer of the stored facts, word for word as the timeline always said it.
+    """
+    from orders.models import Shipment
+
+    shipment = Shipment.objects.create(order=order, carrier="UPS", tracking_number="1Z42")
+    line = order.lines.get()
+    seller = Actor.seller(order.seller.user)
+
+    written = [
+        events.payment_declined(order, reason="The card was declined.", revise_days=3),
+        events.revised_payment_declined(order),
+        events.shipment_confirmed(order, shipment, seller, {line.pk: 2}),
+        events.delay_notice_sent(
+            order, open_units=2, auto_cancel_at=order.ship_by + timedelta(days=3)
+        ),
+    ]
+
+    assert [event.summary for event in written] == [
+        "Payment declined. The card was declined. Revise your payment within 3 days to "
+        "keep the order.",
+        "The new payment method was declined too.",
+        "2 items shipped with UPS (tracking 1Z42).",
+        f"Your order did not ship by {order.ship_by:%b %d}. You may cancel the items that "
+        "have not shipped at no cost.",
+    ]
+    assert written[2].payload["lines"] == {str(line.pk): 2}
+    placed = order.events.get(type=OrderEvent.Type.PLACED)
+    assert placed.summary == "Order placed with Sam's Paper."
+    assert events.render(placed, Reader.SELLER) == "The buyer placed the order ($25.00)."
+
+
+def test_rows_written_before_their_facts_were_stored_keep_their_stored_words(order):
+    """An old row without the payload its renderer reads shows its stored summary."""
+    old = OrderEvent.objects.create(
+        order=order, type=OrderEvent.Type.SHIPPED, actor_role="seller", summary="Old words."
+    )
+
+    assert events.render(old, Reader.BUYER) == "Old words."
+    assert events.render(old, Reader.STAFF) == "Old words."
+
+
 def test_one_date_and_one_date_time_format_with_the_zone(settings):
     """ "Nov 28, 2026" and "Nov 28, 2026, 2:05 PM EST": no "a.m..", the zone named."""
     moment = datetime(2026, 11, 28, 19, 5, tzinfo=ZoneInfo("UTC"))
