@@ -9,6 +9,7 @@ rule depends on. Orders are created by checkout only, never added here.
 
 from django.contrib import admin
 
+from . import events
 from .models import Message, Order, OrderEvent, OrderLine, Shipment
 
 
@@ -50,11 +51,20 @@ class OrderLineInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def in_staff_words(event: OrderEvent) -> str:
+    """The timeline row as staff read it: "The buyer cancelled…", never the buyer's "You…"."""
+    return events.render(event, events.Reader.STAFF)
+
+
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name_plural = "timeline"
-    fields = ["created_at", "type", "actor_role", "actor_user", "summary"]
+    fields = ["created_at", "type", "actor_role", "actor_user", "words"]
     readonly_fields = fields
+
+    @admin.display(description="summary")
+    def words(self, event: OrderEvent) -> str:
+        return in_staff_words(event)
 
 
 class ShipmentInline(ReadOnlyInline):
@@ -133,8 +143,12 @@ class OrderAdmin(admin.ModelAdmin):
 class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log of every order: read-only, as an audit log must be."""
 
-    list_display = ["created_at", "order", "type", "actor_role", "actor_user", "summary"]
+    list_display = ["created_at", "order", "type", "actor_role", "actor_user", "words"]
     list_filter = ["type", "actor_role"]
     list_select_related = ["order", "actor_user"]
     search_fields = ["order__number", "summary"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="summary")
+    def words(self, event: OrderEvent) -> str:
+        return in_staff_words(event)

@@ -72,7 +72,7 @@ def test_the_change_page_shows_lines_timeline_shipments_and_messages(admin_clien
 
     html = response.content.decode()
     assert response.status_code == 200
-    for text in ("Fountain pen", "Order placed.", "1Z42", "Gift wrap?"):
+    for text in ("Fountain pen", "The buyer placed the order.", "1Z42", "Gift wrap?"):
         assert text in html
     # Inline rows are displayed, never editable (only their hidden keys are in the form).
     inline_inputs = re.findall(r'name="(?:lines|events|messages|shipments)-0-(\w+)"', html)
@@ -140,12 +140,36 @@ def test_the_event_log_is_a_read_only_list(admin_client, order):
     )
 
     assert listing.status_code == 200
-    assert "Order placed." in listing.content.decode()
+    assert "The buyer placed the order." in listing.content.decode()
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
     assert added.status_code == 403
     assert edited.status_code == 403
     assert OrderEvent.objects.get(pk=event.pk).summary == "Order placed."
+
+
+def test_staff_read_the_timeline_in_the_staff_voice_never_the_buyers_you(admin_client, order):
+    """
+    Given a buyer's cancellation stored in the buyer's words ("You cancelled…"), when staff
+    open the order and the event log, then both say "The buyer cancelled…" instead.
+    """
+    OrderEvent.objects.create(
+        order=order,
+        type=OrderEvent.Type.ITEMS_CANCELLED,
+        actor_role="buyer",
+        actor_user=order.buyer,
+        summary="You cancelled 1 × Fountain pen.",
+        payload={"items": "1 × Fountain pen", "refund": "12.50"},
+    )
+
+    pages = [
+        admin_client.get(change_url(order)).content.decode(),
+        admin_client.get(reverse("admin:orders_orderevent_changelist")).content.decode(),
+    ]
+
+    for html in pages:
+        assert "You cancelled" not in html
+        assert "The buyer cancelled 1 × Fountain pen. $12.50 goes back to the buyer." in html
 
 
 def test_non_staff_users_are_kept_out_of_admin(client, order):
