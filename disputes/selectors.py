@@ -16,7 +16,7 @@ from cancellations.models import CancellationRequest
 from catalog.models import Seller
 from orders.models import Order
 from payments.models import ZERO, PaymentTransaction
-from payments.services import hold_left, pending_claims
+from payments.selectors import money_position
 
 from .models import ACTIVE_STATES, Dispute, DisputeMessage
 from .rules import FINAL_STATES, OpeningFacts, Release
@@ -57,17 +57,14 @@ class MoneySeen:
 
 def money_summary(order: Order) -> MoneySummary:
     """From the payment's totals, its pending transactions (one query) and the order's lines."""
-    Kind = PaymentTransaction.Kind
-    payment = order.payment
-    pending, _replayed = pending_claims(payment)
-    on_hold = hold_left(payment, pending) if payment.is_authorized else ZERO
+    money = money_position(order.payment)
     open_value = sum((line.unit_price * line.quantity_open for line in order.lines.all()), ZERO)
     return MoneySummary(
-        captured=payment.amount_captured,
-        refunded=payment.amount_refunded,
-        pending_refunds=pending[Kind.REFUND],
-        on_hold=on_hold,
-        unshipped=max(open_value - on_hold, ZERO),
+        captured=money.captured,
+        refunded=money.refunded,
+        pending_refunds=money.refunding,
+        on_hold=money.unclaimed_hold,
+        unshipped=max(open_value - money.unclaimed_hold, ZERO),
     )
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from catalog.models import Seller
 from payments.gateway import decline_reason_for_buyer
 from payments.models import PaymentTransaction
+from payments.selectors import money_position, prefetched_claims
 
 from .filters import SellerOrderFilter, SellerOrderStatus
 from .models import (
@@ -153,20 +154,15 @@ def order_summary(order: Order) -> OrderSummary:
     order page prefetches them) and count as none where they were not fetched (lists).
     """
     lines = order.lines.all()
-    payment = order.payment
-    pending = {PaymentTransaction.Kind.VOID: ZERO, PaymentTransaction.Kind.REFUND: ZERO}
-    if "transactions" in getattr(payment, "_prefetched_objects_cache", {}):
-        for row in payment.transactions.all():
-            if row.status == PaymentTransaction.Status.PENDING and row.kind in pending:
-                pending[row.kind] += row.amount
+    money = money_position(order.payment, prefetched_claims(order.payment))
     return OrderSummary(
         items=sum((line.unit_price * line.quantity for line in lines), ZERO),
         cancelled=sum((line.unit_price * line.quantity_cancelled for line in lines), ZERO),
-        released=payment.amount_voided,
-        refunded=payment.amount_refunded,
-        releasing=pending[PaymentTransaction.Kind.VOID],
-        refunding=pending[PaymentTransaction.Kind.REFUND],
-        on_hold=payment.amount_open - pending[PaymentTransaction.Kind.VOID],
+        released=money.released,
+        refunded=money.refunded,
+        releasing=money.releasing,
+        refunding=money.refunding,
+        on_hold=money.on_hold,
     )
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications import outbox
@@ -35,6 +35,7 @@ from .gateway import (
     tokenize_card,
 )
 from .models import ZERO, Payment, PaymentTransaction
+from .selectors import hold_left, pending_claims
 from .signals import payment_action_failed
 
 __all__ = [
@@ -42,8 +43,6 @@ __all__ = [
     "authorize_payment",
     "create_payment",
     "execute_transaction",
-    "hold_left",
-    "pending_claims",
     "release_unclaimed",
     "schedule_capture",
     "schedule_release",
@@ -54,8 +53,6 @@ logger = logging.getLogger(__name__)
 TRANSACTION_MESSAGE = "payments.transaction"
 
 Kind = PaymentTransaction.Kind
-# The kinds a pending transaction claims money by, until the gateway answers.
-CLAIMS = (Kind.CAPTURE, Kind.VOID, Kind.REFUND)
 
 
 def create_payment(*, amount: Decimal, card_number: str) -> Payment:
@@ -346,34 +343,6 @@ def _lock(payment_id: int, *, replay_keys=()) -> Payment:
     payment = Payment.objects.select_for_update().get(pk=payment_id)
     payment.pending, payment.replayed = pending_claims(payment, replay_keys=replay_keys)
     return payment
-
-
-def hold_left(payment: Payment, claims: dict[str, Decimal]) -> Decimal:
-    """
-    What is still only authorized and not claimed by a pending capture or void (``claims``
-    from ``pending_claims``): what a capture may still take, or a void release.
-    """
-    return max(payment.amount_open - claims[Kind.CAPTURE] - claims[Kind.VOID], ZERO)
-
-
-def pending_claims(payment: Payment, *, replay_keys=()) -> tuple[dict[str, Decimal], bool]:
-    """
-    What the payment's pending captures, voids and refunds claim, per kind, and whether
-    one of ``replay_keys`` was used already: one query over a handful of rows, summed
-    here (cheaper than building an aggregate query). Read it under the payment's lock
-    to act on it (``_lock``); pages read it as it is.
-    """
-    replay_keys = set(replay_keys)
-    claims, replayed = dict.fromkeys(CLAIMS, ZERO), False
-    rows = PaymentTransaction.objects.filter(
-        Q(payment=payment, status=PaymentTransaction.Status.PENDING)
-        | Q(idempotency_key__in=replay_keys)
-    ).values_list("payment_id", "kind", "status", "amount", "idempotency_key")
-    for owner, kind, status, amount, key in rows:
-        if owner == payment.pk and status == PaymentTransaction.Status.PENDING and kind in claims:
-            claims[kind] += amount
-        replayed |= key in replay_keys
-    return claims, replayed
 
 
 def _same_request(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from notifications import outbox
 from notifications.models import OutboxMessage
-from payments import services, signals
+from payments import selectors, services, signals
 from payments.gateway import CardDeclined, GatewayTimeout, SandboxGateway, inject_timeouts
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from tests.threads import run_together
@@ -711,9 +711,9 @@ def test_hold_left_subtracts_what_a_pending_void_claims():
     services.schedule_release(
         payment_id=payment.pk, amount=Decimal("30.00"), idempotency_key="cancellation:1"
     )
-    claims, _ = services.pending_claims(payment)
+    claims, _ = selectors.pending_claims(payment)
 
-    assert services.hold_left(payment, claims) == Decimal("70.00")
+    assert selectors.hold_left(payment, claims) == Decimal("70.00")
     with pytest.raises(services.PaymentError, match="does not cover"):
         services.schedule_capture(
             payment_id=payment.pk, amount=Decimal("70.01"), idempotency_key="capture:ship:1"
@@ -739,7 +739,7 @@ def test_pending_claims_add_up_two_pending_transactions_of_one_kind():
             payment_id=payment.pk, amount=Decimal(amount), idempotency_key=f"cancellation:{number}"
         )
 
-    claims, replayed = services.pending_claims(payment)
+    claims, replayed = selectors.pending_claims(payment)
 
     assert claims == {Kind.CAPTURE: 0, Kind.VOID: Decimal("50.00"), Kind.REFUND: 0}
     assert replayed is False
@@ -757,8 +757,8 @@ def test_pending_claims_say_whether_a_replay_key_was_used():
             payment_id=payment.pk, amount=Decimal("10.00"), idempotency_key=f"cancellation:{number}"
         )
 
-    _, used = services.pending_claims(payment, replay_keys=["void:cancellation:1"])
-    _, unused = services.pending_claims(payment, replay_keys=["void:cancellation:3"])
+    _, used = selectors.pending_claims(payment, replay_keys=["void:cancellation:1"])
+    _, unused = selectors.pending_claims(payment, replay_keys=["void:cancellation:3"])
 
     assert (used, unused) == (True, False)
 
