@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.db import models
 
 from core.forms import AsciiIntegerField
 from payments.errors import PaymentError
@@ -45,14 +46,14 @@ class RevisePaymentForm(CardNumberMixin, forms.Form):
     )
 
 
-class Carrier:
-    choices = [
-        ("UPS", "UPS"),
-        ("USPS", "USPS"),
-        ("FedEx", "FedEx"),
-        ("DHL", "DHL"),
-        ("Other", "Other"),
-    ]
+class Carrier(models.TextChoices):
+    """The carriers a seller ships with; stored as written in ``Shipment.carrier``."""
+
+    UPS = "UPS", "UPS"
+    USPS = "USPS", "USPS"
+    FEDEX = "FedEx", "FedEx"
+    DHL = "DHL", "DHL"
+    OTHER = "Other", "Other"
 
 
 SHIP_FIELD = re.compile(r"^line_(.*)$")

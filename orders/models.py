@@ -248,9 +248,7 @@ class OrderEvent(models.Model):
             "Request approved automatically",
         )
         CANCELLATION_REQUEST_CLOSED = "cancellation_request_closed", "Request closed"
-        REFUND_ISSUED = "refund_issued", "Refund issued"
         PAYMENT_ACTION_FAILED = "payment_action_failed", "Payment action failed"
-        MESSAGE = "message", "Message"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=40, choices=Type)
