@@ -22,6 +22,7 @@ from django.utils import timezone
 from notifications.emails import queue_email
 from notifications.models import OutboxMessage
 from orders.actors import Actor
+from orders.events import record_event
 from orders.jobs import auto_cancel_at, lock_order_if_free
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.services import (
@@ -29,7 +30,6 @@ from orders.services import (
     authorization_key,
     payment_revision_deadline,
     record_authorization,
-    record_event,
 )
 from payments import services as payments
 

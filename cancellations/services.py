@@ -22,8 +22,9 @@ from catalog.services import clear_stock, deactivate_for_no_inventory, restock
 from notifications import outbox
 from notifications.emails import queue_email
 from orders.actors import Actor
+from orders.events import record_event
 from orders.models import ActorRole, Order, OrderEvent, OrderLine, OrderStatus
-from orders.services import expected_status, lock_order, record_event
+from orders.services import expected_status, lock_order
 from payments import services as payments
 
 from .models import (

@@ -9,9 +9,8 @@ from django.conf import settings
 from django.utils.text import Truncator
 
 from orders.actors import Actor
-from orders.events import Reader, amount, renderer, who
+from orders.events import Reader, amount, record_event, renderer, who
 from orders.models import ActorRole, OrderEvent
-from orders.services import record_event
 
 from .models import Dispute, DisputeEvent
 

@@ -33,9 +33,6 @@ from payments.signals import payment_action_failed
 
 from . import events, notifications, selectors
 from .actors import Actor
-
-# The apps above write their own timeline rows through it (docs/DESIGN.md §12).
-from .events import record_event  # noqa: F401
 from .models import (
     ActorRole,
     Message,
