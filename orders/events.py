@@ -57,10 +57,12 @@ def renderer(*types: str) -> Callable[[Renderer], Renderer]:
 
 def render(event: OrderEvent, reader: str) -> str:
     """The event's sentence for ``reader``; the stored summary when no renderer says more."""
-    if reader not in set(Reader):
+    try:
+        reader = Reader(reader)
+    except ValueError:
         return event.summary  # a page that did not say who reads: the stored words
     function = _renderers.get(event.type)
-    sentence = function(event, Reader(reader)) if function else None
+    sentence = function(event, reader) if function else None
     return sentence or event.summary
 
 

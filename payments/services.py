@@ -35,7 +35,7 @@ from .gateway import (
     tokenize_card,
 )
 from .models import ZERO, Payment, PaymentTransaction
-from .selectors import hold_left, pending_claims
+from .selectors import hold_left, money_position, pending_claims
 from .signals import payment_action_failed
 
 __all__ = [
@@ -320,8 +320,8 @@ def _release(payment: Payment, amount: Decimal, keys: dict[str, str]) -> list[Pa
         )
     if not payment.is_authorized or not amount:
         return []
-    voidable = hold_left(payment, payment.pending)
-    refundable = max(payment.amount_refundable - payment.pending[Kind.REFUND], ZERO)
+    money = money_position(payment, payment.pending)
+    voidable, refundable = money.unclaimed_hold, money.refundable
     parts = {Kind.VOID: min(amount, voidable), Kind.REFUND: amount - min(amount, voidable)}
     if parts[Kind.REFUND] > refundable:
         raise PaymentError(
