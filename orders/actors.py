@@ -13,17 +13,17 @@ class Actor:
     user: AbstractBaseUser | None = None
 
     @classmethod
-    def buyer(cls, user):
+    def buyer(cls, user: AbstractBaseUser) -> "Actor":
         return cls(ActorRole.BUYER, user)
 
     @classmethod
-    def seller(cls, user):
+    def seller(cls, user: AbstractBaseUser) -> "Actor":
         return cls(ActorRole.SELLER, user)
 
     @classmethod
-    def staff(cls, user):
+    def staff(cls, user: AbstractBaseUser) -> "Actor":
         return cls(ActorRole.STAFF, user)
 
     @classmethod
-    def system(cls):
+    def system(cls) -> "Actor":
         return cls(ActorRole.SYSTEM, None)

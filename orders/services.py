@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -218,7 +219,7 @@ def _reserve(listings: dict[int, Listing], items: dict[int, int]) -> None:
 
 def _create_order(
     *,
-    buyer,
+    buyer: AbstractBaseUser,
     seller: Seller,
     total: Decimal,
     placed_at: datetime,

@@ -5,6 +5,7 @@ page's summary, a case's money and the payment writers all read it from here, so
 hold" means the same thing on every page.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -72,23 +73,25 @@ def hold_left(payment: Payment, claims: dict[str, Decimal]) -> Decimal:
     return money_position(payment, claims).unclaimed_hold
 
 
-def pending_claims(payment: Payment, *, replay_keys=()) -> tuple[dict[str, Decimal], bool]:
+def pending_claims(
+    payment: Payment, *, replay_keys: Iterable[str] = ()
+) -> tuple[dict[str, Decimal], bool]:
     """
     What the payment's pending captures, voids and refunds claim, per kind, and whether
     one of ``replay_keys`` was used already: one query over a handful of rows, summed
     here (cheaper than building an aggregate query). Read it under the payment's lock
     to act on it (``payments.services``); pages read it as it is.
     """
-    replay_keys = set(replay_keys)
-    claims, replayed = dict.fromkeys(CLAIMS, ZERO), False
+    keys = set(replay_keys)
+    claims: dict[str, Decimal] = dict.fromkeys(CLAIMS, ZERO)
+    replayed = False
     rows = PaymentTransaction.objects.filter(
-        Q(payment=payment, status=PaymentTransaction.Status.PENDING)
-        | Q(idempotency_key__in=replay_keys)
+        Q(payment=payment, status=PaymentTransaction.Status.PENDING) | Q(idempotency_key__in=keys)
     ).values_list("payment_id", "kind", "status", "amount", "idempotency_key")
     for owner, kind, status, amount, key in rows:
         if owner == payment.pk and status == PaymentTransaction.Status.PENDING and kind in claims:
             claims[kind] += amount
-        replayed |= key in replay_keys
+        replayed |= key in keys
     return claims, replayed
 
 
@@ -98,7 +101,7 @@ def prefetched_claims(payment: Payment) -> dict[str, Decimal]:
     prefetch them), and none where they were not fetched (the lists, which show no
     pending money): never a query.
     """
-    claims = dict.fromkeys(CLAIMS, ZERO)
+    claims: dict[str, Decimal] = dict.fromkeys(CLAIMS, ZERO)
     if "transactions" not in getattr(payment, "_prefetched_objects_cache", {}):
         return claims
     for row in payment.transactions.all():
