@@ -891,6 +891,28 @@ def test_an_empty_message_is_refused(buyer, order, body):
     assert OutboxMessage.objects.count() == outbox_before
 
 
+@pytest.mark.parametrize(
+    ("body", "refusal"),
+    [
+        ("Hello\x00there", "The message contains a character that cannot be saved."),
+        ("x" * 2001, "The message must be at most 2000 characters."),
+    ],
+)
+def test_a_message_postgres_cannot_store_or_past_its_length_is_refused(buyer, order, body, refusal):
+    """
+    Given a NUL character (PostgreSQL cannot store one) or more than the body holds, the
+    service refuses it in words, whatever page or script sent it, and emails nobody.
+    """
+    outbox_before = OutboxMessage.objects.count()
+
+    with pytest.raises(OrderError) as refused:
+        post_message(order_id=order.pk, body=body, actor=Actor.buyer(buyer))
+
+    assert str(refused.value) == refusal
+    assert not Message.objects.exists()
+    assert OutboxMessage.objects.count() == outbox_before
+
+
 # --- Who may act ---------------------------------------------------------------------------------
 # The views answer 404 first; the services check again on the locked row, so a job or a
 # future page that forgets cannot act on someone else's order.
