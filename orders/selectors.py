@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import models
 from django.db.models import (
     Count,
     Exists,
@@ -48,18 +49,18 @@ ZERO = Decimal("0.00")
 MESSAGE_ANSWER_HOURS = 24
 
 
-class BuyerTab:
-    # "open" names the default tab in bookmarks and links; it holds the current orders.
-    OPEN = "open"
-    CANCELLED = "cancelled"
-    ALL = "all"
+class BuyerTab(models.TextChoices):
+    """Your Orders' tabs, in the order they are shown."""
 
-    choices = [(OPEN, "Current"), (CANCELLED, "Cancelled"), (ALL, "All")]
+    # "open" names the default tab in bookmarks and links; it holds the current orders.
+    OPEN = "open", "Current"
+    CANCELLED = "cancelled", "Cancelled"
+    ALL = "all", "All"
 
     @classmethod
-    def clean(cls, tab: str | None) -> str:
+    def clean(cls, tab: str | None) -> "BuyerTab":
         """The tab asked for, or Open for anything unknown (a bookmark, a typo)."""
-        return tab if tab in {value for value, _label in cls.choices} else cls.OPEN
+        return cls(tab) if tab in cls.values else cls.OPEN
 
 
 def _carded(queryset: QuerySet[Order], party: str) -> QuerySet[Order]:
