@@ -85,7 +85,7 @@ def test_latest_payment_event_is_the_last_payment_answer(buyer, seller):
     order = OrderFactory(buyer=buyer, seller=seller, status=S.PAYMENT_FAILED)
     assert selectors.latest_payment_event(order_id=order.pk) is None
 
-    for type_ in (E.PAYMENT_FAILED, E.PAYMENT_REVISED, E.MESSAGE):
+    for type_ in (E.PAYMENT_FAILED, E.PAYMENT_REVISED, E.PREPARING):
         OrderEvent.objects.create(order=order, type=type_, actor_role="system", summary=type_)
 
     assert selectors.latest_payment_event(order_id=order.pk).type == E.PAYMENT_REVISED
