@@ -489,7 +489,7 @@ def test_a_case_refund_counts_in_every_total(
     """A $25.00 order, then staff refund $10.00 (or all of it): each page says what it costs now."""
     case = open_case()
     client.force_login(seller.user)
-    assert "$25.00" in text(client.get(reverse("orders:seller_orders")))  # its row is cached
+    assert "$25.00" in text(client.get(reverse("sellercentral:orders")))  # its row is cached
     client.force_login(buyer)
     assert "$25.00" in text(client.get(reverse("orders:your_orders"), {"tab": "all"}))
     run_outbox(
@@ -520,7 +520,7 @@ def test_a_case_refund_counts_in_every_total(
     client.force_login(seller.user)
     page = text(client.get(order.get_seller_url()))
     assert summary(page, "summary-total-now") == total_now
-    row = text(client.get(reverse("orders:seller_orders")))
+    row = text(client.get(reverse("sellercentral:orders")))
     assert summary(row, "order-total-now") == total_now
 
 
