@@ -8,9 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from disputes import services
+from disputes import services, views
 from disputes.models import Dispute, DisputeMessage
 from orders.actors import Actor
+from orders.models import ActorRole
 from payments.models import Payment
 from tests.disputes import as_shown
 from tests.factories import SellerFactory, UserFactory
@@ -591,3 +592,13 @@ def test_asking_staff_to_decide_is_a_readable_button(client, seller, open_case):
 
     assert 'class="btn btn-outline-primary">Ask marketplace staff to decide</button>' in page
     assert "btn-outline-warning" not in page
+
+
+def test_each_party_views_a_case_in_their_actor_role(open_case, buyer, seller):
+    """The buyer and the seller of a case each see it as their ``ActorRole``, not a string."""
+    dispute = open_case()
+
+    roles = (views.viewer_of(dispute, buyer), views.viewer_of(dispute, seller.user))
+
+    assert roles == (ActorRole.BUYER, ActorRole.SELLER)
+    assert all(isinstance(role, ActorRole) for role in roles)
