@@ -125,7 +125,7 @@ drills: install-dev
 screenshots: install-dev
 	$(BIN)/python docs/screenshots.py
 
-# Mutation testing of payments/services.py, cancellations/health.py and cancellations/rules.py
+# Mutation testing of payments/services.py, sellercentral/health/ and cancellations/rules.py
 # ([tool.mutmut] in pyproject.toml; scores in docs/RELIABILITY.md). Each mutant runs on an
 # in-memory SQLite database of its own; the PostgreSQL-only tests skip. A second run
 # tests only what changed; `rm -rf mutants` starts afresh. Lists the survivors at the end.

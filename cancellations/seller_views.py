@@ -18,19 +18,14 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views import View
-from django.views.generic import TemplateView
 
 from catalog.access import SellerRequiredMixin
-from orders import fragments
 from orders.actors import Actor
-from orders.filters import SellerOrderStatus
 from orders.models import Order, OrderLine, OrderStatus
-from orders.selectors import order_counts_for_seller
 from orders.views.seller import SellerOrderMixin
 
-from . import health, selectors
+from . import selectors
 from .forms import (
     BulkCancelForm,
     BulkConfirmCancelForm,
@@ -58,51 +53,6 @@ from .services import (
 )
 
 MAX_ID = 2**63 - 1
-# The health figures' windows slide with time alone: computed afresh at least this often
-# (and at once after any change to what they count), and the page says as of when.
-HEALTH_REFRESH_SECONDS = 300
-
-
-def health_section(seller) -> str:
-    """Account health and insights, cached under what they count and the time slot."""
-    now = timezone.now()
-    return fragments.render_one(
-        template="cancellations/_health.html",
-        name="account-health",
-        facts=(
-            seller.pk,
-            *health.health_version(seller),
-            int(now.timestamp()) // HEALTH_REFRESH_SECONDS,
-        ),
-        context=lambda: {"health": health.account_health(seller, now), "as_of": now},
-    )
-
-
-# The orders to ship, as the home page counts them: each a status pill of the order list.
-TO_SHIP = [
-    (SellerOrderStatus.LATE, "late"),
-    (SellerOrderStatus.UNSHIPPED, "unshipped"),
-    (SellerOrderStatus.PREPARING, "preparing"),
-    (SellerOrderStatus.PARTIALLY_SHIPPED, "partially shipped"),
-]
-
-
-class SellerHomeView(SellerRequiredMixin, TemplateView):
-    """
-    Seller Central home: what needs the seller (requests and messages waiting, from
-    the nav badges' counts; orders to ship), then account health and what causes the
-    cancellations.
-    """
-
-    template_name = "cancellations/seller_home.html"
-
-    def get_context_data(self, **kwargs):
-        counts = order_counts_for_seller(seller=self.seller)
-        return super().get_context_data(
-            to_ship=[(value, label, counts[value]) for value, label in TO_SHIP if counts[value]],
-            health_section=health_section(self.seller),
-            **kwargs,
-        )
 
 
 # --- Cancel order / Cancel items → review → Confirm ------------------------------------------
@@ -516,7 +466,7 @@ def report_errors(request, form) -> None:
 
 def orders_list_url(request) -> str:
     """Back to the list as the seller left it (its filters), never to another site."""
-    url = reverse("orders:seller_orders")
+    url = reverse("sellercentral:orders")
     query = request.POST.get("query", "")
     if query and all(c.isalnum() or c in "=&-_%+." for c in query):
         url += f"?{query}"

@@ -21,7 +21,6 @@ urlpatterns = [
         name="withdraw_request",
     ),
     # Seller Central
-    path("seller/", seller_views.SellerHomeView.as_view(), name="seller_home"),
     path(
         "seller/orders/<order_number:number>/cancel/",
         seller_views.SellerCancelView.as_view(),

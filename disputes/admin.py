@@ -14,7 +14,8 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.forms import Form
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -29,7 +30,7 @@ from orders.templatetags.orders_tags import format_placed, format_when, iso, mon
 from . import services
 from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm
 from .models import Dispute, DisputeMessage
-from .selectors import money_summary
+from .selectors import MoneySummary, money_summary
 from .services import RESOLVE_PERMISSION, DisputeError, StaleConfirmation
 
 
@@ -341,6 +342,19 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             form = form_class({**request.POST.dict(), **shown})
             form.is_valid()
             form.add_error(None, str(stale))
+        return self._confirm_page(request, dispute, form, money, title=title, status=status)
+
+    def _confirm_page(
+        self,
+        request: HttpRequest,
+        dispute: Dispute,
+        form: Form,
+        money: MoneySummary,
+        *,
+        title: str,
+        status: int,
+    ) -> TemplateResponse:
+        """The action's confirmation page: the case's money, the form, the way back."""
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -349,7 +363,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             "action_title": title,
             "form": form,
             "money": money,
-            "change_url": change_url,
+            "change_url": reverse("admin:disputes_dispute_change", args=[dispute.pk]),
         }
         return TemplateResponse(
             request, "disputes/admin/confirm_action.html", context, status=status

@@ -5,5 +5,4 @@ class DisputesConfig(AppConfig):
     name = "disputes"
 
     def ready(self):
-        # The order defect rate; the order pages' panels and timeline words.
-        from . import events, health, panels  # noqa: F401
+        from . import events, panels  # noqa: F401 - the order pages' panels and timeline words

@@ -59,7 +59,7 @@ def offer_made(dispute: Dispute, actor: Actor):
 
 
 def escalated(dispute: Dispute, actor: Actor):
-    who = {"buyer": "The buyer", "seller": "The seller"}.get(actor.role, "We")
+    who = {ActorRole.BUYER: "The buyer", ActorRole.SELLER: "The seller"}.get(actor.role, "We")
     if dispute.seller_unresponsive:
         summary = (
             f"The seller did not respond in time, so case {dispute.pk} went to "

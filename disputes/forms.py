@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from django import forms
+from django.db.models import TextChoices
 
 from core.forms import AsciiDecimalField, AsciiIntegerField
 from core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
@@ -108,15 +109,16 @@ class AcceptOfferForm(forms.Form):
 
 
 # --- Django admin ---------------------------------------------------------------------------
+class Refund(TextChoices):
+    """How much a decision for the buyer returns: staff choose in the admin."""
+
+    FULL = "full", "Full refund (what has not shipped is cancelled)"
+    PARTIAL = "partial", "Partial refund of the amount below"
+
+
 class ResolveForBuyerForm(forms.Form):
     refund = forms.ChoiceField(
-        label="Refund",
-        choices=[
-            ("full", "Full refund (what has not shipped is cancelled)"),
-            ("partial", "Partial refund of the amount below"),
-        ],
-        widget=forms.RadioSelect,
-        initial="full",
+        label="Refund", choices=Refund, widget=forms.RadioSelect, initial=Refund.FULL
     )
     amount = _amount("Partial refund amount", required=False)
     note = _text("Decision note", help_text="Sent to the buyer and the seller.")
@@ -126,7 +128,7 @@ class ResolveForBuyerForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        partial = cleaned.get("refund") == "partial"
+        partial = cleaned.get("refund") == Refund.PARTIAL
         if partial and cleaned.get("amount") is None and "amount" not in self.errors:
             self.add_error("amount", "Enter the amount of the partial refund.")
         return cleaned
@@ -134,7 +136,7 @@ class ResolveForBuyerForm(forms.Form):
     @property
     def partial_amount(self) -> Decimal | None:
         """None for a full refund."""
-        if self.cleaned_data["refund"] == "full":
+        if self.cleaned_data["refund"] == Refund.FULL:
             return None
         return self.cleaned_data["amount"]
 

@@ -159,7 +159,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=status, source=[Status.OPEN, Status.SELLER_RESPONDED], target=Status.UNDER_REVIEW
     )
-    def escalate(self, *, by: str):
+    def escalate(self, *, by: ActorRole):
         self.escalated, self.escalated_by, self.escalated_at = True, by, timezone.now()
 
     @transition(field=status, source=Status.OPEN, target=Status.UNDER_REVIEW)
@@ -239,12 +239,6 @@ ACTIVE_STATES = [
     Dispute.Status.SELLER_RESPONDED,
     Dispute.Status.UNDER_REVIEW,
 ]
-RESOLVED_STATES = [
-    Dispute.Status.RESOLVED_FOR_BUYER,
-    Dispute.Status.RESOLVED_FOR_SELLER,
-    Dispute.Status.RESOLVED_BY_AGREEMENT,
-    Dispute.Status.WITHDRAWN,
-]
 
 
 class DisputeMessage(models.Model):
@@ -265,7 +259,7 @@ class DisputeMessage(models.Model):
         ordering = ["created_at", "pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(internal=False) | Q(role="staff"),
+                condition=Q(internal=False) | Q(role=ActorRole.STAFF),
                 name="dispute_message_only_staff_internal",
             ),
         ]

@@ -55,7 +55,9 @@ STATUS_WORDS = {
 WAITS_ON = {Dispute.Status.OPEN: SELLER, Dispute.Status.SELLER_RESPONDED: BUYER}
 
 
-def _send(dispute: Dispute, *, note: str = "", asks: str | None = None, **words: Words) -> None:
+def _send(
+    dispute: Dispute, *, note: str = "", asks: ActorRole | None = None, **words: Words
+) -> None:
     """
     Queue each reader's email (``buyer=Words(...)``, ``seller=Words(...)``). The party the
     case waits for (``asks``, else by its state) is asked to answer; the other is shown it.
@@ -102,7 +104,7 @@ def opened(dispute: Dispute) -> None:
     )
 
 
-def message_posted(dispute: Dispute, *, role: str, body: str) -> None:
+def message_posted(dispute: Dispute, *, role: ActorRole, body: str) -> None:
     """A message in the case, to the parties who did not write it."""
     if role == BUYER:
         said = Words("The buyer responded", "The buyer wrote:")
@@ -157,7 +159,7 @@ def withdrawn(dispute: Dispute) -> None:
     )
 
 
-def escalated(dispute: Dispute, *, by: str) -> None:
+def escalated(dispute: Dispute, *, by: ActorRole) -> None:
     """The buyer or the seller asked staff to decide."""
     other = "seller" if by == BUYER else "buyer"
     then = "We usually decide within two business days."

@@ -3,6 +3,7 @@
 from django.template.loader import render_to_string
 
 from orders import panels
+from orders.models import ActorRole
 
 from .models import Dispute
 from .selectors import cases_of_order
@@ -31,7 +32,7 @@ def buyer_case_panel(request, order) -> str:
         case.awaits_buyer = awaits_buyer(case)
     html = render_to_string(
         "disputes/_order_panel.html",
-        {"order": order, "cases": cases, "viewer": "buyer", "can_open": can_open},
+        {"order": order, "cases": cases, "viewer": ActorRole.BUYER, "can_open": can_open},
         request=request,
     )
     return panels.needs_reader(html) if any(case.awaits_buyer for case in cases) else html
@@ -45,6 +46,6 @@ def seller_case_panel(request, order) -> str:
         return ""
     return render_to_string(
         "disputes/_order_panel.html",
-        {"order": order, "cases": cases, "viewer": "seller", "can_open": False},
+        {"order": order, "cases": cases, "viewer": ActorRole.SELLER, "can_open": False},
         request=request,
     )

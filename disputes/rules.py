@@ -167,7 +167,7 @@ def buyer_may_escalate_from(case: Dispute) -> datetime | None:
     return None
 
 
-def why_not_escalate(case: Dispute, role: str, now: datetime | None = None) -> str | None:
+def why_not_escalate(case: Dispute, role: ActorRole, now: datetime | None = None) -> str | None:
     """
     Why ``role`` (the buyer or the seller) may not ask staff to decide now, or None.
     The seller may at any time the case is with the parties; the buyer once the seller

@@ -1,5 +1,6 @@
 """
-The queries behind the Resolution Center, the dispute admin and the seller's health.
+The queries behind the Resolution Center, the dispute admin and the seller's health
+(its window is account health's, ``sellercentral.health.metrics.ORDER_DEFECT_DAYS``).
 
 Cases are scoped to the person asking (the buyer's or the seller's own), so a page
 can never show someone else's case; each query names the relations its page needs.
@@ -20,8 +21,6 @@ from payments.selectors import money_position
 
 from .models import ACTIVE_STATES, Dispute, DisputeMessage
 from .rules import FINAL_STATES, OpeningFacts, Release
-
-ORDER_DEFECT_DAYS = 60
 
 
 # --- Money ---------------------------------------------------------------------------------
@@ -159,9 +158,7 @@ class DefectRate:
         return (Decimal(100) * self.defects / self.orders).quantize(Decimal("0.1"), ROUND_HALF_UP)
 
 
-def order_defect_rate(
-    seller: Seller, days: int = ORDER_DEFECT_DAYS, now: datetime | None = None
-) -> DefectRate:
+def order_defect_rate(seller: Seller, *, days: int, now: datetime | None = None) -> DefectRate:
     """
     Orders placed in the last ``days`` with a case decided for the buyer / orders placed
     in the last ``days`` (one aggregate query). Counting orders, not cases, keeps the

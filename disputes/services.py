@@ -88,7 +88,7 @@ def _lock(dispute_id: int) -> tuple[Order, Dispute]:
     return order, dispute
 
 
-def _role_in(dispute: Dispute, actor: Actor) -> str:
+def _role_in(dispute: Dispute, actor: Actor) -> ActorRole:
     """The actor's part in this case; DisputeError for anyone without one."""
     user_id = getattr(actor.user, "pk", None)
     if actor.role == ActorRole.BUYER and user_id == dispute.buyer_id:

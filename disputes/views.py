@@ -16,6 +16,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from orders.actors import Actor
+from orders.models import ActorRole
 from orders.templatetags.orders_tags import format_when
 from orders.views.buyer import BuyerOrderMixin
 
@@ -25,9 +26,9 @@ from .models import Dispute
 from .services import DisputeError, StaleConfirmation
 
 
-def viewer_of(case: Dispute, user) -> str:
+def viewer_of(case: Dispute, user) -> ActorRole:
     """Which side of the case the signed-in party is on (the selectors scope to one of the two)."""
-    return "buyer" if case.buyer_id == user.pk else "seller"
+    return ActorRole.BUYER if case.buyer_id == user.pk else ActorRole.SELLER
 
 
 class CaseListView(LoginRequiredMixin, TemplateView):
@@ -38,8 +39,8 @@ class CaseListView(LoginRequiredMixin, TemplateView):
         for case in cases:
             case.viewer = viewer_of(case, self.request.user)
         return super().get_context_data(
-            as_buyer=[case for case in cases if case.viewer == "buyer"],
-            as_seller=[case for case in cases if case.viewer == "seller"],
+            as_buyer=[case for case in cases if case.viewer == ActorRole.BUYER],
+            as_seller=[case for case in cases if case.viewer == ActorRole.SELLER],
             **kwargs,
         )
 
@@ -119,7 +120,7 @@ class CaseMixin(LoginRequiredMixin):
         return case
 
     def actor(self, case: Dispute) -> Actor:
-        if case.viewer == "buyer":
+        if case.viewer == ActorRole.BUYER:
             return Actor.buyer(self.request.user)
         return Actor.seller(self.request.user)
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "orders",
     "cancellations",
     "disputes",
+    "sellercentral",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("orders.storefront_urls")),
     path("", include("orders.urls")),
     path("", include("cancellations.urls")),
+    path("", include("sellercentral.urls")),
     path("resolution-center/", include("disputes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -27,7 +27,7 @@ class SignInView(LoginView):
 
     def get_default_redirect_url(self):
         if hasattr(self.request.user, "seller"):
-            return reverse("cancellations:seller_home")
+            return reverse("sellercentral:home")
         return super().get_default_redirect_url()
 
 

@@ -25,7 +25,6 @@ urlpatterns = [
         name="order_message",
     ),
     # Seller Central
-    path("seller/orders/", seller.SellerOrdersView.as_view(), name="seller_orders"),
     path(
         "seller/orders/<order_number:number>/",
         seller.SellerOrderDetailView.as_view(),
@@ -46,5 +45,4 @@ urlpatterns = [
         seller.SellerOrderMessageView.as_view(),
         name="seller_order_message",
     ),
-    path("seller/messages/", seller.SellerMessagesView.as_view(), name="seller_messages"),
 ]

@@ -16,6 +16,7 @@ FLOORS = {
     "orders": 1,
     "cancellations": 2,
     "disputes": 2,
+    "sellercentral": 3,
 }
 # Same-floor imports docs/DESIGN.md §12 allows: disputes may call cancellations; money calls go
 # through the outbox, which knows nothing of payments.

@@ -9,21 +9,17 @@ one ``orders.services`` call, and turn its errors into form errors or messages.
 """
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView, View
 
 from catalog.access import SellerRequiredMixin
 
-from .. import fragments, selectors, services
+from .. import selectors, services
 from ..actors import Actor
-from ..filters import SellerOrderStatus
 from ..forms import ConfirmShipmentForm, MessageForm
 from ..models import Order, OrderStatus
-from ..panels import render_seller_panels, seller_row_marks
-
-ORDERS_PER_PAGE = 25
+from ..panels import render_seller_panels
 
 
 class SellerOrderMixin(SellerRequiredMixin):
@@ -34,81 +30,6 @@ class SellerOrderMixin(SellerRequiredMixin):
             return selectors.order_for_seller(seller=self.seller, number=self.kwargs["number"])
         except Order.DoesNotExist:
             raise Http404("No order with that number in your store.") from None
-
-
-def order_rows(orders: list[Order], *, ticked: bool = False) -> list:
-    """
-    The order list's rows, each cached under its order's facts, buyer's name, marks,
-    whether a buyer message waits (a message does not move the order's version) and
-    whether its bulk-cancel box starts ticked ("Select all on this page").
-    """
-    marks = seller_row_marks(orders)
-    return fragments.render_each(
-        orders,
-        template="orders/_seller_order_row.html",
-        name="seller-order-row",
-        facts=lambda order: (
-            *fragments.order_facts(order),
-            order.buyer.first_name,
-            marks.get(order.pk, ""),
-            order.buyer_waiting_since is not None,
-            ticked,
-        ),
-        context=lambda order: {
-            "order": order,
-            "marks": marks.get(order.pk, ""),
-            "message_waiting": order.buyer_waiting_since is not None,
-            "ticked": ticked,
-        },
-        prepare=selectors.prepare_cards,
-    )
-
-
-class SellerOrdersView(SellerRequiredMixin, TemplateView):
-    template_name = "orders/seller_orders.html"
-
-    def get_context_data(self, **kwargs):
-        filterset = selectors.seller_order_filter(seller=self.seller, filters=self.request.GET)
-        counts = selectors.order_counts_for_seller(seller=self.seller)
-        paginator = Paginator(filterset.matching(), ORDERS_PER_PAGE)
-        if not filterset.is_bound:
-            paginator.count = counts["all"]  # the pills' query counted them already
-        page = paginator.get_page(self.request.GET.get("page"))
-        if filterset.is_bound and not filterset.is_valid():
-            status = None  # no tab is current while the filters are wrong
-        else:
-            status = filterset.form.cleaned_data.get("status", "") if filterset.is_bound else ""
-        status_tabs = [("", "All", counts["all"])] + [
-            (value, label, counts[value]) for value, label in SellerOrderStatus.pills
-        ]
-        late_tab = (SellerOrderStatus.LATE, "Late", counts[SellerOrderStatus.LATE])
-        # "Select all on this page" is a link (it works without JavaScript) that names the
-        # page it ticks: a page link that keeps it opens another page unticked.
-        all_ticked = self.request.GET.get("select") == str(page.number)
-        return super().get_context_data(
-            filterset=filterset,
-            status=status,
-            status_tabs=status_tabs,
-            late_tab=late_tab,
-            page_obj=page,
-            orders=page.object_list,
-            all_ticked=all_ticked,
-            rows=order_rows(list(page.object_list), ticked=all_ticked),
-            **kwargs,
-        )
-
-
-class SellerMessagesView(SellerRequiredMixin, TemplateView):
-    """The seller's orders whose buyer waits for an answer, the one due first on top."""
-
-    template_name = "orders/seller_messages.html"
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            threads=selectors.waiting_threads_for_seller(seller=self.seller),
-            answer_hours=selectors.MESSAGE_ANSWER_HOURS,
-            **kwargs,
-        )
 
 
 class SellerOrderDetailView(SellerOrderMixin, TemplateView):

@@ -385,7 +385,7 @@ def test_nav_badge_counts_pending_requests_for_the_seller_only(signed_in, pendin
 
 def test_order_list_flags_orders_with_a_pending_request(signed_in, pending, place):
     quiet = place()
-    html = signed_in.get(reverse("orders:seller_orders")).content.decode()
+    html = signed_in.get(reverse("sellercentral:orders")).content.decode()
     rows = html.split('data-testid="order-row"')[1:]
     flagged = [row for row in rows if 'data-testid="request-flag"' in row]
     assert len(flagged) == 1
@@ -535,7 +535,7 @@ def test_bulk_confirm_cancels_what_was_reviewed_once(signed_in, place, seller):
     again = bulk_confirm(signed_in, review)
 
     assert f"Cancelled 2 orders: {first.number}, {second.number}" in response.content.decode()
-    assert response.redirect_chain[-1][0] == reverse("orders:seller_orders")
+    assert response.redirect_chain[-1][0] == reverse("sellercentral:orders")
     for order in (first, second):
         order.refresh_from_db()
         assert order.status == OrderStatus.CANCELLED

@@ -50,7 +50,7 @@ def your_orders(client) -> str:
 
 
 def seller_orders(client) -> str:
-    return html(client, reverse("orders:seller_orders"))
+    return html(client, reverse("sellercentral:orders"))
 
 
 def notebooks(order):
@@ -126,12 +126,12 @@ def test_a_cached_seller_row_shows_a_request_then_its_approval(client, buyer, se
 
 def test_cached_account_health_shows_a_cancellation_on_the_next_load(client, seller, order):
     client.force_login(seller.user)
-    before = html(client, reverse("cancellations:seller_home"))
+    before = html(client, reverse("sellercentral:home"))
     assert "0 of 1 orders" in before or "0.0 %" in before
 
     cancel_as_seller(order_id=order.pk, reason=Reason.NO_INVENTORY, actor=Actor.seller(seller.user))
 
-    after = html(client, reverse("cancellations:seller_home"))
+    after = html(client, reverse("sellercentral:home"))
     assert after.split("<main", 1)[1] != before.split("<main", 1)[1]
     assert "100.0 %" in after
     assert 'data-testid="reason-row"' in after
@@ -151,7 +151,7 @@ def test_a_cache_that_is_down_costs_the_fragments_not_the_page(client, buyer, or
     assert "Blue notebook" in your_orders(client)
     client.force_login(order.seller.user)
     assert "Blue notebook" in seller_orders(client)
-    assert "Cancellation insights" in html(client, reverse("cancellations:seller_home"))
+    assert "Cancellation insights" in html(client, reverse("sellercentral:home"))
 
 
 # --- Your Orders' "Cancel Items" --------------------------------------------------------

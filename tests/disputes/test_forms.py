@@ -28,3 +28,20 @@ def test_an_amount_past_the_column_is_a_form_error():
 
     assert not form.is_valid()
     assert "amount" in form.errors
+
+
+@pytest.mark.parametrize(
+    ("data", "partial_amount"),
+    [
+        ({"refund": "full", "amount": "4.20"}, None),
+        ({"refund": "partial", "amount": "4.20"}, Decimal("4.20")),
+    ],
+)
+def test_a_decision_refunds_in_full_or_the_partial_amount(data, partial_amount):
+    """The full refund ignores any amount typed; the partial one is that amount."""
+    form = ResolveForBuyerForm(
+        {**data, "note": "n", "refundable_seen": "25.00", "unshipped_seen": "0.00"}
+    )
+
+    assert form.is_valid(), form.errors
+    assert form.partial_amount == partial_amount

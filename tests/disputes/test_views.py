@@ -8,9 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from disputes import services
+from disputes import services, views
 from disputes.models import Dispute, DisputeMessage
 from orders.actors import Actor
+from orders.models import ActorRole
 from payments.models import Payment
 from tests.disputes import as_shown
 from tests.factories import SellerFactory, UserFactory
@@ -489,7 +490,7 @@ def test_a_case_refund_counts_in_every_total(
     """A $25.00 order, then staff refund $10.00 (or all of it): each page says what it costs now."""
     case = open_case()
     client.force_login(seller.user)
-    assert "$25.00" in text(client.get(reverse("orders:seller_orders")))  # its row is cached
+    assert "$25.00" in text(client.get(reverse("sellercentral:orders")))  # its row is cached
     client.force_login(buyer)
     assert "$25.00" in text(client.get(reverse("orders:your_orders"), {"tab": "all"}))
     run_outbox(
@@ -520,7 +521,7 @@ def test_a_case_refund_counts_in_every_total(
     client.force_login(seller.user)
     page = text(client.get(order.get_seller_url()))
     assert summary(page, "summary-total-now") == total_now
-    row = text(client.get(reverse("orders:seller_orders")))
+    row = text(client.get(reverse("sellercentral:orders")))
     assert summary(row, "order-total-now") == total_now
 
 
@@ -591,3 +592,13 @@ def test_asking_staff_to_decide_is_a_readable_button(client, seller, open_case):
 
     assert 'class="btn btn-outline-primary">Ask marketplace staff to decide</button>' in page
     assert "btn-outline-warning" not in page
+
+
+def test_each_party_views_a_case_in_their_actor_role(open_case, buyer, seller):
+    """The buyer and the seller of a case each see it as their ``ActorRole``, not a string."""
+    dispute = open_case()
+
+    roles = (views.viewer_of(dispute, buyer), views.viewer_of(dispute, seller.user))
+
+    assert roles == (ActorRole.BUYER, ActorRole.SELLER)
+    assert all(isinstance(role, ActorRole) for role in roles)

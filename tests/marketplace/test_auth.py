@@ -45,7 +45,7 @@ def test_anonymous_nav_offers_sign_in_only(client):
     body = client.get(reverse("home")).content.decode()
     assert f'href="{reverse("login")}"' in body
     assert f'href="{reverse("orders:your_orders")}"' not in body
-    assert f'href="{reverse("orders:seller_orders")}"' not in body
+    assert f'href="{reverse("sellercentral:orders")}"' not in body
 
 
 def test_buyer_nav_shows_your_orders_name_and_sign_out(client):
@@ -54,7 +54,7 @@ def test_buyer_nav_shows_your_orders_name_and_sign_out(client):
     assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in body
     assert "Bea Buyer" in body
     assert "Sign out" in body
-    assert f'href="{reverse("orders:seller_orders")}"' not in body
+    assert f'href="{reverse("sellercentral:orders")}"' not in body
 
 
 def test_seller_nav_adds_one_seller_central_entry_to_its_home(client):
@@ -64,9 +64,9 @@ def test_seller_nav_adds_one_seller_central_entry_to_its_home(client):
     body = client.get(reverse("home")).content.decode()
     main_nav = body.split('aria-label="Main navigation"', 1)[1].split("</nav>", 1)[0]
     assert f'href="{reverse("orders:your_orders")}">Your Orders</a>' in main_nav
-    assert f'href="{reverse("cancellations:seller_home")}">Seller Central</a>' in main_nav
+    assert f'href="{reverse("sellercentral:home")}">Seller Central</a>' in main_nav
     assert "Account health" not in main_nav
-    for section in ["orders:seller_orders", "cancellations:seller_requests", "catalog:inventory"]:
+    for section in ["sellercentral:orders", "cancellations:seller_requests", "catalog:inventory"]:
         assert f'href="{reverse(section)}"' not in main_nav
 
 
@@ -74,7 +74,7 @@ def test_a_seller_lands_on_seller_central_after_signing_in(client):
     seller = SellerFactory(user=UserFactory(username="sam"))
     response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == reverse("cancellations:seller_home")
+    assert response["Location"] == reverse("sellercentral:home")
     assert client.session["_auth_user_id"] == str(seller.user.pk)
 
 
@@ -97,11 +97,11 @@ def test_where_a_seller_was_headed_wins_over_seller_central(client):
         f"{reverse('login')}?next=https://evil.example/",
         {"username": "sam", "password": PASSWORD},
     )
-    assert response["Location"] == reverse("cancellations:seller_home")
+    assert response["Location"] == reverse("sellercentral:home")
 
 
 def test_seller_central_is_closed_to_buyers_and_anonymous(client):
-    url = reverse("orders:seller_orders")
+    url = reverse("sellercentral:orders")
     assert client.get(url).status_code == 302  # to sign-in
     client.force_login(UserFactory())
     assert client.get(url).status_code == 403

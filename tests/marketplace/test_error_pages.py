@@ -25,7 +25,7 @@ def test_404_is_in_the_site_layout(client):
 
 def test_403_for_a_buyer_on_seller_central_is_in_the_site_layout(client):
     client.force_login(UserFactory(username="bea"))
-    response = client.get(reverse("orders:seller_orders"))
+    response = client.get(reverse("sellercentral:orders"))
     assert response.status_code == 403
     body = response.content.decode()
     assert LAYOUT in body
@@ -81,7 +81,7 @@ def test_500_renders_without_a_request_context():
 def test_a_403_logs_one_line_without_a_traceback(client, caplog):
     client.force_login(UserFactory())
     with caplog.at_level(logging.WARNING, logger="django.request"):
-        client.get(reverse("orders:seller_orders"))
+        client.get(reverse("sellercentral:orders"))
     records = [r for r in caplog.records if r.name == "django.request"]
     assert len(records) == 1
     assert records[0].exc_info is None

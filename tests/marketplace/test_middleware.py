@@ -31,8 +31,8 @@ def test_seller_central_is_private_and_not_stored(client):
     client.force_login(seller.user)
 
     for url in [
-        reverse("cancellations:seller_home"),
-        reverse("orders:seller_orders"),
+        reverse("sellercentral:home"),
+        reverse("sellercentral:orders"),
         order.get_seller_url(),
     ]:
         response = client.get(url)

@@ -8,11 +8,12 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from cancellations.health import Status, account_health
 from cancellations.models import Reason
 from catalog.models import Listing, Seller
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
 from payments.models import Payment, PaymentTransaction, SandboxCharge
+from sellercentral.health import account_health
+from sellercentral.health.metrics import Status
 
 pytestmark = pytest.mark.django_db
 

@@ -88,4 +88,4 @@ def test_case_from_opening_to_a_staff_decision(
     screenshot(page, "dispute-buyer-outcome")
     assert Payment.objects.get(pk=order.payment_id).amount_refunded == Decimal("25.00")
     # And it is an order defect for the seller
-    assert order_defect_rate(seller).defects == 1
+    assert order_defect_rate(seller, days=60).defects == 1

@@ -1,30 +1,30 @@
 """
-Seller Central's own navigation, on every page of it (``cancellations``, ``orders``
-and ``catalog`` pages alike), and what its order list (an ``orders`` page) shows of
-cancellations beyond its rows' marks (``cancellations.panels``): the bulk cancel
-controls. A template tag keeps the imports pointing down: ``orders`` never imports
-``cancellations``.
+Seller Central's own navigation, on every page of it (``sellercentral``,
+``cancellations``, ``orders`` and ``catalog`` pages alike), and the bulk cancel's
+fields on its order list. The tags live in the top app, so the lower apps' templates
+load them without their code importing upwards.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django import template
+from django.template import Context
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from cancellations.forms import BulkCancelForm
 from orders import fragments
-
-from ..forms import BulkCancelForm
 
 register = template.Library()
 
 # Seller Central's sections: name, label, URL name, and what its badge counts (the
 # ``WaitingCounts`` field) with the badge's test id.
 SECTIONS = [
-    ("home", "Home", "cancellations:seller_home", None),
-    ("orders", "Orders", "orders:seller_orders", None),
+    ("home", "Home", "sellercentral:home", None),
+    ("orders", "Orders", "sellercentral:orders", None),
     ("requests", "Requests", "cancellations:seller_requests", ("requests", "request-badge")),
-    ("messages", "Messages", "orders:seller_messages", ("messages", "message-badge")),
+    ("messages", "Messages", "sellercentral:messages", ("messages", "message-badge")),
     ("inventory", "Inventory", "catalog:inventory", None),
 ]
 
@@ -39,7 +39,7 @@ class NavItem:
 
 
 @register.inclusion_tag("partials/seller_nav.html", takes_context=True)
-def seller_nav(context, current: str, within: bool = False) -> dict:
+def seller_nav(context: Context, current: str, within: bool = False) -> dict[str, Any]:
     """
     The sub-navigation, ``current`` section marked: as the page itself, or, ``within``
     it (an order's page is in Orders), as the current section. The badges read the

@@ -1,5 +1,5 @@
 """
-Seller Central home (cancellations/health.py): each metric against hand-computed
+Seller Central home (sellercentral/health/): each metric against hand-computed
 fixtures, and a page whose query count does not grow with the orders.
 """
 
@@ -11,11 +11,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cancellations import health
 from cancellations.models import Cancellation, CancellationLine, Reason
 from cancellations.services import approve_request, cancel_as_seller, request_cancellation
 from orders.actors import Actor
 from orders.models import Message, Shipment
+from sellercentral import health
+from sellercentral.health import insights, metrics
 from tests.factories import ListingFactory, OrderFactory, SellerFactory, UserFactory
 
 from .conftest import age
@@ -65,11 +66,11 @@ def test_cancellation_rate_counts_only_the_sellers_counted_cancellations_of_7_da
     other = placed(SellerFactory())
     cancel(other, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
 
-    metric = health.cancellation_rate(seller, NOW)
+    metric = metrics.cancellation_rate(seller, NOW)
 
     assert (metric.numerator, metric.denominator) == (3, 8)
     assert metric.rate == Decimal("37.5")
-    assert metric.status == health.Status.RED
+    assert metric.status == metrics.Status.RED
     assert metric.counts == "3 of 8 orders cancelled by you"
 
 
@@ -87,9 +88,9 @@ def test_a_buyer_requested_cancellation_through_the_services_is_not_counted(plac
     for _ in range(2):
         place()
 
-    assert health.cancellation_rate(seller, timezone.now()).numerator == 0
+    assert metrics.cancellation_rate(seller, timezone.now()).numerator == 0
     cancel_as_seller(order_id=own.pk, reason=Reason.NO_INVENTORY, actor=Actor.seller(seller.user))
-    metric = health.cancellation_rate(seller, timezone.now())
+    metric = metrics.cancellation_rate(seller, timezone.now())
     assert (metric.numerator, metric.denominator, metric.rate) == (1, 4, Decimal("25.0"))
 
 
@@ -105,13 +106,13 @@ def test_a_buyer_requested_cancellation_through_the_services_is_not_counted(plac
     ],
 )
 def test_status_is_green_under_target_amber_to_twice_it_then_red(numerator, denominator, status):
-    metric = health.Metric("m", 7, numerator, denominator, Decimal("2.5"), counts="")
+    metric = metrics.Metric("m", 7, numerator, denominator, Decimal("2.5"), counts="")
     assert metric.status == status
 
 
 def test_messages_status_is_green_from_90_percent_amber_10_points_under():
     def status(answered, of=100):
-        metric = health.Metric("m", 30, answered, of, Decimal(90), "", higher_is_better=True)
+        metric = metrics.Metric("m", 30, answered, of, Decimal(90), "", higher_is_better=True)
         return metric.status
 
     assert (status(95), status(90), status(85), status(79)) == ("green", "green", "amber", "red")
@@ -130,7 +131,7 @@ def test_messages_status_is_green_from_90_percent_amber_10_points_under():
     ],
 )
 def test_rates_are_rounded_half_up_to_one_decimal(numerator, denominator, rate):
-    assert str(health.percent(numerator, denominator)) == rate
+    assert str(metrics.percent(numerator, denominator)) == rate
 
 
 # --- Late shipment rate ---------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_late_shipment_rate_over_10_and_30_days(seller):
     shipped(seller, ship_by_days_ago=50, shipped_days_ago=40)  # outside
     shipped(SellerFactory(), ship_by_days_ago=9, shipped_days_ago=1)  # another seller
 
-    ten, thirty = health.late_shipment_rates(seller, NOW)
+    ten, thirty = metrics.late_shipment_rates(seller, NOW)
 
     assert (ten.days, ten.numerator, ten.denominator, ten.rate) == (10, 2, 3, Decimal("66.7"))
     assert (thirty.days, thirty.numerator, thirty.denominator) == (30, 3, 5)
@@ -202,7 +203,7 @@ def test_messages_answered_within_24_hours(seller):
         created_at=NOW - timedelta(hours=30),
     )
 
-    metric = health.messages_answered(seller, NOW)
+    metric = metrics.messages_answered(seller, NOW)
 
     assert (metric.numerator, metric.denominator, metric.rate) == (2, 3, Decimal("66.7"))
 
@@ -236,7 +237,7 @@ def test_a_buyers_follow_up_is_not_the_sellers_answer(seller):
         created_at=NOW - timedelta(hours=29, minutes=30),
     )
 
-    metric = health.messages_answered(seller, NOW)
+    metric = metrics.messages_answered(seller, NOW)
 
     assert (metric.numerator, metric.denominator) == (1, 3)
 
@@ -255,8 +256,8 @@ def test_messages_metric_says_what_waits_instead_of_no_data(seller):
         created_at=NOW - timedelta(hours=10),
     )
 
-    waiting = health.messages_answered(seller, NOW)
-    late = health.messages_answered(seller, NOW + timedelta(hours=15))
+    waiting = metrics.messages_answered(seller, NOW)
+    late = metrics.messages_answered(seller, NOW + timedelta(hours=15))
 
     assert (waiting.numerator, waiting.denominator, waiting.status) == (0, 0, "none")
     assert waiting.counts == ("No buyer message due yet; 1 waiting for your answer, not late yet")
@@ -281,7 +282,7 @@ def test_messages_metric_says_how_many_more_wait_beside_the_rate(seller):
         order=other, author=other.buyer, author_role="buyer", body="?", created_at=NOW
     )
 
-    metric = health.messages_answered(seller, NOW)
+    metric = metrics.messages_answered(seller, NOW)
 
     assert (metric.numerator, metric.denominator) == (1, 2)
     assert metric.counts == (
@@ -291,29 +292,11 @@ def test_messages_metric_says_how_many_more_wait_beside_the_rate(seller):
 
 
 def test_messages_metric_without_messages_says_so(seller):
-    metric = health.messages_answered(seller, NOW)
+    metric = metrics.messages_answered(seller, NOW)
     assert (metric.denominator, metric.status_label) == (0, "No data yet")
     assert metric.counts == "No buyer messages to answer"
 
 
-def test_order_defect_rate_is_not_made_up_without_a_source(monkeypatch):
-    """With no app measuring it (the Resolution Center not installed): not available."""
-    monkeypatch.setattr(health, "_sources", {})
-    metric = health.order_defect_rate(SellerFactory(), NOW)
-    assert metric.available is False
-    assert metric.status_label == "Not available yet"
-    assert (metric.name, metric.days, metric.numerator, metric.denominator) == (
-        "Order defect rate",
-        60,
-        0,
-        0,
-    )
-    assert metric.counts == (
-        "Measured from buyer cases in the Resolution Center, which is not installed."
-    )
-
-
-# --- Insights ------------------------------------------------------------------------------------
 def test_reasons_listings_and_trend(seller):
     """
     By reason with counted ones and actions; listings ranked; this week's bar. Another
@@ -335,9 +318,9 @@ def test_reasons_listings_and_trend(seller):
         other = placed(other_seller, listing=other_listing)
         cancel(other, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
 
-    reasons = health.cancellations_by_reason(seller, NOW - timedelta(weeks=12))
-    listings = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
-    weeks = health.weekly_cancellation_rate(seller, NOW)
+    reasons = insights.cancellations_by_reason(seller, NOW - timedelta(weeks=12))
+    listings = insights.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
+    weeks = insights.weekly_cancellation_rate(seller, NOW)
 
     assert [r.reason for r in reasons] == ["no_inventory", "buyer_cancelled", "found_cheaper"]
     assert [(r.label, r.cancellations, r.counted, r.amount) for r in reasons] == [
@@ -351,7 +334,7 @@ def test_reasons_listings_and_trend(seller):
         ("Pen", 1, 1, "Buyer cancelled"),
     ]
     assert len(weeks) == 12
-    assert weeks[-1].start == health.week_start(NOW)
+    assert weeks[-1].start == insights.week_start(NOW)
     assert (weeks[-1].orders, weeks[-1].cancelled) == (4, 2)
     assert all(week.orders == 0 for week in weeks[:-2])
 
@@ -375,7 +358,7 @@ def test_a_cancellation_of_two_lines_of_one_listing_is_one_cancellation(seller):
     pen = placed(seller, listing=ListingFactory(seller=seller, title="Pen"))
     cancel(pen, reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
 
-    rows_ = health.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
+    rows_ = insights.listings_causing_cancellations(seller, NOW - timedelta(weeks=12))
 
     # As many cancellations each: the listing with more units cancelled ranks first.
     assert [(row.title, row.cancellations, row.units, row.main_reason) for row in rows_] == [
@@ -388,14 +371,14 @@ def test_a_week_starts_on_monday_at_midnight_in_the_current_time_zone(settings):
     settings.TIME_ZONE = "America/New_York"
     thursday_evening = datetime(2026, 6, 5, 2, 30, tzinfo=UTC)  # Thu Jun 4, 22:30 in New York
 
-    start = health.week_start(thursday_evening)
+    start = insights.week_start(thursday_evening)
 
     assert timezone.localtime(start).isoformat() == "2026-06-01T00:00:00-04:00"
 
 
 def test_trend_chart_draws_bars_against_the_target_line():
-    weeks = [health.Week(NOW, 0, 0), health.Week(NOW, 10, 1), health.Week(NOW, 100, 1)]
-    chart = health.trend_chart(weeks, width=300, height=100)
+    weeks = [insights.Week(NOW, 0, 0), insights.Week(NOW, 10, 1), insights.Week(NOW, 100, 1)]
+    chart = insights.trend_chart(weeks, width=300, height=100)
     assert chart.top == 10  # 10 % tallest bar, rounded up
     assert [bar.height for bar in chart.bars] == [0.0, 100.0, 10.0]
     assert [bar.status for bar in chart.bars] == ["none", "red", "green"]
@@ -407,9 +390,9 @@ def test_trend_chart_geometry_to_a_tenth_of_a_pixel():
     Rates 0, 33.3 and 1.0 % on a 700 × 90 chart: the scale tops at 34 % (rounded up),
     three 233.3-pixel slots hold bars 163.3 wide, 15 % into their slot.
     """
-    weeks = [health.Week(NOW, 0, 0), health.Week(NOW, 3, 1), health.Week(NOW, 100, 1)]
+    weeks = [insights.Week(NOW, 0, 0), insights.Week(NOW, 3, 1), insights.Week(NOW, 100, 1)]
 
-    chart = health.trend_chart(weeks, width=700, height=90)
+    chart = insights.trend_chart(weeks, width=700, height=90)
 
     assert (chart.width, chart.height, chart.top, chart.bar_width) == (700, 90, 34, 163.3)
     assert [(bar.x, bar.y, bar.height) for bar in chart.bars] == [
@@ -422,7 +405,7 @@ def test_trend_chart_geometry_to_a_tenth_of_a_pixel():
 
 
 def test_trend_chart_scale_is_twice_the_target_while_every_week_is_under_it():
-    chart = health.trend_chart([health.Week(NOW, 100, 1)])
+    chart = insights.trend_chart([insights.Week(NOW, 100, 1)])
 
     assert (chart.width, chart.height, chart.top) == (600, 160, 5)
     assert chart.target_y == 80.0  # 2.5 % of a 5 % scale: halfway up
@@ -434,13 +417,13 @@ def test_account_health_reads_the_clock_and_starts_its_insights_12_weeks_back(se
 
     figures = health.account_health(seller)
 
-    assert figures.insights_since == health.week_start(timezone.now()) - timedelta(weeks=11)
+    assert figures.insights_since == insights.week_start(timezone.now()) - timedelta(weeks=11)
     assert figures.trend.bars[-1].week.orders == 1
     assert figures.cancellation_rate.denominator == 1
 
 
 def test_defect_metric_words_its_two_counts():
-    metric = health.defect_metric(defects=1, orders=50)
+    metric = metrics.defect_metric(defects=1, orders=50)
 
     assert (metric.name, metric.days, metric.rate, metric.status) == (
         "Order defect rate",
@@ -477,9 +460,9 @@ def test_home_page_makes_the_same_queries_for_10_and_many_orders(
     client.force_login(seller.user)
 
     with django_assert_num_queries(13):
-        cold = client.get(reverse("cancellations:seller_home"))
+        cold = client.get(reverse("sellercentral:home"))
     with django_assert_num_queries(6):
-        warm = client.get(reverse("cancellations:seller_home"))
+        warm = client.get(reverse("sellercentral:home"))
 
     assert cold.status_code == warm.status_code == 200
     assert main(warm) == main(cold)  # the cached figures are the ones computed
@@ -491,7 +474,7 @@ def test_home_page_shows_targets_counts_status_and_tables(client, seller):
     cancel(orders[0], reason=Reason.NO_INVENTORY, initiator="seller", counts=True)
     client.force_login(seller.user)
 
-    html = client.get(reverse("cancellations:seller_home")).content.decode()
+    html = client.get(reverse("sellercentral:home")).content.decode()
 
     assert html.count("<h1") == 1 and "<h1>Seller Central</h1>" in html
     assert "4.0 %" in html and "1 of 25 orders cancelled by you" in html
@@ -536,7 +519,7 @@ def test_home_page_shows_the_late_shipment_messages_and_trend_figures(client, se
     )
     client.force_login(seller.user)
 
-    html = client.get(reverse("cancellations:seller_home")).content.decode()
+    html = client.get(reverse("sellercentral:home")).content.decode()
 
     metrics = rows(html, "metric")
     assert metrics[0][:3] == ["Cancellation rate", "Last 7 days", "25.0 %"]

@@ -1,5 +1,5 @@
 """
-Seller Central as one place (cancellations/seller_views.py, the seller_central template
+Seller Central as one place (sellercentral/views.py, the seller_central template
 tags, marketplace/context_processors.py): its home says what needs the seller, every
 page of it carries its own navigation with the current section marked, and the badges
 count what waits for the seller's answer in one query.
@@ -24,13 +24,7 @@ from .conftest import age
 
 pytestmark = pytest.mark.django_db
 
-HOME_URL = reverse("cancellations:seller_home")
-
-
-@pytest.fixture
-def signed_in(client, seller):
-    client.force_login(seller.user)
-    return client
+HOME_URL = reverse("sellercentral:home")
 
 
 @pytest.fixture
@@ -73,9 +67,9 @@ def test_home_says_what_needs_the_seller_with_links(signed_in, seller, waiting_b
     assert "<h1>Seller Central</h1>" in html
     requests_url = reverse("cancellations:seller_requests")
     assert f'<a href="{requests_url}">1 cancellation request</a>' in attention
-    messages_url = reverse("orders:seller_messages")
+    messages_url = reverse("sellercentral:messages")
     assert f'<a href="{messages_url}">2 buyers</a>' in attention
-    orders_url = reverse("orders:seller_orders")
+    orders_url = reverse("sellercentral:orders")
     # 6 unshipped: the request's order and the messages' four, and the late one.
     assert f'<a href="{orders_url}?status=late">1 late</a>' in attention
     assert f'<a href="{orders_url}?status=unshipped">5 unshipped</a>' in attention
@@ -122,7 +116,7 @@ def pages(seller, place):
     bulk = {"orders": [order.pk], "reason": "customer_exchange", "note": ""}
     return {
         "home": (HOME_URL, "Home", False),
-        "orders": (reverse("orders:seller_orders"), "Orders", False),
+        "orders": (reverse("sellercentral:orders"), "Orders", False),
         "order": (order.get_seller_url(), "Orders", True),
         "cancel": (reverse("cancellations:seller_cancel", args=[order.number]), "Orders", True),
         "cancel-items": (
@@ -133,7 +127,7 @@ def pages(seller, place):
         "bulk-review": (reverse("cancellations:seller_bulk_cancel"), "Orders", True, bulk),
         "ship": (reverse("orders:seller_confirm_shipment", args=[order.number]), "Orders", True),
         "requests": (reverse("cancellations:seller_requests"), "Requests", False),
-        "messages": (reverse("orders:seller_messages"), "Messages", False),
+        "messages": (reverse("sellercentral:messages"), "Messages", False),
         "inventory": (reverse("catalog:inventory"), "Inventory", False),
         "listing": (reverse("catalog:inventory_edit", args=[listing.pk]), "Inventory", True),
     }
@@ -179,7 +173,7 @@ def test_every_seller_central_page_has_its_navigation_with_the_section_marked(
 
 
 def test_sub_navigation_badges_count_requests_and_buyers_waiting(signed_in, waiting_buyers):
-    nav = section(signed_in.get(reverse("orders:seller_orders")).content.decode(), "Seller Central")
+    nav = section(signed_in.get(reverse("sellercentral:orders")).content.decode(), "Seller Central")
     assert 'data-testid="request-badge">1<' in nav
     assert 'data-testid="message-badge">2<' in nav
 
