@@ -23,7 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.access import SellerRequiredMixin
-from orders import fragments
+from core import fragments
 from orders.actors import Actor
 from orders.filters import SellerOrderStatus
 from orders.models import Order, OrderLine, OrderStatus

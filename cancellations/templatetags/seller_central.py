@@ -12,7 +12,7 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from orders import fragments
+from core import fragments
 
 from ..forms import BulkCancelForm
 

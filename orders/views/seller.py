@@ -15,11 +15,13 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView, View
 
 from catalog.access import SellerRequiredMixin
+from core.fragments import render_each
 
-from .. import fragments, selectors, services
+from .. import selectors, services
 from ..actors import Actor
 from ..filters import SellerOrderStatus
 from ..forms import ConfirmShipmentForm, MessageForm
+from ..fragments import order_facts
 from ..models import Order, OrderStatus
 from ..panels import render_seller_panels, seller_row_marks
 
@@ -43,12 +45,12 @@ def order_rows(orders: list[Order], *, ticked: bool = False) -> list:
     whether its bulk-cancel box starts ticked ("Select all on this page").
     """
     marks = seller_row_marks(orders)
-    return fragments.render_each(
+    return render_each(
         orders,
         template="orders/_seller_order_row.html",
         name="seller-order-row",
         facts=lambda order: (
-            *fragments.order_facts(order),
+            *order_facts(order),
             order.buyer.first_name,
             marks.get(order.pk, ""),
             order.buyer_waiting_since is not None,
