@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.formatting import format_placed, format_when, iso, money
 from orders.actors import Actor
 from orders.events import Reader, render
-from orders.templatetags.orders_tags import format_placed, format_when, iso, money
 
 from . import services
 from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm

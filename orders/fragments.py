@@ -3,8 +3,9 @@ What makes an order's cached card or row (``core.fragments``) change: its versio
 every fact it shows that may move without it (docs/DESIGN.md §13).
 """
 
+from core.formatting import format_placed
+
 from .models import Order
-from .templatetags.orders_tags import format_placed
 
 
 def order_facts(order: Order) -> tuple[object, ...]:
