@@ -15,6 +15,8 @@ renderers for their own event types the way they register panels (``orders.panel
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
+from core.formatting import money
+
 from .models import ActorRole, OrderEvent
 
 
@@ -56,7 +58,7 @@ def amount(event: OrderEvent, key: str) -> str | None:
         value = Decimal(str(event.payload.get(key)))
     except (InvalidOperation, ValueError, TypeError):
         return None
-    return f"${value:,.2f}" if value.is_finite() else None
+    return money(value) if value.is_finite() else None
 
 
 def who(event: OrderEvent, reader: str) -> str:
