@@ -59,7 +59,7 @@ def _get_many(keys: list[str]) -> dict[str, str] | None:
         return None
 
 
-def _set_many(fragments: dict[str, str]) -> None:
+def _set_many(fragments: dict[str, SafeString]) -> None:
     try:
         cache.set_many(fragments)
     except Exception as error:

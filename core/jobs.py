@@ -14,6 +14,7 @@ worker died, and still does nothing twice.
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import DatabaseError, connection
@@ -34,7 +35,7 @@ BUCKET_SIZE = 100
 
 
 def due_ids(
-    queryset: QuerySet, *, job: str | None = None, batch_size: int | None = None
+    queryset: QuerySet[Any], *, job: str | None = None, batch_size: int | None = None
 ) -> Iterator[int]:
     """
     The ids of ``queryset`` in pk order, ``batch_size`` at a time (keyset pagination,
@@ -62,7 +63,7 @@ def due_ids(
         after = end - 1
 
 
-def _bucket_ids(queryset: QuerySet, first: int, end: int, batch_size: int) -> Iterator[int]:
+def _bucket_ids(queryset: QuerySet[Any], first: int, end: int, batch_size: int) -> Iterator[int]:
     """The ids of ``queryset`` from ``first`` up to ``end``, ``batch_size`` per query."""
     while True:
         batch = list(

@@ -45,4 +45,4 @@ def _settle(transaction_id: int) -> bool:
     except GatewayTimeout:
         logger.warning("Transaction %s: no answer from the gateway", transaction_id)
         return False
-    return row.status != row.Status.PENDING
+    return bool(row.status != row.Status.PENDING)
