@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from orders.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import Cancellation, CancellationLine, CancellationRequest, CancellationRequestLine
 

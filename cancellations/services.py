@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, get_text_list
 
 from catalog.services import clear_stock, deactivate_for_no_inventory, restock
+from core import formatting
 from notifications import outbox
 from notifications.emails import queue_email
 from orders.actors import Actor
@@ -316,17 +317,17 @@ AHEAD, UNDER_WAY, DONE = "ahead", "under_way", "done"
 RELEASE_WORDS = {
     # (a hold released, not a charge refunded) -> words per step
     True: {
-        AHEAD: "The ${amount} hold on your {card} will be released; you are not charged for it.",
-        UNDER_WAY: "The ${amount} hold on your {card} is being released; you are not charged "
+        AHEAD: "The {amount} hold on your {card} will be released; you are not charged for it.",
+        UNDER_WAY: "The {amount} hold on your {card} is being released; you are not charged "
         "for it.",
-        DONE: "The ${amount} hold on your {card} was released; you are not charged for it.",
+        DONE: "The {amount} hold on your {card} was released; you are not charged for it.",
     },
     False: {
-        AHEAD: "${amount} will be refunded to your {card}; banks usually show it within 3–5 "
+        AHEAD: "{amount} will be refunded to your {card}; banks usually show it within 3–5 "
         "business days.",
-        UNDER_WAY: "${amount} is being refunded to your {card}; banks usually show it within "
+        UNDER_WAY: "{amount} is being refunded to your {card}; banks usually show it within "
         "3–5 business days.",
-        DONE: "${amount} was refunded to your {card}; banks usually show it within 3–5 "
+        DONE: "{amount} was refunded to your {card}; banks usually show it within 3–5 "
         "business days.",
     },
 }
@@ -365,7 +366,7 @@ def money_outcome(payment, amount: Decimal, *, step: str = AHEAD, hold: bool | N
         return f"You have not been charged; nothing will be taken from your {card}."
     if hold is None:
         hold = move == MoneyMove.HOLD
-    return RELEASE_WORDS[hold][step].format(amount=amount, card=card)
+    return RELEASE_WORDS[hold][step].format(amount=formatting.money(amount), card=card)
 
 
 def money_outcome_now(cancellation: Cancellation) -> str:

@@ -3,8 +3,10 @@
 from celery import shared_task
 from django.utils import timezone
 
+from core.jobs import due_ids, run_for_each
 from core.tasks import BEAT_JOB_OPTIONS
-from orders.jobs import due_ids, overdue_orders, run_for_each
+from notifications import outbox
+from orders.jobs import overdue_orders
 
 from . import jobs
 
@@ -17,6 +19,7 @@ def auto_cancel_late_orders_task() -> int:
         due_ids(overdue_orders(now), job="auto-cancel"),
         lambda order_id: jobs.auto_cancel_late_order(order_id=order_id, now=now),
         what="Auto-cancel",
+        around=outbox.gathered,
     )
 
 
@@ -28,6 +31,7 @@ def cancel_unpaid_orders_task() -> int:
         due_ids(jobs.unpaid_orders(now), job="payment-timeout"),
         lambda order_id: jobs.cancel_unpaid_order(order_id=order_id, now=now),
         what="Payment timeout",
+        around=outbox.gathered,
     )
 
 
@@ -39,4 +43,5 @@ def answer_overdue_requests_task() -> int:
         due_ids(jobs.overdue_requests(now), job="request-deadline"),
         lambda request_id: jobs.answer_overdue_request(request_id=request_id, now=now),
         what="Request deadline",
+        around=outbox.gathered,
     )

@@ -12,8 +12,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
+from core.formatting import format_when
 from orders.actors import Actor
-from orders.templatetags.orders_tags import format_when
 from orders.views.buyer import BuyerOrderMixin
 
 from .forms import CancelItemsForm, ConfirmCancellationForm

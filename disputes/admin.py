@@ -9,28 +9,31 @@ like every other change. Only staff with ``disputes.resolve_dispute`` see the bu
 or reach their pages; anyone else gets 403.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
+from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied
-from django.forms import Form
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.formatting import format_placed, format_when, iso, money
 from orders.actors import Actor
-from orders.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from orders.events import Reader, render
-from orders.templatetags.orders_tags import format_placed, format_when, iso, money
 
 from . import services
 from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm
 from .models import Dispute, DisputeMessage
-from .selectors import MoneySummary, money_summary
+from .selectors import money_summary
 from .services import RESOLVE_PERMISSION, DisputeError, StaleConfirmation
 
 
@@ -304,70 +307,85 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             request, object_id, InternalNoteForm, run, "Add internal note", needs_active=False
         )
 
-    def _action(self, request, object_id, form_class, run, title, *, needs_active=True):
+    def _action(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_class: type[forms.Form],
+        run: Callable[[Dispute, Any, Actor], str],
+        title: str,
+        *,
+        needs_active: bool = True,
+    ) -> HttpResponse:
         """GET: the confirmation page with its form. POST: validate, run one service."""
         if not request.user.has_perm(RESOLVE_PERMISSION):
             raise PermissionDenied
         dispute = self.get_object(request, object_id)
         if dispute is None:
             raise Http404("No such case.")
-        change_url = reverse("admin:disputes_dispute_change", args=[dispute.pk])
+        page = partial(self._confirmation, request, title=title)
         if needs_active and not dispute.is_active:
             messages.error(request, f"This case is closed: {dispute.get_status_display()}.")
-            return redirect(change_url)
-        status, stale = 200, None
-        if request.method == "POST":
-            form = form_class(request.POST)
-            if form.is_valid():
-                try:
-                    done = run(dispute, form, Actor.staff(request.user))
-                except StaleConfirmation as error:
-                    dispute, stale, status = self.get_object(request, object_id), error, 409
-                except DisputeError as error:
-                    form.add_error(None, str(error))
-                    status = 400
-                else:
-                    messages.success(request, done)
-                    return redirect(change_url)
-            else:
-                status = 400
-        money = money_summary(dispute.order)
-        # The figures the page shows, for its form to carry back (``MoneySeen``).
-        shown = ResolveForBuyerForm.initial_for(money)
+            return redirect(_change_url(dispute))
         if request.method != "POST":
-            form = form_class(initial=shown)
-        elif stale is not None:
+            return page(dispute, lambda shown: form_class(initial=shown))
+        form = form_class(request.POST)
+        if not form.is_valid():
+            return page(dispute, lambda _shown: form, status=400)
+        try:
+            done = run(dispute, form, Actor.staff(request.user))
+        except StaleConfirmation as stale:
             # The figures moved: the page shows the new ones, the form carries them, and
             # what staff wrote stays.
-            form = form_class({**request.POST.dict(), **shown})
-            form.is_valid()
-            form.add_error(None, str(stale))
-        return self._confirm_page(request, dispute, form, money, title=title, status=status)
+            words = str(stale)
+            return page(
+                self.get_object(request, object_id),
+                lambda shown: _with_error(form_class({**request.POST.dict(), **shown}), words),
+                status=409,
+            )
+        except DisputeError as error:
+            form.add_error(None, str(error))
+            return page(dispute, lambda _shown: form, status=400)
+        messages.success(request, done)
+        return redirect(_change_url(dispute))
 
-    def _confirm_page(
+    def _confirmation(
         self,
         request: HttpRequest,
         dispute: Dispute,
-        form: Form,
-        money: MoneySummary,
+        form_for: Callable[[dict[str, Any]], forms.Form],
         *,
         title: str,
-        status: int,
+        status: int = 200,
     ) -> TemplateResponse:
-        """The action's confirmation page: the case's money, the form, the way back."""
+        """The confirmation page: the case's money now, and ``form_for`` the figures shown."""
+        money = money_summary(dispute.order)
+        # The figures the page shows, for its form to carry back (``MoneySeen``).
+        shown = ResolveForBuyerForm.initial_for(money)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "original": dispute,
             "title": f"{title}: case {dispute.pk}",
             "action_title": title,
-            "form": form,
+            "form": form_for(shown),
             "money": money,
-            "change_url": reverse("admin:disputes_dispute_change", args=[dispute.pk]),
+            "change_url": _change_url(dispute),
         }
         return TemplateResponse(
             request, "disputes/admin/confirm_action.html", context, status=status
         )
+
+
+def _change_url(dispute: Dispute) -> str:
+    return reverse("admin:disputes_dispute_change", args=[dispute.pk])
+
+
+def _with_error(form: forms.Form, words: str) -> forms.Form:
+    """``form`` validated, with ``words`` above its fields."""
+    form.is_valid()
+    form.add_error(None, words)
+    return form
 
 
 def _one_line(text: str):

@@ -8,6 +8,7 @@ the renderers below give the buyer and the seller their own voice ("You openedâ€
 from django.conf import settings
 from django.utils.text import Truncator
 
+from core import formatting
 from orders.actors import Actor
 from orders.events import Reader, amount, record_event, renderer, who
 from orders.models import ActorRole, OrderEvent
@@ -82,7 +83,7 @@ def information_requested(dispute: Dispute, actor: Actor):
 
 def resolved(dispute: Dispute, actor: Actor):
     refund = dispute.refund_amount or 0
-    money = f" ${refund} is returned to the buyer." if refund else ""
+    money = f" {formatting.money(refund)} is returned to the buyer." if refund else ""
     event, words = {
         Dispute.Status.RESOLVED_FOR_BUYER: (
             DisputeEvent.RESOLVED_FOR_BUYER,
@@ -103,8 +104,8 @@ def resolved(dispute: Dispute, actor: Actor):
 
 def offer_words(dispute: Dispute) -> str:
     if dispute.offer_kind == Dispute.OfferKind.FULL:
-        return f"a full refund (${dispute.offer_amount})"
-    return f"a partial refund of ${dispute.offer_amount}"
+        return f"a full refund ({formatting.money(dispute.offer_amount)})"
+    return f"a partial refund of {formatting.money(dispute.offer_amount)}"
 
 
 # --- The timeline in each party's voice ------------------------------------------------------

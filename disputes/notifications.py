@@ -8,6 +8,7 @@ The services say what happened; the words are here.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.formatting import money
 from notifications.emails import queue_email
 from orders.models import ActorRole
 
@@ -138,12 +139,12 @@ def offer_accepted(dispute: Dispute, *, refund: Decimal) -> None:
         dispute,
         buyer=Words(
             "You accepted the seller's offer",
-            f"You accepted the seller's offer: ${refund} is refunded to your card. "
+            f"You accepted the seller's offer: {money(refund)} is refunded to your card. "
             "The case is resolved.",
         ),
         seller=Words(
             "The buyer accepted your offer",
-            f"The buyer accepted your offer: ${refund} is refunded to the buyer. "
+            f"The buyer accepted your offer: {money(refund)} is refunded to the buyer. "
             "The case is resolved.",
         ),
     )
@@ -215,13 +216,13 @@ def resolved_for_buyer(dispute: Dispute, *, note: str) -> None:
         note=note,
         buyer=Words(
             "Decided for you",
-            f"Marketplace staff decided the case for you: ${refund} is returned to you. "
+            f"Marketplace staff decided the case for you: {money(refund)} is returned to you. "
             "Their note:",
         ),
         seller=Words(
             "Decided for the buyer",
-            f"Marketplace staff decided the case for the buyer: ${refund} is returned to the "
-            "buyer. A case decided for the buyer counts toward your order defect rate. "
+            f"Marketplace staff decided the case for the buyer: {money(refund)} is returned "
+            "to the buyer. A case decided for the buyer counts toward your order defect rate. "
             "Their note:",
         ),
     )

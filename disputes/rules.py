@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from core.formatting import format_day, format_when, money
 from orders.models import ActorRole
-from orders.templatetags.orders_tags import format_day, format_when, money
 
 from .models import Dispute
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cancellations.models import Reason as CancellationReason
 from cancellations.services import CancellationError, cancel_items
+from core import formatting
 from core import text as core_text
 from orders.actors import Actor
 from orders.models import ActorRole, Order
@@ -70,11 +71,12 @@ def check_amount(amount, *, money: MoneySummary) -> Decimal:
 
 def refundable_words(money: MoneySummary) -> str:
     """What a case may refund, and why the money for unshipped items is not part of it."""
-    words = f"${money.refundable} was charged and not yet refunded."
+    words = f"{formatting.money(money.refundable)} was charged and not yet refunded."
     if money.unshipped:
         words = (
-            f"${money.refundable} was charged for what shipped and not yet refunded; the "
-            f"${money.unshipped} for items not yet shipped is refunded when they are cancelled."
+            f"{formatting.money(money.refundable)} was charged for what shipped and not yet "
+            f"refunded; the {formatting.money(money.unshipped)} for items not yet shipped is "
+            "refunded when they are cancelled."
         )
     return words
 
@@ -244,8 +246,8 @@ def accept_offer(
             )
         if refund != refund_seen:
             raise StaleConfirmation(
-                f"What this offer refunds changed to ${refund} since you opened the page: "
-                "review it before you accept."
+                f"What this offer refunds changed to {formatting.money(refund)} since you opened "
+                "the page: review it before you accept."
             )
         dispute.accept_offer(refund=refund)
         dispute.save()
@@ -351,8 +353,8 @@ def check_money_seen(money: MoneySummary, seen: MoneySeen) -> None:
     if money.seen != seen:
         raise StaleConfirmation(
             "The order's money changed since you opened this page (a refund or a "
-            f"cancellation): still refundable is now ${money.refundable}. Review it and decide "
-            "again."
+            f"cancellation): still refundable is now {formatting.money(money.refundable)}. "
+            "Review it and decide again."
         )
 
 

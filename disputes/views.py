@@ -15,9 +15,9 @@ from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
+from core.formatting import format_when
 from orders.actors import Actor
 from orders.models import ActorRole
-from orders.templatetags.orders_tags import format_when
 from orders.views.buyer import BuyerOrderMixin
 
 from . import rules, selectors, services

@@ -123,7 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # there is one, shared by the web workers; each process's memory otherwise. The prefix
 # is the database's name: two databases on one Redis (tests, benchmarks, a laptop and
 # CI) never read each other's fragments. A Redis that is down or hung costs a page its
-# cache, never an error (orders.fragments), within the short timeouts below.
+# cache, never an error (core.fragments), within the short timeouts below.
 _cache_redis_url = env.str("REDIS_URL", default="")
 CACHES = {
     "default": (
@@ -140,6 +140,10 @@ CACHES = {
         "TIMEOUT": env.int("FRAGMENT_CACHE_SECONDS", default=3600),
     }
 }
+# The release the code is (the git commit, say): it names the cached fragments, so every
+# process of one release shares them and a deploy never serves the old HTML. Without it
+# each process keys its fragments by its own start (core.fragments).
+RELEASE = env.str("RELEASE", default="")
 
 # --- Auth -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

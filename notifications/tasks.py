@@ -1,13 +1,9 @@
-import logging
-
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 
+from core.jobs import run_for_each
 from core.tasks import BEAT_JOB_OPTIONS
 
 from . import outbox
-
-logger = logging.getLogger(__name__)
 
 # A sweep delivers at most this many messages per run, so one run stays well inside
 # the beat interval even when a broker outage left a backlog.
@@ -29,16 +25,11 @@ def deliver_outbox_message_task(message_id: int) -> bool:
 @shared_task(**BEAT_JOB_OPTIONS)
 def deliver_pending_outbox_task() -> int:
     """Deliver what was not dispatched (broker down), is due for a retry, or was orphaned."""
-    delivered = 0
-    for message_id in outbox.pending_message_ids(limit=SWEEP_BATCH_SIZE):
-        # One message that cannot even be claimed or recorded (a database error, a bug
-        # in the outbox) must not hold up every message behind it.
-        try:
-            delivered += outbox.deliver(message_id)
-        except SoftTimeLimitExceeded:
-            # Each delivery is committed on its own; the next sweep takes the rest.
-            logger.warning("Outbox sweep: out of time after %s; the next run goes on", delivered)
-            return delivered
-        except Exception:
-            logger.exception("Outbox sweep could not deliver message %s", message_id)
-    return delivered
+    # Each delivery is committed on its own; one message that cannot even be claimed or
+    # recorded (a database error, a bug in the outbox) does not hold up the others, and
+    # the next sweep takes what the soft time limit left.
+    return run_for_each(
+        outbox.pending_message_ids(limit=SWEEP_BATCH_SIZE),
+        outbox.deliver,
+        what="Outbox sweep",
+    )

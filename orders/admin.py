@@ -9,33 +9,10 @@ rule depends on. Orders are created by checkout only, never added here.
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+
 from . import events
 from .models import Message, Order, OrderEvent, OrderLine, Shipment
-
-
-class ReadOnlyAdminMixin:
-    """For records of what happened (audit rows, cancellations): staff read, never write."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -81,7 +58,8 @@ class MessageInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    may_change = True  # the shipping address only: every other field is read-only
     list_display = ["number", "buyer", "seller", "status", "placed_at", "ship_by", "total"]
     list_filter = ["status", "seller"]
     list_select_related = ["buyer", "seller"]
@@ -131,12 +109,6 @@ class OrderAdmin(admin.ModelAdmin):
         "late_notified_at",
     ]
     inlines = [OrderLineInline, ShipmentInline, OrderEventInline, MessageInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OrderEvent)

@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from core.formatting import money
 from payments.models import Payment, PaymentTransaction
 
 from .actors import Actor
@@ -72,7 +73,7 @@ def amount(event: OrderEvent, key: str) -> str | None:
         value = Decimal(str(event.payload.get(key)))
     except (InvalidOperation, ValueError, TypeError):
         return None
-    return f"${value:,.2f}" if value.is_finite() else None
+    return money(value) if value.is_finite() else None
 
 
 def who(event: OrderEvent, reader: str) -> str:

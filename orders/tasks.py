@@ -1,7 +1,9 @@
 from celery import shared_task
 from django.utils import timezone
 
+from core.jobs import due_ids, run_for_each
 from core.tasks import BEAT_JOB_OPTIONS
+from notifications import outbox
 
 from . import jobs
 
@@ -13,8 +15,9 @@ def send_delay_notices_task() -> int:
     unshipped. Returns how many orders it noticed; running it twice sends nothing twice.
     """
     now = timezone.now()
-    return jobs.run_for_each(
-        jobs.due_ids(jobs.late_orders_to_notify(now), job="delay-notice"),
+    return run_for_each(
+        due_ids(jobs.late_orders_to_notify(now), job="delay-notice"),
         lambda order_id: jobs.send_delay_notice(order_id=order_id, now=now),
         what="Delay notice",
+        around=outbox.gathered,
     )

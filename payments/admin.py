@@ -6,6 +6,8 @@ so staff can look (and follow a charge to the sandbox) but never type a total in
 from django.contrib import admin
 from django.db.models import Q
 
+from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+
 from .models import Payment, PaymentTransaction, SandboxCharge, SandboxIdempotencyKey
 
 # A capture, void or refund the gateway refused: money that did not move as promised.
@@ -38,18 +40,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return queryset.filter(FAILED_MONEY_MOVE)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PaymentTransactionInline(admin.TabularInline):
+class PaymentTransactionInline(ReadOnlyInline):
     model = PaymentTransaction
     fields = [
         "created_at",
@@ -62,18 +53,10 @@ class PaymentTransactionInline(admin.TabularInline):
         "processed_at",
     ]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pk",
         "status",
@@ -94,7 +77,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(ReadOnlyAdmin):
+class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every capture, void and refund; "needs attention" lists money that did not move."""
 
     list_display = ["pk", "payment", "kind", "amount", "status", "created_at", "processed_at"]
@@ -104,7 +87,7 @@ class PaymentTransactionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SandboxCharge)
-class SandboxChargeAdmin(ReadOnlyAdmin):
+class SandboxChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "amount_authorized",
@@ -117,6 +100,6 @@ class SandboxChargeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SandboxIdempotencyKey)
-class SandboxIdempotencyKeyAdmin(ReadOnlyAdmin):
+class SandboxIdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "operation", "created_at"]
     search_fields = ["key"]

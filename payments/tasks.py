@@ -4,10 +4,10 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
+from core.jobs import due_ids, run_for_each
 from core.tasks import BEAT_JOB_OPTIONS
 
 from . import services
@@ -29,26 +29,20 @@ def reconcile_pending_transactions_task() -> int:
     the same key if it did not. Returns how many it settled; no money moves twice.
     """
     older_than = timezone.now() - timedelta(minutes=settings.PAYMENT_RECONCILE_AFTER_MINUTES)
-    stale = services.stale_transactions(older_than=older_than)
-    settled, after = 0, 0
-    while True:
-        batch = list(
-            stale.filter(pk__gt=after)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:RECONCILE_BATCH_SIZE]
-        )
-        if not batch:
-            return settled
-        for transaction_id in batch:
-            try:
-                row = services.reconcile_transaction(transaction_id=transaction_id)
-            except GatewayTimeout:
-                logger.warning("Transaction %s: no answer from the gateway", transaction_id)
-                continue
-            except SoftTimeLimitExceeded:
-                return settled
-            except Exception:
-                logger.exception("Could not reconcile transaction %s", transaction_id)
-                continue
-            settled += row.status != row.Status.PENDING
-        after = batch[-1]
+    return run_for_each(
+        due_ids(
+            services.stale_transactions(older_than=older_than), batch_size=RECONCILE_BATCH_SIZE
+        ),
+        _settle,
+        what="Payment reconcile",
+    )
+
+
+def _settle(transaction_id: int) -> bool:
+    """Whether the transaction is settled now; a gateway that did not answer is asked again."""
+    try:
+        row = services.reconcile_transaction(transaction_id=transaction_id)
+    except GatewayTimeout:
+        logger.warning("Transaction %s: no answer from the gateway", transaction_id)
+        return False
+    return bool(row.status != row.Status.PENDING)

@@ -17,8 +17,10 @@ from django.views.generic import TemplateView
 
 from catalog.access import SellerRequiredMixin
 from catalog.models import Seller
-from orders import fragments, selectors
+from core import fragments
+from orders import selectors
 from orders.filters import SellerOrderFilter, SellerOrderStatus
+from orders.fragments import order_facts
 from orders.models import Order
 from orders.panels import seller_row_marks
 
@@ -83,7 +85,7 @@ def order_rows(orders: list[Order], *, ticked: bool = False) -> list[SafeString]
         template="sellercentral/_order_row.html",
         name="seller-order-row",
         facts=lambda order: (
-            *fragments.order_facts(order),
+            *order_facts(order),
             order.buyer.first_name,
             marks.get(order.pk, ""),
             order.buyer_waiting_since is not None,

@@ -1,116 +1,14 @@
 """
-The portal's money and date formats, one of each, so every page says them the same way.
-
-Dates and times are shown in the display time zone (``DISPLAY_TIME_ZONE``, activated
-per request by ``marketplace.middleware.DisplayTimeZoneMiddleware``), and a time
-always names its zone: "Nov 28, 2026, 7:05 PM EST".
+What order pages ask of their templates beyond the money and date formats (those are
+``core_tags``): an order's summary, the payment button's words, a timeline sentence.
 """
-
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.conf import settings
-from django.utils import timezone
 
 from .. import events, selectors
 
 register = template.Library()
-
-
-@register.filter
-def money(value) -> str:
-    """12 → "$12.00"; the portal's one currency is USD (docs/DESIGN.md §7, Payment.currency)."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return ""  # template filters fail quietly, as Django's own do
-    if not amount.is_finite():
-        return ""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
-
-
-def _local(value) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return timezone.localtime(value) if timezone.is_aware(value) else value
-
-
-@register.filter
-def iso(value) -> str:
-    """
-    A ``<time datetime>`` value: ISO 8601 to the second, with its offset
-    ("2026-11-28T19:05:00-05:00"); Django's ``date:'c'`` adds microseconds, which HTML
-    does not allow past three digits.
-    """
-    if isinstance(value, datetime):
-        return _local(value).replace(microsecond=0).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return ""
-
-
-def format_day(value) -> str:
-    """The one date format: "Nov 28, 2026" (in the display time zone)."""
-    if isinstance(value, datetime):
-        value = _local(value)
-    if not isinstance(value, date):
-        return ""
-    return f"{value:%b} {value.day}, {value.year}"
-
-
-def _clock(local: datetime) -> str:
-    """ "7:05 PM EST": written out, so no locale turns it into "p.m." (and "p.m..")."""
-    meridiem = "AM" if local.hour < 12 else "PM"
-    return f"{local.hour % 12 or 12}:{local:%M} {meridiem} {local.tzname() or ''}".rstrip()
-
-
-def format_when(value) -> str:
-    """The one date-time format: "Nov 28, 2026, 7:05 PM EST" (the zone always shown)."""
-    local = _local(value)
-    if local is None:
-        return ""
-    return f"{format_day(local)}, {_clock(local)}"
-
-
-def format_ago(value, now=None) -> str:
-    """
-    How long ago (or until): "just now" under a minute ago, "in under a minute" for a
-    moment as close ahead (a deadline is never "just now"), then "5 minutes ago", "in 1
-    day, 21 hours", "3 days ago" — never "0 minutes".
-    """
-    if not isinstance(value, datetime):
-        return ""
-    seconds = ((now or timezone.now()) - value).total_seconds()
-    future, seconds = seconds < 0, abs(seconds)
-    if seconds < 60:
-        return "in under a minute" if future else "just now"
-    parts = []
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        count, seconds = divmod(int(seconds), size)
-        if count:
-            parts.append(f"{count} {unit}{'' if count == 1 else 's'}")
-        if len(parts) == 2 or (parts and not count):
-            break  # two units at most, and only adjacent ones: "1 day, 21 hours"
-    words = ", ".join(parts)
-    return f"in {words}" if future else f"{words} ago"
-
-
-def format_placed(value) -> str:
-    """An order card's date: the time too when it is today, so two of today's orders differ."""
-    local = _local(value)
-    if local is None:
-        return ""
-    if local.date() == timezone.localdate():
-        return f"Today, {_clock(local)}"
-    return format_day(local)
-
-
-register.filter("day", format_day)
-register.filter("placed", format_placed)
-register.filter("when", format_when)
-register.filter("ago", format_ago)
 
 
 @register.filter

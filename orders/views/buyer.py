@@ -15,11 +15,13 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from core.fragments import render_each
 from payments.errors import PaymentError
 
-from .. import fragments, selectors, services
+from .. import selectors, services
 from ..actors import Actor
 from ..forms import MessageForm, RevisePaymentForm
+from ..fragments import order_facts
 from ..models import Order, OrderEvent, OrderStatus
 from ..panels import buyer_card_actions, buyer_card_notes, render_buyer_panels
 
@@ -71,12 +73,12 @@ def order_cards(orders) -> list:
             "actions": actions.get(order.pk, ""),
         }
 
-    return fragments.render_each(
+    return render_each(
         orders,
         template="orders/_order_card.html",
         name="order-card",
         facts=lambda order: (
-            *fragments.order_facts(order),
+            *order_facts(order),
             order.seller.store_name,
             notes.get(order.pk, ""),
             revise_by.get(order.pk),

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from cancellations.forms import BulkCancelForm
-from orders import fragments
+from core import fragments
 
 register = template.Library()
 

@@ -260,9 +260,9 @@ def test_each_management_command_runs_its_job_once(command, capsys):
 
 
 def test_a_backlog_larger_than_a_batch_is_worked_through_in_one_run(place, monkeypatch):
-    from orders import jobs as order_jobs
+    from core import jobs as core_jobs
 
-    monkeypatch.setattr(order_jobs, "BATCH_SIZE", 2)
+    monkeypatch.setattr(core_jobs, "BATCH_SIZE", 2)
     for _ in range(5):
         age(place(), days=10)
     assert tasks.auto_cancel_late_orders_task() == 5

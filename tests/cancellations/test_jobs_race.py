@@ -19,6 +19,7 @@ from django.utils import timezone
 from cancellations import jobs, tasks
 from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.services import cancel_items, request_cancellation
+from core import jobs as core_jobs
 from notifications.models import OutboxMessage
 from orders import jobs as order_jobs
 from orders import services as order_services
@@ -99,9 +100,9 @@ def test_two_runs_at_once_handle_each_order_once(task, setup, buckets, buyer, se
     when each claims its buckets of ids (two orders a bucket here), and when the
     claims are off and only the row locks keep them apart ("shared").
     """
-    monkeypatch.setattr(order_jobs, "BUCKET_SIZE", 2)
+    monkeypatch.setattr(core_jobs, "BUCKET_SIZE", 2)
     if buckets == "shared":
-        monkeypatch.setattr(order_jobs, "_bucket_claimed", every_bucket_shared)
+        monkeypatch.setattr(core_jobs, "_bucket_claimed", every_bucket_shared)
     orders = []
     for _ in range(6):
         order = place(buyer, seller, card=DECLINED_CARD if setup == "unpaid" else GOOD_CARD)
@@ -334,7 +335,7 @@ def test_a_run_leaves_a_bucket_another_run_holds_and_takes_the_next(buyer, selle
     orders, a run cancels only the orders of the other buckets; once the claim is let
     go, the next run cancels the rest.
     """
-    monkeypatch.setattr(order_jobs, "BUCKET_SIZE", 2)
+    monkeypatch.setattr(core_jobs, "BUCKET_SIZE", 2)
     orders = [place(buyer, seller) for _ in range(4)]
     for order in orders:
         overdue(order)
@@ -342,7 +343,7 @@ def test_a_run_leaves_a_bucket_another_run_holds_and_takes_the_next(buyer, selle
     held = {order.pk for order in orders if order.pk // 2 == first_bucket}
 
     def hold_the_first_bucket(claimed, go):
-        with order_jobs._bucket_claimed("auto-cancel", first_bucket) as ours:
+        with core_jobs._bucket_claimed("auto-cancel", first_bucket) as ours:
             assert ours
             claimed.set()
             assert go.wait(30)

@@ -22,8 +22,8 @@ from cancellations.services import (
     decline_request,
     submit_buyer_cancellation,
 )
+from core.formatting import format_day, format_when, iso
 from orders.actors import Actor
-from orders.templatetags.orders_tags import format_day, format_when, iso
 from tests.factories import ListingFactory
 
 from .conftest import age, ship

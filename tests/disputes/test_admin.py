@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core.formatting import format_when
 from disputes import services
 from disputes.models import Dispute
 from orders.actors import Actor
-from orders.templatetags.orders_tags import format_when
 from payments.models import Payment
 from payments.services import schedule_release
 from tests.factories import UserFactory

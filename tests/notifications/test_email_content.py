@@ -21,13 +21,13 @@ from cancellations.services import (
     request_cancellation,
     withdraw_request,
 )
+from core.formatting import format_day
 from notifications import emails
 from notifications.models import OutboxMessage
 from orders import events
 from orders.actors import Actor
 from orders.models import Order, OrderEvent
 from orders.services import confirm_shipment, place_orders, post_message
-from orders.templatetags.orders_tags import format_day
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

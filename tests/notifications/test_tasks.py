@@ -84,7 +84,7 @@ def test_an_outbox_error_on_one_message_is_logged_and_the_sweep_goes_on(
     assert deliver_pending_outbox_task() == 1
 
     assert effects == [1]
-    assert f"Outbox sweep could not deliver message {first.pk}" in caplog.text
+    assert f"Outbox sweep: could not handle {first.pk}" in caplog.text
 
 
 def test_the_sweep_takes_only_messages_that_are_due(effects):

@@ -1,6 +1,6 @@
 """The timeline in each reader's voice (orders/events.py), and the one date style."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -8,12 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cancellations.services import submit_buyer_cancellation
+from core.formatting import format_when
 from orders import events
 from orders.actors import Actor
 from orders.events import Reader
 from orders.models import OrderEvent
 from orders.services import start_preparing
-from orders.templatetags.orders_tags import format_ago, format_day, format_when
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,35 +129,6 @@ def test_rows_written_before_their_facts_were_stored_keep_their_stored_words(ord
 
     assert events.render(old, Reader.BUYER) == "Old words."
     assert events.render(old, Reader.STAFF) == "Old words."
-
-
-def test_one_date_and_one_date_time_format_with_the_zone(settings):
-    """ "Nov 28, 2026" and "Nov 28, 2026, 2:05 PM EST": no "a.m..", the zone named."""
-    moment = datetime(2026, 11, 28, 19, 5, tzinfo=ZoneInfo("UTC"))
-    with timezone.override(ZoneInfo("America/New_York")):
-        assert format_day(moment) == "Nov 28, 2026"
-        assert format_when(moment) == "Nov 28, 2026, 2:05 PM EST"
-    with timezone.override(ZoneInfo("UTC")):
-        assert format_when(moment.replace(hour=0)) == "Nov 28, 2026, 12:05 AM UTC"
-
-
-def test_relative_times_say_just_now_and_never_zero_minutes():
-    now = timezone.now()
-    assert format_ago(now - timedelta(seconds=20), now) == "just now"
-    assert format_ago(now + timedelta(seconds=20), now) == "in under a minute"
-    assert format_ago(now - timedelta(minutes=5, seconds=3), now) == "5 minutes ago"
-    assert format_ago(now + timedelta(hours=45, minutes=10), now) == "in 1 day, 21 hours"
-    assert format_ago(now - timedelta(days=3, minutes=4), now) == "3 days ago"
-    assert format_ago(now - timedelta(hours=1, seconds=30), now) == "1 hour ago"
-
-
-def test_a_deadline_under_a_minute_away_is_never_just_now():
-    """A deadline 38 s ahead is still ahead: "in under a minute", then "in 1 minute"."""
-    now = timezone.now()
-    assert format_ago(now + timedelta(seconds=38), now) == "in under a minute"
-    assert format_ago(now + timedelta(seconds=1), now) == "in under a minute"
-    assert format_ago(now + timedelta(seconds=61), now) == "in 1 minute"
-    assert format_ago(now, now) == "just now"
 
 
 def test_pages_show_dates_in_the_display_time_zone(client, order, settings):

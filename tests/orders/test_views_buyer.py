@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from cancellations.models import Reason
 from cancellations.services import cancel_items
+from core.formatting import format_when
 from disputes.models import Dispute
 from disputes.services import open_dispute
 from disputes.services import post_message as dispute_message
@@ -22,7 +23,6 @@ from orders.actors import Actor
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
 from orders.panels import needs_reader
 from orders.services import confirm_shipment, place_orders
-from orders.templatetags.orders_tags import format_when
 from payments.gateway import GatewayError, SandboxGateway, inject_timeouts
 from payments.models import Payment
 from tests.factories import (

@@ -1,5 +1,5 @@
 """
-Django's date formats for English, set to the portal's own (``orders_tags.format_day``
+Django's date formats for English, set to the portal's own (``core.formatting.format_day``
 and ``format_when``), so what Django formats itself — admin's dates above all — reads
 "Nov 28, 2026, 7:05 PM EST" like every page and email: the zone named, no "p.m.".
 """

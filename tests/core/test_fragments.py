@@ -1,10 +1,10 @@
-"""The fragment cache: what is rendered, what is fetched, and a cache that is down."""
+"""The fragment cache (core/fragments.py): what is rendered or fetched, and a cache that is down."""
 
 from unittest import mock
 
 from django.utils import timezone
 
-from orders import fragments
+from core import fragments
 
 TEMPLATE = "cancellations/_request_flag.html"  # any small template without context
 
@@ -47,6 +47,20 @@ def test_the_display_time_zone_is_part_of_the_key():
         west = fragments.fragment_key("test", 1)
 
     assert east != west
+
+
+def test_the_release_names_the_key_and_without_one_the_process_start_does(settings):
+    """
+    Given a release, every process keys by it and a new release makes new keys; without
+    one the key is this process's own.
+    """
+    settings.RELEASE = "abc123"
+    first = fragments.fragment_key("test", 1)
+    assert fragments.fragment_key("test", 1) == first
+    settings.RELEASE = "def456"
+    assert fragments.fragment_key("test", 1) != first
+    settings.RELEASE = ""
+    assert fragments.code_version() == fragments.PROCESS_START
 
 
 def test_a_cache_that_is_down_is_asked_once_and_everything_is_rendered():
