@@ -39,23 +39,16 @@ from .forms import (
     SellerConfirmCancelForm,
 )
 from .models import Cancellation, CancellationRequest, Reason
+from .money import MoneyMove, money_move, money_outcome
 from .rules import (
     counts_against_seller,
     no_inventory_limit,
     requested_units,
     seller_can_cancel,
 )
-from .services import (
-    AlreadyDone,
-    CancellationError,
-    MoneyMove,
-    approve_request,
-    bulk_cancel_orders,
-    cancel_as_seller,
-    decline_request,
-    money_move,
-    money_outcome,
-)
+from .services.common import AlreadyDone, CancellationError
+from .services.requests import approve_request, decline_request
+from .services.seller import bulk_cancel_orders, cancel_as_seller
 
 MAX_ID = 2**63 - 1
 # The health figures' windows slide with time alone: computed afresh at least this often

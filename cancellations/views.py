@@ -18,15 +18,10 @@ from orders.views.buyer import BuyerOrderMixin
 
 from .forms import CancelItemsForm, ConfirmCancellationForm
 from .models import Cancellation, CancellationRequest, Reason
+from .money import money_outcome, money_outcome_now
 from .rules import BuyerMode, buyer_mode, direct_cancel_deadline
-from .services import (
-    AlreadyDone,
-    CancellationError,
-    money_outcome,
-    money_outcome_now,
-    submit_buyer_cancellation,
-    withdraw_request,
-)
+from .services.common import AlreadyDone, CancellationError
+from .services.requests import submit_buyer_cancellation, withdraw_request
 
 IDEMPOTENCY_KEY = re.compile(r"[0-9a-f]{32}")
 
