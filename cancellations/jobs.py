@@ -22,7 +22,7 @@ from django.utils import timezone
 from notifications.models import OutboxMessage
 from orders.actors import Actor
 from orders.jobs import auto_cancel_at, lock_order_if_free
-from orders.models import Order, OrderStatus
+from orders.models import Order, OrderLine, OrderStatus
 from orders.services import (
     AUTHORIZATION_RETRY,
     authorization_key,
@@ -32,7 +32,7 @@ from orders.services import (
 from payments import services as payments
 
 from . import events, notifications
-from .models import CancellationRequest, Reason
+from .models import Cancellation, CancellationRequest, Reason
 from .rules import requested_units
 from .services.cancel import cancel_locked_items
 from .services.common import CancellationError, LockedRequest, lock_request
@@ -40,7 +40,9 @@ from .services.common import CancellationError, LockedRequest, lock_request
 logger = logging.getLogger(__name__)
 
 
-def _cancel_open_units(order, lines, *, reason: str, key: str):
+def _cancel_open_units(
+    order: Order, lines: list[OrderLine], *, reason: str, key: str
+) -> Cancellation:
     quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
     return cancel_locked_items(
         order,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from payments import services as payments
+from payments.models import Payment
 
 from .models import Cancellation
 
@@ -54,7 +55,7 @@ class MoneyMove(StrEnum):
     REFUND = "refund"  # captured money is refunded
 
 
-def money_move(payment, amount: Decimal) -> MoneyMove:
+def money_move(payment: Payment, amount: Decimal) -> MoneyMove:
     if amount <= 0:
         return MoneyMove.NOTHING
     if not payment.is_authorized:
@@ -63,7 +64,11 @@ def money_move(payment, amount: Decimal) -> MoneyMove:
 
 
 def money_outcome(
-    payment, amount: Decimal, *, step: MoneyStep = MoneyStep.AHEAD, hold: bool | None = None
+    payment: Payment,
+    amount: Decimal,
+    *,
+    step: MoneyStep = MoneyStep.AHEAD,
+    hold: bool | None = None,
 ) -> str:
     """
     What happens to the money, in the buyer's words, at ``step`` (``money_outcome_now``

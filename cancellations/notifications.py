@@ -80,7 +80,9 @@ def requested_items(
     ]
 
 
-def _request_context(cancellation_request: CancellationRequest, lines: list[OrderLine]) -> dict:
+def _request_context(
+    cancellation_request: CancellationRequest, lines: list[OrderLine]
+) -> dict[str, object]:
     return {
         "order": cancellation_request.order,
         "request": cancellation_request,
@@ -88,7 +90,9 @@ def _request_context(cancellation_request: CancellationRequest, lines: list[Orde
     }
 
 
-def _to_both(order: Order, name: str, context: dict, *, seller_first: bool = False) -> None:
+def _to_both(
+    order: Order, name: str, context: dict[str, object], *, seller_first: bool = False
+) -> None:
     """The buyer's ``<name>`` and the seller's ``<name>_seller``, from the same context."""
     emails = [
         (order.buyer.email, f"{TEMPLATES}/{name}"),

@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.access import SellerRequiredMixin
+from catalog.models import Seller
 from orders import fragments
 from orders.actors import Actor
 from orders.filters import SellerOrderStatus
@@ -397,7 +398,9 @@ def bulk_review_context(seller, form) -> dict:
     }
 
 
-def sort_bulk_orders(seller, order_ids: list[int]) -> tuple[list, list]:
+def sort_bulk_orders(
+    seller: Seller, order_ids: list[int]
+) -> tuple[list[tuple[Order, list[OrderLine]]], list[tuple[Order | None, str]]]:
     """
     The ticked orders Confirm would cancel, each with its open lines, and those it leaves
     out, each with why.
@@ -422,7 +425,7 @@ def sort_bulk_orders(seller, order_ids: list[int]) -> tuple[list, list]:
     return cancellable, left_out
 
 
-def bulk_review_row(order, lines, off_sale: set[int]) -> BulkReviewRow:
+def bulk_review_row(order: Order, lines: list[OrderLine], off_sale: set[int]) -> BulkReviewRow:
     """One order of the bulk review: its open units, what they come to, the listings going."""
     amount = sum((line.unit_price * line.quantity_open for line in lines), Decimal(0))
     return BulkReviewRow(

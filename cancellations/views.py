@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views import View
 
 from orders.actors import Actor
+from orders.models import Order
 from orders.templatetags.orders_tags import format_when
 from orders.views.buyer import BuyerOrderMixin
 
@@ -134,7 +135,7 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
         return redirect(order)
 
 
-def already_submitted(order, key: str) -> bool:
+def already_submitted(order: Order, key: str) -> bool:
     """Whether this Confirm's key already cancelled or asked (a second click, a reload)."""
     # Only a well-formed key is looked up: anything else never reaches the database.
     return bool(IDEMPOTENCY_KEY.fullmatch(key)) and (
