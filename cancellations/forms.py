@@ -5,9 +5,8 @@ from django import forms
 from core.forms import AsciiIntegerField
 from orders.forms import check_posted_lines
 
-from .models import BUYER_REASONS, SELLER_REASONS, Reason
+from .models import BUYER_REASONS, NOTE_MAX_LENGTH, SELLER_REASONS, Reason
 from .rules import BuyerMode, seller_memo_required
-from .services import NOTE_MAX_LENGTH
 
 LINE_FIELD = re.compile(r"^(?:line|qty)_(.+)$")
 

@@ -19,12 +19,10 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from notifications.emails import queue_email
 from notifications.models import OutboxMessage
 from orders.actors import Actor
-from orders.events import record_event
 from orders.jobs import auto_cancel_at, lock_order_if_free
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderLine, OrderStatus
 from orders.services import (
     AUTHORIZATION_RETRY,
     authorization_key,
@@ -33,14 +31,18 @@ from orders.services import (
 )
 from payments import services as payments
 
-from .models import CancellationRequest, Reason
+from . import events, notifications
+from .models import Cancellation, CancellationRequest, Reason
 from .rules import requested_units
-from .services import CancellationError, cancel_locked_items, requested_items
+from .services.cancel import cancel_locked_items
+from .services.common import CancellationError, LockedRequest, lock_request
 
 logger = logging.getLogger(__name__)
 
 
-def _cancel_open_units(order, lines, *, reason: str, key: str):
+def _cancel_open_units(
+    order: Order, lines: list[OrderLine], *, reason: str, key: str
+) -> Cancellation:
     quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
     return cancel_locked_items(
         order,
@@ -149,80 +151,52 @@ def answer_overdue_request(*, request_id: int, now: datetime | None = None) -> b
     """
     now = now or timezone.now()
     with transaction.atomic():
-        order_id = CancellationRequest.objects.values_list("order_id", flat=True).get(pk=request_id)
-        locked = lock_order_if_free(order_id)
-        if locked is None:
+        try:
+            locked = lock_request(request_id, skip_locked=True)
+        except Order.DoesNotExist:
+            return False  # someone holds the order: the next run answers it
+        if not locked.still_pending or locked.request.response_due_at() >= now:
             return False
-        order, lines = locked
-        pending = (
-            CancellationRequest.objects.select_for_update()
-            .prefetch_related("lines")
-            .get(pk=request_id)
-        )
-        if pending.status != CancellationRequest.Status.PENDING or pending.response_due_at() >= now:
-            return False
-        asked = requested_units(pending)
-        open_by_line = {line.pk: line.quantity_open for line in lines}
-        still_open = order.is_cancellable_state and all(
-            qty <= open_by_line.get(line_id, 0) for line_id, qty in asked.items()
-        )
-        if still_open:
-            try:
-                # A savepoint: on a refusal this run goes on to close the request.
-                with transaction.atomic():
-                    cancel_locked_items(
-                        order,
-                        lines,
-                        quantities=asked,
-                        reason=Reason.BUYER_CANCELLED,
-                        actor=Actor.system(),
-                        request=pending,
-                        idempotency_key=f"request-deadline:{pending.pk}",
-                    )
-            except CancellationError as refusal:
-                # The money did not add up (logged by cancel_locked_items): close rather than
-                # leave the buyer waiting; staff see the log.
-                logger.error("Request %s could not be auto-approved: %s", pending.pk, refusal)
-                still_open = False
-        if still_open:
-            pending.auto_approve()
-            pending.save()
-            record_event(
-                order,
-                OrderEvent.Type.CANCELLATION_REQUEST_AUTO_APPROVED,
-                Actor.system(),
-                f"The seller did not answer within {_hours()} hours, so your cancellation "
-                "request was approved automatically.",
-                request=pending.pk,
-            )
-            # cancel_items already told both what was cancelled, and why.
+        if _auto_approve(locked):
+            # cancel_locked_items already told both what was cancelled, and why.
+            events.request_auto_approved(locked.request)
             return True
-        pending.close(note="Some of the items shipped before the request was answered.")
-        pending.save()
-        record_event(
-            order,
-            OrderEvent.Type.CANCELLATION_REQUEST_CLOSED,
-            Actor.system(),
-            "Your cancellation request was closed: some of the items shipped before "
-            "the seller answered.",
-            request=pending.pk,
-        )
-        context = {
-            "order": order,
-            "request": pending,
-            "chosen": requested_items(pending, lines),
-            "hours": _hours(),
-        }
-        queue_email(
-            to=[order.buyer.email], template="cancellations/emails/request_closed", context=context
-        )
-        queue_email(
-            to=[order.seller.user.email],
-            template="cancellations/emails/request_closed_seller",
-            context=context,
-        )
+        locked.request.close(note="Some of the items shipped before the request was answered.")
+        locked.request.save()
+        events.request_closed(locked.request)
+        notifications.request_closed(locked.request, locked.lines)
         return True
 
 
-def _hours() -> int:
-    return settings.CANCELLATION_REQUEST_RESPONSE_HOURS
+def _auto_approve(locked: LockedRequest) -> bool:
+    """
+    Cancel the units asked about, when every one is still open, and approve the request;
+    False when some shipped, or the cancellation was refused: the request is closed then.
+    """
+    order, lines, pending = locked.order, locked.lines, locked.request
+    asked = requested_units(pending)
+    open_by_line = {line.pk: line.quantity_open for line in lines}
+    if not order.is_cancellable_state or any(
+        qty > open_by_line.get(line_id, 0) for line_id, qty in asked.items()
+    ):
+        return False
+    try:
+        # A savepoint: on a refusal this run goes on to close the request.
+        with transaction.atomic():
+            cancel_locked_items(
+                order,
+                lines,
+                quantities=asked,
+                reason=Reason.BUYER_CANCELLED,
+                actor=Actor.system(),
+                request=pending,
+                idempotency_key=f"request-deadline:{pending.pk}",
+            )
+    except CancellationError as refusal:
+        # The money did not add up (logged by cancel_locked_items): close rather than
+        # leave the buyer waiting; staff see the log.
+        logger.error("Request %s could not be auto-approved: %s", pending.pk, refusal)
+        return False
+    pending.auto_approve()
+    pending.save()
+    return True

@@ -7,6 +7,9 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from core.money import money_field
 from orders.models import ActorRole, Order, OrderLine
 
+# The longest note, memo or answer a person may write with a cancellation or a request.
+NOTE_MAX_LENGTH = 500
+
 
 class Reason(models.TextChoices):
     # Buyer reasons (Your Orders → Cancel Items).
@@ -70,7 +73,7 @@ class Cancellation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
     reason = models.CharField(max_length=40, choices=Reason)
-    note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
     refund_amount = money_field(help_text="Value of the cancelled units, released.")
     counts_against_seller = models.BooleanField()
     request = models.OneToOneField(
@@ -133,8 +136,8 @@ class CancellationRequest(ConcurrentTransitionMixin, models.Model):
     buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     status = FSMField(max_length=20, choices=Status, default=Status.PENDING, protected=True)
     reason = models.CharField(max_length=40, choices=Reason)
-    note = models.CharField(max_length=500, blank=True)
-    response_note = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
+    response_note = models.CharField(max_length=NOTE_MAX_LENGTH, blank=True)
     idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     responded_at = models.DateTimeField(null=True, blank=True)

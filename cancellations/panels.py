@@ -8,6 +8,7 @@ from payments import services as payments
 from payments.models import PaymentTransaction
 
 from .models import Cancellation, CancellationRequest
+from .money import release_key
 from .rules import (
     BuyerMode,
     buyer_mode,
@@ -16,7 +17,6 @@ from .rules import (
     seller_can_cancel,
 )
 from .selectors import fetch_pending_requests, order_ids_with_pending_request
-from .services import release_key
 
 
 class MoneyReturn:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils import timezone
 
-from orders.models import OrderStatus
+from orders.models import ActorRole, OrderStatus
 
 from .models import Reason
 
@@ -79,9 +79,9 @@ def counts_against_seller(*, reason: str, initiator: str, has_request: bool) -> 
     request; the system's shipping-delay cancellations count; the buyer's own
     cancellations, unpaid orders and staff decisions do not.
     """
-    if initiator == "seller":
+    if initiator == ActorRole.SELLER:
         return not (reason == Reason.BUYER_CANCELLED and has_request)
-    if initiator == "system":
+    if initiator == ActorRole.SYSTEM:
         return reason == Reason.SHIPPING_DELAY
     return False
 

@@ -21,8 +21,9 @@ from django.urls import reverse
 from django.views import View
 
 from catalog.access import SellerRequiredMixin
+from catalog.models import Seller
 from orders.actors import Actor
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import ActorRole, Order, OrderLine, OrderStatus
 from orders.views.seller import SellerOrderMixin
 
 from . import selectors
@@ -34,23 +35,16 @@ from .forms import (
     SellerConfirmCancelForm,
 )
 from .models import Cancellation, CancellationRequest, Reason
+from .money import MoneyMove, money_move, money_outcome
 from .rules import (
     counts_against_seller,
     no_inventory_limit,
     requested_units,
     seller_can_cancel,
 )
-from .services import (
-    AlreadyDone,
-    CancellationError,
-    MoneyMove,
-    approve_request,
-    bulk_cancel_orders,
-    cancel_as_seller,
-    decline_request,
-    money_move,
-    money_outcome,
-)
+from .services.common import AlreadyDone, CancellationError
+from .services.requests import approve_request, decline_request
+from .services.seller import bulk_cancel_orders, cancel_as_seller
 
 MAX_ID = 2**63 - 1
 
@@ -140,7 +134,7 @@ def review_context(order, form, pending):
         "reason_label": Reason(reason).label,
         "no_inventory": reason == Reason.NO_INVENTORY,
         "counts": counts_against_seller(
-            reason=reason, initiator="seller", has_request=pending is not None
+            reason=reason, initiator=ActorRole.SELLER, has_request=pending is not None
         ),
         "note": form.cleaned_data["note"],
         "idempotency_key": uuid.uuid4().hex,
@@ -334,11 +328,37 @@ def bulk_review_context(seller, form) -> dict:
     for an answer (a request is answered whole, on the order's page).
     """
     reason = form.cleaned_data["reason"]
-    orders = selectors.orders_for_bulk_review(seller=seller, order_ids=form.cleaned_data["orders"])
+    cancellable, left_out = sort_bulk_orders(seller, form.cleaned_data["orders"])
+    off_sale = listings_going_off_sale(reason, cancellable)
+    rows = [bulk_review_row(order, lines, off_sale) for order, lines in cancellable]
+    return {
+        "rows": rows,
+        "left_out": left_out,
+        "units": sum(row.units for row in rows),
+        "amount": sum((row.amount for row in rows), Decimal(0)),
+        "reason": reason,
+        "reason_label": Reason(reason).label,
+        "no_inventory": reason == Reason.NO_INVENTORY,
+        # No reviewed order has a buyer's request (those are left out): the reason decides.
+        "counts": counts_against_seller(
+            reason=reason, initiator=ActorRole.SELLER, has_request=False
+        ),
+        "note": form.cleaned_data["note"],
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+def sort_bulk_orders(
+    seller: Seller, order_ids: list[int]
+) -> tuple[list[tuple[Order, list[OrderLine]]], list[tuple[Order | None, str]]]:
+    """
+    The ticked orders Confirm would cancel, each with its open lines, and those it leaves
+    out, each with why.
+    """
+    orders = selectors.orders_for_bulk_review(seller=seller, order_ids=order_ids)
     requested = selectors.order_ids_with_pending_request(order.pk for order in orders)
     left_out = [
-        (None, "It is not one of your orders.")
-        for _missing in range(len(form.cleaned_data["orders"]) - len(orders))
+        (None, "It is not one of your orders.") for _missing in range(len(order_ids) - len(orders))
     ]
     cancellable = []
     for order in orders:
@@ -352,32 +372,19 @@ def bulk_review_context(seller, form) -> dict:
             )
         else:
             cancellable.append((order, [line for line in lines if line.quantity_open]))
-    off_sale = listings_going_off_sale(reason, cancellable)
-    rows = []
-    for order, lines in cancellable:
-        amount = sum((line.unit_price * line.quantity_open for line in lines), Decimal(0))
-        rows.append(
-            BulkReviewRow(
-                order=order,
-                chosen=[(line, line.quantity_open, line.listing_id in off_sale) for line in lines],
-                units=sum(line.quantity_open for line in lines),
-                amount=amount,
-                money=money_effect(order.payment, amount),
-            )
-        )
-    return {
-        "rows": rows,
-        "left_out": left_out,
-        "units": sum(row.units for row in rows),
-        "amount": sum((row.amount for row in rows), Decimal(0)),
-        "reason": reason,
-        "reason_label": Reason(reason).label,
-        "no_inventory": reason == Reason.NO_INVENTORY,
-        # No reviewed order has a buyer's request (those are left out): the reason decides.
-        "counts": counts_against_seller(reason=reason, initiator="seller", has_request=False),
-        "note": form.cleaned_data["note"],
-        "idempotency_key": uuid.uuid4().hex,
-    }
+    return cancellable, left_out
+
+
+def bulk_review_row(order: Order, lines: list[OrderLine], off_sale: set[int]) -> BulkReviewRow:
+    """One order of the bulk review: its open units, what they come to, the listings going."""
+    amount = sum((line.unit_price * line.quantity_open for line in lines), Decimal(0))
+    return BulkReviewRow(
+        order=order,
+        chosen=[(line, line.quantity_open, line.listing_id in off_sale) for line in lines],
+        units=sum(line.quantity_open for line in lines),
+        amount=amount,
+        money=money_effect(order.payment, amount),
+    )
 
 
 def listings_going_off_sale(reason: str, cancellable) -> set[int]:

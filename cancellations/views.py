@@ -14,19 +14,15 @@ from django.views import View
 
 from core.formatting import format_when
 from orders.actors import Actor
+from orders.models import Order
 from orders.views.buyer import BuyerOrderMixin
 
 from .forms import CancelItemsForm, ConfirmCancellationForm
 from .models import Cancellation, CancellationRequest, Reason
+from .money import money_outcome, money_outcome_now
 from .rules import BuyerMode, buyer_mode, direct_cancel_deadline
-from .services import (
-    AlreadyDone,
-    CancellationError,
-    money_outcome,
-    money_outcome_now,
-    submit_buyer_cancellation,
-    withdraw_request,
-)
+from .services.common import AlreadyDone, CancellationError
+from .services.requests import submit_buyer_cancellation, withdraw_request
 
 IDEMPOTENCY_KEY = re.compile(r"[0-9a-f]{32}")
 
@@ -98,12 +94,7 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
     def post(self, request, number):
         order = self.get_order()
         lines = list(order.lines.all())
-        key = request.POST.get("idempotency_key", "")
-        # Only a well-formed key is looked up: anything else never reaches the database.
-        if IDEMPOTENCY_KEY.fullmatch(key) and (
-            Cancellation.objects.filter(idempotency_key=key, order=order).exists()
-            or CancellationRequest.objects.filter(idempotency_key=key, order=order).exists()
-        ):
+        if already_submitted(order, request.POST.get("idempotency_key", "")):
             messages.info(request, "That cancellation was already submitted; nothing more changed.")
             return redirect(order)
         form = ConfirmCancellationForm(request.POST, lines=lines)
@@ -140,20 +131,31 @@ class ConfirmCancellationView(BuyerOrderMixin, View):
             form = CancelItemsForm(request.POST, lines=lines)
             context = cancel_form_context(order, form, mode)
             return render(request, CancelItemsView.template_name, context, status=409)
-        if isinstance(result, Cancellation):
-            messages.success(
-                request,
-                f"Cancelled {result.units} item{'s' if result.units != 1 else ''}. "
-                + money_outcome_now(result),
-            )
-        else:
-            messages.success(
-                request,
-                "We asked the seller to cancel. They have until "
-                f"{format_when(result.response_due_at())} to answer; "
-                "we'll email you when they do.",
-            )
+        messages.success(request, submitted_message(result))
         return redirect(order)
+
+
+def already_submitted(order: Order, key: str) -> bool:
+    """Whether this Confirm's key already cancelled or asked (a second click, a reload)."""
+    # Only a well-formed key is looked up: anything else never reaches the database.
+    return bool(IDEMPOTENCY_KEY.fullmatch(key)) and (
+        Cancellation.objects.filter(idempotency_key=key, order=order).exists()
+        or CancellationRequest.objects.filter(idempotency_key=key, order=order).exists()
+    )
+
+
+def submitted_message(result: Cancellation | CancellationRequest) -> str:
+    """What the buyer is told after Confirm: what was cancelled, or until when the seller has."""
+    if isinstance(result, Cancellation):
+        return (
+            f"Cancelled {result.units} item{'s' if result.units != 1 else ''}. "
+            + money_outcome_now(result)
+        )
+    return (
+        "We asked the seller to cancel. They have until "
+        f"{format_when(result.response_due_at())} to answer; "
+        "we'll email you when they do."
+    )
 
 
 class WithdrawRequestView(BuyerOrderMixin, View):

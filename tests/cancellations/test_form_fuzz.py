@@ -34,7 +34,7 @@ from cancellations.models import (
     Reason,
 )
 from cancellations.rules import BuyerMode, buyer_mode
-from cancellations.services import cancel_items
+from cancellations.services.cancel import cancel_items
 from catalog.models import Listing
 from notifications.models import OutboxMessage
 from orders.actors import Actor

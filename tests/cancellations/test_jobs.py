@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from cancellations import jobs, tasks
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import request_cancellation
+from cancellations.services.requests import request_cancellation
 from catalog.models import Listing
 from notifications.models import OutboxMessage
 from orders import tasks as order_tasks

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from cancellations import jobs, tasks
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import cancel_items, request_cancellation
+from cancellations.services.cancel import cancel_items
+from cancellations.services.requests import request_cancellation
 from core import jobs as core_jobs
 from notifications.models import OutboxMessage
 from orders import jobs as order_jobs
@@ -248,9 +249,9 @@ def test_auto_cancel_first_then_the_buyer_cancel_is_refused(buyer, seller, monke
 def test_the_buyer_cancels_first_then_auto_cancel_does_nothing(buyer, seller, monkeypatch):
     order = place(buyer, seller)
     overdue(order)
-    from cancellations import services
+    from cancellations.services import cancel as cancel_module
 
-    locked, go = pause_inside(monkeypatch, services.payments, "schedule_release")
+    locked, go = pause_inside(monkeypatch, cancel_module.payments, "schedule_release")
 
     def job_while_the_buyer_holds_it():
         assert locked.wait(30)

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from cancellations.models import Reason
-from cancellations.services import cancel_items
+from cancellations.services.cancel import cancel_items
 from orders.actors import Actor
 from payments.models import PaymentTransaction
 from tests.factories import ListingFactory

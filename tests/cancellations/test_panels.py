@@ -5,7 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cancellations.models import Reason
-from cancellations.services import cancel_items, request_cancellation
+from cancellations.services.cancel import cancel_items
+from cancellations.services.requests import request_cancellation
 from orders.actors import Actor
 from tests.factories import ListingFactory
 

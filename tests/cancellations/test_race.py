@@ -16,15 +16,12 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from cancellations import services
 from cancellations.models import Cancellation, CancellationLine, Reason
 from cancellations.rules import BuyerMode
-from cancellations.services import (
-    AlreadyDone,
-    CancellationError,
-    cancel_items,
-    submit_buyer_cancellation,
-)
+from cancellations.services import cancel as cancel_module
+from cancellations.services.cancel import cancel_items
+from cancellations.services.common import AlreadyDone, CancellationError
+from cancellations.services.requests import submit_buyer_cancellation
 from catalog.models import Listing
 from notifications.models import OutboxMessage
 from orders.actors import Actor
@@ -284,13 +281,13 @@ def test_two_cancellations_of_the_same_listings_in_crossed_order_do_not_deadlock
         )[0]
         for _ in range(2)
     ]
-    real_restock = services.restock
+    real_restock = cancel_module.restock
 
     def slow_restock(*, listing_id, quantity):
         real_restock(listing_id=listing_id, quantity=quantity)
         time.sleep(0.3)  # holds the listing's row lock while the other thread moves
 
-    monkeypatch.setattr(services, "restock", slow_restock)
+    monkeypatch.setattr(cancel_module, "restock", slow_restock)
 
     def cancel(order, listing_order):
         lines = {line.listing_id: line.pk for line in order.lines.all()}

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import request_cancellation
+from cancellations.services.requests import request_cancellation
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import Order, OrderLine

@@ -13,15 +13,10 @@ import pytest
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
 from cancellations.rules import BuyerMode
-from cancellations.services import (
-    CancellationError,
-    approve_request,
-    bulk_cancel_orders,
-    cancel_as_seller,
-    cancel_items,
-    request_cancellation,
-    withdraw_request,
-)
+from cancellations.services.cancel import cancel_items
+from cancellations.services.common import CancellationError
+from cancellations.services.requests import approve_request, request_cancellation, withdraw_request
+from cancellations.services.seller import bulk_cancel_orders, cancel_as_seller
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import Order, OrderEvent, OrderStatus

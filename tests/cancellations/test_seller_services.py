@@ -1,6 +1,6 @@
 """
-Seller Central's writers in cancellations/services.py: cancel_as_seller, approve_request,
-decline_request and bulk_cancel_orders, on top of cancel_items.
+Seller Central's writers in cancellations/services/: cancel_as_seller and bulk_cancel_orders
+(seller.py), approve_request and decline_request (requests.py), on top of cancel_items.
 """
 
 from datetime import timedelta
@@ -10,17 +10,15 @@ import pytest
 from django.utils import timezone
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import (
-    AlreadyDone,
-    CancellationError,
+from cancellations.services.cancel import cancel_items
+from cancellations.services.common import AlreadyDone, CancellationError
+from cancellations.services.requests import (
     approve_request,
-    bulk_cancel_orders,
-    cancel_as_seller,
-    cancel_items,
     decline_request,
     request_cancellation,
     withdraw_request,
 )
+from cancellations.services.seller import bulk_cancel_orders, cancel_as_seller
 from catalog.models import Listing
 from catalog.services import update_listing
 from orders.actors import Actor

@@ -12,7 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from cancellations.models import Cancellation, CancellationRequest, Reason
-from cancellations.services import cancel_items, request_cancellation, withdraw_request
+from cancellations.services.cancel import cancel_items
+from cancellations.services.requests import request_cancellation, withdraw_request
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import OrderStatus

@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from cancellations.models import Reason
 from cancellations.rules import BuyerMode
-from cancellations.services import (
+from cancellations.services.cancel import cancel_items
+from cancellations.services.requests import (
     approve_request,
-    cancel_as_seller,
-    cancel_items,
     decline_request,
     submit_buyer_cancellation,
 )
+from cancellations.services.seller import cancel_as_seller
 from core.formatting import format_day, format_when, iso
 from orders.actors import Actor
 from tests.factories import ListingFactory

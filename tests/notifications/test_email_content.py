@@ -14,9 +14,9 @@ from django.template import TemplateDoesNotExist
 from django.utils.html import strip_tags
 
 from cancellations.models import Reason
-from cancellations.services import (
+from cancellations.services.cancel import cancel_items
+from cancellations.services.requests import (
     approve_request,
-    cancel_items,
     decline_request,
     request_cancellation,
     withdraw_request,
