@@ -49,19 +49,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+TRANSACTION_COLUMNS = (
+    "created_at",
+    "kind",
+    "amount",
+    "status",
+    "idempotency_key",
+    "gateway_reference",
+    "error",
+    "processed_at",
+)
+
+
 class PaymentTransactionInline(admin.TabularInline):
     model = PaymentTransaction
-    fields = [
-        "created_at",
-        "kind",
-        "amount",
-        "status",
-        "idempotency_key",
-        "gateway_reference",
-        "error",
-        "processed_at",
-    ]
-    readonly_fields = fields
+    fields = TRANSACTION_COLUMNS
+    readonly_fields = TRANSACTION_COLUMNS
     extra = 0
     can_delete = False
 

@@ -7,6 +7,7 @@ up; the tests stand apart from the benchmarks; and every function fits on a scre
 
 import ast
 import re
+import tomllib
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -145,6 +146,12 @@ def test_every_app_has_a_floor():
     """A new app (a folder with apps.py) is placed on a floor before anything checks it."""
     apps = {path.parent.name for path in BASE_DIR.glob("*/apps.py")}
     assert apps - set(FLOORS) == set()
+
+
+def test_every_app_is_type_checked():
+    """A new app is in mypy's files too (make lint), not only on a floor."""
+    config = tomllib.loads((BASE_DIR / "pyproject.toml").read_text())
+    assert set(FLOORS) - set(config["tool"]["mypy"]["files"]) == set()
 
 
 @pytest.mark.parametrize("app", sorted(FLOORS))

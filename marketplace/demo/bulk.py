@@ -128,6 +128,7 @@ class BulkBatch:
                 draft.placed_at + timedelta(hours=hours_to_ship), self.now - timedelta(minutes=1)
             )
         if draft.status == OrderStatus.DELIVERED:
+            assert draft.shipped_at is not None  # delivered orders are shipped
             draft.delivered_at = min(draft.shipped_at + timedelta(days=rng.uniform(1, 5)), self.now)
         return draft
 
@@ -216,9 +217,10 @@ class BulkBatch:
         return rows
 
     def create_orders(self, drafts: list[BulkDraft]) -> None:
+        orders = []
         for draft in drafts:
             ship_by = draft.placed_at + timedelta(days=draft.handling_days)
-            draft.order = Order(
+            draft.order = order = Order(
                 buyer=self.buyer,
                 seller=draft.lines[0][0].seller,
                 payment=draft.payment,
@@ -234,7 +236,8 @@ class BulkBatch:
                 ship_to_postcode=self.address.postcode,
                 ship_to_country=self.address.country,
             )
-        Order.objects.bulk_create([draft.order for draft in drafts])
+            orders.append(order)
+        Order.objects.bulk_create(orders)
 
     def create_lines(self, drafts: list[BulkDraft]) -> None:
         for draft in drafts:
@@ -324,14 +327,14 @@ class BulkBatch:
 
     def shipment(self, draft: BulkDraft) -> tuple[Shipment, OrderEvent]:
         """One shipment of every unit, with a carrier and tracking number, and its event."""
-        order = draft.order
-        assert order is not None
+        order, shipped_at = draft.order, draft.shipped_at
+        assert order is not None and shipped_at is not None
         carrier = self.rng.choice(CARRIERS)
         shipment = Shipment(
             order=order,
             carrier=carrier,
             tracking_number=f"1Z{self.rng.getrandbits(48):012X}",
-            shipped_at=draft.shipped_at,
+            shipped_at=shipped_at,
         )
         units = sum(quantity for _listing, quantity in draft.lines)
         shipped = OrderEvent(
@@ -340,12 +343,13 @@ class BulkBatch:
             actor_role=ActorRole.SELLER,
             actor_user=order.seller.user,
             summary=f"{units} item{'s' if units != 1 else ''} shipped with {carrier}.",
-            created_at=draft.shipped_at,
+            created_at=shipped_at,
         )
         return shipment, shipped
 
     @staticmethod
     def delivered_event(draft: BulkDraft) -> OrderEvent:
+        assert draft.delivered_at is not None
         return OrderEvent(
             order=draft.order,
             type=OrderEvent.Type.DELIVERED,

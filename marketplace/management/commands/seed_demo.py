@@ -48,7 +48,7 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: object, orders: int, force: bool, history: bool = True, **options: object
+        self, *args: object, orders: int, force: bool, history: bool = True, **options: int
     ) -> None:
         if not settings.DEBUG and not force:
             raise CommandError(
@@ -57,7 +57,7 @@ class Command(BaseCommand):
             )
         if orders < 0:
             raise CommandError("--orders must be 0 or more.")
-        verbosity = int(options["verbosity"])
+        verbosity = options["verbosity"]
         first_message = OutboxMessage.objects.aggregate(last=Max("pk", default=0))["last"]
         # Hundreds of emails and money calls at once: the outbox sweep delivers them in
         # batches, so the worker's queue stays free for the beat jobs.
