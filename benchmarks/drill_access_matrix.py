@@ -1,14 +1,7 @@
 """
-Access matrix drill: every URL of the portal × every demo account and anonymous.
-
-Reads every URL pattern from the resolver (recursively, so new ones are included),
-fills its converters with real objects of the demo data (an order of `buyer` sold by
-`seller`, a listing of `seller`, a cancellation request and a case of `buyer`), and
-for each account GETs it and POSTs to it without a CSRF token. Each cell is compared
-with the expectation written below per URL name (docs/DESIGN.md §14); a URL without an
-expectation, an unexpected status, a CSRF-less POST that is not 403, or any change to
-the domain's tables from these requests is a surprise. Prints the table; exits 1 on
-any surprise.
+Access matrix drill: every URL of the portal × every demo account and anonymous, as
+tests/access_matrix.py walks them and judges each cell (docs/DESIGN.md §14). Prints the
+table; exits 1 on any surprise.
 
 Runs against a throwaway test database (created, seeded with `seed_demo --force`,
 dropped), so it never touches the portal's data:

@@ -297,30 +297,33 @@ class _OrderStory:
 
     def cancel(self, age: timedelta, items: Items, reason: str, role: str) -> None:
         actor = {"buyer": Actor.buyer(self.buyer), "seller": self.seller, "system": Actor.system()}
-        # The rules are checked now, so cancel before backdating puts it out of reach.
-        with_order_dated(
-            self.order,
-            self.now - age,
-            cancel_items,
-            order_id=self.order.pk,
-            quantities=demo_quantities(self.order, items),
-            reason=reason,
-            actor=actor[role],
-        )
-        Cancellation.objects.filter(order=self.order).update(created_at=self.now - age)
-        self.date_events(self.now - age)
+        self.act_back_then(age, cancel_items, Cancellation, items, reason, actor[role])
 
     def request(self, age: timedelta, items: Items, reason: str) -> None:
+        buyer = Actor.buyer(self.buyer)
+        self.act_back_then(age, request_cancellation, CancellationRequest, items, reason, buyer)
+
+    def act_back_then(
+        self,
+        age: timedelta,
+        act: Callable[..., object],
+        written: type[Cancellation] | type[CancellationRequest],
+        items: Items,
+        reason: str,
+        actor: Actor,
+    ) -> None:
+        """Cancel (or ask to) as the order stood ``age`` ago, and date what that wrote."""
+        # The rules are checked now, so act before backdating puts it out of reach.
         with_order_dated(
             self.order,
             self.now - age,
-            request_cancellation,
+            act,
             order_id=self.order.pk,
             quantities=demo_quantities(self.order, items),
             reason=reason,
-            actor=Actor.buyer(self.buyer),
+            actor=actor,
         )
-        CancellationRequest.objects.filter(order=self.order).update(created_at=self.now - age)
+        written.objects.filter(order=self.order).update(created_at=self.now - age)
         self.date_events(self.now - age)
 
     def post_messages(self) -> None:
