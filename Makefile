@@ -27,7 +27,7 @@ help:
 	@echo "make run           set everything up and run the portal with demo data on http://127.0.0.1:$(PORT)"
 	@echo "make test          install the dev tools, lint, then run the whole test suite"
 	@echo "make test PYTEST_ARGS='tests/orders -x'   lint, then run only what pytest is given"
-	@echo "make lint          ruff check, ruff format --check, djLint, makemigrations --check"
+	@echo "make lint          ruff, djLint, makemigrations --check, mypy and the architecture test"
 	@echo "make format        fix what ruff and djLint can fix"
 	@echo "make install       create .venv and install the portal"
 	@echo "make install-dev   the same with the dev tools (pytest, ruff, djLint, Playwright)"
@@ -89,11 +89,15 @@ run: install var .env
 	@echo
 	@PORT=$(PORT) $(BIN)/honcho start -f Procfile.dev || test $$? -eq 130
 
+# The last three need no PostgreSQL or Redis: an in-memory SQLite database is named only
+# so the settings load (tests/test_architecture.py reads the source, not the database).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(BIN)/mypy
+	DEBUG=1 DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -q -p no:randomly tests/test_architecture.py
 
 format: install-dev
 	$(BIN)/ruff check --fix .

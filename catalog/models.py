@@ -24,8 +24,8 @@ class Seller(models.Model):
         return self.store_name
 
 
-class ListingQuerySet(models.QuerySet):
-    def available(self):
+class ListingQuerySet(models.QuerySet["Listing"]):
+    def available(self) -> "ListingQuerySet":
         return self.filter(is_active=True)
 
 

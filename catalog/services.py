@@ -1,5 +1,7 @@
 """Stock: the only writers of ``Listing.stock``."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -44,7 +46,13 @@ def clear_stock(*, listing_id: int) -> None:
 
 @transaction.atomic
 def update_listing(
-    *, listing_id: int, seller_id: int, stock: int, price, handling_days: int, is_active: bool
+    *,
+    listing_id: int,
+    seller_id: int,
+    stock: int,
+    price: Decimal,
+    handling_days: int,
+    is_active: bool,
 ) -> Listing:
     """Seller Central → Inventory: the seller's own listing, nobody else's."""
     listing = Listing.objects.select_for_update().get(pk=listing_id, seller_id=seller_id)

@@ -24,7 +24,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "screenshots"
@@ -77,7 +77,7 @@ def wait_for(url: str, server: subprocess.Popen, log: Path, seconds: int = 30) -
     sys.exit(f"The portal did not start on {url}:\n{log.read_text()}")
 
 
-def sign_in(browser, url: str, username: str, width: int = WIDTH) -> Page:
+def sign_in(browser: Browser, url: str, username: str, width: int = WIDTH) -> Page:
     """A fresh browser context (its own cookies) ``width`` px wide, signed in as ``username``."""
     context = browser.new_context(base_url=url, viewport={"width": width, "height": 800})
     context.set_default_timeout(10_000)
@@ -102,7 +102,14 @@ def heading(page: Page, text: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(text)
 
 
-def take_screenshots(browser, url: str) -> None:
+def take_screenshots(browser: Browser, url: str) -> None:
+    """Every screenshot of the README, account by account."""
+    buyer_screenshots(browser, url)
+    seller_screenshots(browser, url)
+    staff_screenshots(browser, url)
+
+
+def buyer_screenshots(browser: Browser, url: str) -> None:
     # buyer: Your Orders, then Cancel Items and its review on the order placed a minute
     # ago (the newest with gel pens), which may still be cancelled at once.
     page = sign_in(browser, url, "buyer")
@@ -130,6 +137,8 @@ def take_screenshots(browser, url: str) -> None:
     heading(page, "Your Orders")
     save(page, "your-orders-phone")
 
+
+def seller_screenshots(browser: Browser, url: str) -> None:
     # seller: Seller Central's home (what needs attention, account health running amber)
     # and a bulk cancel's review (not confirmed); seller2 has the buyer's pending request
     # and the buyer's message waiting for an answer.
@@ -152,6 +161,8 @@ def take_screenshots(browser, url: str) -> None:
     expect(page.get_by_test_id("thread").first).to_be_visible()
     save(page, "seller-messages")
 
+
+def staff_screenshots(browser: Browser, url: str) -> None:
     # staff: the cases in Django admin, the escalated one waiting for a decision.
     page = sign_in(browser, url, "staff")
     page.goto("/admin/disputes/dispute/")

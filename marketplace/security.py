@@ -71,7 +71,8 @@ class AddressCapHandler(AxesDatabaseHandler):
 
     def _address_capped(self, request) -> bool:
         address = getattr(request, "axes_ip_address", None)
-        if not settings.AXES_LOCK_OUT_AT_FAILURE or not address:
+        # axes.conf sets its defaults on settings when it is imported, out of mypy's sight.
+        if not settings.AXES_LOCK_OUT_AT_FAILURE or not address:  # type: ignore[misc]
             return False
         attempts = AccessAttempt.objects.filter(ip_address=address)
         if settings.AXES_COOLOFF_TIME is not None:

@@ -34,7 +34,7 @@ the message is parked as failed after ``MAX_ATTEMPTS`` for staff to look at.
 import inspect
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import timedelta
@@ -103,7 +103,7 @@ def enqueue(kind: str, payload: dict) -> OutboxMessage:
 
 
 @contextmanager
-def batch():
+def batch() -> Iterator[None]:
     """
     Messages enqueued inside the block are written in one INSERT as it ends, and
     delivered by one task after commit. Nothing is written if the block raises; a
@@ -123,7 +123,7 @@ def batch():
 
 
 @contextmanager
-def gathered():
+def gathered() -> Iterator[None]:
     """
     For a writer of many short transactions in a row (a beat job's run): what each
     commits is published with the others, one task per GATHER_EVERY messages and one
@@ -176,7 +176,7 @@ def _broker_errors() -> tuple[type[BaseException], ...]:
 
 
 @contextmanager
-def left_to_the_sweep():
+def left_to_the_sweep() -> Iterator[None]:
     """
     Messages written inside this block are not published one by one: the sweep
     delivers them, hundreds per task. For bulk writers (``seed_demo``), whose thousands

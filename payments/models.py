@@ -19,7 +19,7 @@ from core.money import money_field
 ZERO = Decimal("0.00")
 
 
-def _totals_constraints(prefix: str) -> list[models.CheckConstraint]:
+def _totals_constraints(prefix: str) -> list[models.BaseConstraint]:
     return [
         models.CheckConstraint(
             condition=Q(amount_authorized__gte=0)
@@ -66,6 +66,11 @@ class Payment(models.Model):
     amount_refunded = money_field(default=ZERO)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Set on the locked row by payments.services._lock (not columns): what its pending
+    # transactions claim per kind, and whether the request's idempotency key was used.
+    pending: dict[str, Decimal]
+    replayed: bool
 
     class Meta:
         ordering = ["-pk"]

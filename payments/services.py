@@ -12,8 +12,9 @@ with ``signals.payment_action_failed`` so the order's timeline says so.
 """
 
 import logging
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -122,7 +123,7 @@ def _authorize(payment: Payment, key: str) -> Payment:
         else:
             # Another attempt, with another key, authorized first while we asked.
             duplicate = result is not None
-    if duplicate:
+    if duplicate and result is not None:
         # Release our second hold on the card rather than keep it; if this fails the
         # hold simply expires at the bank, and the payment's rows stay true.
         try:
@@ -296,7 +297,7 @@ def release_statuses(*, idempotency_keys: list[str]) -> dict[str, set[str]]:
     }
 
 
-def _own_transaction_if_none():
+def _own_transaction_if_none() -> AbstractContextManager[object]:
     """
     The caller's transaction, else one of our own (the payment's lock must last until
     the rows are written). No savepoint: every refusal is raised before anything is
@@ -332,7 +333,7 @@ def _release(payment: Payment, amount: Decimal, keys: dict[str, str]) -> list[Pa
     return [_schedule(payment, kind, part, keys[kind]) for kind, part in parts.items() if part > 0]
 
 
-def _lock(payment_id: int, *, replay_keys=()) -> Payment:
+def _lock(payment_id: int, *, replay_keys: Iterable[str] = ()) -> Payment:
     """
     The payment, locked, with what its pending transactions already claim
     (``payment.pending``, per kind) and whether one of ``replay_keys`` was used already
@@ -371,7 +372,7 @@ def _schedule(
 
 
 @outbox.handler(TRANSACTION_MESSAGE)
-def _deliver_transaction(payload: dict) -> None:
+def _deliver_transaction(payload: dict[str, int]) -> None:
     execute_transaction(transaction_id=payload["transaction_id"])
 
 
@@ -386,7 +387,11 @@ def execute_transaction(*, transaction_id: int) -> PaymentTransaction:
     if row.status != PaymentTransaction.Status.PENDING:
         return row
     gateway = get_gateway()
-    method = {Kind.CAPTURE: gateway.capture, Kind.VOID: gateway.void, Kind.REFUND: gateway.refund}
+    method: dict[str, Callable[..., GatewayResult]] = {
+        Kind.CAPTURE: gateway.capture,
+        Kind.VOID: gateway.void,
+        Kind.REFUND: gateway.refund,
+    }
     try:
         result = method[row.kind](
             charge=row.payment.charge_reference,
@@ -414,7 +419,7 @@ def _record_answer(
 
 
 # --- Reconciliation (the beat job) -------------------------------------------------------
-def stale_transactions(*, older_than) -> QuerySet[PaymentTransaction]:
+def stale_transactions(*, older_than: datetime) -> QuerySet[PaymentTransaction]:
     """Captures, voids and refunds still pending since before ``older_than``."""
     return PaymentTransaction.objects.filter(
         status=PaymentTransaction.Status.PENDING, created_at__lt=older_than

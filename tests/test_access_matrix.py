@@ -1,5 +1,5 @@
 """
-The access matrix (benchmarks/drill_access_matrix.py) as a test: every URL the resolver
+The access matrix (tests/access_matrix.py) as a test: every URL the resolver
 knows × every demo account and anonymous is allowed or denied as docs/DESIGN.md §14 says, a POST
 without a CSRF token is refused everywhere, and none of these requests changes the
 domain's tables. A new URL without a written expectation fails here until one is added.
@@ -8,7 +8,7 @@ domain's tables. A new URL without a written expectation fails here until one is
 import pytest
 from django.core.management import call_command
 
-from benchmarks.drill_access_matrix import run_matrix
+from tests.access_matrix import run_matrix
 
 
 @pytest.mark.django_db

@@ -202,6 +202,30 @@ def test_bulk_orders_are_added_each_time_without_touching_the_demo(seeded):
     assert dict(orders_of("buyer").values_list("pk", "status")) == buyer_orders
 
 
+def test_bulk_orders_are_written_a_batch_at_a_time_and_whole(seeded, monkeypatch):
+    """Given batches of 4, when 10 bulk orders are asked for, then 10 are written, each whole."""
+    monkeypatch.setattr("marketplace.demo.bulk.BULK_BATCH_SIZE", 4)
+    before = set(Order.objects.values_list("pk", flat=True))
+
+    call_command("seed_demo", orders=10, history=False, verbosity=0)
+
+    added = Order.objects.exclude(pk__in=before)
+    assert added.count() == 10
+    assert Payment.objects.filter(order__in=added).count() == 10
+    placed = OrderEvent.objects.filter(order__in=added, type=OrderEvent.Type.PLACED)
+    assert placed.count() == 10
+    shipped = added.filter(status__in=[S.SHIPPED, S.DELIVERED])
+    assert Shipment.objects.filter(order__in=added).count() == shipped.count()
+
+
+def test_every_demo_case_is_walked_to_the_state_it_names():
+    """A case's state names a walk through the services; only "open" stays as opened."""
+    from marketplace.demo.cases import CASES, OUTCOMES
+
+    assert {outcome for _title, _reason, outcome, _description in CASES} - set(OUTCOMES) == {"open"}
+    assert set(OUTCOMES) <= {outcome for _title, _reason, outcome, _description in CASES}
+
+
 def test_a_negative_order_count_is_refused(seeded):
     """--orders -1 is an error, not a silent no-op."""
     before = counts()
