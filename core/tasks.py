@@ -1,9 +1,11 @@
 """What the Celery tasks of every app share: the options of a beat job."""
 
+from typing import Any
+
 from django.db import DatabaseError
 
 # The Celery options every beat job's task shares (``*_task`` in each app's tasks.py).
-BEAT_JOB_OPTIONS = {
+BEAT_JOB_OPTIONS: dict[str, Any] = {
     # A worker that dies mid-run leaves the message unacknowledged, so Redis redelivers
     # it (after the visibility timeout); the writers make the second run a no-op.
     "acks_late": True,
