@@ -49,6 +49,17 @@ def test_inventory_lists_only_the_sellers_own_listings_needing_attention_first(c
     assert "Someone else&#x27;s" not in response.content.decode()
 
 
+def test_inventory_links_each_listing_to_the_page_buyers_see(client):
+    """A seller checks a listing as buyers see it: its title links to its storefront page."""
+    listing = ListingFactory(title="Dot grid notebook")
+    client.force_login(listing.seller.user)
+
+    body = client.get(reverse("catalog:inventory")).content.decode()
+
+    listing_page = reverse("storefront:listing", args=[listing.pk])
+    assert f'<a href="{listing_page}">Dot grid notebook</a>' in body
+
+
 def test_inventory_query_count_does_not_grow_with_listings(client, django_assert_num_queries):
     """Session, user, seller, count, page and the nav's request badge: same for 3 as for 30."""
     seller = SellerFactory()

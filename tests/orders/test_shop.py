@@ -148,3 +148,33 @@ def test_deactivated_listing_page_says_unavailable(client):
 def test_unknown_listing_is_404(client):
     """An id that names no listing is a 404."""
     assert client.get(reverse("storefront:listing", args=[987654])).status_code == 404
+
+
+# --- Addresses ------------------------------------------------------------------------------
+def test_the_shop_and_a_listing_page_keep_their_addresses():
+    """Bookmarks and links already sent keep working: /listings/ and /listings/<id>/."""
+    listing = ListingFactory()
+
+    assert reverse("storefront:shop") == "/listings/"
+    assert listing_url(listing) == f"/listings/{listing.pk}/"
+
+
+def test_a_listings_own_address_is_its_storefront_page():
+    """
+    Listing.get_absolute_url (Inventory's links, the admin's "View on site") is the
+    storefront's listing page, given by the settings since catalog may not name it.
+    """
+    listing = ListingFactory()
+
+    assert listing.get_absolute_url() == listing_url(listing)
+
+
+def test_the_shop_links_each_listing_to_its_page_and_the_page_back_to_the_shop(client):
+    """Given a listing on sale, the Shop links to its page, and its page back to the Shop."""
+    listing = ListingFactory()
+
+    shop = client.get(reverse("storefront:shop")).content.decode()
+    page = client.get(listing_url(listing)).content.decode()
+
+    assert f'href="{listing_url(listing)}"' in shop
+    assert f'href="{reverse("storefront:shop")}"' in page
