@@ -1,39 +1,15 @@
-"""Storefront pages (anyone browses) and Seller Central → Inventory (sellers only)."""
+"""Seller Central → Inventory (sellers only); buyers shop in the storefront (orders)."""
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
-from django.views.generic import DetailView, FormView, ListView
+from django.views.generic import FormView, ListView
 
 from . import selectors, services
 from .access import SellerRequiredMixin
 from .forms import ListingInventoryForm
 from .models import Listing
-
-
-class ListingListView(ListView):
-    template_name = "catalog/listing_list.html"
-    context_object_name = "listings"
-    paginate_by = 24
-
-    def get_queryset(self):
-        return selectors.available_listings()
-
-
-class ListingDetailView(DetailView):
-    template_name = "catalog/listing_detail.html"
-    context_object_name = "listing"
-
-    def get_queryset(self):
-        return selectors.listings_with_store()
-
-    def get_context_data(self, **kwargs):
-        # Its seller gets a link to edit it instead of "Add to cart" (nobody buys from
-        # themselves: orders.services.place_orders refuses it too).
-        return super().get_context_data(
-            is_own_listing=self.object.is_sold_by(self.request.user), **kwargs
-        )
 
 
 class InventoryView(SellerRequiredMixin, ListView):

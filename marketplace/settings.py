@@ -7,10 +7,15 @@ portal runs on SQLite under ``var/`` with a broker that needs no server.
 """
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from django.utils.csp import CSP
+
+if TYPE_CHECKING:
+    from catalog.models import Listing
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -79,6 +84,17 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "marketplace.urls"
+
+
+def _listing_url(listing: "Listing") -> str:
+    return reverse("storefront:listing", args=[listing.pk])
+
+
+# A listing's page is the storefront's (orders, a floor above catalog: docs/DESIGN.md §12),
+# so its address, Listing.get_absolute_url (Inventory's links, the admin's "View on site"),
+# is wired here where the apps meet rather than named by catalog.
+ABSOLUTE_URL_OVERRIDES = {"catalog.listing": _listing_url}
+
 WSGI_APPLICATION = "marketplace.wsgi.application"
 
 TEMPLATES = [

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from .views import storefront
+from .views import shop, storefront
 
 app_name = "storefront"
 
 urlpatterns = [
+    path("listings/", shop.ShopView.as_view(), name="shop"),
+    path("listings/<int:pk>/", shop.ListingView.as_view(), name="listing"),
     path("cart/", storefront.CartView.as_view(), name="cart"),
     path("cart/add/", storefront.CartAddView.as_view(), name="cart_add"),
     path("cart/remove/", storefront.CartRemoveView.as_view(), name="cart_remove"),

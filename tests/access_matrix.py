@@ -104,8 +104,8 @@ def expectations(objects):
         "home": public(),
         "login": public(),
         "logout": {account: {NOT_ALLOWED} for account in ACCOUNTS},  # POST-only
-        "catalog:listing_list": public(),
-        "catalog:listing": public(),
+        "storefront:shop": public(),
+        "storefront:listing": public(),
         "storefront:cart": signed_in(),
         "storefront:cart_add": post_only_signed_in(),
         "storefront:cart_remove": post_only_signed_in(),
@@ -282,7 +282,9 @@ def url_for(route, objects):
             kwargs[param] = objects["request"]["pk"]
         elif param == "pk" and route.name.startswith("disputes:"):
             kwargs[param] = objects["case"]["pk"]
-        elif param == "pk" and route.name.startswith("catalog:"):
+        elif param == "pk" and (
+            route.name.startswith("catalog:") or route.name == "storefront:listing"
+        ):
             kwargs[param] = objects["listing"]["pk"]
         elif param == "id" and route.name == "admin:auth_user_password_change":
             kwargs[param] = get_user_model().objects.get(username="buyer").pk

@@ -42,8 +42,8 @@ def pages(client, django_capture_on_commit_callbacks):
         post_message(order_id=fresh.pk, body="Gift wrap, please.", actor=Actor.buyer(buyer))
     return {
         "home": (reverse("home"), None),
-        "shop": (reverse("catalog:listing_list"), None),
-        "listing": (reverse("catalog:listing", args=[pen.pk]), None),
+        "shop": (reverse("storefront:shop"), None),
+        "listing": (reverse("storefront:listing", args=[pen.pk]), None),
         "sign-in": (reverse("login"), None),
         "your-orders": (reverse("orders:your_orders"), buyer),
         "order": (fresh.get_absolute_url(), buyer),

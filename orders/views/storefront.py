@@ -72,9 +72,9 @@ class CartAddView(LoginRequiredMixin, View):
         # Come back to the listing after signing in, not to this POST-only address.
         form = CartRemoveForm(self.request.POST)
         if form.is_valid():
-            back = reverse("catalog:listing", args=[form.cleaned_data["listing"]])
+            back = reverse("storefront:listing", args=[form.cleaned_data["listing"]])
         else:
-            back = reverse("catalog:listing_list")
+            back = reverse("storefront:shop")
         return redirect_to_login(back, self.get_login_url(), self.get_redirect_field_name())
 
     def post(self, request, *args, **kwargs):
@@ -96,8 +96,8 @@ class CartAddView(LoginRequiredMixin, View):
         """Back to the listing the buyer was looking at, when there is one."""
         listing_id = form.cleaned_data.get("listing")
         if listing_id and _listing(listing_id):
-            return redirect("catalog:listing", pk=listing_id)
-        return redirect("catalog:listing_list")
+            return redirect("storefront:listing", pk=listing_id)
+        return redirect("storefront:shop")
 
 
 class CartRemoveView(LoginRequiredMixin, View):

@@ -90,7 +90,7 @@ def test_anonymous_add_to_cart_is_sent_to_sign_in_and_changes_nothing(client):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
-    assert reverse("catalog:listing", args=[listing.pk]) in response.url
+    assert reverse("storefront:listing", args=[listing.pk]) in response.url
     assert cart_of(client) == {}
 
 
@@ -206,7 +206,7 @@ def test_adding_ones_own_listing_is_refused_with_a_message(client, seller_signed
 
     response = add(client, listing, 1, follow=True)
 
-    assert response.redirect_chain[-1][0] == reverse("catalog:listing", args=[listing.pk])
+    assert response.redirect_chain[-1][0] == reverse("storefront:listing", args=[listing.pk])
     assert "“Dot grid” is your own listing: you cannot buy it." in messages_of(response)
     assert cart_of(client) == {}
 

@@ -1,0 +1,42 @@
+"""
+The storefront's Shop and a listing's page: where a buyer browses before the cart.
+
+They read catalog's listings through ``catalog.selectors`` (a floor below) and sit beside
+the cart, so a listing's "Add to cart" names a page of its own app (docs/DESIGN.md §12).
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.views.generic import DetailView, ListView
+
+from catalog import selectors
+from catalog.models import Listing
+
+
+class ShopView(ListView):
+    """Every listing on sale, with its store, price and stock, 24 to a page."""
+
+    template_name = "orders/shop.html"
+    context_object_name = "listings"
+    paginate_by = 24
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        return selectors.available_listings()
+
+
+class ListingView(DetailView):
+    """One listing: "Add to cart" for a buyer, "Sign in to buy" for a visitor."""
+
+    template_name = "orders/listing.html"
+    context_object_name = "listing"
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        return selectors.listings_with_store()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # Its seller gets a link to edit it instead of "Add to cart" (nobody buys from
+        # themselves: orders.services.place_orders refuses it too).
+        return super().get_context_data(
+            is_own_listing=self.object.is_sold_by(self.request.user), **kwargs
+        )
