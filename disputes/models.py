@@ -150,7 +150,8 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.SELLER_RESPONDED, Status.UNDER_REVIEW],
         target=Status.RESOLVED_BY_AGREEMENT,
-        conditions=[lambda dispute: bool(dispute.offer_kind)],
+        # django-fsm hands a condition the bare Model; it is only ever this Dispute.
+        conditions=[lambda dispute: isinstance(dispute, Dispute) and dispute.has_offer],
     )
     def accept_offer(self, *, refund):
         self.refund_amount = refund
