@@ -1,8 +1,17 @@
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 from .models import ActorRole
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The person on a page that requires signing in (so never anonymous there)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 @dataclass(frozen=True)
