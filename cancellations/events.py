@@ -16,12 +16,11 @@ from django.utils.text import Truncator
 from orders import events
 from orders.actors import Actor
 from orders.events import Reader, amount, record_event, who
-from orders.models import ActorRole, Order, OrderEvent, OrderLine
+from orders.models import SUMMARY_MAX_LENGTH, ActorRole, Order, OrderEvent, OrderLine
 
 from .models import Cancellation, CancellationRequest, Reason
 
 Type = OrderEvent.Type
-SUMMARY_MAX_LENGTH = OrderEvent._meta.get_field("summary").max_length
 
 # Who cancelled, as the buyer reads it in the timeline and in the email.
 CANCELLED_BY_FOR_BUYER = {

@@ -158,11 +158,11 @@ class SellerCancelForm(CancelItemsForm):
             self.fields[f"line_{line.pk}"].label = f"Cancel “{line.title}”"
             self.fields[f"qty_{line.pk}"].initial = units or None
         if requested is not None:
-            self.fields["reason"].choices = [
-                (Reason.BUYER_CANCELLED.value, Reason.BUYER_CANCELLED.label)
-            ]
-            self.fields["reason"].initial = Reason.BUYER_CANCELLED.value
-            self.fields["reason"].help_text = (
+            reason = self.fields["reason"]
+            assert isinstance(reason, forms.ChoiceField)  # the ``reason`` declared above
+            reason.choices = [(Reason.BUYER_CANCELLED.value, Reason.BUYER_CANCELLED.label)]
+            reason.initial = Reason.BUYER_CANCELLED.value
+            reason.help_text = (
                 "The buyer asked to cancel: this answers their request and does not count "
                 "against your cancellation rate."
             )

@@ -108,12 +108,13 @@ def cancel_unpaid_order(*, order_id: int, now: datetime | None = None) -> bool:
     after all, that answer is recorded and the order goes on instead of being cancelled.
     """
     now = now or timezone.now()
-    order = Order.objects.filter(pk=order_id).values("status", "payment_id", "payment_attempts")
-    order = order.first()
-    if order and order["status"] == OrderStatus.PENDING_PAYMENT:
-        key = authorization_key(order_id, order["payment_attempts"])
+    unlocked = (
+        Order.objects.filter(pk=order_id).values("status", "payment_id", "payment_attempts").first()
+    )
+    if unlocked and unlocked["status"] == OrderStatus.PENDING_PAYMENT:
+        key = authorization_key(order_id, unlocked["payment_attempts"])
         payment = payments.recover_authorization(
-            payment_id=order["payment_id"], idempotency_key=key
+            payment_id=unlocked["payment_id"], idempotency_key=key
         )
         if payment.status != payment.Status.PENDING:
             record_authorization(order_id=order_id, idempotency_key=key)

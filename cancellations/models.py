@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -156,9 +158,9 @@ class CancellationRequest(ConcurrentTransitionMixin, models.Model):
     def __str__(self):
         return f"Cancellation request {self.pk} on {self.order.number}"
 
-    def response_due_at(self):
+    def response_due_at(self) -> datetime:
         hours = settings.CANCELLATION_REQUEST_RESPONSE_HOURS
-        return self.created_at + timezone.timedelta(hours=hours)
+        return self.created_at + timedelta(hours=hours)
 
     @transition(field=status, source=Status.PENDING, target=Status.APPROVED)
     def approve(self):

@@ -7,7 +7,7 @@ services and jobs say what happened; the templates under ``cancellations/emails/
 from django.conf import settings
 
 from notifications.emails import queue_email
-from orders.models import Order, OrderLine, OrderStatus
+from orders.models import ActorRole, Order, OrderLine, OrderStatus
 
 from .events import CANCELLED_BY_FOR_BUYER
 from .models import Cancellation, CancellationRequest, Reason
@@ -27,7 +27,7 @@ def items_cancelled(
         "reason": Reason(request.reason if request else cancellation.reason).label,
         "chosen": list(chosen.items()),
         "refund": cancellation.refund_amount,
-        "who": CANCELLED_BY_FOR_BUYER[cancellation.initiator],
+        "who": CANCELLED_BY_FOR_BUYER[ActorRole(cancellation.initiator)],
         "money": money,
         "order_cancelled": order.status == OrderStatus.CANCELLED,
     }

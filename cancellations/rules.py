@@ -4,15 +4,16 @@ its lines, so the page that shows the button and the service that acts under the
 lock ask the very same question.
 """
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
 from django.utils import timezone
 
-from orders.models import ActorRole, OrderStatus
+from orders.models import ActorRole, Order, OrderLine, OrderStatus
 
-from .models import Reason
+from .models import CancellationRequest, Reason
 
 
 class BuyerMode(StrEnum):
@@ -20,16 +21,16 @@ class BuyerMode(StrEnum):
     REQUEST = "request"  # the seller is asked
 
 
-def open_units(lines) -> int:
+def open_units(lines: Iterable[OrderLine]) -> int:
     return sum(line.quantity_open for line in lines)
 
 
-def seller_can_cancel(order, lines) -> bool:
+def seller_can_cancel(order: Order, lines: Iterable[OrderLine]) -> bool:
     """Whether the seller's Cancel buttons show and the cancel page opens."""
     return order.is_cancellable_state and any(line.quantity_open for line in lines)
 
 
-def requested_units(cancellation_request) -> dict[int, int]:
+def requested_units(cancellation_request: CancellationRequest) -> dict[int, int]:
     """Order line id → units the buyer asked to cancel (its lines prefetched)."""
     asked: dict[int, int] = {}
     for request_line in cancellation_request.lines.all():
@@ -39,11 +40,13 @@ def requested_units(cancellation_request) -> dict[int, int]:
     return asked
 
 
-def direct_cancel_deadline(order):
+def direct_cancel_deadline(order: Order) -> datetime:
     return order.placed_at + timedelta(minutes=settings.BUYER_DIRECT_CANCEL_MINUTES)
 
 
-def buyer_mode(order, lines, now=None) -> BuyerMode | None:
+def buyer_mode(
+    order: Order, lines: Iterable[OrderLine], now: datetime | None = None
+) -> BuyerMode | None:
     """
     How the buyer may cancel now: directly, by request, or not at all (None).
 
@@ -56,7 +59,7 @@ def buyer_mode(order, lines, now=None) -> BuyerMode | None:
     return buyer_mode_of_open_order(order, now)
 
 
-def buyer_mode_of_open_order(order, now=None) -> BuyerMode | None:
+def buyer_mode_of_open_order(order: Order, now: datetime | None = None) -> BuyerMode | None:
     """
     ``buyer_mode`` without the lines, for an order whose state says units are still
     open (an order moves on to shipped or cancelled once none are): Your Orders' cards.

@@ -7,6 +7,7 @@ relations its page reads, so a page makes the same queries for 1 request as for 
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import (
@@ -81,7 +82,7 @@ SQL_SELLER_ID = -1  # a placeholder no seller has, replaced by the real id at ea
 
 
 @functools.cache
-def _waiting_counts_sql() -> tuple[str, tuple]:
+def _waiting_counts_sql() -> tuple[str, tuple[Any, ...]]:
     """
     The badges' SQL, built once per process: only the seller's id changes, and building
     its subqueries costs several times what running them does.
@@ -112,7 +113,7 @@ def order_ids_with_pending_request(order_ids: Iterable[int]) -> set[int]:
     )
 
 
-def fetch_pending_requests(orders: list) -> None:
+def fetch_pending_requests(orders: list[Order]) -> None:
     """
     Set each order's ``pending_cancellation_requests`` (its pending request, or none):
     one query for the orders that do not have it yet, none when all of them do.

@@ -13,6 +13,7 @@ lines; a fee added later must keep this sum inside the bound (``tests/core``).
 """
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from django.db import models
 
@@ -31,7 +32,22 @@ MAX_QUANTITY_PER_LINE = 99
 MAX_CART_LINES = 50
 
 
-def money_field(**kwargs) -> models.DecimalField:
+if TYPE_CHECKING:  # Django's fields take type arguments only in its stubs.
+    from django.db.models.expressions import Combinable
+
+    # What a money column takes and gives back, so a model's amounts read as Decimal (or
+    # None where the column is nullable) rather than Any.
+    MoneyColumn = models.DecimalField[Decimal | int | str | Combinable, Decimal]
+    NullableMoneyColumn = models.DecimalField[
+        Decimal | int | str | Combinable | None, Decimal | None
+    ]
+
+
+@overload
+def money_field(*, null: Literal[True], **kwargs: Any) -> "NullableMoneyColumn": ...
+@overload
+def money_field(*, null: Literal[False] = ..., **kwargs: Any) -> "MoneyColumn": ...
+def money_field(**kwargs: Any) -> "MoneyColumn | NullableMoneyColumn":
     """A column for an amount of money, in dollars and cents, up to MAX_MONEY."""
     return models.DecimalField(
         max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs

@@ -27,7 +27,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 from core.formatting import format_placed, format_when, iso, money
-from orders.actors import Actor
+from orders.actors import Actor, signed_in_user
 from orders.events import Reader, render
 
 from . import services
@@ -113,9 +113,27 @@ class DisputeMessageInline(ReadOnlyInline):
     """The whole thread, internal notes included; read-only (notes go through a button)."""
 
     model = DisputeMessage
-    fields = ["created_at", "role", "author", "internal", "body"]
+    fields = ("created_at", "role", "author", "internal", "body")
     readonly_fields = fields
     verbose_name_plural = "messages and internal notes"
+
+
+# The case page's sections and their (read-only) fields, in order.
+CASE_SECTIONS: dict[str | None, tuple[str, ...]] = {
+    None: ("order", "buyer", "seller", "reason", "status", "description"),
+    "Deadlines and escalation": (
+        "created_at",
+        "respond_by",
+        "escalated",
+        "escalated_by",
+        "escalated_at",
+        "seller_unresponsive",
+        "information_requested_at",
+    ),
+    "Offer": ("offer_kind", "offer_amount", "offered_at"),
+    "Decision": ("refund_amount", "decision_note", "decided_by", "resolved_at"),
+    "Order": ("payment_summary", "order_timeline"),
+}
 
 
 @admin.register(Dispute)
@@ -147,30 +165,8 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # more queries (first and last day, then the days) on every load.
     # One COUNT, not two: "n of all" under a search or filter is not worth a query.
     show_full_result_count = False
-    fieldsets = [
-        (None, {"fields": ["order", "buyer", "seller", "reason", "status", "description"]}),
-        (
-            "Deadlines and escalation",
-            {
-                "fields": [
-                    "created_at",
-                    "respond_by",
-                    "escalated",
-                    "escalated_by",
-                    "escalated_at",
-                    "seller_unresponsive",
-                    "information_requested_at",
-                ]
-            },
-        ),
-        ("Offer", {"fields": ["offer_kind", "offer_amount", "offered_at"]}),
-        (
-            "Decision",
-            {"fields": ["refund_amount", "decision_note", "decided_by", "resolved_at"]},
-        ),
-        ("Order", {"fields": ["payment_summary", "order_timeline"]}),
-    ]
-    readonly_fields = [field for _name, options in fieldsets for field in options["fields"]]
+    fieldsets = [(name, {"fields": names}) for name, names in CASE_SECTIONS.items()]
+    readonly_fields = tuple(name for names in CASE_SECTIONS.values() for name in names)
     inlines = [DisputeMessageInline]
 
     # --- Columns and read-only fields ------------------------------------------------------
@@ -320,9 +316,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         """GET: the confirmation page with its form. POST: validate, run one service."""
         if not request.user.has_perm(RESOLVE_PERMISSION):
             raise PermissionDenied
-        dispute = self.get_object(request, object_id)
-        if dispute is None:
-            raise Http404("No such case.")
+        dispute = self._case(request, object_id)
         page = partial(self._confirmation, request, title=title)
         if needs_active and not dispute.is_active:
             messages.error(request, f"This case is closed: {dispute.get_status_display()}.")
@@ -333,13 +327,13 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if not form.is_valid():
             return page(dispute, lambda _shown: form, status=400)
         try:
-            done = run(dispute, form, Actor.staff(request.user))
+            done = run(dispute, form, Actor.staff(signed_in_user(request)))
         except StaleConfirmation as stale:
             # The figures moved: the page shows the new ones, the form carries them, and
             # what staff wrote stays.
             words = str(stale)
             return page(
-                self.get_object(request, object_id),
+                self._case(request, object_id),
                 lambda shown: _with_error(form_class({**request.POST.dict(), **shown}), words),
                 status=409,
             )
@@ -348,6 +342,12 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             return page(dispute, lambda _shown: form, status=400)
         messages.success(request, done)
         return redirect(_change_url(dispute))
+
+    def _case(self, request: HttpRequest, object_id: str) -> Dispute:
+        dispute = self.get_object(request, object_id)
+        if dispute is None:
+            raise Http404("No such case.")
+        return dispute
 
     def _confirmation(
         self,

@@ -11,11 +11,9 @@ from django.utils.text import Truncator
 from core import formatting
 from orders.actors import Actor
 from orders.events import Reader, amount, record_event, renderer, who
-from orders.models import ActorRole, OrderEvent
+from orders.models import SUMMARY_MAX_LENGTH, ActorRole
 
 from .models import Dispute, DisputeEvent
-
-SUMMARY_MAX_LENGTH = OrderEvent._meta.get_field("summary").max_length
 
 
 def record(dispute: Dispute, event: DisputeEvent, actor: Actor, summary: str, **payload):

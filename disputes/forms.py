@@ -59,9 +59,9 @@ class OpenCaseForm(forms.Form):
 
     def __init__(self, *args, reasons: Sequence[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [
-            (reason, Dispute.Reason(reason).label) for reason in reasons
-        ]
+        field = self.fields["reason"]
+        assert isinstance(field, forms.ChoiceField)  # the ``reason`` declared above
+        field.choices = [(reason, Dispute.Reason(reason).label) for reason in reasons]
 
 
 class MessageForm(forms.Form):

@@ -101,6 +101,10 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not a column: which side of the case the signed-in reader is on, set by the
+    # Resolution Center's pages on the cases they show.
+    viewer: ActorRole
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         permissions = [("resolve_dispute", "Can resolve disputes")]
@@ -150,7 +154,8 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[Status.SELLER_RESPONDED, Status.UNDER_REVIEW],
         target=Status.RESOLVED_BY_AGREEMENT,
-        conditions=[lambda dispute: bool(dispute.offer_kind)],
+        # django-fsm hands a condition the bare Model; it is only ever this Dispute.
+        conditions=[lambda dispute: isinstance(dispute, Dispute) and dispute.has_offer],
     )
     def accept_offer(self, *, refund):
         self.refund_amount = refund
@@ -221,6 +226,14 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     @property
     def has_offer(self) -> bool:
         return bool(self.offer_kind)
+
+    @property
+    def awaits_buyer(self) -> bool:
+        """
+        The seller answered (a message or an offer): the buyer's reply, acceptance or call
+        on marketplace staff moves the case on.
+        """
+        return bool(self.status == self.Status.SELLER_RESPONDED)
 
     @property
     def awaiting_seller(self) -> bool:

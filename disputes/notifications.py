@@ -59,9 +59,22 @@ WAITS_ON = {Dispute.Status.OPEN: SELLER, Dispute.Status.SELLER_RESPONDED: BUYER}
 def _send(
     dispute: Dispute, *, note: str = "", asks: ActorRole | None = None, **words: Words
 ) -> None:
+    """Queue each reader's email (``buyer=Words(...)``, ``seller=Words(...)``)."""
+    _send_each(
+        dispute, {ActorRole(role): said for role, said in words.items()}, note=note, asks=asks
+    )
+
+
+def _send_each(
+    dispute: Dispute,
+    words: dict[ActorRole, Words],
+    *,
+    note: str = "",
+    asks: ActorRole | None = None,
+) -> None:
     """
-    Queue each reader's email (``buyer=Words(...)``, ``seller=Words(...)``). The party the
-    case waits for (``asks``, else by its state) is asked to answer; the other is shown it.
+    Queue each reader's email, in the order given. The party the case waits for
+    (``asks``, else by its state) is asked to answer; the other is shown it.
     """
     waits_on = asks or WAITS_ON.get(dispute.status)
     order = dispute.order
@@ -162,11 +175,11 @@ def withdrawn(dispute: Dispute) -> None:
 
 def escalated(dispute: Dispute, *, by: ActorRole) -> None:
     """The buyer or the seller asked staff to decide."""
-    other = "seller" if by == BUYER else "buyer"
+    other = SELLER if by == BUYER else BUYER
     then = "We usually decide within two business days."
-    _send(
+    _send_each(
         dispute,
-        **{
+        {
             by: Words(
                 "You asked marketplace staff to review the case",
                 f"You asked marketplace staff to review the case. {then}",

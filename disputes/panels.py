@@ -5,16 +5,7 @@ from django.template.loader import render_to_string
 from orders import panels
 from orders.models import ActorRole
 
-from .models import Dispute
 from .selectors import cases_of_order
-
-
-def awaits_buyer(case: Dispute) -> bool:
-    """
-    The seller answered (a message or an offer): the buyer's reply, acceptance or call
-    on marketplace staff moves the case on.
-    """
-    return case.status == Dispute.Status.SELLER_RESPONDED
 
 
 @panels.buyer_panel
@@ -28,8 +19,6 @@ def buyer_case_panel(request, order) -> str:
     can_open = order.payment.is_authorized and not any(c.is_active for c in cases)
     if not (cases or can_open):
         return ""
-    for case in cases:
-        case.awaits_buyer = awaits_buyer(case)
     html = render_to_string(
         "disputes/_order_panel.html",
         {"order": order, "cases": cases, "viewer": ActorRole.BUYER, "can_open": can_open},

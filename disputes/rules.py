@@ -87,7 +87,7 @@ def why_not(reason: str, facts: OpeningFacts, now: datetime | None = None) -> st
             "Marketplace staff decided an earlier case about this on this order, "
             "and their decision is final."
         )
-    return _REASON_RULES[reason](facts, now)
+    return _REASON_RULES[Reason(reason)](facts, now)
 
 
 def _cancellation_declined(facts: OpeningFacts, now: datetime) -> str | None:
@@ -150,7 +150,7 @@ def reasons_now(facts: OpeningFacts, now: datetime | None = None) -> ReasonsNow:
     why = {reason: why_not(reason, facts, now) for reason in Reason.values}
     return ReasonsNow(
         offered=[reason for reason in Reason.values if why[reason] is None],
-        not_offered=[(Reason(reason), why[reason]) for reason in Reason.values if why[reason]],
+        not_offered=[(Reason(reason), text) for reason, text in why.items() if text],
         why_no_case=why_no_case(facts),
     )
 

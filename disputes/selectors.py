@@ -6,16 +6,18 @@ Cases are scoped to the person asking (the buyer's or the seller's own), so a pa
 can never show someone else's case; each query names the relations its page needs.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cancellations.models import CancellationRequest
 from catalog.models import Seller
-from orders.models import Order
+from orders.models import Order, OrderLine
 from payments.models import ZERO, PaymentTransaction
 from payments.selectors import money_position
 
@@ -78,9 +80,10 @@ def offer_refund(dispute: Dispute, money: MoneySummary) -> Decimal | None:
         return None
     if dispute.offer_kind == Dispute.OfferKind.FULL:
         return money.refundable
-    if dispute.offer_amount > money.refundable:
+    amount = dispute.offer_amount
+    if amount is None or amount > money.refundable:
         return None
-    return dispute.offer_amount
+    return amount
 
 
 # --- Resolution Center ------------------------------------------------------------------------
@@ -88,14 +91,14 @@ def _parties(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
     return queryset.select_related("order", "buyer", "seller", "seller__user")
 
 
-def cases_for_user(*, user) -> QuerySet[Dispute]:
+def cases_for_user(*, user: User) -> QuerySet[Dispute]:
     """The cases the user is the buyer or the seller of, active first, newest first."""
     return _parties(Dispute.objects.filter(Q(buyer=user) | Q(seller__user=user))).order_by(
         "resolved_at", "-created_at", "-pk"
     )
 
 
-def case_for_party(*, user, pk: int) -> Dispute:
+def case_for_party(*, user: User, pk: int) -> Dispute:
     """One of the user's own cases, with its visible messages; DoesNotExist for anyone else's."""
     visible = DisputeMessage.objects.filter(internal=False).select_related("author")
     return (
@@ -111,7 +114,7 @@ def cases_of_order(order: Order) -> list[Dispute]:
     return list(Dispute.objects.filter(order=order).order_by("-created_at", "-pk"))
 
 
-def opening_facts(order: Order, lines=None) -> OpeningFacts:
+def opening_facts(order: Order, lines: Iterable[OrderLine] | None = None) -> OpeningFacts:
     """
     What ``rules.why_not`` needs to know about the order (three queries): its shipped
     units (from ``lines``, else its prefetched or queried lines), its arrive-by date,

@@ -7,16 +7,20 @@ its refusals into form errors or messages. GET never changes anything; every act
 is a POST with Django's CSRF check.
 """
 
+from typing import Any
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
 from core.formatting import format_when
-from orders.actors import Actor
+from orders.actors import Actor, signed_in_user
 from orders.models import ActorRole
 from orders.views.buyer import BuyerOrderMixin
 
@@ -26,7 +30,7 @@ from .models import Dispute
 from .services import DisputeError, StaleConfirmation
 
 
-def viewer_of(case: Dispute, user) -> ActorRole:
+def viewer_of(case: Dispute, user: User | AnonymousUser) -> ActorRole:
     """Which side of the case the signed-in party is on (the selectors scope to one of the two)."""
     return ActorRole.BUYER if case.buyer_id == user.pk else ActorRole.SELLER
 
@@ -111,9 +115,12 @@ class OpenCaseView(BuyerOrderMixin, View):
 class CaseMixin(LoginRequiredMixin):
     """The case named in the URL, if the signed-in person is its buyer or seller; else 404."""
 
+    request: HttpRequest  # the view's, which this mixin is mixed into
+    kwargs: dict[str, Any]
+
     def get_case(self) -> Dispute:
         try:
-            case = selectors.case_for_party(user=self.request.user, pk=self.kwargs["pk"])
+            case = selectors.case_for_party(user=signed_in_user(self.request), pk=self.kwargs["pk"])
         except Dispute.DoesNotExist:
             raise Http404("No case with that number in your account.") from None
         case.viewer = viewer_of(case, self.request.user)
@@ -121,8 +128,8 @@ class CaseMixin(LoginRequiredMixin):
 
     def actor(self, case: Dispute) -> Actor:
         if case.viewer == ActorRole.BUYER:
-            return Actor.buyer(self.request.user)
-        return Actor.seller(self.request.user)
+            return Actor.buyer(signed_in_user(self.request))
+        return Actor.seller(signed_in_user(self.request))
 
     def render_case(self, case: Dispute, status=200, **forms):
         money = selectors.money_summary(case.order)
@@ -158,7 +165,7 @@ class CaseActionView(CaseMixin, View):
     """
 
     http_method_names = ["post"]
-    form_class = None
+    form_class: type[forms.Form] | None = None
     form_context_name = ""
     success_message = ""
 

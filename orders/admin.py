@@ -17,14 +17,14 @@ from .models import Message, Order, OrderEvent, OrderLine, Shipment
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = [
+    fields = (
         "title",
         "listing",
         "unit_price",
         "quantity",
         "quantity_shipped",
         "quantity_cancelled",
-    ]
+    )
     readonly_fields = fields
 
 
@@ -36,7 +36,7 @@ def in_staff_words(event: OrderEvent) -> str:
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
     verbose_name_plural = "timeline"
-    fields = ["created_at", "type", "actor_role", "actor_user", "words"]
+    fields = ("created_at", "type", "actor_role", "actor_user", "words")
     readonly_fields = fields
 
     @admin.display(description="summary")
@@ -46,14 +46,14 @@ class OrderEventInline(ReadOnlyInline):
 
 class ShipmentInline(ReadOnlyInline):
     model = Shipment
-    fields = ["shipped_at", "carrier", "tracking_number"]
+    fields = ("shipped_at", "carrier", "tracking_number")
     readonly_fields = fields
 
 
 class MessageInline(ReadOnlyInline):
     # Read-only: a message written here would skip post_message and its email.
     model = Message
-    fields = ["created_at", "author_role", "author", "body"]
+    fields = ("created_at", "author_role", "author", "body")
     readonly_fields = fields
 
 

@@ -9,6 +9,7 @@ rule again. The checks here only spare the buyer a checkout that would fail.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 
@@ -51,20 +52,22 @@ class Cart:
     def quantity_of(self, listing_id: int) -> int:
         return self.items().get(listing_id, 0)
 
-    def add(self, listing: Listing | None, quantity: int, *, buyer) -> int:
+    def add(self, listing: Listing | None, quantity: int, *, buyer: User | AnonymousUser) -> int:
         """
         Put ``quantity`` more units of ``listing`` in the cart of ``buyer`` (the signed-in
         user); return how many it holds.
         """
         in_cart = self.quantity_of(listing.pk) if listing else 0
         total = in_cart + quantity
-        self._check(listing, total, in_cart=in_cart, buyer=buyer)
+        listing = self._check(listing, total, in_cart=in_cart, buyer=buyer)
         self._store(listing.pk, total)
         return total
 
-    def update(self, listing: Listing | None, quantity: int, *, buyer) -> None:
+    def update(
+        self, listing: Listing | None, quantity: int, *, buyer: User | AnonymousUser
+    ) -> None:
         """Change how many units of ``listing`` the cart of ``buyer`` holds."""
-        self._check(listing, quantity, in_cart=0, buyer=buyer)
+        listing = self._check(listing, quantity, in_cart=0, buyer=buyer)
         if listing.pk not in self.items():
             raise CartError("That item is not in your cart.")
         self._store(listing.pk, quantity)
@@ -81,7 +84,10 @@ class Cart:
         self.session.pop(self.SESSION_KEY, None)
 
     # -------------------------------------------------------------------------------------
-    def _check(self, listing: Listing | None, quantity: int, *, in_cart: int, buyer) -> None:
+    def _check(
+        self, listing: Listing | None, quantity: int, *, in_cart: int, buyer: User | AnonymousUser
+    ) -> Listing:
+        """The listing, if ``quantity`` of it may be in the cart; CartError saying why not."""
         if listing is None or not listing.is_active:
             raise CartError("Sorry, that item is no longer available.")
         if listing.is_sold_by(buyer):
@@ -101,6 +107,7 @@ class Cart:
         items = self.items()
         if listing.pk not in items and len(items) >= MAX_CART_LINES:
             raise CartError(f"Your cart can hold at most {MAX_CART_LINES} different items.")
+        return listing
 
     def _store(self, listing_id: int, quantity: int) -> None:
         items = self.items()
@@ -161,7 +168,8 @@ class CartLine:
     @property
     def is_short(self) -> bool:
         """Available, but fewer units are left than the cart holds."""
-        return self.is_available and self.listing.stock < self.quantity
+        listing = self.listing
+        return listing is not None and listing.is_active and listing.stock < self.quantity
 
     @property
     def subtotal(self) -> Decimal:
@@ -207,17 +215,19 @@ def summarize(cart: Cart) -> CartSummary:
     """The cart's lines with their listings (one query), grouped by seller."""
     items = cart.items()
     listings = listings_by_id(items)
-    packages: dict[int, Package] = {}
+    available: list[tuple[Listing, CartLine]] = []
     unavailable = []
     for listing_id, quantity in items.items():
-        line = CartLine(listing_id, quantity, listings.get(listing_id))
-        if not line.is_available:
+        listing = listings.get(listing_id)
+        line = CartLine(listing_id, quantity, listing)
+        if listing is None or not line.is_available:
             unavailable.append(line)
-            continue
-        seller = line.listing.seller
-        packages.setdefault(seller.pk, Package(seller)).lines.append(line)
-    for package in packages.values():
-        package.lines.sort(key=lambda line: (line.listing.title, line.listing_id))
+        else:
+            available.append((listing, line))
+    packages: dict[int, Package] = {}
+    # Each seller's lines by title (grouping keeps this order).
+    for listing, line in sorted(available, key=lambda pair: (pair[0].title, pair[1].listing_id)):
+        packages.setdefault(listing.seller.pk, Package(listing.seller)).lines.append(line)
     return CartSummary(
         packages=sorted(packages.values(), key=lambda p: (p.seller.store_name, p.seller.pk)),
         unavailable=unavailable,

@@ -59,7 +59,7 @@ class CartLineForm(forms.Form):
         """The message to show the buyer (these forms are posted from other pages)."""
         for field in ("listing", "quantity"):
             if field in self.errors:
-                return self.errors[field][0]
+                return str(self.errors[field][0])
         return "Something was wrong with that request."
 
 

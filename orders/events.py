@@ -85,7 +85,7 @@ def who(event: OrderEvent, reader: str) -> str:
         ActorRole.SELLER: "The seller",
         ActorRole.SYSTEM: "The marketplace",
         ActorRole.STAFF: "Marketplace staff",
-    }.get(event.actor_role, "Someone")
+    }.get(ActorRole(event.actor_role), "Someone")
 
 
 def record_event(order: Order, type: str, actor: Actor, summary: str, **payload: Any) -> OrderEvent:

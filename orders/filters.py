@@ -4,7 +4,7 @@ import re
 
 import django_filters
 from django import forms
-from django.db.models import Q, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Replace
 
 from .models import Order, OrderStatus
@@ -68,7 +68,7 @@ class SellerOrderFilter(django_filters.FilterSet):
         model = Order
         fields = ["status", "q"]
 
-    def matching(self):
+    def matching(self) -> QuerySet[Order]:
         """The orders the filters select; none while they do not validate (the form says why)."""
         if self.is_bound and not self.is_valid():
             return self.queryset.none()

@@ -10,9 +10,7 @@ from core.forms import AsciiIntegerField
 from payments.errors import PaymentError
 from payments.gateway import tokenize_card
 
-from .models import Message, OrderLine
-
-MESSAGE_MAX_LENGTH = Message._meta.get_field("body").max_length
+from .models import MESSAGE_MAX_LENGTH, OrderLine
 
 
 class MessageForm(forms.Form):

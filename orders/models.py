@@ -1,4 +1,5 @@
 import secrets
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -47,11 +48,11 @@ OPEN_STATES = [*CANCELLABLE_STATES]
 CLOSED_STATES = [OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED]
 
 
-class OrderQuerySet(models.QuerySet):
-    def open(self):
+class OrderQuerySet(models.QuerySet["Order"]):
+    def open(self) -> "OrderQuerySet":
         return self.filter(status__in=OPEN_STATES)
 
-    def late(self, now=None):
+    def late(self, now: datetime | None = None) -> "OrderQuerySet":
         return self.filter(status__in=SHIPPABLE_STATES, ship_by__lt=now or timezone.now())
 
 
@@ -227,6 +228,11 @@ class ActorRole(models.TextChoices):
     STAFF = "staff", "Marketplace staff"
 
 
+# The longest timeline summary and order message (longer ones are cut or refused).
+SUMMARY_MAX_LENGTH = 300
+MESSAGE_MAX_LENGTH = 2000
+
+
 class OrderEvent(models.Model):
     """The audit row written with every change; the order timeline reads it."""
 
@@ -256,7 +262,9 @@ class OrderEvent(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
     )
-    summary = models.CharField(max_length=300, help_text="The event in words a buyer reads.")
+    summary = models.CharField(
+        max_length=SUMMARY_MAX_LENGTH, help_text="The event in words a buyer reads."
+    )
     payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -302,7 +310,7 @@ class Message(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     author_role = models.CharField(max_length=10, choices=ActorRole)
-    body = models.TextField(max_length=2000)
+    body = models.TextField(max_length=MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

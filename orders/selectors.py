@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import models
 from django.db.models import (
     Count,
@@ -168,7 +169,7 @@ def order_summary(order: Order) -> OrderSummary:
 
 
 # --- Your Orders -----------------------------------------------------------------------
-def current_orders(queryset: QuerySet[Order], now=None) -> QuerySet[Order]:
+def current_orders(queryset: QuerySet[Order], now: datetime | None = None) -> QuerySet[Order]:
     """
     The orders a buyer still deals with: those that may still ship or be cancelled,
     those on their way, and those delivered within YOUR_ORDERS_DELIVERED_DAYS (where a
@@ -185,9 +186,9 @@ def current_orders(queryset: QuerySet[Order], now=None) -> QuerySet[Order]:
     )
 
 
-def orders_for_buyer(*, buyer, tab: str) -> QuerySet[Order]:
+def orders_for_buyer(*, buyer: User, tab: str) -> QuerySet[Order]:
     """The buyer's orders on a tab (Current, Cancelled or All), newest first."""
-    queryset = Order.objects.filter(buyer=buyer)
+    queryset: QuerySet[Order] = Order.objects.filter(buyer=buyer)
     tab = BuyerTab.clean(tab)
     if tab == BuyerTab.OPEN:
         queryset = current_orders(queryset)
@@ -196,7 +197,7 @@ def orders_for_buyer(*, buyer, tab: str) -> QuerySet[Order]:
     return _carded(queryset, "seller")
 
 
-def order_for_buyer(*, buyer, number: str, detailed: bool = True) -> Order:
+def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order:
     """
     The buyer's order with this number; Order.DoesNotExist for anyone else's. Pages
     about its items only (Cancel Items) skip what only the order page shows: the
@@ -206,7 +207,7 @@ def order_for_buyer(*, buyer, number: str, detailed: bool = True) -> Order:
     return (_detailed(queryset) if detailed else _listed(queryset)).get(number=number)
 
 
-def last_shipping_address(*, buyer) -> dict[str, str]:
+def last_shipping_address(*, buyer: User) -> dict[str, str]:
     """The address of the buyer's last order, as checkout's initial values ({} for none)."""
     fields = ["name", "line1", "line2", "city", "state", "postcode", "country"]
     last = (
@@ -284,7 +285,7 @@ def orders_for_seller(
     return seller_order_filter(seller=seller, filters=filters).matching()
 
 
-def order_counts_for_seller(*, seller: Seller, now=None) -> dict[str, int]:
+def order_counts_for_seller(*, seller: Seller, now: datetime | None = None) -> dict[str, int]:
     """
     How many of the seller's orders each status filter holds, and "all" (one query,
     grouped by status: cheap to build, however many pills there are).
@@ -374,11 +375,12 @@ def waiting_threads_for_seller(*, seller: Seller) -> list[WaitingThread]:
     return [
         WaitingThread(
             order=order,
-            since=order.buyer_waiting_since,
+            since=since,
             messages=order.waiting_messages,
             last_body=order.last_body,
         )
         for order in orders
+        if (since := order.buyer_waiting_since) is not None  # always, by the filter above
     ]
 
 

@@ -15,9 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -35,6 +36,7 @@ from payments.signals import payment_action_failed
 from . import events, notifications, selectors
 from .actors import Actor
 from .models import (
+    MESSAGE_MAX_LENGTH,
     ActorRole,
     Message,
     Order,
@@ -88,7 +90,7 @@ def check_actor(order: Order, actor: Actor, *roles: ActorRole) -> None:
     their own order, a seller only on their store's. Checked on the locked row, whatever
     page or job asked (the views check it too, and answer 404 first).
     """
-    user_id = getattr(actor.user, "pk", None)
+    user_id = actor.user_id
     if actor.role not in roles:
         raise OrderError("This is not yours to do on this order.")
     if actor.role == ActorRole.BUYER and order.buyer_id != user_id:
@@ -107,7 +109,7 @@ def expected_status(order: Order, lines: list[OrderLine]) -> str | None:
 
 
 # --- Checkout ---------------------------------------------------------------------------
-def placed_orders(*, buyer, checkout_token: uuid.UUID | None) -> list[Order]:
+def placed_orders(*, buyer: User, checkout_token: uuid.UUID | None) -> list[Order]:
     """The orders an earlier submission of this checkout form placed (none for no token)."""
     if checkout_token is None:
         return []
@@ -116,7 +118,7 @@ def placed_orders(*, buyer, checkout_token: uuid.UUID | None) -> list[Order]:
 
 def place_orders(
     *,
-    buyer,
+    buyer: User,
     items: dict[int, int],
     address: ShippingAddress,
     card_number: str,
@@ -165,7 +167,7 @@ def place_orders(
 
 def _create_orders(
     *,
-    buyer,
+    buyer: User,
     items: dict[int, int],
     address: ShippingAddress,
     card_number: str,
@@ -219,7 +221,7 @@ def _reserve(listings: dict[int, Listing], items: dict[int, int]) -> None:
 
 def _create_order(
     *,
-    buyer: AbstractBaseUser,
+    buyer: User,
     seller: Seller,
     total: Decimal,
     placed_at: datetime,
@@ -250,7 +252,7 @@ def _create_order(
 
 
 def _packages(
-    *, buyer, listings: dict[int, Listing], items: dict[int, int]
+    *, buyer: User, listings: dict[int, Listing], items: dict[int, int]
 ) -> list[tuple[Seller, list[Listing], Decimal]]:
     """
     The cart's listings grouped into one order per seller (by seller pk), each with its
@@ -314,7 +316,7 @@ def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
 
 
 @outbox.handler(AUTHORIZATION_RETRY)
-def _retry_authorization(payload: dict) -> None:
+def _retry_authorization(payload: dict[str, Any]) -> None:
     """Ask the gateway again with the same key; RetryLater while it does not answer."""
     order_id, key = payload["order_id"], payload["idempotency_key"]
     payment_id = Order.objects.values_list("payment_id", flat=True).get(pk=order_id)
@@ -385,7 +387,7 @@ def _declined(order: Order, payment: Payment) -> None:
     notifications.payment_declined(order, reason)
 
 
-def payment_revision_deadline(order: Order):
+def payment_revision_deadline(order: Order) -> datetime:
     return order.placed_at + timedelta(days=settings.PAYMENT_REVISE_DAYS)
 
 
@@ -516,7 +518,7 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
     body = clean_text(
         body,
         what="message",
-        max_length=Message._meta.get_field("body").max_length,
+        max_length=MESSAGE_MAX_LENGTH,
         error=OrderError,
     )
     with transaction.atomic():
@@ -527,7 +529,7 @@ def post_message(*, order_id: int, body: str, actor: Actor) -> Message:
         )
         check_actor(order, actor, ActorRole.BUYER, ActorRole.SELLER)
         message = Message.objects.create(
-            order=order, author=actor.user, author_role=actor.role, body=body
+            order=order, author=actor.person(), author_role=actor.role, body=body
         )
         refresh_buyer_waiting(order_id=order.pk)
         notifications.new_message(order, message)

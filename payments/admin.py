@@ -42,7 +42,7 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 
 class PaymentTransactionInline(ReadOnlyInline):
     model = PaymentTransaction
-    fields = [
+    fields = (
         "created_at",
         "kind",
         "amount",
@@ -51,7 +51,7 @@ class PaymentTransactionInline(ReadOnlyInline):
         "gateway_reference",
         "error",
         "processed_at",
-    ]
+    )
     readonly_fields = fields
 
 

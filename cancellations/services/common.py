@@ -46,7 +46,7 @@ def lock_sellers_order(order_id: int, actor: Actor) -> tuple[Order, list[OrderLi
 
 
 def check_seller(order: Order, actor: Actor) -> None:
-    is_owner = actor.user is not None and order.seller.user_id == actor.user.pk
+    is_owner = actor.user is not None and order.seller.user_id == actor.user_id
     if actor.role != ActorRole.SELLER or not is_owner:
         raise CancellationError("Only the order's seller can do this.")
 
@@ -61,7 +61,7 @@ class LockedRequest:
 
     @property
     def still_pending(self) -> bool:
-        return self.request.status == CancellationRequest.Status.PENDING
+        return bool(self.request.status == CancellationRequest.Status.PENDING)
 
     def check_pending(self) -> None:
         """Refuse a second answer: the request was answered (or withdrawn) meanwhile."""
@@ -90,10 +90,9 @@ def lock_pending_request(
     order: Order, *, exclude: CancellationRequest | None = None
 ) -> CancellationRequest | None:
     """The pending request of a locked order (at most one), locked, with its lines."""
-    return (
-        CancellationRequest.objects.select_for_update()
-        .filter(order=order, status=CancellationRequest.Status.PENDING)
-        .exclude(pk=getattr(exclude, "pk", None))
-        .prefetch_related("lines")
-        .first()
+    pending = CancellationRequest.objects.select_for_update().filter(
+        order=order, status=CancellationRequest.Status.PENDING
     )
+    if exclude is not None:
+        pending = pending.exclude(pk=exclude.pk)
+    return pending.prefetch_related("lines").first()

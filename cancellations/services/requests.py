@@ -69,7 +69,7 @@ def request_cancellation(
     with transaction.atomic():
         order, lines = lock_order(order_id)
         check_key(CancellationRequest, idempotency_key)
-        if actor.role != ActorRole.BUYER or order.buyer_id != actor.user.pk:
+        if actor.role != ActorRole.BUYER or order.buyer_id != actor.user_id:
             raise CancellationError("Only the buyer can request a cancellation.")
         note = check_reason_and_note(reason=reason, note=note, role=actor.role)
         chosen = chosen_units(lines, quantities)
@@ -107,7 +107,7 @@ def _write_request(
     try:
         with transaction.atomic():
             cancellation_request = CancellationRequest.objects.create(
-                order=order, buyer=actor.user, reason=reason, note=note, idempotency_key=key
+                order=order, buyer=actor.person(), reason=reason, note=note, idempotency_key=key
             )
     except IntegrityError:  # the same key raced past the check: the lock makes this rare
         raise AlreadyDone("This was already done; nothing more has changed.") from None
@@ -123,7 +123,7 @@ def withdraw_request(*, request_id: int, actor: Actor) -> CancellationRequest:
     with transaction.atomic():
         locked = lock_request(request_id)
         cancellation_request = locked.request
-        if cancellation_request.buyer_id != actor.user.pk:
+        if cancellation_request.buyer_id != actor.user_id:
             raise CancellationError("Only the buyer who asked can withdraw this request.")
         if not locked.still_pending:
             raise AlreadyDone("This request is no longer pending.")

@@ -170,7 +170,9 @@ def _what_changed(order: Order, lines: list[OrderLine]) -> str:
     """
     if not any(line.quantity_shipped for line in lines):
         newest = order.cancellations.order_by("-created_at", "-pk").first()
-        return CANCELLED_BY.get(getattr(newest, "initiator", None), "items were cancelled")
+        if newest is None:
+            return "items were cancelled"
+        return CANCELLED_BY.get(ActorRole(newest.initiator), "items were cancelled")
     if not any(line.quantity_cancelled for line in lines):
         return "items shipped"
     return "items were cancelled or shipped"
@@ -182,7 +184,7 @@ def _check_request_seen(
     """The request the seller's review showed is the one pending now (or none was, and is)."""
     if getattr(pending, "pk", None) == request_seen:
         return
-    if pending is None:
+    if pending is None and request_seen is not None:  # the one reviewed was answered
         status = (
             CancellationRequest.objects.filter(pk=request_seen, order=order)
             .values_list("status", flat=True)

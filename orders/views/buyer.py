@@ -6,11 +6,13 @@ another buyer's order is a 404), write through one ``orders.services`` call, and
 turn its errors into form errors or messages.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -19,7 +21,7 @@ from core.fragments import render_each
 from payments.errors import PaymentError
 
 from .. import selectors, services
-from ..actors import Actor
+from ..actors import Actor, signed_in_user
 from ..forms import MessageForm, RevisePaymentForm
 from ..fragments import order_facts
 from ..models import Order, OrderEvent, OrderStatus
@@ -31,13 +33,16 @@ ORDERS_PER_PAGE = 10
 class BuyerOrderMixin(LoginRequiredMixin):
     """The signed-in buyer's order named in the URL; anyone else's is a 404."""
 
+    request: HttpRequest  # the view's, which this mixin is mixed into
+    kwargs: dict[str, Any]
+
     # What the view reads of it: everything (the order page), or its lines and parties.
     order_detailed = True
 
     def get_order(self) -> Order:
         try:
             return selectors.order_for_buyer(
-                buyer=self.request.user,
+                buyer=signed_in_user(self.request),
                 number=self.kwargs["number"],
                 detailed=self.order_detailed,
             )

@@ -77,7 +77,7 @@ class ListingRow:
 
     @property
     def action(self) -> str:
-        return RECOMMENDED_ACTIONS.get(self._top_reason, "")
+        return RECOMMENDED_ACTIONS.get(Reason(self._top_reason), "")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def cancellations_by_reason(seller: Seller, since: datetime) -> list[ReasonRow]:
             cancellations=row["cancellations"],
             counted=row["counted"],
             amount=row["amount"],
-            action=RECOMMENDED_ACTIONS.get(row["reason"], ""),
+            action=RECOMMENDED_ACTIONS.get(Reason(row["reason"]), ""),
         )
         for row in rows
     ]
