@@ -1,5 +1,5 @@
 """
-Seller Central as one place (sellercentral/views.py, the seller_central template
+Seller Central as one place (sellercentral/views/home.py, the seller_central template
 tags, marketplace/context_processors.py): its home says what needs the seller, every
 page of it carries its own navigation with the current section marked, and the badges
 count what waits for the seller's answer in one query.

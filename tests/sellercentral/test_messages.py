@@ -1,5 +1,5 @@
 """
-Seller Central → Messages (sellercentral/views.py, orders/selectors.py): the buyers
+Seller Central → Messages (sellercentral/views/messages.py, orders/selectors.py): the buyers
 waiting for the seller's answer, the row marker on the order list, and who may see them.
 """
 

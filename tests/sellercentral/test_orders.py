@@ -1,5 +1,5 @@
 """
-Seller Central → Orders (sellercentral/views.py, orders/selectors.py): the status
+Seller Central → Orders (sellercentral/views/orders.py, orders/selectors.py): the status
 pills, the search, "Select all on this page", the rows and their query counts.
 """
 
