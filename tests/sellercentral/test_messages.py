@@ -60,7 +60,7 @@ def test_answering_from_the_order_page_takes_the_thread_off_the_inbox(signed_in,
     assert len(threads(signed_in.get(INBOX_URL))) == 1
 
     response = signed_in.post(
-        reverse("orders:seller_order_message", args=[order.number]), {"body": "On its way."}
+        reverse("sellercentral:order_message", args=[order.number]), {"body": "On its way."}
     )
 
     assert response.status_code == 302

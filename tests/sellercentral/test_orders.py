@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from orders.models import OrderLine, OrderStatus
 from tests.factories import ListingFactory, OrderFactory, UserFactory
-from tests.orders.test_views_seller import body, list_url, rows
+from tests.sellercentral.test_order import body, list_url, rows
 
 pytestmark = pytest.mark.django_db
 
