@@ -93,7 +93,7 @@ def page_urls():
         "cancel_items": reverse("cancellations:cancel_items", kwargs={"number": open_order.number}),
         "seller_orders": reverse("sellercentral:orders"),
         "seller_home": reverse("sellercentral:home"),
-        "seller_requests": reverse("cancellations:seller_requests"),
+        "seller_requests": reverse("sellercentral:requests"),
         "case_page": reverse("disputes:case_detail", kwargs={"pk": case.pk}),
         "dispute_admin": reverse("admin:disputes_dispute_changelist"),
     }

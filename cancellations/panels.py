@@ -1,9 +1,15 @@
-"""The cancellation panels on the order pages (registered with ``orders.panels``)."""
+"""
+The cancellation panels on the order pages (registered with ``orders.panels``), and what
+the one on Seller Central's order page shows (Seller Central renders it).
+"""
+
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import panels
+from orders.models import Order
 from payments import services as payments
 from payments.models import PaymentTransaction
 
@@ -94,20 +100,19 @@ def buyer_cancellation_panel(request, order) -> str:
     return panels.needs_reader(html) if pending else html
 
 
-@panels.seller_panel
-def seller_cancellation_panel(request, order) -> str:
+def seller_panel_facts(order: Order) -> dict[str, Any]:
+    """
+    What the cancellation panel on Seller Central's order page shows: the buyer's pending
+    request, the cancellations so far, and whether Cancel order and Cancel items are
+    offered. Seller Central renders it, as its buttons are Seller Central's pages.
+    """
     cancellations, _requests, pending = _history(order)
-    can_cancel = seller_can_cancel(order, order.lines.all())
-    return render_to_string(
-        "cancellations/_seller_panel.html",
-        {
-            "order": order,
-            "pending": pending,
-            "cancellations": cancellations,
-            "can_cancel": can_cancel,
-        },
-        request=request,
-    )
+    return {
+        "order": order,
+        "pending": pending,
+        "cancellations": cancellations,
+        "can_cancel": seller_can_cancel(order, order.lines.all()),
+    }
 
 
 @panels.seller_row_mark

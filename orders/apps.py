@@ -8,7 +8,7 @@ class OrdersConfig(AppConfig):
     def ready(self):
         from .converters import OrderNumberConverter
 
-        # Registered once, here: orders' and cancellations' URLs both use it.
+        # Registered once, here: orders', cancellations' and Seller Central's URLs use it.
         register_converter(OrderNumberConverter, "order_number")
         # Registers the authorization-retry outbox handler and the failed-payment receiver
         # in every process (a Celery worker never imports the views that would load it).

@@ -13,6 +13,8 @@ from catalog.models import Listing, Seller
 from core.money import money_field
 from payments.models import Payment
 
+from . import links
+
 
 def new_order_number() -> str:
     """A number a person can read out on the phone: 3-7-4 digits, like Amazon's."""
@@ -130,8 +132,9 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def get_absolute_url(self):
         return reverse("orders:order_detail", args=[self.number])
 
-    def get_seller_url(self):
-        return reverse("orders:seller_order_detail", args=[self.number])
+    def get_seller_url(self) -> str:
+        """Seller Central's page of this order (``orders.links``: Seller Central serves it)."""
+        return links.seller_order_url(self.number)
 
     # --- Transitions: they change only this row's own fields. ----------------------
     @transition(field=status, source=OrderStatus.PENDING_PAYMENT, target=OrderStatus.UNSHIPPED)

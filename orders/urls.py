@@ -1,11 +1,12 @@
 from django.urls import path
 
-from .views import buyer, seller
+from .views import buyer
 
 app_name = "orders"
 
 # Order numbers look like 123-4567890-1234; views look them up by number AND owner (else 404).
-# The storefront routes (cart, checkout, order placed) live in orders/storefront_urls.py.
+# The storefront routes (cart, checkout, order placed) live in orders/storefront_urls.py;
+# the seller's order pages are Seller Central's (sellercentral/urls.py).
 urlpatterns = [
     # Your Orders
     path("your-orders/", buyer.YourOrdersView.as_view(), name="your_orders"),
@@ -23,26 +24,5 @@ urlpatterns = [
         "your-orders/<order_number:number>/messages/",
         buyer.OrderMessageView.as_view(),
         name="order_message",
-    ),
-    # Seller Central
-    path(
-        "seller/orders/<order_number:number>/",
-        seller.SellerOrderDetailView.as_view(),
-        name="seller_order_detail",
-    ),
-    path(
-        "seller/orders/<order_number:number>/prepare/",
-        seller.SellerStartPreparingView.as_view(),
-        name="seller_start_preparing",
-    ),
-    path(
-        "seller/orders/<order_number:number>/ship/",
-        seller.SellerConfirmShipmentView.as_view(),
-        name="seller_confirm_shipment",
-    ),
-    path(
-        "seller/orders/<order_number:number>/messages/",
-        seller.SellerOrderMessageView.as_view(),
-        name="seller_order_message",
     ),
 ]

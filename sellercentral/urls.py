@@ -1,13 +1,66 @@
 from django.urls import path
 
-from . import views
+from .views import bulk_cancel, cancel, home, messages, order, orders, requests
 
 app_name = "sellercentral"
 
-# The order pages, the requests and the bulk cancel under /seller/ stay with their apps
-# (orders.urls, cancellations.urls); these paths are the ones Seller Central had from the start.
+# Every Seller Central page under /seller/. Order numbers look like 123-4567890-1234;
+# views look them up by number AND seller (else 404).
 urlpatterns = [
-    path("seller/", views.SellerHomeView.as_view(), name="home"),
-    path("seller/orders/", views.SellerOrdersView.as_view(), name="orders"),
-    path("seller/messages/", views.SellerMessagesView.as_view(), name="messages"),
+    path("seller/", home.SellerHomeView.as_view(), name="home"),
+    path("seller/orders/", orders.SellerOrdersView.as_view(), name="orders"),
+    path("seller/messages/", messages.SellerMessagesView.as_view(), name="messages"),
+    # An order's page and what is done from it
+    path(
+        "seller/orders/<order_number:number>/", order.SellerOrderDetailView.as_view(), name="order"
+    ),
+    path(
+        "seller/orders/<order_number:number>/prepare/",
+        order.SellerStartPreparingView.as_view(),
+        name="start_preparing",
+    ),
+    path(
+        "seller/orders/<order_number:number>/ship/",
+        order.SellerConfirmShipmentView.as_view(),
+        name="confirm_shipment",
+    ),
+    path(
+        "seller/orders/<order_number:number>/messages/",
+        order.SellerOrderMessageView.as_view(),
+        name="order_message",
+    ),
+    path(
+        "seller/orders/<order_number:number>/cancel/",
+        cancel.SellerCancelView.as_view(),
+        name="cancel_order",
+    ),
+    path(
+        "seller/orders/<order_number:number>/cancel-items/",
+        cancel.SellerCancelView.as_view(choose_all=False),
+        name="cancel_items",
+    ),
+    path(
+        "seller/orders/<order_number:number>/cancel/confirm/",
+        cancel.SellerConfirmCancelView.as_view(),
+        name="confirm_cancel",
+    ),
+    # The order list's bulk cancel
+    path("seller/orders/bulk-cancel/", bulk_cancel.BulkCancelView.as_view(), name="bulk_cancel"),
+    path(
+        "seller/orders/bulk-cancel/confirm/",
+        bulk_cancel.BulkConfirmCancelView.as_view(),
+        name="bulk_confirm_cancel",
+    ),
+    # The buyers' cancellation requests
+    path("seller/cancellation-requests/", requests.SellerRequestsView.as_view(), name="requests"),
+    path(
+        "seller/cancellation-requests/<int:request_id>/approve/",
+        requests.ApproveRequestView.as_view(),
+        name="approve_request",
+    ),
+    path(
+        "seller/cancellation-requests/<int:request_id>/decline/",
+        requests.DeclineRequestView.as_view(),
+        name="decline_request",
+    ),
 ]

@@ -54,7 +54,7 @@ def pages(client, django_capture_on_commit_callbacks):
         "seller-home": (reverse("sellercentral:home"), seller.user),
         "seller-orders": (reverse("sellercentral:orders"), seller.user),
         "seller-order": (fresh.get_seller_url(), seller.user),
-        "seller-requests": (reverse("cancellations:seller_requests"), seller.user),
+        "seller-requests": (reverse("sellercentral:requests"), seller.user),
         "seller-messages": (reverse("sellercentral:messages"), seller.user),
         "inventory": (reverse("catalog:inventory"), seller.user),
         "seller-case": (case.get_absolute_url(), seller.user),

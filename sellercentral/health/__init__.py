@@ -85,7 +85,7 @@ def health_version(seller: Seller) -> tuple[object, ...]:
     their messages, the listings' titles, and their cases (a case decided or changed
     moves the defect rate). The figures also move with time alone (the windows slide):
     the home page recomputes them every few minutes anyway
-    (``sellercentral.views.HEALTH_REFRESH_SECONDS``).
+    (``sellercentral.views.home.HEALTH_REFRESH_SECONDS``).
     """
     with connection.cursor() as cursor:
         cursor.execute(_health_version_sql(), [seller.pk])

@@ -1,8 +1,7 @@
 """
-Seller Central's own navigation, on every page of it (``sellercentral``,
-``cancellations``, ``orders`` and ``catalog`` pages alike), and the bulk cancel's
-fields on its order list. The tags live in the top app, so the lower apps' templates
-load them without their code importing upwards.
+Seller Central's own navigation, on every page of it (its own and ``catalog``'s
+Inventory alike), and the bulk cancel's fields on its order list. The tags live in the
+top app, so the Inventory's templates load them without catalog's code importing upwards.
 """
 
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ register = template.Library()
 SECTIONS = [
     ("home", "Home", "sellercentral:home", None),
     ("orders", "Orders", "sellercentral:orders", None),
-    ("requests", "Requests", "cancellations:seller_requests", ("requests", "request-badge")),
+    ("requests", "Requests", "sellercentral:requests", ("requests", "request-badge")),
     ("messages", "Messages", "sellercentral:messages", ("messages", "message-badge")),
     ("inventory", "Inventory", "catalog:inventory", None),
 ]
@@ -63,7 +62,7 @@ def seller_nav(context: Context, current: str, within: bool = False) -> dict[str
 def bulk_cancel_fields() -> SafeString:
     """The bulk cancel's reason and memo fields: the same for every seller, so cached."""
     return fragments.render_one(
-        template="cancellations/_bulk_cancel_fields.html",
+        template="sellercentral/_bulk_cancel_fields.html",
         name="bulk-cancel-fields",
         facts=(),  # the fields come from code alone: the key's code version is theirs
         context=lambda: {"form": BulkCancelForm()},

@@ -49,7 +49,7 @@ def test_approve_is_primary_decline_is_danger_and_the_name_sits_level_with_sign_
     # When the seller opens their requests at 1280 px
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(page, seller.user)
-    page.goto(reverse("cancellations:seller_requests"))
+    page.goto(reverse("sellercentral:requests"))
 
     # Then Approve is the blue primary button, Decline the red-outlined one
     approve = page.get_by_role("button", name=re.compile("^Approve request"))

@@ -3,7 +3,7 @@ import pytest
 # Seller Central shows the orders' and the cancellations' people and orders: the same
 # buyer, sellers and checkout as their tests.
 from tests.cancellations.conftest import age, place  # noqa: F401
-from tests.orders.conftest import buyer, seller, seller2  # noqa: F401
+from tests.orders.conftest import buyer, order, seller, seller2  # noqa: F401
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """
-Seller Central as one place (sellercentral/views.py, the seller_central template
+Seller Central as one place (sellercentral/views/home.py, the seller_central template
 tags, marketplace/context_processors.py): its home says what needs the seller, every
 page of it carries its own navigation with the current section marked, and the badges
 count what waits for the seller's answer in one query.
@@ -65,7 +65,7 @@ def test_home_says_what_needs_the_seller_with_links(signed_in, seller, waiting_b
 
     attention = html.split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
     assert "<h1>Seller Central</h1>" in html
-    requests_url = reverse("cancellations:seller_requests")
+    requests_url = reverse("sellercentral:requests")
     assert f'<a href="{requests_url}">1 cancellation request</a>' in attention
     messages_url = reverse("sellercentral:messages")
     assert f'<a href="{messages_url}">2 buyers</a>' in attention
@@ -118,15 +118,15 @@ def pages(seller, place):
         "home": (HOME_URL, "Home", False),
         "orders": (reverse("sellercentral:orders"), "Orders", False),
         "order": (order.get_seller_url(), "Orders", True),
-        "cancel": (reverse("cancellations:seller_cancel", args=[order.number]), "Orders", True),
+        "cancel": (reverse("sellercentral:cancel_order", args=[order.number]), "Orders", True),
         "cancel-items": (
-            reverse("cancellations:seller_cancel_items", args=[order.number]),
+            reverse("sellercentral:cancel_items", args=[order.number]),
             "Orders",
             True,
         ),
-        "bulk-review": (reverse("cancellations:seller_bulk_cancel"), "Orders", True, bulk),
-        "ship": (reverse("orders:seller_confirm_shipment", args=[order.number]), "Orders", True),
-        "requests": (reverse("cancellations:seller_requests"), "Requests", False),
+        "bulk-review": (reverse("sellercentral:bulk_cancel"), "Orders", True, bulk),
+        "ship": (reverse("sellercentral:confirm_shipment", args=[order.number]), "Orders", True),
+        "requests": (reverse("sellercentral:requests"), "Requests", False),
         "messages": (reverse("sellercentral:messages"), "Messages", False),
         "inventory": (reverse("catalog:inventory"), "Inventory", False),
         "listing": (reverse("catalog:inventory_edit", args=[listing.pk]), "Inventory", True),

@@ -1,5 +1,5 @@
 """
-Seller Central → Messages (sellercentral/views.py, orders/selectors.py): the buyers
+Seller Central → Messages (sellercentral/views/messages.py, orders/selectors.py): the buyers
 waiting for the seller's answer, the row marker on the order list, and who may see them.
 """
 
@@ -60,7 +60,7 @@ def test_answering_from_the_order_page_takes_the_thread_off_the_inbox(signed_in,
     assert len(threads(signed_in.get(INBOX_URL))) == 1
 
     response = signed_in.post(
-        reverse("orders:seller_order_message", args=[order.number]), {"body": "On its way."}
+        reverse("sellercentral:order_message", args=[order.number]), {"body": "On its way."}
     )
 
     assert response.status_code == 302

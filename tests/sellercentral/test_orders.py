@@ -1,5 +1,5 @@
 """
-Seller Central → Orders (sellercentral/views.py, orders/selectors.py): the status
+Seller Central → Orders (sellercentral/views/orders.py, orders/selectors.py): the status
 pills, the search, "Select all on this page", the rows and their query counts.
 """
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from orders.models import OrderLine, OrderStatus
 from tests.factories import ListingFactory, OrderFactory, UserFactory
-from tests.orders.test_views_seller import body, list_url, rows
+from tests.sellercentral.test_order import body, list_url, rows
 
 pytestmark = pytest.mark.django_db
 

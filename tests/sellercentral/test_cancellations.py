@@ -1,7 +1,8 @@
 """
-Seller Central's cancellation pages (cancellations/seller_views.py): Cancel order →
-review → Confirm, the requests queue with Approve and Decline, bulk cancel, the nav
-badge and the order list's flags; access and bad input change nothing.
+Seller Central's cancellation pages (sellercentral/views/cancel.py, requests.py,
+bulk_cancel.py): Cancel order → review → Confirm, the requests queue with Approve and
+Decline, bulk cancel, the nav badge and the order list's flags; access and bad input
+change nothing.
 """
 
 import re
@@ -17,9 +18,8 @@ from cancellations.services.requests import request_cancellation, withdraw_reque
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import OrderStatus
+from tests.cancellations.conftest import age, ship
 from tests.factories import ListingFactory, SellerFactory, UserFactory
-
-from .conftest import age, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -49,23 +49,23 @@ def pending(place, buyer):
 
 
 def cancel_url(order):
-    return reverse("cancellations:seller_cancel", args=[order.number])
+    return reverse("sellercentral:cancel_order", args=[order.number])
 
 
 def cancel_items_url(order):
-    return reverse("cancellations:seller_cancel_items", args=[order.number])
+    return reverse("sellercentral:cancel_items", args=[order.number])
 
 
 def confirm_url(order):
-    return reverse("cancellations:seller_confirm_cancel", args=[order.number])
+    return reverse("sellercentral:confirm_cancel", args=[order.number])
 
 
 def approve_url(cancellation_request):
-    return reverse("cancellations:approve_request", args=[cancellation_request.pk])
+    return reverse("sellercentral:approve_request", args=[cancellation_request.pk])
 
 
 def decline_url(cancellation_request):
-    return reverse("cancellations:decline_request", args=[cancellation_request.pk])
+    return reverse("sellercentral:decline_request", args=[cancellation_request.pk])
 
 
 BULK_URL = "/seller/orders/bulk-cancel/"

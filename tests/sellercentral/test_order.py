@@ -63,19 +63,19 @@ def rows(response) -> int:
 
 
 def detail_url(order) -> str:
-    return reverse("orders:seller_order_detail", args=[order.number])
+    return reverse("sellercentral:order", args=[order.number])
 
 
 def prepare_url(order) -> str:
-    return reverse("orders:seller_start_preparing", args=[order.number])
+    return reverse("sellercentral:start_preparing", args=[order.number])
 
 
 def ship_url(order) -> str:
-    return reverse("orders:seller_confirm_shipment", args=[order.number])
+    return reverse("sellercentral:confirm_shipment", args=[order.number])
 
 
 def message_url(order) -> str:
-    return reverse("orders:seller_order_message", args=[order.number])
+    return reverse("sellercentral:order_message", args=[order.number])
 
 
 def list_url(order=None) -> str:
@@ -250,7 +250,7 @@ def test_the_order_page_shows_lines_address_timeline_messages_and_actions(client
 def test_the_order_page_renders_the_seller_panels(client, seller, placed, monkeypatch):
     """Other apps' panels (cancel order, requests) come under the heading."""
     monkeypatch.setattr(
-        "orders.views.seller.render_seller_panels",
+        "sellercentral.views.order.seller_panels",
         lambda request, order: format_html('<section id="test-panel">{}</section>', order.number),
     )
     client.force_login(seller.user)
@@ -258,6 +258,25 @@ def test_the_order_page_renders_the_seller_panels(client, seller, placed, monkey
     html = body(client.get(detail_url(placed)))
 
     assert html.index("<h1") < html.index('id="test-panel"') < html.index('id="items-heading"')
+
+
+def test_the_cancellation_panel_comes_before_the_other_apps_panels(
+    client, seller, placed, monkeypatch
+):
+    """
+    Given another app's panel registered (a case), then the order page shows Seller
+    Central's cancellation panel (Cancel order, Cancel items) first, then that panel.
+    """
+    monkeypatch.setattr(
+        "sellercentral.views.order.render_seller_panels",
+        lambda request, order: format_html('<section id="test-panel">{}</section>', order.number),
+    )
+    client.force_login(seller.user)
+
+    html = body(client.get(detail_url(placed)))
+
+    cancel_order = reverse("sellercentral:cancel_order", args=[placed.number])
+    assert html.index(f'href="{cancel_order}"') < html.index('id="test-panel"')
 
 
 @pytest.mark.parametrize("status", [S.SHIPPED, S.CANCELLED])
@@ -278,7 +297,7 @@ def test_the_order_page_makes_a_fixed_number_of_queries(
 ):
     """More lines, events, messages and shipments cost no extra queries."""
     # The page's own queries: the panels of other apps are pinned by their own tests.
-    monkeypatch.setattr("orders.views.seller.render_seller_panels", lambda request, order: "")
+    monkeypatch.setattr("sellercentral.views.order.seller_panels", lambda request, order: "")
     order = OrderFactory(buyer=buyer, seller=seller, lines=[(None, 1)] * (1 + extra))
     for i in range(1 + extra):
         OrderEvent.objects.create(order=order, type="placed", actor_role="buyer", summary=f"E{i}")

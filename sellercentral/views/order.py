@@ -1,25 +1,40 @@
 """
-Seller Central → Orders: the list (filters, search), the order page, "Start
-preparing", "Confirm shipment" and messages; Seller Central → Messages: the buyers
-waiting for an answer.
+Seller Central → an order's page: its panels (the buyer's cancellation request, Cancel
+order and Cancel items, its cases), "Start preparing", "Confirm shipment" and the
+messages with the buyer.
 
 Thin adapters: read through ``orders.selectors`` (scoped to the signed-in seller, so
 another seller's order is a 404; a user without a store gets 403), write through
 one ``orders.services`` call, and turn its errors into form errors or messages.
 """
 
+from typing import Any
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString
 from django.views.generic import TemplateView, View
 
+from cancellations.panels import seller_panel_facts
 from catalog.access import SellerRequiredMixin
+from orders import selectors, services
+from orders.actors import Actor
+from orders.forms import ConfirmShipmentForm, MessageForm
+from orders.models import Order, OrderStatus
+from orders.panels import render_seller_panels
 
-from .. import selectors, services
-from ..actors import Actor
-from ..forms import ConfirmShipmentForm, MessageForm
-from ..models import Order, OrderStatus
-from ..panels import render_seller_panels
+
+def seller_panels(request: HttpRequest, order: Order) -> SafeString:
+    """
+    The order's cancellation panel (its buttons are Seller Central's, so it is rendered
+    here), then the panels other apps registered with ``orders.panels`` (its cases).
+    """
+    cancellation = render_to_string(
+        "sellercentral/_cancellation_panel.html", seller_panel_facts(order), request=request
+    )
+    return cancellation + render_seller_panels(request, order)
 
 
 class SellerOrderMixin(SellerRequiredMixin):
@@ -33,17 +48,17 @@ class SellerOrderMixin(SellerRequiredMixin):
 
 
 class SellerOrderDetailView(SellerOrderMixin, TemplateView):
-    template_name = "orders/seller_order_detail.html"
+    template_name = "sellercentral/order.html"
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.render_page(self.get_order(), MessageForm())
 
-    def render_page(self, order: Order, message_form: MessageForm):
+    def render_page(self, order: Order, message_form: MessageForm) -> HttpResponse:
         return self.render_to_response(
             self.get_context_data(
                 order=order,
                 message_form=message_form,
-                seller_panels=render_seller_panels(self.request, order),
+                seller_panels=seller_panels(self.request, order),
                 can_start_preparing=order.status == OrderStatus.UNSHIPPED,
                 can_ship=order.awaiting_shipment,
             )
@@ -55,7 +70,7 @@ class SellerOrderMessageView(SellerOrderDetailView):
 
     http_method_names = ["post"]
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         order = self.get_order()
         form = MessageForm(request.POST)
         if form.is_valid():
@@ -76,7 +91,7 @@ class SellerOrderMessageView(SellerOrderDetailView):
 class SellerStartPreparingView(SellerOrderMixin, View):
     http_method_names = ["post"]
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         order = self.get_order()
         try:
             services.start_preparing(order_id=order.pk, actor=Actor.seller(request.user))
@@ -88,15 +103,15 @@ class SellerStartPreparingView(SellerOrderMixin, View):
 
 
 class SellerConfirmShipmentView(SellerOrderMixin, TemplateView):
-    template_name = "orders/confirm_shipment.html"
+    template_name = "sellercentral/confirm_shipment.html"
 
-    def get(self, request, *args, **kwargs):
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         order = self.get_order()
         if not order.awaiting_shipment:
             return self.not_shippable(order)
         return self.render_form(order, ConfirmShipmentForm(lines=list(order.lines.all())))
 
-    def post(self, request, *args, **kwargs):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         order = self.get_order()
         if not order.awaiting_shipment:
             return self.not_shippable(order)
@@ -123,10 +138,10 @@ class SellerConfirmShipmentView(SellerOrderMixin, TemplateView):
         )
         return redirect(order.get_seller_url())
 
-    def render_form(self, order: Order, form: ConfirmShipmentForm):
+    def render_form(self, order: Order, form: ConfirmShipmentForm) -> HttpResponse:
         return self.render_to_response(self.get_context_data(order=order, form=form))
 
-    def not_shippable(self, order: Order):
+    def not_shippable(self, order: Order) -> HttpResponse:
         messages.error(
             self.request,
             f"Order {order.number} cannot ship: it is {order.get_status_display().lower()}.",
