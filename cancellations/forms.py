@@ -113,6 +113,17 @@ IDEMPOTENCY_KEY_FIELD = forms.RegexField(
 )
 
 
+def memo_field(label: str, *, rows: int) -> forms.CharField:
+    """The seller's memo to the buyer: optional unless the reason asks for one."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        help_text=MEMO_HELP,
+    )
+
+
 def _check_memo(form, cleaned):
     reason = cleaned.get("reason")
     if reason and seller_memo_required(reason) and not (cleaned.get("note") or "").strip():
@@ -130,13 +141,7 @@ class SellerCancelForm(CancelItemsForm):
     """
 
     reason = forms.ChoiceField(label="Reason for cancelling", choices=SELLER_REASON_CHOICES)
-    note = forms.CharField(
-        label="Memo to the buyer",
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=MEMO_HELP,
-    )
+    note = memo_field("Memo to the buyer", rows=3)
 
     def __init__(
         self,
@@ -240,13 +245,7 @@ class BulkCancelForm(forms.Form):
 
     orders = OrderIdsField(label="Orders")
     reason = forms.ChoiceField(label="Reason for cancelling", choices=SELLER_REASON_CHOICES)
-    note = forms.CharField(
-        label="Memo to the buyers",
-        required=False,
-        max_length=NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=MEMO_HELP,
-    )
+    note = memo_field("Memo to the buyers", rows=2)
 
     def clean(self):
         cleaned = super().clean()

@@ -8,6 +8,7 @@ import re
 import uuid
 
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
@@ -32,25 +33,28 @@ class CancelItemsView(BuyerOrderMixin, View):
     http_method_names = ["get", "post"]
     order_detailed = False  # the form and the review page read the lines and the payment
 
-    def get(self, request, number):
-        order = self.get_order()
-        lines = list(order.lines.all())
-        mode = buyer_mode(order, lines)
-        if mode is None:
+    def load(self, request: HttpRequest) -> HttpResponse | None:
+        """The order, its lines and what the buyer may do; the order page when nothing is left."""
+        self.order = self.get_order()
+        self.lines = list(self.order.lines.all())
+        self.mode = buyer_mode(self.order, self.lines)
+        if self.mode is None:
             messages.info(request, "Nothing in this order can be cancelled any more.")
-            return redirect(order)
-        form = CancelItemsForm(lines=lines)
-        return render(request, self.template_name, cancel_form_context(order, form, mode))
+            return redirect(self.order)
+        return None
+
+    def get(self, request, number):
+        if gone := self.load(request):
+            return gone
+        form = CancelItemsForm(lines=self.lines)
+        return render(request, self.template_name, cancel_form_context(self.order, form, self.mode))
 
     def post(self, request, number):
         """Validate the choices and show the review page (nothing changes yet)."""
-        order = self.get_order()
-        lines = list(order.lines.all())
-        mode = buyer_mode(order, lines)
-        if mode is None:
-            messages.info(request, "Nothing in this order can be cancelled any more.")
-            return redirect(order)
-        form = CancelItemsForm(request.POST, lines=lines)
+        if gone := self.load(request):
+            return gone
+        order, mode = self.order, self.mode
+        form = CancelItemsForm(request.POST, lines=self.lines)
         if "change" in request.POST:
             # "Change" on the review page: back to the form with the choices made.
             return render(request, self.template_name, cancel_form_context(order, form, mode))

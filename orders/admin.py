@@ -65,37 +65,8 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["buyer", "seller"]
     search_fields = ["number", "buyer__username"]
     date_hierarchy = "placed_at"
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "number",
-                    "status",
-                    "buyer",
-                    "seller",
-                    "payment",
-                    "total",
-                    "payment_attempts",
-                ]
-            },
-        ),
-        ("Dates", {"fields": ["placed_at", "ship_by", "deliver_by", "late_notified_at"]}),
-        (
-            "Shipping address",
-            {
-                "fields": [
-                    "ship_to_name",
-                    "ship_to_line1",
-                    "ship_to_line2",
-                    "ship_to_city",
-                    "ship_to_postcode",
-                    "ship_to_country",
-                ]
-            },
-        ),
-    ]
-    readonly_fields = [
+    # Staff may correct where the parcel goes; everything else is the order's record.
+    RECORD = (
         "number",
         "status",
         "buyer",
@@ -103,11 +74,22 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "payment",
         "total",
         "payment_attempts",
-        "placed_at",
-        "ship_by",
-        "deliver_by",
-        "late_notified_at",
-    ]
+    )
+    DATES = ("placed_at", "ship_by", "deliver_by", "late_notified_at")
+    ADDRESS = (
+        "ship_to_name",
+        "ship_to_line1",
+        "ship_to_line2",
+        "ship_to_city",
+        "ship_to_postcode",
+        "ship_to_country",
+    )
+    fieldsets = (
+        (None, {"fields": RECORD}),
+        ("Dates", {"fields": DATES}),
+        ("Shipping address", {"fields": ADDRESS}),
+    )
+    readonly_fields = RECORD + DATES
     inlines = [OrderLineInline, ShipmentInline, OrderEventInline, MessageInline]
 
 
