@@ -1,9 +1,15 @@
+from typing import Any
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
 
 class SellerRequiredMixin(LoginRequiredMixin):
     """Seller Central: sign in first; a signed-in user without a store gets 403."""
+
+    request: HttpRequest  # the view's, which this mixin is mixed into
+    kwargs: dict[str, Any]
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not hasattr(request.user, "seller"):

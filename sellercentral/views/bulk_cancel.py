@@ -28,7 +28,7 @@ from cancellations.rules import counts_against_seller, no_inventory_limit, selle
 from cancellations.services.seller import bulk_cancel_orders
 from catalog.access import SellerRequiredMixin
 from catalog.models import Seller
-from orders.actors import Actor
+from orders.actors import Actor, signed_in_user
 from orders.models import ActorRole, Order, OrderLine, OrderStatus
 from payments.models import Payment
 
@@ -109,7 +109,7 @@ def sort_bulk_orders(
     """
     orders = selectors.orders_for_bulk_review(seller=seller, order_ids=order_ids)
     requested = selectors.order_ids_with_pending_request(order.pk for order in orders)
-    left_out = [
+    left_out: list[tuple[Order | None, str]] = [
         (None, "It is not one of your orders.") for _missing in range(len(order_ids) - len(orders))
     ]
     cancellable = []
@@ -190,7 +190,7 @@ class BulkConfirmCancelView(SellerRequiredMixin, View):
             reviewed=form.cleaned_data["reviewed"],
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
-            actor=Actor.seller(request.user),
+            actor=Actor.seller(signed_in_user(request)),
             idempotency_key=form.cleaned_data["idempotency_key"],
         )
         cancelled = [o for o in outcomes if o.cancelled]
@@ -222,7 +222,7 @@ class BulkConfirmCancelView(SellerRequiredMixin, View):
 def report_errors(request: HttpRequest, form: Form) -> None:
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
 
 
 def orders_list_url(request: HttpRequest) -> str:

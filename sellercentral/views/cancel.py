@@ -27,7 +27,7 @@ from cancellations.rules import (
 )
 from cancellations.services.common import AlreadyDone, CancellationError
 from cancellations.services.seller import cancel_as_seller
-from orders.actors import Actor
+from orders.actors import Actor, signed_in_user
 from orders.models import ActorRole, Order, OrderLine
 
 from .order import SellerOrderMixin
@@ -151,7 +151,7 @@ class SellerConfirmCancelView(SellerOrderMixin, View):
                 quantities=data["quantities"],
                 reason=data["reason"],
                 note=data["note"],
-                actor=Actor.seller(request.user),
+                actor=Actor.seller(signed_in_user(request)),
                 idempotency_key=data["idempotency_key"],
                 request_seen=data["request_seen"],
             )

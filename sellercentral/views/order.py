@@ -20,7 +20,7 @@ from django.views.generic import TemplateView, View
 from cancellations.panels import seller_panel_facts
 from catalog.access import SellerRequiredMixin
 from orders import selectors, services
-from orders.actors import Actor
+from orders.actors import Actor, signed_in_user
 from orders.forms import ConfirmShipmentForm, MessageForm
 from orders.models import Order, OrderStatus
 from orders.panels import render_seller_panels
@@ -78,7 +78,7 @@ class SellerOrderMessageView(SellerOrderDetailView):
                 services.post_message(
                     order_id=order.pk,
                     body=form.cleaned_data["body"],
-                    actor=Actor.seller(request.user),
+                    actor=Actor.seller(signed_in_user(request)),
                 )
             except services.OrderError as error:
                 form.add_error("body", str(error))
@@ -94,7 +94,7 @@ class SellerStartPreparingView(SellerOrderMixin, View):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         order = self.get_order()
         try:
-            services.start_preparing(order_id=order.pk, actor=Actor.seller(request.user))
+            services.start_preparing(order_id=order.pk, actor=Actor.seller(signed_in_user(request)))
         except services.OrderError as error:
             messages.error(request, str(error))
         else:
@@ -124,7 +124,7 @@ class SellerConfirmShipmentView(SellerOrderMixin, TemplateView):
                 quantities=form.quantities(),
                 carrier=form.cleaned_data["carrier"],
                 tracking_number=form.cleaned_data["tracking_number"],
-                actor=Actor.seller(request.user),
+                actor=Actor.seller(signed_in_user(request)),
             )
         except (services.OrderError, ValueError) as error:
             # The order changed since the page was loaded (a cancellation, another tab).

@@ -20,7 +20,7 @@ from cancellations.services.common import AlreadyDone, CancellationError
 from cancellations.services.requests import approve_request, decline_request
 from catalog.access import SellerRequiredMixin
 from catalog.models import Seller
-from orders.actors import Actor
+from orders.actors import Actor, signed_in_user
 
 from .cancel import cancelled_message
 
@@ -77,7 +77,7 @@ class ApproveRequestView(SellerRequestMixin, View):
         cancellation_request = self.get_request()
         try:
             cancellation = approve_request(
-                request_id=cancellation_request.pk, actor=Actor.seller(request.user)
+                request_id=cancellation_request.pk, actor=Actor.seller(signed_in_user(request))
             )
         except CancellationError as error:  # AlreadyDone included: its message says which
             messages.error(request, str(error))
@@ -100,7 +100,7 @@ class DeclineRequestView(SellerRequestMixin, View):
                 decline_request(
                     request_id=cancellation_request.pk,
                     note=form.cleaned_data["note"],
-                    actor=Actor.seller(request.user),
+                    actor=Actor.seller(signed_in_user(request)),
                 )
             except AlreadyDone as error:
                 messages.error(request, str(error))
