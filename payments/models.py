@@ -41,7 +41,25 @@ def _totals_constraints(prefix: str) -> list[models.BaseConstraint]:
     ]
 
 
-class Payment(models.Model):
+class MoneyAmounts:
+    """What a card's running amounts leave open: the portal's payment, the sandbox's charge."""
+
+    amount_authorized: Decimal
+    amount_captured: Decimal
+    amount_voided: Decimal
+    amount_refunded: Decimal
+
+    @property
+    def amount_open(self) -> Decimal:
+        """What is still only authorized: neither captured nor voided."""
+        return self.amount_authorized - self.amount_captured - self.amount_voided
+
+    @property
+    def amount_refundable(self) -> Decimal:
+        return self.amount_captured - self.amount_refunded
+
+
+class Payment(MoneyAmounts, models.Model):
     """The buyer's payment for one order: authorized, then captured, voided or refunded."""
 
     class Status(models.TextChoices):
@@ -90,15 +108,6 @@ class Payment(models.Model):
     def is_authorized(self) -> bool:
         """The gateway said yes: there is a charge whose money may be captured or released."""
         return self.status not in (self.Status.PENDING, self.Status.FAILED)
-
-    @property
-    def amount_open(self) -> Decimal:
-        """What is still only authorized: neither captured nor voided."""
-        return self.amount_authorized - self.amount_captured - self.amount_voided
-
-    @property
-    def amount_refundable(self) -> Decimal:
-        return self.amount_captured - self.amount_refunded
 
     @cached_property
     def amount_release_failed(self) -> Decimal:
@@ -183,7 +192,7 @@ class PaymentTransaction(models.Model):
         return f"{self.get_kind_display()} {self.amount} ({self.get_status_display()})"
 
 
-class SandboxCharge(models.Model):
+class SandboxCharge(MoneyAmounts, models.Model):
     """The sandbox gateway's record of a card charge (what Stripe would hold)."""
 
     reference = models.CharField(max_length=64, unique=True)
@@ -200,14 +209,6 @@ class SandboxCharge(models.Model):
 
     def __str__(self):
         return self.reference
-
-    @property
-    def amount_open(self) -> Decimal:
-        return self.amount_authorized - self.amount_captured - self.amount_voided
-
-    @property
-    def amount_refundable(self) -> Decimal:
-        return self.amount_captured - self.amount_refunded
 
 
 class SandboxIdempotencyKey(models.Model):
