@@ -10,7 +10,9 @@ from core.forms import AsciiIntegerField
 from payments.errors import PaymentError
 from payments.gateway import tokenize_card
 
-from .models import MESSAGE_MAX_LENGTH, OrderLine
+from . import services
+from .actors import Actor
+from .models import MESSAGE_MAX_LENGTH, Order, OrderLine
 
 
 class MessageForm(forms.Form):
@@ -20,6 +22,17 @@ class MessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=f"Up to {MESSAGE_MAX_LENGTH} characters.",
     )
+
+    def send(self, order: Order, actor: Actor) -> bool:
+        """Post the message on ``order`` as ``actor``; a refusal becomes the field's error."""
+        if not self.is_valid():
+            return False
+        try:
+            services.post_message(order_id=order.pk, body=self.cleaned_data["body"], actor=actor)
+        except services.OrderError as error:
+            self.add_error("body", str(error))
+            return False
+        return True
 
 
 class CardNumberMixin:

@@ -139,18 +139,9 @@ class OrderMessageView(OrderDetailView):
     def post(self, request, *args, **kwargs):
         order = self.get_order()
         form = MessageForm(request.POST)
-        if form.is_valid():
-            try:
-                services.post_message(
-                    order_id=order.pk,
-                    body=form.cleaned_data["body"],
-                    actor=Actor.buyer(request.user),
-                )
-            except services.OrderError as error:
-                form.add_error("body", str(error))
-            else:
-                messages.success(request, f"Message sent to {order.seller.store_name}.")
-                return redirect(f"{order.get_absolute_url()}#messages")
+        if form.send(order, Actor.buyer(signed_in_user(request))):
+            messages.success(request, f"Message sent to {order.seller.store_name}.")
+            return redirect(f"{order.get_absolute_url()}#messages")
         return self.render_page(order, form)
 
 

@@ -73,18 +73,9 @@ class SellerOrderMessageView(SellerOrderDetailView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         order = self.get_order()
         form = MessageForm(request.POST)
-        if form.is_valid():
-            try:
-                services.post_message(
-                    order_id=order.pk,
-                    body=form.cleaned_data["body"],
-                    actor=Actor.seller(signed_in_user(request)),
-                )
-            except services.OrderError as error:
-                form.add_error("body", str(error))
-            else:
-                messages.success(request, "Message sent to the buyer.")
-                return redirect(f"{order.get_seller_url()}#messages")
+        if form.send(order, Actor.seller(signed_in_user(request))):
+            messages.success(request, "Message sent to the buyer.")
+            return redirect(f"{order.get_seller_url()}#messages")
         return self.render_page(order, form)
 
 
