@@ -33,7 +33,24 @@ from orders.models import ActorRole, Order, OrderLine
 from .order import SellerOrderMixin
 
 
-class SellerCancelView(SellerOrderMixin, View):
+class OpenOrderMixin(SellerOrderMixin):
+    """The seller's order with something left to cancel, and the buyer's pending request."""
+
+    nothing_left_level = messages.INFO
+
+    def load(self, request: HttpRequest) -> HttpResponse | None:
+        """Read the order; its seller page, with why, when nothing is left to cancel."""
+        self.order = self.get_order()
+        self.lines, self.pending = open_lines_and_request(self.order)
+        if not self.lines:
+            messages.add_message(
+                request, self.nothing_left_level, "Nothing in this order is left to cancel."
+            )
+            return redirect(self.order.get_seller_url())
+        return None
+
+
+class SellerCancelView(OpenOrderMixin, View):
     """
     Cancel order (every open unit ticked) or, with ``choose_all=False``, Cancel items
     (none ticked): one page, titled for what it starts with.
@@ -44,11 +61,9 @@ class SellerCancelView(SellerOrderMixin, View):
     choose_all = True
 
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
-        order = self.get_order()
-        lines, pending = open_lines_and_request(order)
-        if not lines:
-            messages.info(request, "Nothing in this order is left to cancel.")
-            return redirect(order.get_seller_url())
+        if gone := self.load(request):
+            return gone
+        order, lines, pending = self.order, self.lines, self.pending
         form = SellerCancelForm(
             lines=lines, requested=preselected_units(pending), choose_all=self.choose_all
         )
@@ -56,11 +71,9 @@ class SellerCancelView(SellerOrderMixin, View):
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         """Validate the choices and show the review page (nothing changes yet)."""
-        order = self.get_order()
-        lines, pending = open_lines_and_request(order)
-        if not lines:
-            messages.info(request, "Nothing in this order is left to cancel.")
-            return redirect(order.get_seller_url())
+        if gone := self.load(request):
+            return gone
+        order, lines, pending = self.order, self.lines, self.pending
         form = SellerCancelForm(
             request.POST,
             lines=lines,
@@ -128,15 +141,14 @@ def review_context(
     }
 
 
-class SellerConfirmCancelView(SellerOrderMixin, View):
+class SellerConfirmCancelView(OpenOrderMixin, View):
     http_method_names = ["post"]  # GET on the confirm URL: 405, nothing changes
+    nothing_left_level = messages.ERROR  # what the seller reviewed is gone: an error
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
-        order = self.get_order()
-        lines, pending = open_lines_and_request(order)
-        if not lines:
-            messages.error(request, "Nothing in this order is left to cancel.")
-            return redirect(order.get_seller_url())
+        if gone := self.load(request):
+            return gone
+        order, lines, pending = self.order, self.lines, self.pending
         form = SellerConfirmCancelForm(
             request.POST, lines=lines, requested=preselected_units(pending)
         )
