@@ -4,7 +4,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from .models import ActorRole
+from .models import ActorRole, Order
 
 
 def signed_in_user(request: HttpRequest) -> User:
@@ -40,6 +40,14 @@ class Actor:
     @property
     def user_id(self) -> int | None:
         return None if self.user is None else self.user.pk
+
+    def plays_on(self, order: Order) -> bool:
+        """A buyer on their own order, a seller on their store's; staff and the system on any."""
+        if self.role == ActorRole.BUYER:
+            return order.buyer_id == self.user_id
+        if self.role == ActorRole.SELLER:
+            return order.seller.user_id == self.user_id
+        return True
 
     def person(self) -> User:
         """The user of an act only a person does (writing, asking): never the system's."""

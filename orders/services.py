@@ -90,13 +90,10 @@ def check_actor(order: Order, actor: Actor, *roles: ActorRole) -> None:
     their own order, a seller only on their store's. Checked on the locked row, whatever
     page or job asked (the views check it too, and answer 404 first).
     """
-    user_id = actor.user_id
     if actor.role not in roles:
         raise OrderError("This is not yours to do on this order.")
-    if actor.role == ActorRole.BUYER and order.buyer_id != user_id:
-        raise OrderError("Only the buyer of this order can do this.")
-    if actor.role == ActorRole.SELLER and order.seller.user_id != user_id:
-        raise OrderError("Only the seller of this order can do this.")
+    if not actor.plays_on(order):
+        raise OrderError(f"Only the {actor.role.label.lower()} of this order can do this.")
 
 
 def expected_status(order: Order, lines: list[OrderLine]) -> str | None:

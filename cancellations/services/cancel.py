@@ -110,10 +110,8 @@ def check_actor(order: Order, actor: Actor) -> None:
     A buyer cancels only their own order, a seller only one they sell: checked here on
     the locked row, whatever page or job asked (the views check it too).
     """
-    if actor.role == ActorRole.BUYER and order.buyer_id != actor.user_id:
-        raise CancellationError("Only the buyer of this order can cancel it.")
-    if actor.role == ActorRole.SELLER and order.seller.user_id != actor.user_id:
-        raise CancellationError("Only the seller of this order can cancel it.")
+    if not actor.plays_on(order):
+        raise CancellationError(f"Only the {actor.role.label.lower()} of this order can cancel it.")
 
 
 def check_reason_and_note(*, reason: str, note: str, role: ActorRole) -> str:

@@ -46,8 +46,7 @@ def lock_sellers_order(order_id: int, actor: Actor) -> tuple[Order, list[OrderLi
 
 
 def check_seller(order: Order, actor: Actor) -> None:
-    is_owner = actor.user is not None and order.seller.user_id == actor.user_id
-    if actor.role != ActorRole.SELLER or not is_owner:
+    if actor.role != ActorRole.SELLER or not actor.plays_on(order):
         raise CancellationError("Only the order's seller can do this.")
 
 

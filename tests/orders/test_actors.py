@@ -5,7 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from orders.actors import Actor, signed_in_user
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,3 +40,18 @@ def test_a_signed_in_page_refuses_an_anonymous_visitor(rf):
 
     with pytest.raises(PermissionDenied):
         signed_in_user(request)
+
+
+def test_a_buyer_and_a_seller_play_on_their_own_orders_only():
+    """Given an order, its buyer and seller play on it, another buyer and seller do not,
+    and staff and the system act on any order."""
+    order = OrderFactory()
+    other = UserFactory()
+
+    assert Actor.buyer(order.buyer).plays_on(order)
+    assert Actor.seller(order.seller.user).plays_on(order)
+    assert not Actor.buyer(other).plays_on(order)
+    assert not Actor.seller(other).plays_on(order)
+    assert not Actor.buyer(order.seller.user).plays_on(order)
+    assert Actor.staff(other).plays_on(order)
+    assert Actor.system().plays_on(order)
