@@ -56,9 +56,11 @@ def test_the_release_names_the_key_and_without_one_the_process_start_does(settin
     """
     settings.RELEASE = "abc123"
     first = fragments.fragment_key("test", 1)
-    assert fragments.fragment_key("test", 1) == first
+    assert fragments.code_version() == "abc123"
     settings.RELEASE = "def456"
     assert fragments.fragment_key("test", 1) != first
+    settings.RELEASE = "abc123"  # another process of the same release
+    assert fragments.fragment_key("test", 1) == first
     settings.RELEASE = ""
     assert fragments.code_version() == fragments.PROCESS_START
 

@@ -6,6 +6,8 @@ import logging
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core import jobs
 from tests.factories import UserFactory
@@ -28,10 +30,13 @@ def test_due_ids_walks_every_bucket_a_batch_at_a_time(user_ids, monkeypatch):
     monkeypatch.setattr(jobs, "BUCKET_SIZE", 3)
     due = User.objects.filter(pk__in=user_ids)
 
-    ids = list(jobs.due_ids(due, job="test", batch_size=2))
+    with CaptureQueriesContext(connection) as queries:
+        ids = list(jobs.due_ids(due, job="test", batch_size=2))
 
     assert ids == sorted(user_ids)
     assert len(set(ids)) == len(ids)
+    batches = [q["sql"] for q in queries.captured_queries if "LIMIT 2" in q["sql"]]
+    assert len(batches) >= len(ids) / 2  # no batch holds more than 2 ids
 
 
 def test_due_ids_leaves_a_bucket_another_run_holds(user_ids, monkeypatch):

@@ -218,12 +218,27 @@ def test_bulk_orders_are_written_a_batch_at_a_time_and_whole(seeded, monkeypatch
     assert Shipment.objects.filter(order__in=added).count() == shipped.count()
 
 
-def test_every_demo_case_is_walked_to_the_state_it_names():
-    """A case's state names a walk through the services; only "open" stays as opened."""
+def test_every_demo_case_is_walked_to_the_state_it_names(seeded):
+    """Each demo case, found by the buyer's description, ends in the state its outcome names;
+    only "open" stays as opened, and every walk is used."""
+    from disputes.models import Dispute
     from marketplace.demo.cases import CASES, OUTCOMES
 
-    assert {outcome for _title, _reason, outcome, _description in CASES} - set(OUTCOMES) == {"open"}
-    assert set(OUTCOMES) <= {outcome for _title, _reason, outcome, _description in CASES}
+    named = {
+        "open": Dispute.Status.OPEN,
+        "offer": Dispute.Status.SELLER_RESPONDED,
+        "escalated": Dispute.Status.UNDER_REVIEW,
+        "for_buyer": Dispute.Status.RESOLVED_FOR_BUYER,
+        "for_seller": Dispute.Status.RESOLVED_FOR_SELLER,
+        "agreement": Dispute.Status.RESOLVED_BY_AGREEMENT,
+        "withdrawn": Dispute.Status.WITHDRAWN,
+    }
+    states = dict(Dispute.objects.values_list("description", "status"))
+
+    assert {description: states.get(description) for *_case, description in CASES} == {
+        description: named[outcome] for _title, _reason, outcome, description in CASES
+    }
+    assert set(OUTCOMES) == set(named) - {"open"}
 
 
 def test_a_negative_order_count_is_refused(seeded):

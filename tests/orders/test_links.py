@@ -28,8 +28,9 @@ def test_without_an_app_serving_the_page_the_link_says_so(monkeypatch):
 
 
 def test_the_page_registered_last_is_the_one_linked(monkeypatch):
-    """Given a page registered, then the link is built by it alone, from the order's number."""
+    """Given two pages registered, then the link is built by the last alone, from the number."""
     monkeypatch.setattr(links, "_seller_order_page", [])
+    links.seller_order_page(lambda number: f"/first/{number}/")
     links.seller_order_page(lambda number: f"/elsewhere/{number}/")
 
     assert links.seller_order_url("123-4567890-1234") == "/elsewhere/123-4567890-1234/"

@@ -1148,17 +1148,6 @@ def test_authorization_retries_back_off_and_stop_after_the_outbox_limit(buyer, n
     assert not SandboxCharge.objects.exists()
 
 
-def test_a_timed_out_authorization_is_retried_through_one_outbox_row(buyer, notebook):
-    """
-    Given the gateway times out, when checkout finishes, then the retry is one outbox row,
-    bounded and durable, not a Celery task of its own.
-    """
-    with inject_timeouts(1):
-        place(buyer, (notebook, 1))
-
-    assert OutboxMessage.objects.filter(kind=AUTHORIZATION_RETRY).count() == 1
-
-
 # --- Money: a resubmitted checkout orders once -------------------------------------------------
 def test_the_same_checkout_token_twice_places_the_orders_once(buyer, notebook, pen, seller2):
     """

@@ -30,12 +30,6 @@ def order(place):
 
 
 @pytest.fixture
-def signed_in(client, seller):
-    client.force_login(seller.user)
-    return client
-
-
-@pytest.fixture
 def pending(place, buyer):
     """An order (2 units) whose buyer asked, 2 hours after placing it, to cancel 1."""
     order = age(place(), hours=2)

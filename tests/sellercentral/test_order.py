@@ -21,11 +21,9 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
-from orders.services import OrderError, place_orders
+from orders.services import OrderError
 from payments.models import PaymentTransaction
 from tests.factories import (
-    ADDRESS,
-    GOOD_CARD,
     ListingFactory,
     OrderFactory,
 )
@@ -38,14 +36,11 @@ SHIP = {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}
 
 # --- Fixtures and helpers ---------------------------------------------------------------------
 @pytest.fixture
-def placed(buyer, seller, django_capture_on_commit_callbacks):
+def placed(place, seller):
     """An authorized order through checkout: 3 pens at $2.50 and 1 ink at $7.00 ($14.50)."""
     pen = ListingFactory(seller=seller, title="Pen", price=Decimal("2.50"), stock=10)
     ink = ListingFactory(seller=seller, title="Ink", price=Decimal("7.00"), stock=10)
-    with django_capture_on_commit_callbacks(execute=True):
-        (placed_order,) = place_orders(
-            buyer=buyer, items={pen.pk: 3, ink.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
-        )
+    placed_order = place({pen: 3, ink: 1})
     assert placed_order.status == S.UNSHIPPED
     return placed_order
 
