@@ -56,8 +56,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "axes",
+    "allauth",
+    "allauth.account",
+    "imagekit",
     "marketplace",
     "core",
+    "accounts",
     "catalog",
     "payments",
     "notifications",
@@ -74,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "marketplace.middleware.PrivatePagesMiddleware",
     "marketplace.middleware.DisplayTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -164,7 +169,8 @@ RELEASE = env.str("RELEASE", default="")
 # --- Auth -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Sign in by username or email (django-allauth); admin's form signs in by username.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -197,6 +203,35 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "marketplace.security.client_ip"
 
+# django-allauth (docs/DESIGN.md §13): sign up with email and password, sign in by email or
+# username, a verified email before a first order or opening a store (the checks are the
+# portal's own; signing in does not wait for it), and emails through the outbox.
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # GET never changes state: the link opens a page with a button
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_PREVENT_ENUMERATION = True  # the reset and sign-up forms never tell who has an account
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_SESSION_REMEMBER = None  # "Remember me" on the sign-in form
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# allauth's own throttles (in the cache) for the forms axes does not watch: sign up,
+# reset, confirmation emails, email changes; axes locks repeated failed sign-ins.
+ACCOUNT_RATE_LIMITS = {
+    "signup": "10/h/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "confirm_email": "1/3m/key",
+    "change_email": "6/h/user",
+    "change_password": "10/m/user",
+    "manage_email": "20/m/user",
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+}
+ACCOUNT_RATE_LIMITS_ENABLED = env.bool("ACCOUNT_RATE_LIMITS_ENABLED", default=True)
+
 # --- I18N, time -----------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -212,8 +247,41 @@ FORMAT_MODULE_PATH = ["marketplace.formats"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# --- Media (product photos) -------------------------------------------------------------
+# The file system under var/media on a laptop (`make run` serves it, DEBUG only); in
+# production an S3-compatible bucket through django-storages (README, Production): set
+# MEDIA_BUCKET and the AWS_* variables. whitenoise serves static files only, never media.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+MEDIA_URL = env.str("MEDIA_URL", default="/media/")
+MEDIA_BUCKET = env.str("MEDIA_BUCKET", default="")
+# Serve MEDIA_ROOT from Django itself: for DEBUG and for trying DEBUG=0 on a laptop, never
+# for real traffic (each photo would hold a web worker).
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG and not MEDIA_BUCKET)
+if MEDIA_BUCKET:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_BUCKET,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "default_acl": None,  # the bucket's policy decides (public-read for photos)
+            "querystring_auth": False,  # photos are public: stable URLs the browser caches
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Uploads bigger than this go to a temporary file rather than memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# django-imagekit makes a photo's thumbnails when the photo is saved, so a page builds
+# their URLs from names alone (no storage call, no query).
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+IMAGEKIT_CACHEFILE_DIR = "thumbnails"
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -259,7 +327,7 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:"],
+    "img-src": [CSP.SELF, "data:", *([MEDIA_URL] if MEDIA_URL.startswith("http") else [])],
     "object-src": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],

@@ -8,8 +8,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from imagekit.models import ImageSpecField
 
 from catalog.models import Listing, Seller
+from core.images import Thumbnail
 from core.money import money_field
 from payments.models import Payment
 
@@ -187,6 +189,10 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="order_lines")
     title = models.CharField(max_length=200, help_text="The listing's title when ordered.")
+    # The listing's first photo when ordered: the same file, which is never deleted, so
+    # the order keeps showing what was bought after the seller changes the listing.
+    image = models.ImageField(max_length=200, blank=True, editable=False)
+    thumbnail = ImageSpecField(source="image", spec=Thumbnail)
     unit_price = money_field()
     quantity = models.PositiveIntegerField()
     quantity_cancelled = models.PositiveIntegerField(default=0)

@@ -22,6 +22,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # tests and benchmarks are not apps.
 FLOORS = {
     "core": -1,
+    "accounts": 0,
     "catalog": 0,
     "payments": 0,
     "notifications": 0,
@@ -32,8 +33,12 @@ FLOORS = {
     "marketplace": 4,
 }
 # Same-floor imports docs/DESIGN.md §12 allows: disputes may call cancellations; money calls go
-# through the outbox, which knows nothing of payments.
-ALLOWED_SIDEWAYS = {("disputes", "cancellations"), ("payments", "notifications")}
+# through the outbox, which knows nothing of payments or accounts.
+ALLOWED_SIDEWAYS = {
+    ("disputes", "cancellations"),
+    ("payments", "notifications"),
+    ("accounts", "notifications"),  # account emails go through the outbox like all others
+}
 
 # Templates outside templates/<app>/ belong to marketplace (base, home, errors, partials,
 # admin, registration).
