@@ -65,6 +65,16 @@ def _required_services(request):
         skip_or_fail(f"this test needs Debian's Chromium at {CHROMIUM}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _media_in_a_temporary_folder(tmp_path_factory):
+    """Photos the tests upload (and their thumbnails) go to a folder of this run, never
+    to var/media; browser tests' live server serves it (SERVE_MEDIA)."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings):
     """Each test starts with an empty cache of its own (page fragments): nothing cached by

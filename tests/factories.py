@@ -1,11 +1,14 @@
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from catalog.models import Listing, Seller
+from catalog.models import Listing, ListingPhoto, Seller
 from orders.actors import Actor
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import ShippingAddress, confirm_shipment, place_orders
@@ -36,6 +39,14 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        """Its email confirmed (what a first order needs), unless ``verified=False``."""
+        if create and obj.email and extracted is not False:
+            EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email.lower(), defaults={"verified": True, "primary": True}
+            )
+
 
 class SellerFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -55,6 +66,28 @@ class ListingFactory(factory.django.DjangoModelFactory):
     price = Decimal("10.00")
     stock = 20
     handling_days = 2
+
+
+def image_file(
+    *, size: tuple[int, int] = (40, 30), colour: str = "teal", format: str = "PNG"
+) -> ContentFile:
+    """A real image of ``size`` as an uploaded file (Pillow draws it)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format=format)
+    return ContentFile(buffer.getvalue(), name=f"photo.{format.lower()}")
+
+
+class ListingPhotoFactory(factory.django.DjangoModelFactory):
+    """A listing's photo, saved the way catalog saves one (its thumbnails are made too)."""
+
+    class Meta:
+        model = ListingPhoto
+
+    listing = factory.SubFactory(ListingFactory)
+    image = factory.LazyFunction(image_file)
+    position = factory.Sequence(lambda n: n)
 
 
 class PaymentFactory(factory.django.DjangoModelFactory):
