@@ -2,9 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from django.views.static import serve
 
-from .views import HomeView, SignInView
+from .views import HomeView, SignInView, media
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -22,12 +21,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.SERVE_MEDIA:
-    # Product photos from var/media on a laptop; production serves them from the bucket.
-    media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns.append(
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+if not settings.MEDIA_URL.startswith("http"):
+    # Product photos from MEDIA_ROOT when SERVE_MEDIA is on (a laptop); else a 404.
+    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.+)$", media))
 
 handler400 = "marketplace.views.bad_request"
 handler403 = "marketplace.views.permission_denied"

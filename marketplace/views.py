@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.views import LoginView
 from django.http import (
+    Http404,
     HttpResponseBadRequest,
     HttpResponseForbidden,
     HttpResponseNotFound,
@@ -8,6 +10,7 @@ from django.http import (
 from django.template import loader
 from django.urls import reverse
 from django.views.generic import TemplateView
+from django.views.static import serve
 
 from .forms import SignInForm
 
@@ -29,6 +32,16 @@ class SignInView(LoginView):
         if hasattr(self.request.user, "seller"):
             return reverse("sellercentral:home")
         return super().get_default_redirect_url()
+
+
+def media(request, path):
+    """
+    A product photo from MEDIA_ROOT, for a laptop (SERVE_MEDIA, on with DEBUG). Production
+    serves photos from the bucket (MEDIA_BUCKET), never through a web worker.
+    """
+    if not settings.SERVE_MEDIA:
+        raise Http404("Media are not served here.")
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 # --- Error pages ------------------------------------------------------------------------
