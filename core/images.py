@@ -8,6 +8,9 @@ so they share one thumbnail file.
 from imagekit import ImageSpec
 from imagekit.processors import ResizeToFill, ResizeToFit
 
+# The box Display fits a photo into (its ResizeToFit, which also enlarges a smaller one).
+DISPLAY_BOX = 800
+
 
 class Thumbnail(ImageSpec):
     """Square, cropped to fill: rows and cards (shown at 64 to 96 CSS pixels, sharp at 2×)."""
@@ -20,6 +23,18 @@ class Thumbnail(ImageSpec):
 class Display(ImageSpec):
     """The whole photo, at most 800 pixels on a side: the listing's page."""
 
-    processors = [ResizeToFit(800, 800)]
+    processors = [ResizeToFit(DISPLAY_BOX, DISPLAY_BOX)]
     format = "JPEG"
     options = {"quality": 85}
+
+
+def display_size(width: int, height: int) -> tuple[int, int]:
+    """
+    The size of a ``width`` × ``height`` photo's Display image, computed as pilkit's
+    ResizeToFit does: a page gives it as the <img>'s width and height, so the browser
+    keeps the photo's place before it arrives (no layout shift). (0, 0) for an unknown size.
+    """
+    if width <= 0 or height <= 0:
+        return (0, 0)
+    ratio = min(DISPLAY_BOX / width, DISPLAY_BOX / height)
+    return (round(width * ratio), round(height * ratio))
