@@ -13,16 +13,45 @@ from django.views.generic import DetailView, ListView
 from catalog import selectors
 from catalog.models import Listing
 
+from ..shop_forms import ShopSearchForm
+
 
 class ShopView(ListView):
-    """Every listing on sale, with its store, price and stock, 24 to a page."""
+    """
+    The listings on sale, with their store, price, stock and first photo, 24 to a page:
+    all of them, or those a search (``?q=``) finds, within a category (``?category=``),
+    in the order the buyer picks (``?sort=``). Nothing changes state: a GET form.
+    """
 
     template_name = "orders/shop.html"
     context_object_name = "listings"
     paginate_by = 24
 
     def get_queryset(self) -> QuerySet[Listing]:
-        return selectors.available_listings()
+        self.form = ShopSearchForm(self.request.GET, categories=selectors.shop_categories())
+        if not self.form.is_valid():
+            return Listing.objects.none()  # the form says why
+        search = self.form.cleaned_data
+        return selectors.shop_listings(
+            query=search["q"], category=search["category"], sort=search["sort"]
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        search = self.form.cleaned_data if self.form.is_valid() else {}
+        query = search.get("q", "")
+        sort = selectors.ShopSort.clean(search.get("sort"), searching=bool(query))
+        return super().get_context_data(
+            search_form=self.form,
+            search_query=query,
+            search_category=search.get("category"),
+            sort=sort,
+            sorts=[
+                (value, label)
+                for value, label in selectors.ShopSort.choices
+                if query or value != selectors.ShopSort.BEST_MATCH
+            ],
+            **kwargs,
+        )
 
 
 class ListingView(DetailView):

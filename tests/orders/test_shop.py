@@ -1,11 +1,19 @@
 """The storefront's Shop and a listing's page (orders/views/shop.py)."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from tests.factories import ListingFactory, SellerFactory, UserFactory
+from catalog.models import Category
+from tests.factories import (
+    ListingFactory,
+    ListingPhotoFactory,
+    SellerFactory,
+    UserFactory,
+    image_file,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,14 +61,26 @@ def test_listing_list_pages_by_24(client):
     assert missing.status_code == 404
 
 
-def test_listing_list_query_count_does_not_grow_with_listings(client, django_assert_num_queries):
-    """One count and one page query, whatever the number of listings and sellers."""
-    ListingFactory.create_batch(10)
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_shop_makes_the_same_queries_for_3_and_30_listings_with_photos(
+    client, django_assert_num_queries, count
+):
+    """
+    The categories (the search box's menu), one count, one page of listings with their
+    stores, and one for their first photos: 4 queries for 3 listings or 30 (24 shown),
+    each with two photos, searched or not.
+    """
+    for _ in range(count):
+        listing = ListingFactory()
+        ListingPhotoFactory.create_batch(2, listing=listing)
 
-    with django_assert_num_queries(2):
-        response = client.get(reverse("storefront:shop"))
+    with django_assert_num_queries(4):
+        browsed = client.get(reverse("storefront:shop"))
+    with django_assert_num_queries(4):
+        searched = client.get(reverse("storefront:shop"), {"q": "notebook", "sort": "price"})
 
-    assert len(response.context["listings"]) == 10
+    assert len(browsed.context["listings"]) == len(searched.context["listings"]) == min(count, 24)
+    assert browsed.content.decode().count('<img src="/media/thumbnails/') == min(count, 24)
 
 
 # --- A listing's page ---------------------------------------------------------------------
@@ -178,3 +198,242 @@ def test_the_shop_links_each_listing_to_its_page_and_the_page_back_to_the_shop(c
 
     assert f'href="{listing_url(listing)}"' in shop
     assert f'href="{reverse("storefront:shop")}"' in page
+
+
+# --- Search, categories, sorts (docs/DESIGN.md §16) -------------------------------------------
+SHOP = reverse("storefront:shop")
+
+
+def squeezed(response) -> str:
+    """The page's HTML with every run of white space made one space (templates wrap tags)."""
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def shown(response) -> list[str]:
+    return [listing.title for listing in response.context["listings"]]
+
+
+@pytest.fixture
+def pens():
+    return Category.objects.create(name="Pens & ink", slug="pens")
+
+
+def test_a_search_shows_what_it_found_under_its_words(client):
+    """Given two listings, when a buyer searches one's word, then the page shows it alone."""
+    ListingFactory(title="Fountain pen", description="")
+    ListingFactory(title="Notebook", description="")
+
+    response = client.get(SHOP, {"q": "fountain"})
+
+    body = squeezed(response)
+    assert response.status_code == 200
+    assert shown(response) == ["Fountain pen"]
+    assert "Results for “fountain”" in body
+    assert 'value="fountain"' in body  # the box keeps the search
+    assert "1 item from independent sellers" in body
+
+
+def test_a_category_narrows_the_shop_and_names_itself(client, pens):
+    """?category=<slug> shows that shelf only, its name as the heading, chosen in the menu."""
+    ListingFactory(title="Fountain pen", category=pens)
+    ListingFactory(title="Notebook")
+
+    response = client.get(SHOP, {"category": "pens"})
+
+    body = squeezed(response)
+    assert shown(response) == ["Fountain pen"]
+    assert "<h1>" in body and "Pens &amp; ink" in body
+    assert '<option value="pens" selected>Pens &amp; ink</option>' in body
+
+
+def test_the_sort_menu_orders_by_price_and_offers_best_match_only_to_a_search(client):
+    """Price low to high and high to low; "Best match" is in the menu only for a search."""
+    for title, price in [("Mid", "5.00"), ("Dear", "9.00"), ("Cheap", "2.00")]:
+        ListingFactory(title=f"{title} notebook", price=Decimal(price))
+
+    low = client.get(SHOP, {"sort": "price"})
+    high = client.get(SHOP, {"sort": "-price"})
+    searched = client.get(SHOP, {"q": "notebook"})
+
+    assert shown(low) == ["Cheap notebook", "Mid notebook", "Dear notebook"]
+    assert shown(high) == ["Dear notebook", "Mid notebook", "Cheap notebook"]
+    assert '<option value="price" selected>' in squeezed(low)
+    assert '<option value="best"' not in squeezed(low)
+    assert '<option value="best" selected>Best match</option>' in squeezed(searched)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "nonsense"},
+        {"sort": "best"},  # best match without a search
+        {"sort": "-created_at; DROP TABLE catalog_listing"},
+        {"sort": ["price", "-price"]},  # the last one counts, as Django reads a QueryDict
+    ],
+)
+def test_an_unknown_sort_is_the_default_order_not_an_error(client, params):
+    """Whatever the sort says, the page answers 200 with the listings."""
+    ListingFactory.create_batch(2)
+
+    response = client.get(SHOP, params)
+
+    assert response.status_code == 200
+    assert len(shown(response)) == 2
+
+
+def test_an_unknown_category_says_so_and_shows_nothing(client):
+    """A category that does not exist: a clear error under the menu, no listings, no 500."""
+    ListingFactory()
+
+    response = client.get(SHOP, {"category": "no-such-shelf"})
+
+    body = squeezed(response)
+    assert response.status_code == 200
+    assert shown(response) == []
+    assert "That category does not exist (any more): choose another." in body
+
+
+@pytest.mark.parametrize("query", ["x" * 1000, "pen\x00"], ids=["1000-chars", "nul"])
+def test_a_search_that_cannot_be_a_search_is_a_form_error(client, query):
+    """A search too long or with a NUL character: the box says why, nothing is searched."""
+    ListingFactory(title="pen")
+
+    response = client.get(SHOP, {"q": query})
+
+    assert response.status_code == 200
+    assert shown(response) == []
+    assert response.context["search_form"].errors["q"]
+    assert 'class="form-control is-invalid"' in squeezed(response)
+
+
+def test_the_longest_search_allowed_is_searched(client):
+    """200 characters is a search (the box's maxlength): the page answers with results."""
+    ListingFactory(title="pen")
+
+    response = client.get(SHOP, {"q": "pen " + "x" * 196})
+
+    assert response.status_code == 200
+    assert not response.context["search_form"].errors
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "99999999999999999999"])
+def test_a_page_that_does_not_exist_is_a_404(client, page):
+    """A page number that is not one, or past the end, is the site's 404 page, never a 500."""
+    ListingFactory()
+
+    assert client.get(SHOP, {"page": page}).status_code == 404
+
+
+def test_page_links_keep_the_search_category_and_sort(client, pens):
+    """Page 2's link carries q, category and sort: the next page is the same search."""
+    ListingFactory.create_batch(25, title="Blue pen", category=pens)
+
+    first = client.get(SHOP, {"q": "pen", "category": "pens", "sort": "price"})
+    second = client.get(SHOP, {"q": "pen", "category": "pens", "sort": "price", "page": 2})
+
+    assert 'href="?q=pen&amp;category=pens&amp;sort=price&amp;page=2"' in squeezed(first)
+    assert len(shown(second)) == 1
+
+
+def test_no_results_helps_the_buyer_on(client, pens):
+    """Nothing found: the page says so and offers all categories and the whole shop."""
+    ListingFactory(title="Notebook")
+
+    response = client.get(SHOP, {"q": "teapot", "category": "pens"})
+
+    body = squeezed(response)
+    assert "No listings match “teapot” in Pens &amp; ink." in body
+    assert 'href="?q=teapot"' in body
+    assert f'href="{SHOP}">Browse everything for sale' in body
+
+
+def test_titles_stores_and_searches_with_html_show_as_text(client):
+    """HTML in a title, a store's name or the search itself is escaped everywhere it shows."""
+    seller = SellerFactory(store_name="<i>Shady</i>")
+    listing = ListingFactory(seller=seller, title="<script>alert(1)</script> pen")
+    ListingPhotoFactory(listing=listing)
+
+    browsed = squeezed(client.get(SHOP))
+    searched = squeezed(client.get(SHOP, {"q": '<b>pen</b>"'}))
+
+    for body in (browsed, searched):
+        assert "<script>alert(1)" not in body and "<i>Shady" not in body and "<b>pen" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; pen" in browsed
+    assert 'alt="&lt;script&gt;alert(1)&lt;/script&gt; pen"' in browsed
+    assert "&lt;i&gt;Shady&lt;/i&gt;" in browsed
+    assert 'value="&lt;b&gt;pen&lt;/b&gt;&quot;"' in searched
+    assert "Results for “&lt;b&gt;pen&lt;/b&gt;&quot;”" in searched
+
+
+def test_every_shop_page_has_the_search_box(client):
+    """The Shop and a listing's page both carry the box, a GET form to the Shop."""
+    listing = ListingFactory()
+
+    for url in (SHOP, listing_url(listing)):
+        body = squeezed(client.get(url))
+        assert 'data-testid="shop-search"' in body
+        assert f'method="get" action="{SHOP}"' in body
+
+
+# --- Photos on the Shop and a listing's page ---------------------------------------------------
+def test_a_shop_card_shows_the_listings_first_photo_or_a_placeholder(client):
+    """The first photo by position, as a thumbnail named by the title; a box without one."""
+    listing = ListingFactory(title="Dot grid")
+    ListingPhotoFactory(listing=listing, position=1)
+    first = ListingPhotoFactory(listing=listing, position=0)
+    ListingFactory(title="Bare")
+
+    body = squeezed(client.get(SHOP))
+
+    assert f'<img src="{first.thumbnail.url}" alt="Dot grid" width="96" height="96"' in body
+    assert body.count('<img src="/media/thumbnails/') == 1
+    assert body.count('data-testid="photo-placeholder"') == 1
+
+
+def test_only_the_first_row_of_cards_loads_its_photo_at_once(client):
+    """Four cards fill the first row on a wide screen; the photos below the fold load lazily."""
+    for _ in range(6):
+        ListingPhotoFactory()
+
+    body = squeezed(client.get(SHOP))
+
+    assert body.count('<img src="/media/thumbnails/') == 6
+    assert body.count('loading="lazy"') == 2
+
+
+def test_a_listing_page_shows_the_first_photo_large_and_the_others_as_links(client):
+    """
+    Given a listing with three photos, then its page shows the first at the Display size
+    with its width and height, and the two others as thumbnails linking to theirs.
+    """
+
+    listing = ListingFactory(title="Pen")
+    first = ListingPhotoFactory(listing=listing, position=0, image=image_file(size=(1200, 900)))
+    others = [ListingPhotoFactory(listing=listing, position=n) for n in (1, 2)]
+
+    body = squeezed(client.get(listing_url(listing)))
+
+    assert f'<img src="{first.display.url}" alt="Pen" width="800" height="600"' in body
+    for number, other in enumerate(others, start=2):
+        assert f'<a href="{other.display.url}"> <img src="{other.thumbnail.url}"' in body
+        assert f", photo {number} of 3</span>" in body
+    assert first.thumbnail.url not in body
+
+
+def test_a_listing_page_without_photos_shows_the_placeholder(client):
+    """No photo: one neutral box where the photo would be, no broken image."""
+    listing = ListingFactory()
+
+    body = squeezed(client.get(listing_url(listing)))
+
+    assert "<img" not in body
+    assert body.count('data-testid="photo-placeholder"') == 1
+
+
+def test_a_listing_page_links_back_to_its_category(client, pens):
+    """The breadcrumb names the listing's category, a link to that shelf of the Shop."""
+    listing = ListingFactory(category=pens)
+
+    body = squeezed(client.get(listing_url(listing)))
+
+    assert f'<a href="{SHOP}?category=pens">Pens &amp; ink</a>' in body
