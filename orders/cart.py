@@ -212,9 +212,9 @@ class CartSummary:
 
 
 def summarize(cart: Cart) -> CartSummary:
-    """The cart's lines with their listings (one query), grouped by seller."""
+    """The cart's lines with their listings and first photos (two queries), grouped by seller."""
     items = cart.items()
-    listings = listings_by_id(items)
+    listings = listings_by_id(items, with_first_photo=True)
     available: list[tuple[Listing, CartLine]] = []
     unavailable = []
     for listing_id, quantity in items.items():

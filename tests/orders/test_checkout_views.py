@@ -21,6 +21,7 @@ from tests.factories import (
     GOOD_CARD,
     INSUFFICIENT_FUNDS_CARD,
     ListingFactory,
+    ListingPhotoFactory,
     SellerFactory,
     UserFactory,
 )
@@ -294,16 +295,20 @@ def test_two_sellers_are_two_orders_one_per_seller(client, buyer):
 
 
 def test_cart_page_query_count_does_not_grow_with_lines(client, buyer, django_assert_num_queries):
-    """Session, user, seller check (nav) and one listings query, for 2 lines or 8."""
+    """
+    Session, user, seller check (nav), one listings query and one for their first photos
+    (the photos' prefetch: one query, never one per line), for 2 lines or 8.
+    """
     for _ in range(2):
-        add(client, ListingFactory())
-    with django_assert_num_queries(4):
+        add(client, ListingPhotoFactory().listing)
+    with django_assert_num_queries(5):
         client.get(CART)
     for _ in range(6):
-        add(client, ListingFactory())
-    with django_assert_num_queries(4):
+        add(client, ListingPhotoFactory().listing)
+    with django_assert_num_queries(5):
         response = client.get(CART)
     assert response.context["summary"].units == 8
+    assert response.content.decode().count('<img src="/media/thumbnails/') == 8
 
 
 def test_cart_page_needs_sign_in(client):
