@@ -23,7 +23,8 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
-from catalog.models import Listing, Seller
+from catalog.models import Listing, ListingPhoto, Seller
+from catalog.selectors import with_first_photos
 from catalog.services import OutOfStock, reserve_stock
 from core.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
 from core.text import clean_text
@@ -170,9 +171,13 @@ def _create_orders(
     card_number: str,
     checkout_token: uuid.UUID | None,
 ) -> list[Order]:
-    """Reserve the stock and create one pending order per seller, all or nothing."""
+    """
+    Reserve the stock and create one pending order per seller, all or nothing. Each line
+    keeps its listing's title, price and first photo as they are now (docs/DESIGN.md §16).
+    """
     with transaction.atomic():
-        listings = Listing.objects.select_related("seller").in_bulk(list(items))
+        # The first photos in one query for all the listings, never one per line.
+        listings = with_first_photos(Listing.objects.select_related("seller")).in_bulk(list(items))
         packages = _packages(buyer=buyer, listings=listings, items=items)
         _reserve(listings, items)
         now = timezone.now()
@@ -193,6 +198,7 @@ def _create_orders(
                     order=order,
                     listing=listing,
                     title=listing.title,
+                    image=photo_snapshot(listing),
                     unit_price=listing.price,
                     quantity=items[listing.pk],
                 )
@@ -201,6 +207,16 @@ def _create_orders(
             events.order_placed(order, Actor.buyer(buyer))
             orders.append(order)
     return orders
+
+
+def photo_snapshot(listing: Listing) -> str:
+    """
+    The file name of ``listing``'s first photo (prefetched by ``with_first_photos``), for
+    its order line to keep: the file is never deleted, so the order goes on showing what
+    was bought whatever the seller does to the listing's photos. "" without a photo.
+    """
+    first_photos: list[ListingPhoto] = listing.first_photos  # type: ignore[attr-defined]
+    return (first_photos[0].image.name or "") if first_photos else ""
 
 
 def _reserve(listings: dict[int, Listing], items: dict[int, int]) -> None:

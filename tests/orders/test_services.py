@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cancellations.models import Reason
@@ -48,6 +50,7 @@ from tests.factories import (
     GOOD_CARD,
     INSUFFICIENT_FUNDS_CARD,
     ListingFactory,
+    ListingPhotoFactory,
     SellerFactory,
     UserFactory,
 )
@@ -174,6 +177,36 @@ def test_checkout_reserves_the_stock_it_sold(buyer, notebook, pen):
 
     assert stock(notebook) == 7
     assert stock(pen) == 0
+
+
+def test_each_line_keeps_its_listings_first_photo_as_bought(buyer, notebook, pen):
+    """
+    Given a listing with two photos and one without, when the cart is checked out, then
+    the first's line keeps its lowest-positioned photo's file and the other's none.
+    """
+    ListingPhotoFactory(listing=notebook, position=1)
+    first = ListingPhotoFactory(listing=notebook, position=0)
+
+    (order,) = place(buyer, (notebook, 1), (pen, 1))
+
+    assert dict(order.lines.values_list("listing_id", "image")) == {
+        notebook.pk: first.image.name,
+        pen.pk: "",
+    }
+
+
+def test_the_lines_photos_are_read_in_one_query_however_many_lines(buyer, seller):
+    """Checkout reads the listings' first photos in one query for 1 line or 6, not one each."""
+
+    def photo_queries(listings) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            place(buyer, *((listing, 1) for listing in listings))
+        return sum('FROM "catalog_listingphoto"' in query["sql"] for query in queries)
+
+    one = [ListingPhotoFactory(listing=ListingFactory(seller=seller)).listing]
+    six = [ListingPhotoFactory(listing=ListingFactory(seller=seller)).listing for _ in range(6)]
+
+    assert photo_queries(one) == photo_queries(six) == 1
 
 
 def test_ship_by_is_placed_plus_the_slowest_handling_time(buyer, seller, settings):
