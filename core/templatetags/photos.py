@@ -16,10 +16,11 @@ register = template.Library()
 
 THUMBNAIL = "thumbnail"
 DISPLAY = "display"
-# The placeholder of a missing Display image: a 4:3 box, scaled down to the column, its
-# icon (drawn on 24 × 24) in the middle.
+# The placeholder of a missing Display image: a 4:3 box, scaled down to the column. The
+# icon is drawn on 24 × 24; each view box leaves a margin around it (no CSS padding: a
+# percentage would be of the column's width).
 PLACEHOLDER_DISPLAY = (800, 600)
-VIEW_BOX = {THUMBNAIL: "0 0 24 24", DISPLAY: "-4 0 32 24"}
+VIEW_BOX = {THUMBNAIL: "-6 -6 36 36", DISPLAY: "-20 -9 64 48"}
 
 
 @register.inclusion_tag("core/_photo.html")
