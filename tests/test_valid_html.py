@@ -17,7 +17,14 @@ from disputes.services import open_dispute
 from orders.actors import Actor
 from orders.services import place_orders, post_message
 from tests.conftest import skip_or_fail
-from tests.factories import ADDRESS, GOOD_CARD, SellerFactory, UserFactory, shipped_order
+from tests.factories import (
+    ADDRESS,
+    GOOD_CARD,
+    ListingPhotoFactory,
+    SellerFactory,
+    UserFactory,
+    shipped_order,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +37,8 @@ def pages(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         shipped = shipped_order(buyer=buyer, seller=seller, title="Fountain pen")
         pen = shipped.lines.get().listing
+        # Bought before it had photos (placeholders), then with them (thumbnails).
+        ListingPhotoFactory.create_batch(2, listing=pen)
         (fresh,) = place_orders(
             buyer=buyer, items={pen.pk: 1}, address=ADDRESS, card_number=GOOD_CARD
         )
@@ -43,6 +52,9 @@ def pages(client, django_capture_on_commit_callbacks):
     return {
         "home": (reverse("home"), None),
         "shop": (reverse("storefront:shop"), None),
+        "shop-search": (reverse("storefront:shop") + "?q=pen&sort=-price", None),
+        "shop-no-results": (reverse("storefront:shop") + "?q=teapot", None),
+        "shop-bad-search": (reverse("storefront:shop") + "?q=" + "x" * 300 + "&category=no", None),
         "listing": (reverse("storefront:listing", args=[pen.pk]), None),
         "sign-in": (reverse("login"), None),
         "your-orders": (reverse("orders:your_orders"), buyer),
