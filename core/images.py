@@ -8,7 +8,7 @@ so they share one thumbnail file.
 from imagekit import ImageSpec
 from imagekit.processors import ResizeToFill, ResizeToFit
 
-# The box Display fits a photo into (its ResizeToFit, which also enlarges a smaller one).
+# The box Display fits a photo into; a smaller photo keeps its size (never blown up, blurred).
 DISPLAY_BOX = 800
 
 
@@ -23,7 +23,7 @@ class Thumbnail(ImageSpec):
 class Display(ImageSpec):
     """The whole photo, at most 800 pixels on a side: the listing's page."""
 
-    processors = [ResizeToFit(DISPLAY_BOX, DISPLAY_BOX)]
+    processors = [ResizeToFit(DISPLAY_BOX, DISPLAY_BOX, upscale=False)]
     format = "JPEG"
     options = {"quality": 85}
 
@@ -36,5 +36,5 @@ def display_size(width: int, height: int) -> tuple[int, int]:
     """
     if width <= 0 or height <= 0:
         return (0, 0)
-    ratio = min(DISPLAY_BOX / width, DISPLAY_BOX / height)
+    ratio = min(DISPLAY_BOX / width, DISPLAY_BOX / height, 1)
     return (round(width * ratio), round(height * ratio))

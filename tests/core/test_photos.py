@@ -19,7 +19,7 @@ def render(source: str, **context) -> str:
     [
         ((1600, 1200), (800, 600)),  # shrunk to the box
         ((400, 1000), (320, 800)),  # a tall one: its height is the box's
-        ((40, 30), (800, 600)),  # ResizeToFit enlarges a small one too
+        ((40, 30), (40, 30)),  # a small one keeps its size: never enlarged, never blurred
         ((0, 0), (0, 0)),  # a size never read
     ],
 )
@@ -28,14 +28,15 @@ def test_display_size_is_the_size_imagekit_makes(size, expected):
     assert display_size(*size) == expected
 
 
-def test_display_size_matches_the_file_imagekit_wrote():
-    """Given a 1000 × 250 photo, when its Display image is made, then it is the size computed."""
+@pytest.mark.parametrize(("size", "expected"), [((1000, 250), (800, 200)), ((50, 20), (50, 20))])
+def test_display_size_matches_the_file_imagekit_wrote(size, expected):
+    """Given a big or a small photo, when its Display image is made, it is the size computed."""
     from PIL import Image
 
-    photo = ListingPhotoFactory(image=image_file(size=(1000, 250)))
+    photo = ListingPhotoFactory(image=image_file(size=size))
 
     with Image.open(photo.display.path) as made:
-        assert made.size == display_size(1000, 250) == (800, 200)
+        assert made.size == display_size(*size) == expected
 
 
 def test_a_thumbnail_has_its_url_alt_size_and_lazy_loading():
