@@ -277,8 +277,9 @@ def remove_photo(*, photo_id: int, seller_id: int) -> int:
     with transaction.atomic():
         photos = _locked_photos(photo_id=photo_id, seller_id=seller_id)
         photo = next(p for p in photos if p.pk == photo_id)
+        photos.remove(photo)
         photo.delete()
-        _renumber([p for p in photos if p.pk != photo_id])
+        _renumber(photos)
     return photo.listing_id
 
 
