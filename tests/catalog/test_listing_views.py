@@ -194,6 +194,20 @@ def test_another_sellers_listing_edit_is_404_and_changes_nothing(client, seller,
 
 
 # --- Photo buttons ----------------------------------------------------------------------------
+def test_each_photo_has_the_buttons_that_apply_to_it(client, seller):
+    """The first photo moves only later, the last only earlier; each may be removed."""
+    listing = ListingFactory(seller=seller)
+    first, second = ListingPhotoFactory.create_batch(2, listing=listing)
+
+    body = client.get(edit_url(listing)).content.decode()
+
+    move_first, move_second = (reverse("catalog:photo_move", args=[p.pk]) for p in (first, second))
+    assert body.count(f'action="{move_first}"') == 1 and "Move photo 1 later" in body
+    assert body.count(f'action="{move_second}"') == 1 and "Move photo 2 earlier" in body
+    assert "Move photo 1 earlier" not in body and "Move photo 2 later" not in body
+    assert body.count('Remove<span class="visually-hidden"> photo') == 2
+
+
 def test_moving_a_photo_later_reorders_and_returns_to_the_edit_page(client, seller):
     """The first photo moved later becomes the second."""
     listing = ListingFactory(seller=seller)
