@@ -5,6 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 
+class SellersOnly(PermissionDenied):
+    """A signed-in customer without a store in Seller Central (the 403 page offers one)."""
+
+
 class SellerRequiredMixin(LoginRequiredMixin):
     """Seller Central: sign in first; a signed-in user without a store gets 403."""
 
@@ -13,7 +17,7 @@ class SellerRequiredMixin(LoginRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated and not hasattr(request.user, "seller"):
-            raise PermissionDenied("Seller Central is for sellers.")
+            raise SellersOnly("Seller Central is for sellers.")
         return super().dispatch(request, *args, **kwargs)
 
     @property

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from imagekit.models import ImageSpecField
 
 from core.images import Display, Thumbnail
@@ -40,6 +41,14 @@ class Seller(models.Model):
 
     class Meta:
         ordering = ["store_name"]
+        constraints = [
+            # "Paper Moon" and "paper moon" would be one store to a buyer.
+            models.UniqueConstraint(
+                Lower("store_name"),
+                name="seller_store_name_unique_ignoring_case",
+                violation_error_message="A store with this name already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.store_name

@@ -45,13 +45,7 @@ def with_first_photos(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     for a page of listings, whatever their number (a prefetch of a slice: Django keeps
     one photo per listing with a window function), never one per listing.
     """
-    return listings.prefetch_related(
-        Prefetch(
-            "photos",
-            queryset=ListingPhoto.objects.order_by("position", "pk")[:1],
-            to_attr="first_photos",
-        )
-    )
+    return listings.prefetch_related(first_photo())
 
 
 # --- The Shop: search, category, sort (docs/DESIGN.md §16) -------------------------------------
@@ -151,6 +145,7 @@ def inventory_for_seller(seller: Seller) -> QuerySet[Listing]:
     """
     return (
         Listing.objects.filter(seller=seller)
+        .prefetch_related(first_photo())
         .annotate(
             needs_attention=Case(
                 When(Q(stock=0) | Q(is_active=False), then=Value(0)),
@@ -165,3 +160,42 @@ def inventory_for_seller(seller: Seller) -> QuerySet[Listing]:
 def listings_of_seller(seller: Seller) -> QuerySet[Listing]:
     """The seller's own listings: another seller's listing is simply not there (404)."""
     return Listing.objects.filter(seller=seller)
+
+
+def first_photo() -> "Prefetch[str, QuerySet[ListingPhoto], str]":
+    """
+    Each listing's first photo as ``listing.first_photos`` (a list of one, or empty): one
+    query for a whole page of listings, whatever their number of photos.
+    """
+    return Prefetch(
+        "photos",
+        queryset=ListingPhoto.objects.order_by("position", "pk")[:1],
+        to_attr="first_photos",
+    )
+
+
+def low_stock_count(seller: Seller, *, at_most: int) -> int:
+    """How many of the seller's active listings have 1 to ``at_most`` units left."""
+    return Listing.objects.filter(
+        seller=seller, is_active=True, stock__gt=0, stock__lte=at_most
+    ).count()
+
+
+def photos_of_listing(listing: Listing) -> list[ListingPhoto]:
+    """The listing's photos in the order buyers see them."""
+    return list(ListingPhoto.objects.filter(listing=listing).order_by("position", "pk"))
+
+
+def stores() -> QuerySet[Seller]:
+    """Every store (a store's page: any store may be looked at)."""
+    return Seller.objects.all()
+
+
+def store_listings(seller: Seller) -> QuerySet[Listing]:
+    """A store's page: its listings on sale, by title, each with its first photo."""
+    return (
+        Listing.objects.available()
+        .filter(seller=seller)
+        .prefetch_related(first_photo())
+        .order_by("title", "pk")
+    )

@@ -1,5 +1,6 @@
 """
-Number fields that take the digits 0 to 9 and nothing else.
+Form fields the apps share: numbers that take the digits 0 to 9 and nothing else, and
+a file field that takes several files at once.
 
 Django's IntegerField and DecimalField accept what Python's ``int`` and ``Decimal``
 accept: digits of any script (``١٢`` is 12) and underscores (``1_0`` is 10). A
@@ -48,3 +49,24 @@ class AsciiDecimalField(forms.DecimalField):
     def to_python(self, value):
         _check_ascii(self, value, ASCII_DECIMAL)
         return super().to_python(value)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """
+    Several files from one ``<input type="file" multiple>``, cleaned one by one into a
+    list (an empty list when none was chosen and the field is optional): Django's
+    documented pattern for uploading multiple files with one form field.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single_file_clean = super().clean
+        files = data if isinstance(data, list | tuple) else [data]
+        return [cleaned for file in files if (cleaned := single_file_clean(file, initial))]

@@ -279,6 +279,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # their URLs from names alone (no storage call, no query).
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
 IMAGEKIT_CACHEFILE_DIR = "thumbnails"
+# A listing photo's limits (catalog.photos, docs/DESIGN.md §15): the upload's bytes, and
+# its pixels as its header states them, checked before anything is decoded.
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
 
 STORAGES = {
     "default": _media_storage,
@@ -457,6 +461,8 @@ YOUR_ORDERS_DELIVERED_DAYS = env.int("YOUR_ORDERS_DELIVERED_DAYS", default=30)
 # until its seller updates the stock.
 NO_INVENTORY_DEACTIVATE_AFTER = env.int("NO_INVENTORY_DEACTIVATE_AFTER", default=2)
 NO_INVENTORY_WINDOW_DAYS = env.int("NO_INVENTORY_WINDOW_DAYS", default=30)
+# Inventory warns of an active listing with this many units or fewer left (but not none).
+LOW_STOCK = env.int("LOW_STOCK", default=3)
 # "shipment": authorize at checkout, capture what ships (Amazon). "checkout": capture all at once.
 PAYMENT_CAPTURE = env.str("PAYMENT_CAPTURE", default="shipment")
 if PAYMENT_CAPTURE not in ("shipment", "checkout"):

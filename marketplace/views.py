@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.views.generic import TemplateView
 from django.views.static import serve
 
+from catalog.access import SellersOnly
+
 from .forms import SignInForm
 
 
@@ -59,7 +61,9 @@ def bad_request(request, exception):
 
 
 def permission_denied(request, exception):
-    return HttpResponseForbidden(loader.render_to_string("403.html", request=request))
+    # Seller Central turned a customer away: the page offers to open a store.
+    context = {"sellers_only": isinstance(exception, SellersOnly)}
+    return HttpResponseForbidden(loader.render_to_string("403.html", context, request=request))
 
 
 def page_not_found(request, exception):

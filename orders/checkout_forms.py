@@ -4,6 +4,7 @@ import uuid
 
 from django import forms
 
+from core.countries import COUNTRIES
 from core.forms import AsciiIntegerField
 from core.money import MAX_QUANTITY_PER_LINE
 
@@ -12,19 +13,6 @@ from .services import ShippingAddress
 
 # Database ids are 64-bit: a bigger number is a form error, never a database error.
 MAX_ID = 2**63 - 1
-
-COUNTRIES = [
-    ("US", "United States"),
-    ("CA", "Canada"),
-    ("GB", "United Kingdom"),
-    ("IE", "Ireland"),
-    ("DE", "Germany"),
-    ("FR", "France"),
-    ("ES", "Spain"),
-    ("IT", "Italy"),
-    ("NL", "Netherlands"),
-    ("AU", "Australia"),
-]
 
 
 def _listing_field() -> forms.IntegerField:

@@ -7,6 +7,7 @@ app_name = "storefront"
 urlpatterns = [
     path("listings/", shop.ShopView.as_view(), name="shop"),
     path("listings/<int:pk>/", shop.ListingView.as_view(), name="listing"),
+    path("stores/<int:pk>/", shop.StoreView.as_view(), name="store"),
     path("cart/", storefront.CartView.as_view(), name="cart"),
     path("cart/add/", storefront.CartAddView.as_view(), name="cart_add"),
     path("cart/remove/", storefront.CartRemoveView.as_view(), name="cart_remove"),

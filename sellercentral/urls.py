@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk_cancel, cancel, home, messages, order, orders, requests
+from .views import bulk_cancel, cancel, home, messages, order, orders, requests, store
 
 app_name = "sellercentral"
 
@@ -8,6 +8,9 @@ app_name = "sellercentral"
 # views look them up by number AND seller (else 404).
 urlpatterns = [
     path("seller/", home.SellerHomeView.as_view(), name="home"),
+    # Seller Central's front door: a customer opens a store; then the store's settings.
+    path("seller/start/", store.StartSellingView.as_view(), name="start"),
+    path("seller/store/", store.StoreSettingsView.as_view(), name="store"),
     path("seller/orders/", orders.SellerOrdersView.as_view(), name="orders"),
     path("seller/messages/", messages.SellerMessagesView.as_view(), name="messages"),
     # An order's page and what is done from it

@@ -106,6 +106,7 @@ def expectations(objects):
         "logout": {account: {NOT_ALLOWED} for account in ACCOUNTS},  # POST-only
         "storefront:shop": public(),
         "storefront:listing": public(),
+        "storefront:store": public(),
         "storefront:cart": signed_in(),
         "storefront:cart_add": post_only_signed_in(),
         "storefront:cart_remove": post_only_signed_in(),
@@ -121,6 +122,13 @@ def expectations(objects):
         "cancellations:withdraw_request": post_only_signed_in(),
         # Seller Central
         "sellercentral:home": seller_area(),
+        # A customer without a store opens one here (the demo buyers' emails are
+        # confirmed); a seller is sent on to Seller Central.
+        "sellercentral:start": {
+            account: {LOGIN} if account == "anon" else {MOVED} if account in SELLERS else {OK}
+            for account in ACCOUNTS
+        },
+        "sellercentral:store": seller_area(),
         "sellercentral:orders": seller_area(),
         "sellercentral:order": seller_of(order["seller"]),
         "sellercentral:start_preparing": post_only_seller(),
@@ -137,6 +145,10 @@ def expectations(objects):
         "sellercentral:decline_request": post_only_seller(),
         "catalog:inventory": seller_area(),
         "catalog:inventory_edit": seller_of(objects["listing"]["seller"]),
+        "catalog:listing_create": seller_area(),
+        "catalog:listing_edit": seller_of(objects["listing"]["seller"]),
+        "catalog:photo_move": post_only_seller(),
+        "catalog:photo_remove": post_only_seller(),
         # Resolution Center
         "disputes:case_list": signed_in(),
         "disputes:open_case": buyer_of(order["buyer"]),
@@ -198,7 +210,7 @@ def walk(resolver, namespace="", prefix="", params=()):
 def demo_objects():
     """The demo rows whose ids fill the URLs, and who owns each."""
     from cancellations.models import CancellationRequest
-    from catalog.models import Listing
+    from catalog.models import Listing, ListingPhoto
     from disputes.models import Dispute
     from orders.models import Order, OrderStatus
 
@@ -208,6 +220,7 @@ def demo_objects():
         or orders.order_by("pk").first()
     )
     listing = Listing.objects.filter(seller__user__username="seller").order_by("pk").first()
+    photo = ListingPhoto.objects.filter(listing=listing).order_by("pk").first()
     request = (
         CancellationRequest.objects.filter(order__buyer__username="buyer")
         .select_related("order__seller__user")
@@ -222,14 +235,21 @@ def demo_objects():
     )
     missing = [
         n
-        for n, o in [("order", order), ("listing", listing), ("request", request), ("case", case)]
+        for n, o in [
+            ("order", order),
+            ("listing", listing),
+            ("photo", photo),
+            ("request", request),
+            ("case", case),
+        ]
         if o is None
     ]
     if missing:
         raise RuntimeError(f"seed_demo left no demo {', '.join(missing)}")
     return {
         "order": {"pk": order.pk, "number": order.number, "buyer": "buyer", "seller": "seller"},
-        "listing": {"pk": listing.pk, "seller": "seller"},
+        "listing": {"pk": listing.pk, "seller": "seller", "store": listing.seller_id},
+        "photo": {"pk": photo.pk, "seller": "seller"},
         "request": {
             "pk": request.pk,
             "number": request.order.number,
@@ -282,10 +302,14 @@ def url_for(route, objects):
             kwargs[param] = objects["request"]["pk"]
         elif param == "pk" and route.name.startswith("disputes:"):
             kwargs[param] = objects["case"]["pk"]
+        elif param == "pk" and route.name.startswith("catalog:photo_"):
+            kwargs[param] = objects["photo"]["pk"]
         elif param == "pk" and (
             route.name.startswith("catalog:") or route.name == "storefront:listing"
         ):
             kwargs[param] = objects["listing"]["pk"]
+        elif param == "pk" and route.name == "storefront:store":
+            kwargs[param] = objects["listing"]["store"]
         elif param == "id" and route.name == "admin:auth_user_password_change":
             kwargs[param] = get_user_model().objects.get(username="buyer").pk
         elif param == "app_label":

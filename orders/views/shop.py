@@ -8,10 +8,12 @@ the cart, so a listing's "Add to cart" names a page of its own app (docs/DESIGN.
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView
 
 from catalog import selectors
-from catalog.models import Listing
+from catalog.models import Listing, Seller
 
 from ..shop_forms import ShopSearchForm
 
@@ -69,3 +71,21 @@ class ListingView(DetailView):
         return super().get_context_data(
             is_own_listing=self.object.is_sold_by(self.request.user), **kwargs
         )
+
+
+class StoreView(ListView):
+    """A store's page: its name, its policies and its listings on sale, 24 to a page."""
+
+    template_name = "orders/store.html"
+    context_object_name = "listings"
+    paginate_by = 24
+
+    @cached_property
+    def store(self) -> Seller:
+        return get_object_or_404(selectors.stores(), pk=self.kwargs["pk"])
+
+    def get_queryset(self) -> QuerySet[Listing]:
+        return selectors.store_listings(self.store)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(store=self.store, **kwargs)

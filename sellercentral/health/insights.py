@@ -26,6 +26,8 @@ RESTOCK = "Restock, or lower the stock you show so it matches the shelf."
 DESCRIBE = "Fix the description (sizes, variants, what is included) so buyers order the right item."
 HANDLING = "Raise the handling days to promise only what you can keep, or ship sooner."
 PRICING = "Fix pricing: check the price and shipping cost against similar listings."
+# The actions a listing's edit page does: the insights link them straight to it.
+LISTING_ACTIONS = {RESTOCK, DESCRIBE}
 RECOMMENDED_ACTIONS = {
     Reason.NO_INVENTORY: RESTOCK,
     Reason.PRICING_ERROR: PRICING,
@@ -78,6 +80,11 @@ class ListingRow:
     @property
     def action(self) -> str:
         return RECOMMENDED_ACTIONS.get(Reason(self._top_reason), "")
+
+    @property
+    def fixed_on_listing(self) -> bool:
+        """Whether the action is done on the listing's edit page (its stock, its description)."""
+        return self.action in LISTING_ACTIONS
 
 
 @dataclass(frozen=True)

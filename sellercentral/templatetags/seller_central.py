@@ -25,6 +25,7 @@ SECTIONS = [
     ("requests", "Requests", "sellercentral:requests", ("requests", "request-badge")),
     ("messages", "Messages", "sellercentral:messages", ("messages", "message-badge")),
     ("inventory", "Inventory", "catalog:inventory", None),
+    ("store", "Store", "sellercentral:store", None),
 ]
 
 

@@ -5,10 +5,14 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import Listing
-from tests.factories import ListingFactory, SellerFactory, UserFactory
+from catalog.models import Category, Listing
+from tests.factories import ListingFactory, ListingPhotoFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+
+# The photo inline's management form: an admin change posts it with the listing's fields.
+NO_PHOTOS = {"photos-TOTAL_FORMS": "0", "photos-INITIAL_FORMS": "0"}
 
 
 @pytest.fixture
@@ -59,6 +63,7 @@ def test_admin_change_does_not_write_stock(client, staff):
             "handling_days": 2,
             "is_active": "on",
             "deactivated_reason": "",
+            **NO_PHOTOS,
         },
     )
 
@@ -78,6 +83,7 @@ def post_price(client, listing, price):
             "handling_days": 2,
             "is_active": "on",
             "deactivated_reason": "",
+            **NO_PHOTOS,
         },
     )
 
@@ -117,6 +123,7 @@ def test_admin_change_refuses_digits_other_than_0_to_9(client, staff, field, val
         "handling_days": 3,
         "is_active": "on",
         "deactivated_reason": "",
+        **NO_PHOTOS,
     }
 
     response = client.post(
@@ -127,3 +134,40 @@ def test_admin_change_refuses_digits_other_than_0_to_9(client, staff, field, val
     assert field in response.context["adminform"].form.errors
     listing.refresh_from_db()
     assert (listing.title, listing.price, listing.handling_days) == ("Old", Decimal("10.00"), 2)
+
+
+def test_category_admin_fills_the_slug_from_the_name(client, staff):
+    """The slug is prepopulated from the name; a category saved in admin keeps both."""
+    page = client.get(reverse("admin:catalog_category_add"))
+    response = client.post(
+        reverse("admin:catalog_category_add"), {"name": "Garden tools", "slug": "garden-tools"}
+    )
+
+    assert page.context["adminform"].prepopulated_fields[0]["field"].name == "slug"
+    assert response.status_code == 302
+    assert Category.objects.filter(name="Garden tools", slug="garden-tools").exists()
+
+
+def test_listing_admin_shows_its_photos_read_only(client, staff):
+    """The photos inline shows each photo's thumbnail; photos are not added in admin."""
+    photo = ListingPhotoFactory(position=0)
+
+    response = client.get(reverse("admin:catalog_listing_change", args=[photo.listing_id]))
+
+    body = response.content.decode()
+    assert f'<img src="{photo.thumbnail.url}" width="96" height="96" alt="">' in body
+    inline = response.context["inline_admin_formsets"][0]
+    assert inline.has_add_permission is False
+
+
+def test_seller_admin_shows_the_return_address_and_policies(client, staff):
+    """A store's new details are in its admin page."""
+    seller = SellerFactory(return_city="Dublin", policies="Weekdays only.")
+
+    response = client.get(reverse("admin:catalog_seller_change", args=[seller.pk]))
+
+    form = response.context["adminform"].form
+    assert {"return_city", "return_country", "default_handling_days", "policies"} <= set(
+        form.fields
+    )
+    assert form.initial["return_city"] == "Dublin"

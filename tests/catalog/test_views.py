@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from catalog.models import Listing
 from core.money import MAX_PRICE
-from tests.factories import ListingFactory, SellerFactory, UserFactory
+from tests.factories import ListingFactory, ListingPhotoFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,16 +61,21 @@ def test_inventory_links_each_listing_to_the_page_buyers_see(client):
 
 
 def test_inventory_query_count_does_not_grow_with_listings(client, django_assert_num_queries):
-    """Session, user, seller, count, page and the nav's request badge: same for 3 as for 30."""
+    """
+    Session, user, seller, count, page, the page's first photos, the low-stock count and
+    the nav's request badge: the same for 3 listings as for 30, with photos or without.
+    """
     seller = SellerFactory()
     ListingFactory.create_batch(3, seller=seller)
     client.force_login(seller.user)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         client.get(reverse("catalog:inventory"))
-    ListingFactory.create_batch(27, seller=seller)
-    with django_assert_num_queries(6):
-        client.get(reverse("catalog:inventory"))
+    for listing in ListingFactory.create_batch(27, seller=seller, stock=2):
+        ListingPhotoFactory.create_batch(2, listing=listing)
+    with django_assert_num_queries(8):
+        response = client.get(reverse("catalog:inventory"))
+    assert response.content.decode().count("/thumbnails/") == 27
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from cancellations.models import Reason
-from catalog.models import Listing, Seller
+from catalog.models import Category, Listing, ListingPhoto, Seller
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 from sellercentral.health import account_health
@@ -68,6 +68,24 @@ def test_seed_demo_twice_duplicates_nothing():
     assert counts() == first
     assert dict(Listing.objects.values_list("pk", "stock")) == stock
     assert dict(Order.objects.values_list("pk", "placed_at")) == placed
+
+
+def test_demo_listings_have_a_category_a_condition_and_one_to_three_photos(seeded):
+    """The shop looks like one: every listing described, shelved and photographed."""
+    listings = Listing.objects.annotate(photo_count=Count("photos"))
+
+    assert not listings.filter(category=None).exists()
+    assert not listings.filter(condition="").exists()
+    assert {listing.photo_count for listing in listings} == {1, 2, 3}
+    assert set(Category.objects.values_list("slug", flat=True)) >= {"stationery", "kitchen"}
+    photo = ListingPhoto.objects.order_by("pk").first()
+    assert (photo.width, photo.height) == (480, 480)
+
+
+def test_demo_stores_have_a_return_address_and_policies(seeded):
+    """Both demo stores can be shown on their page and take items back."""
+    for seller in Seller.objects.all():
+        assert seller.return_line1 and seller.return_postcode and seller.policies
 
 
 def test_each_seller_has_realistic_listings(seeded):

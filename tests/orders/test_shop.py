@@ -23,7 +23,7 @@ def listing_url(listing):
 
 
 def edit_url(listing):
-    return reverse("catalog:inventory_edit", args=[listing.pk])
+    return reverse("catalog:listing_edit", args=[listing.pk])
 
 
 # --- The Shop ---------------------------------------------------------------------------

@@ -555,3 +555,40 @@ def rows(html: str, testid: str) -> list[list[str]]:
 def main(response) -> str:
     """The page's <main>: what a cached fragment may change (not the nav's nonce)."""
     return response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_restock_and_describe_actions_link_to_the_listings_edit_page(signed_in, seller):
+    """
+    In the home page's insights, a listing whose main reason asks for restocking or a
+    better description links its action to that listing's edit page; a handling action
+    (done elsewhere) is plain text.
+    """
+    lamp = ListingFactory(seller=seller, title="Lamp")
+    mug = ListingFactory(seller=seller, title="Mug")
+    pen = ListingFactory(seller=seller, title="Pen")
+    cancel(
+        placed(seller, listing=lamp), reason=Reason.NO_INVENTORY, initiator="seller", counts=True
+    )
+    cancel(
+        placed(seller, listing=mug),
+        reason=Reason.CREATED_BY_MISTAKE,
+        initiator="buyer",
+        counts=False,
+    )
+    cancel(
+        placed(seller, listing=pen),
+        reason=Reason.WOULD_NOT_ARRIVE_ON_TIME,
+        initiator="buyer",
+        counts=False,
+    )
+
+    body = signed_in.get(reverse("sellercentral:home")).content.decode()
+
+    links = re.findall(r'<a href="([^"]+)" data-testid="fix-listing">([^<]+)</a>', body)
+    assert sorted(links) == sorted(
+        [
+            (reverse("catalog:listing_edit", args=[lamp.pk]), insights.RESTOCK),
+            (reverse("catalog:listing_edit", args=[mug.pk]), insights.DESCRIBE),
+        ]
+    )
+    assert insights.HANDLING in body

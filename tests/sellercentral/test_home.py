@@ -130,6 +130,9 @@ def pages(seller, place):
         "messages": (reverse("sellercentral:messages"), "Messages", False),
         "inventory": (reverse("catalog:inventory"), "Inventory", False),
         "listing": (reverse("catalog:inventory_edit", args=[listing.pk]), "Inventory", True),
+        "listing-edit": (reverse("catalog:listing_edit", args=[listing.pk]), "Inventory", True),
+        "listing-new": (reverse("catalog:listing_create"), "Inventory", True),
+        "store": (reverse("sellercentral:store"), "Store", False),
     }
 
 
@@ -147,6 +150,9 @@ def pages(seller, place):
         "messages",
         "inventory",
         "listing",
+        "listing-edit",
+        "listing-new",
+        "store",
     ],
 )
 def test_every_seller_central_page_has_its_navigation_with_the_section_marked(
@@ -165,6 +171,7 @@ def test_every_seller_central_page_has_its_navigation_with_the_section_marked(
         "Requests",
         "Messages",
         "Inventory",
+        "Store",
     ]
     marked = [link for link in links if "aria-current" in link]
     assert len(marked) == 1

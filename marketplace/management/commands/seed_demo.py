@@ -19,6 +19,7 @@ from django.utils import timezone
 from marketplace.demo.bulk import seed_bulk_orders
 from marketplace.demo.cases import seed_disputes
 from marketplace.demo.cast import DEMO_PASSWORD, create_accounts
+from marketplace.demo.shelves import dress_the_shop
 from marketplace.demo.story import seed_story
 from notifications import outbox
 from notifications.emails import EMAIL
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         # batches, so the worker's queue stays free for the beat jobs.
         with outbox.left_to_the_sweep(), transaction.atomic():
             users = create_accounts()
+            dress_the_shop(users)
             seed_story(users, history=history)
             seed_disputes(users)
         if orders:
