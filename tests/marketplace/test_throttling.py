@@ -28,7 +28,7 @@ def _throttling_on(settings):
 def sign_in(client, password, address, username="bea", **headers):
     return client.post(
         reverse("login"),
-        {"username": username, "password": password},
+        {"login": username, "password": password},
         REMOTE_ADDR=address,
         **headers,
     )
