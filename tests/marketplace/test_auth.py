@@ -34,6 +34,22 @@ def test_sign_in_with_a_wrong_password_shows_an_error(client):
     )
 
 
+def test_sign_in_by_email_address_starts_the_same_session(client):
+    """Given Bea's email address (any letter case) for her username, then she is signed in."""
+    user = UserFactory(username="bea")
+    response = client.post(reverse("login"), {"login": "Bea@Example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_allauths_sign_in_address_and_name_lead_to_the_one_sign_in_page(client):
+    """allauth's /accounts/login/ sends to the portal's page, keeping where the user was headed."""
+    headed = reverse("orders:your_orders")
+    assert reverse("account_login") == reverse("login")
+    response = client.get(f"/accounts/login/?next={headed}")
+    assert response["Location"] == f"{reverse('login')}?next={headed}"
+
+
 def test_sign_out_is_a_post_and_ends_the_session(client):
     client.force_login(UserFactory())
     assert client.get(reverse("logout")).status_code == 405  # GET never changes state
