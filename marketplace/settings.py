@@ -227,6 +227,7 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # too), so a stolen session that changes them does not go unnoticed.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "marketplace.forms.SignInForm"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's own throttles (in the cache) for the forms axes does not watch: sign up,
 # reset, confirmation emails, email changes; axes locks repeated failed sign-ins.

@@ -13,6 +13,7 @@ def test_sign_in_page_renders_a_labelled_form(client):
     assert response.status_code == 200
     body = response.content.decode()
     assert 'for="id_login"' in body
+    assert "Username or email" in body
     assert 'for="id_password"' in body
     assert "csrfmiddlewaretoken" in body
 
