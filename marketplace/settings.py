@@ -228,6 +228,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_FORMS = {"login": "marketplace.forms.SignInForm"}
+# Confirming who you are before a sensitive change is by password only: no emailed sign-in
+# codes, which the portal does not offer for signing in either.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's own throttles (in the cache) for the forms axes does not watch: sign up,
 # reset, confirmation emails, email changes; axes locks repeated failed sign-ins.

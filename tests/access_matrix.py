@@ -130,9 +130,9 @@ def expectations(objects):
         "account_change_password": signed_in(),
         "account_set_password": signed_in(get={MOVED}),  # has a password: sent to change it
         "account_reauthenticate": signed_in(),
-        # Sign-in and reauthentication by code are off: these send on (anonymous: to sign in).
-        "account_request_reauthentication_code": signed_in(get={MOVED}),
-        "account_confirm_reauthentication_code": signed_in(get={MOVED}),
+        # Sign-in and reauthentication by emailed code are off: refused, or sent on.
+        "account_request_reauthentication_code": signed_in(get={FORBIDDEN}),
+        "account_confirm_reauthentication_code": signed_in(get={FORBIDDEN}),
         "account_confirm_login_code": signed_in(get={MOVED}),
         "storefront:shop": public(),
         "storefront:listing": public(),
