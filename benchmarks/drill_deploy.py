@@ -99,7 +99,7 @@ class Browser:
         fields = dict(HIDDEN.findall(text))
         if status != 200 or "csrfmiddlewaretoken" not in fields:
             return status, None, text
-        return self.request("POST", path, fields | {"username": username, "password": password})
+        return self.request("POST", path, fields | {"login": username, "password": password})
 
 
 def cookie_flags(header: str | None) -> str:

@@ -302,6 +302,7 @@ def main():
         STATIC_ROOT=str(ROOT / "var" / "bench-static"),
         OUTBOX_SWEEP_SECONDS="5",
         AXES_ENABLED="0",
+        ACCOUNT_RATE_LIMITS_ENABLED="0",  # many sign-ins from one address, as with axes
     )
     proxy = FaultyProxy(args.proxy_port)
     procs = []

@@ -81,7 +81,7 @@ class Portal(HttpUser):
             return
         page = self.page("/accounts/sign-in/", "sign-in page", signed_in=False)
         self.write(
-            "/accounts/sign-in/", page, "sign-in", {"username": self.username, "password": PASSWORD}
+            "/accounts/sign-in/", page, "sign-in", {"login": self.username, "password": PASSWORD}
         )
 
     def _keep_cookies(self):

@@ -11,7 +11,7 @@ DB=h_load_$$; OUT=var/load-$$; mkdir -p "$OUT"
 export ENV_FILE= DEBUG=0 SECRET_KEY=${SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')}
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 DATABASE_URL=$PG_URL/$DB
 export REDIS_URL=redis://127.0.0.1:6379/13 STATIC_ROOT=$PWD/var/bench-static LOG_LEVEL=WARNING
-export EMAIL_URL=consolemail:// OUTBOX_SWEEP_SECONDS=5 AXES_ENABLED=0
+export EMAIL_URL=consolemail:// OUTBOX_SWEEP_SECONDS=5 AXES_ENABLED=0 ACCOUNT_RATE_LIMITS_ENABLED=0
 PY=.venv/bin/python; PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true

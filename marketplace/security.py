@@ -1,6 +1,6 @@
 """
-Who is asking (the client's address, as far as the deployment lets us trust it), and
-how many sign-ins one address may fail.
+Who is asking (the client's address, as far as the deployment lets us trust it), which
+account a sign-in names, and how many sign-ins one address may fail.
 """
 
 import ipaddress
@@ -11,7 +11,8 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
-from django.db.models import Sum
+from django.contrib.auth import get_user_model
+from django.db.models import Q, Sum
 from django.http import HttpRequest
 
 
@@ -34,6 +35,36 @@ def client_ip(request: HttpRequest) -> str | None:
             except ValueError:
                 pass
     return request.META.get("REMOTE_ADDR")
+
+
+def login_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """
+    The account a sign-in attempt names, for django-axes' count (``AXES_USERNAME_CALLABLE``).
+
+    The sign-in form takes a username or an email in one field, and django-allauth
+    authenticates with ``username=`` or ``email=``. An email that belongs to an account
+    counts as that account's username, so failures by email and by username add up to
+    one count; an email of no account counts as itself, lower-cased. Without
+    credentials (axes asking before authenticating) the posted field is read.
+    """
+    if credentials:
+        login = credentials.get("username") or credentials.get("email") or ""
+    else:
+        data = getattr(request, "data", request.POST)
+        login = data.get("login") or data.get("username") or ""
+    login = login.strip()
+    if "@" not in login:
+        return login or None
+    username = (
+        get_user_model()
+        .objects.filter(
+            Q(username=login) | Q(emailaddress__email__iexact=login) | Q(email__iexact=login)
+        )
+        .values_list("username", flat=True)
+        .order_by("pk")
+        .first()
+    )
+    return username or login.lower()
 
 
 class AddressCapHandler(AxesDatabaseHandler):

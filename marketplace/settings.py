@@ -194,6 +194,13 @@ AXES_RESET_ON_SUCCESS = True
 # behind one address, and they mistype too.
 AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=3 * AXES_FAILURE_LIMIT)
 AXES_HANDLER = "marketplace.security.AddressCapHandler"
+# The sign-in form (django-allauth's) takes a username or an email in one "login" field,
+# and allauth authenticates with either ``username`` or ``email``: both count against
+# the one account they name (marketplace.security.login_username), so switching between
+# them does not double the tries.
+AXES_USERNAME_CALLABLE = "marketplace.security.login_username"
+# The lock-out in the site's layout (429), as allauth's own throttles answer.
+AXES_LOCKOUT_TEMPLATE = "429.html"
 # No "AXES: BEGIN …" banner on every manage.py command and worker start; failures and
 # lock-outs are still logged, by the lock-out parameters (username and address).
 AXES_VERBOSE = False
@@ -203,9 +210,10 @@ AXES_VERBOSE = False
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "marketplace.security.client_ip"
 
-# django-allauth (docs/DESIGN.md §13): sign up with email and password, sign in by email or
+# django-allauth (docs/DESIGN.md §15): sign up with email and password, sign in by email or
 # username, a verified email before a first order or opening a store (the checks are the
-# portal's own; signing in does not wait for it), and emails through the outbox.
+# portal's own; signing in does not wait for it), and emails through the outbox
+# (accounts.adapter). Its sign-in page is the portal's /accounts/sign-in/ (marketplace.urls).
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "optional"
@@ -215,7 +223,14 @@ ACCOUNT_PREVENT_ENUMERATION = True  # the reset and sign-up forms never tell who
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None  # "Remember me" on the sign-in form
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# Tell the owner when their password or email changes (the email goes to the old address
+# too), so a stolen session that changes them does not go unnoticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "marketplace.forms.SignInForm"}
+# Confirming who you are before a sensitive change is by password only: no emailed sign-in
+# codes, which the portal does not offer for signing in either.
+ACCOUNT_REAUTHENTICATION_METHODS = ["password"]
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # allauth's own throttles (in the cache) for the forms axes does not watch: sign up,
 # reset, confirmation emails, email changes; axes locks repeated failed sign-ins.

@@ -1,5 +1,5 @@
+from allauth.account.views import LoginView
 from django.conf import settings
-from django.contrib.auth.views import LoginView
 from django.http import (
     Http404,
     HttpResponseBadRequest,
@@ -14,8 +14,6 @@ from django.views.static import serve
 
 from catalog.access import SellersOnly
 
-from .forms import SignInForm
-
 
 class HomeView(TemplateView):
     template_name = "home.html"
@@ -23,17 +21,21 @@ class HomeView(TemplateView):
 
 class SignInView(LoginView):
     """
-    Sign in, then go where the user was headed (``?next=``, checked by Django to stay
-    on this site), else to their own start: Seller Central for a seller, the home page
-    for a buyer.
+    django-allauth's sign-in (a username or an email, and the password) at the portal's
+    sign-in address. Then where the user was headed (``?next=``, which allauth keeps on
+    this site), else their own start: Seller Central for a seller, the home page
+    (allauth's adapter: ``LOGIN_REDIRECT_URL``) for everyone else.
     """
 
-    authentication_form = SignInForm
+    def form_valid(self, form):
+        self.signing_in = form.user  # not request.user yet: the start depends on who it is
+        return super().form_valid(form)
 
-    def get_default_redirect_url(self):
-        if hasattr(self.request.user, "seller"):
+    def get_default_success_url(self):
+        user = getattr(self, "signing_in", self.request.user)
+        if hasattr(user, "seller"):
             return reverse("sellercentral:home")
-        return super().get_default_redirect_url()
+        return None
 
 
 def media(request, path):

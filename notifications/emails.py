@@ -45,7 +45,18 @@ def queue_email(*, to: list[str], template: str, context: dict) -> None:
             html = get_template(f"{template}_body.html").render(context)
         except TemplateDoesNotExist:
             html = ""
-    payload = {"to": recipients, "subject": subject, "body": body}
+    queue_rendered_email(to=recipients, subject=subject, body=body, html=html)
+
+
+def queue_rendered_email(*, to: list[str], subject: str, body: str, html: str = "") -> None:
+    """
+    Queue an email rendered elsewhere (django-allauth renders its account emails from
+    its own templates): the outbox sends it after commit, as every other email.
+    """
+    recipients = [address for address in to if address]
+    if not recipients:
+        return
+    payload = {"to": recipients, "subject": " ".join(subject.split()), "body": body}
     if html:
         payload["html"] = html
     outbox.enqueue(EMAIL, payload)

@@ -41,6 +41,12 @@ def signed_in(get=PAGE):
     return {account: ({LOGIN} if account == "anon" else get) for account in ACCOUNTS}
 
 
+def entrance():
+    """A page for signing in or up (django-allauth's): anonymous uses it; a signed-in user
+    is sent on to where they start, as allauth does."""
+    return {account: {OK} if account == "anon" else {MOVED} for account in ACCOUNTS}
+
+
 def post_only_signed_in():
     return signed_in(get={NOT_ALLOWED})
 
@@ -102,8 +108,32 @@ def expectations(objects):
     return {
         # storefront
         "home": public(),
-        "login": public(),
+        "login": entrance(),
         "logout": {account: {NOT_ALLOWED} for account in ACCOUNTS},  # POST-only
+        # Product photos: none is served with SERVE_MEDIA off (the tests' setting).
+        "media": {account: {NOT_FOUND} for account in ACCOUNTS},
+        # Accounts (django-allauth, docs/DESIGN.md §15). Its names for signing in and out
+        # are the portal's pages; its addresses for them send there.
+        "account_login": entrance(),
+        "account_logout": {account: {NOT_ALLOWED} for account in ACCOUNTS},
+        "allauth_login_address": {account: {LOGIN} for account in ACCOUNTS},
+        "allauth_logout_address": {account: {MOVED} for account in ACCOUNTS},
+        "account_signup": entrance(),
+        "account_inactive": public(),
+        "account_email_verification_sent": public(),
+        "account_confirm_email": public(),  # a stale key: the page says so, nothing changes
+        "account_reset_password": public(),
+        "account_reset_password_done": public(),
+        "account_reset_password_from_key": public(),
+        "account_reset_password_from_key_done": public(),
+        "account_email": signed_in(),
+        "account_change_password": signed_in(),
+        "account_set_password": signed_in(get={MOVED}),  # has a password: sent to change it
+        "account_reauthenticate": signed_in(),
+        # Sign-in and reauthentication by emailed code are off: refused, or sent on.
+        "account_request_reauthentication_code": signed_in(get={FORBIDDEN}),
+        "account_confirm_reauthentication_code": signed_in(get={FORBIDDEN}),
+        "account_confirm_login_code": signed_in(get={MOVED}),
         "storefront:shop": public(),
         "storefront:listing": public(),
         "storefront:store": public(),
@@ -312,6 +342,12 @@ def url_for(route, objects):
             kwargs[param] = objects["listing"]["store"]
         elif param == "id" and route.name == "admin:auth_user_password_change":
             kwargs[param] = get_user_model().objects.get(username="buyer").pk
+        elif param == "key":
+            kwargs[param] = "no-such-key"  # an email confirmation or a reset link gone stale
+        elif param == "uidb36":
+            kwargs[param] = "0"
+        elif param == "path":
+            kwargs[param] = "no-such-photo.png"
         elif param == "app_label":
             kwargs[param] = "orders"
         elif param == "content_type_id":

@@ -57,6 +57,16 @@ def pages(client, django_capture_on_commit_callbacks):
         "shop-bad-search": (reverse("storefront:shop") + "?q=" + "x" * 300 + "&category=no", None),
         "listing": (reverse("storefront:listing", args=[pen.pk]), None),
         "sign-in": (reverse("login"), None),
+        "sign-up": (reverse("account_signup"), None),
+        "reset-password": (reverse("account_reset_password"), None),
+        "reset-password-done": (reverse("account_reset_password_done"), None),
+        "reset-link-gone": (
+            reverse("account_reset_password_from_key", args=["0", "no-such-key"]),
+            None,
+        ),
+        "confirm-email-gone": (reverse("account_confirm_email", args=["no-such-key"]), None),
+        "email-addresses": (reverse("account_email"), buyer),
+        "change-password": (reverse("account_change_password"), buyer),
         "your-orders": (reverse("orders:your_orders"), buyer),
         "order": (fresh.get_absolute_url(), buyer),
         "shipped-order": (shipped.get_absolute_url(), buyer),
@@ -117,7 +127,7 @@ def test_the_validator_sees_an_error(tmp_path: Path):
 
 def test_public_pages_describe_themselves(client, pages):
     """A meta description on what a visitor (or a search engine) reads."""
-    for name in ("home", "shop", "listing", "sign-in"):
+    for name in ("home", "shop", "listing", "sign-in", "sign-up"):
         html = client.get(pages[name][0]).content.decode()
         assert '<meta name="description"' in html, name
     listing = client.get(pages["listing"][0]).content.decode()

@@ -12,24 +12,43 @@ def test_sign_in_page_renders_a_labelled_form(client):
     response = client.get(reverse("login"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert 'for="id_username"' in body
+    assert 'for="id_login"' in body
+    assert "Username or email" in body
     assert 'for="id_password"' in body
     assert "csrfmiddlewaretoken" in body
 
 
 def test_sign_in_with_the_right_password_starts_a_session(client):
     user = UserFactory(username="bea")
-    response = client.post(reverse("login"), {"username": "bea", "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": "bea", "password": PASSWORD})
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(user.pk)
 
 
 def test_sign_in_with_a_wrong_password_shows_an_error(client):
     UserFactory(username="bea")
-    response = client.post(reverse("login"), {"username": "bea", "password": "nope"})
+    response = client.post(reverse("login"), {"login": "bea", "password": "nope"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
-    assert "Please enter a correct username and password" in response.content.decode()
+    assert (
+        "The username and/or password you specified are not correct." in response.content.decode()
+    )
+
+
+def test_sign_in_by_email_address_starts_the_same_session(client):
+    """Given Bea's email address (any letter case) for her username, then she is signed in."""
+    user = UserFactory(username="bea")
+    response = client.post(reverse("login"), {"login": "Bea@Example.com", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_allauths_sign_in_address_and_name_lead_to_the_one_sign_in_page(client):
+    """allauth's /accounts/login/ sends to the portal's page, keeping where the user was headed."""
+    headed = reverse("orders:your_orders")
+    assert reverse("account_login") == reverse("login")
+    response = client.get(f"/accounts/login/?next={headed}")
+    assert response["Location"] == f"{reverse('login')}?next={headed}"
 
 
 def test_sign_out_is_a_post_and_ends_the_session(client):
@@ -41,9 +60,10 @@ def test_sign_out_is_a_post_and_ends_the_session(client):
     assert "_auth_user_id" not in client.session
 
 
-def test_anonymous_nav_offers_sign_in_only(client):
+def test_anonymous_nav_offers_sign_in_and_sign_up_only(client):
     body = client.get(reverse("home")).content.decode()
-    assert f'href="{reverse("login")}"' in body
+    assert f'href="{reverse("login")}">Sign in</a>' in body
+    assert f'href="{reverse("account_signup")}">Sign up</a>' in body
     assert f'href="{reverse("orders:your_orders")}"' not in body
     assert f'href="{reverse("sellercentral:orders")}"' not in body
 
@@ -72,7 +92,7 @@ def test_seller_nav_adds_one_seller_central_entry_to_its_home(client):
 
 def test_a_seller_lands_on_seller_central_after_signing_in(client):
     seller = SellerFactory(user=UserFactory(username="sam"))
-    response = client.post(reverse("login"), {"username": "sam", "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": "sam", "password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("sellercentral:home")
     assert client.session["_auth_user_id"] == str(seller.user.pk)
@@ -80,7 +100,7 @@ def test_a_seller_lands_on_seller_central_after_signing_in(client):
 
 def test_a_buyer_lands_on_the_home_page_after_signing_in(client):
     UserFactory(username="bea")
-    response = client.post(reverse("login"), {"username": "bea", "password": PASSWORD})
+    response = client.post(reverse("login"), {"login": "bea", "password": PASSWORD})
     assert response["Location"] == reverse("home")
 
 
@@ -89,13 +109,13 @@ def test_where_a_seller_was_headed_wins_over_seller_central(client):
     SellerFactory(user=UserFactory(username="sam"))
     headed = reverse("orders:your_orders")
     response = client.post(
-        f"{reverse('login')}?next={headed}", {"username": "sam", "password": PASSWORD}
+        f"{reverse('login')}?next={headed}", {"login": "sam", "password": PASSWORD}
     )
     assert response["Location"] == headed
     client.post(reverse("logout"))
     response = client.post(
         f"{reverse('login')}?next=https://evil.example/",
-        {"username": "sam", "password": PASSWORD},
+        {"login": "sam", "password": PASSWORD},
     )
     assert response["Location"] == reverse("sellercentral:home")
 

@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from cancellations.models import Reason
@@ -27,7 +29,16 @@ def counts():
         model._meta.label: model.objects.count()
         for model in apps.get_models()
         if model._meta.app_label
-        in {"auth", "catalog", "orders", "cancellations", "payments", "disputes", "notifications"}
+        in {
+            "auth",
+            "account",
+            "catalog",
+            "orders",
+            "cancellations",
+            "payments",
+            "disputes",
+            "notifications",
+        }
     }
 
 
@@ -54,6 +65,20 @@ def test_seed_demo_creates_the_documented_accounts(seeded):
     staff = get_user_model().objects.get(username="staff")
     assert staff.is_staff
     assert authenticate(username="buyer", password="marketplace-demo") is not None
+
+
+def test_demo_accounts_have_a_confirmed_primary_address_and_sign_in_by_it(seeded, client):
+    """Each demo account's email is confirmed (a first order and a new store ask for it),
+    and the demo password signs in by that address on the sign-in page."""
+    for user in get_user_model().objects.filter(username__in=["buyer", "seller", "staff"]):
+        assert EmailAddress.objects.filter(
+            user=user, email=user.email, verified=True, primary=True
+        ).exists()
+    response = client.post(
+        reverse("login"), {"login": "buyer@example.com", "password": "marketplace-demo"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(get_user_model().objects.get(username="buyer").pk)
 
 
 def test_seed_demo_twice_duplicates_nothing():

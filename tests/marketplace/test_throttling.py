@@ -10,7 +10,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from marketplace.security import client_ip
+from marketplace.security import client_ip, login_username
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def _throttling_on(settings):
 def sign_in(client, password, address, username="bea", **headers):
     return client.post(
         reverse("login"),
-        {"username": username, "password": password},
+        {"login": username, "password": password},
         REMOTE_ADDR=address,
         **headers,
     )
@@ -117,6 +117,47 @@ def test_a_success_clears_the_count(client):
         sign_in(client, "wrong", OWNER)
 
     assert signed_in(sign_in(client, PASSWORD, OWNER))
+
+
+def test_failures_by_email_address_lock_the_account_it_names(client):
+    """
+    Given the limit of failures on Bea's email address from one address, then that
+    address is locked out for Bea whether it gives her email or her username.
+    """
+    UserFactory(username="bea")
+    for _ in range(3):
+        sign_in(client, "wrong", ATTACKER, username="bea@example.com")
+
+    assert sign_in(client, PASSWORD, ATTACKER, username="bea@example.com").status_code == 429
+    assert sign_in(client, PASSWORD, ATTACKER, username="bea").status_code == 429
+    assert signed_in(sign_in(client, PASSWORD, OWNER, username="bea@example.com"))
+
+
+def test_switching_between_email_and_username_does_not_double_the_tries(client):
+    """Failures by email and by username add up to one count for the account (limit 3)."""
+    UserFactory(username="bea")
+    sign_in(client, "wrong", ATTACKER, username="bea")
+    sign_in(client, "wrong", ATTACKER, username="BEA@example.com")
+    sign_in(client, "wrong", ATTACKER, username="bea")
+
+    assert sign_in(client, PASSWORD, ATTACKER, username="bea@example.com").status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("credentials", "posted", "expected"),
+    [
+        ({"username": "bea", "password": "x"}, {}, "bea"),
+        ({"email": "Bea@Example.com", "password": "x"}, {}, "bea"),  # the account it names
+        ({"email": "Nobody@Example.com", "password": "x"}, {}, "nobody@example.com"),
+        (None, {"login": " bea@example.com "}, "bea"),  # before authenticating: the form
+        (None, {"username": "bea"}, "bea"),  # the admin's sign-in form
+        (None, {}, None),
+    ],
+)
+def test_login_username(credentials, posted, expected):
+    UserFactory(username="bea")
+    request = RequestFactory().post("/", posted)
+    assert login_username(request, credentials) == expected
 
 
 def test_a_forged_forwarded_for_header_does_not_dodge_the_lock(client, settings):
