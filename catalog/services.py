@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Listing
+from .models import Listing, Seller
 
 
 class OutOfStock(Exception):
@@ -82,4 +82,25 @@ def deactivate_for_no_inventory(*, listing_id: int, reason: str) -> bool:
             deactivated_for=Listing.Deactivation.NO_INVENTORY,
             updated_at=timezone.now(),
         )
+    )
+
+
+def close_store(*, seller_id: int) -> None:
+    """
+    The store's owner closed their account: every listing goes off sale for good and the
+    return address, which may be a home, is removed. The rows stay (past orders name the
+    store and its listings).
+    """
+    Listing.objects.filter(seller_id=seller_id, is_active=True).update(
+        is_active=False,
+        deactivated_reason="The seller closed their account.",
+        updated_at=timezone.now(),
+    )
+    Seller.objects.filter(pk=seller_id).update(
+        return_name="",
+        return_line1="",
+        return_line2="",
+        return_city="",
+        return_state="",
+        return_postcode="",
     )

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.selectors import has_verified_email
 from catalog.models import Listing, Seller
 from catalog.services import OutOfStock, reserve_stock
 from core.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
@@ -55,6 +56,11 @@ AUTHORIZATION_RETRY = "orders.authorize"
 
 class OrderError(Exception):
     """A rule said no. The message is for the person who asked."""
+
+
+UNVERIFIED_EMAIL = (
+    "Confirm your email address before you place an order: open the link in the email we sent you."
+)
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,7 @@ def _create_orders(
 ) -> list[Order]:
     """Reserve the stock and create one pending order per seller, all or nothing."""
     with transaction.atomic():
+        _check_buyer(buyer)
         listings = Listing.objects.select_related("seller").in_bulk(list(items))
         packages = _packages(buyer=buyer, listings=listings, items=items)
         _reserve(listings, items)
@@ -201,6 +208,17 @@ def _create_orders(
             events.order_placed(order, Actor.buyer(buyer))
             orders.append(order)
     return orders
+
+
+def _check_buyer(buyer: User) -> None:
+    """
+    Lock the buyer's row (closing an account locks it too, docs/DESIGN.md §16) and
+    re-check under it that they may order: an open account whose email is confirmed.
+    """
+    if not User.objects.select_for_update().filter(pk=buyer.pk, is_active=True).exists():
+        raise OrderError("This account is closed.")
+    if not has_verified_email(buyer):
+        raise OrderError(UNVERIFIED_EMAIL)
 
 
 def _reserve(listings: dict[int, Listing], items: dict[int, int]) -> None:
