@@ -8,3 +8,7 @@ class AccountsConfig(AppConfig):
     """
 
     name = "accounts"
+
+    def ready(self) -> None:
+        # Keeps the person's display time zone in their session from sign-in on.
+        from . import time_zones  # noqa: F401

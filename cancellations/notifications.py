@@ -6,7 +6,7 @@ services and jobs say what happened; the templates under ``cancellations/emails/
 
 from django.conf import settings
 
-from notifications.emails import queue_email
+from accounts.emails import queue_email_to
 from orders.models import ActorRole, Order, OrderLine, OrderStatus
 
 from .events import CANCELLED_BY_FOR_BUYER
@@ -53,8 +53,8 @@ def request_withdrawn(cancellation_request: CancellationRequest, lines: list[Ord
 
 def request_declined(cancellation_request: CancellationRequest, lines: list[OrderLine]) -> None:
     """Only the buyer is told: the seller is the one who declined."""
-    queue_email(
-        to=[cancellation_request.order.buyer.email],
+    queue_email_to(
+        cancellation_request.order.buyer,
         template=f"{TEMPLATES}/request_declined",
         context=_request_context(cancellation_request, lines),
     )
@@ -95,8 +95,8 @@ def _to_both(
 ) -> None:
     """The buyer's ``<name>`` and the seller's ``<name>_seller``, from the same context."""
     emails = [
-        (order.buyer.email, f"{TEMPLATES}/{name}"),
-        (order.seller.user.email, f"{TEMPLATES}/{name}_seller"),
+        (order.buyer, f"{TEMPLATES}/{name}"),
+        (order.seller.user, f"{TEMPLATES}/{name}_seller"),
     ]
-    for address, template in reversed(emails) if seller_first else emails:
-        queue_email(to=[address], template=template, context=context)
+    for person, template in reversed(emails) if seller_first else emails:
+        queue_email_to(person, template=template, context=context)

@@ -1,5 +1,5 @@
 """
-A seller's upload made into a listing photo (docs/DESIGN.md §15).
+A seller's upload made into a listing photo (docs/DESIGN.md §17).
 
 The file's CONTENT decides, never its name: Pillow reads the header, and the photo is
 refused unless it is a JPEG, PNG, WebP or GIF within the size and pixel limits. The

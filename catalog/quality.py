@@ -1,5 +1,5 @@
 """
-A listing's quality checklist (docs/DESIGN.md §15): what the cancellation insights find
+A listing's quality checklist (docs/DESIGN.md §17): what the cancellation insights find
 behind "Fix the description" cancellations, asked of the listing before a buyer orders.
 Pure: the listing form's page passes what it shows.
 """

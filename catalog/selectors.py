@@ -48,7 +48,7 @@ def with_first_photos(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     return listings.prefetch_related(first_photo())
 
 
-# --- The Shop: search, category, sort (docs/DESIGN.md §16) -------------------------------------
+# --- The Shop: search, category, sort (docs/DESIGN.md §18) -------------------------------------
 # The longest search the shop takes: a title is at most 200 characters.
 MAX_QUERY_LENGTH = 200
 # PostgreSQL's text search configuration: English stemming ("notebooks" finds "notebook")

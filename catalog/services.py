@@ -138,7 +138,7 @@ def open_store(*, user_id: int, details: StoreDetails) -> Seller:
     """
     Start selling: the user's store, which opens Seller Central to them. One store a
     user. Whether the user may open one (a confirmed email address) is asked by the
-    page, which can read accounts (docs/DESIGN.md §15).
+    page, which can read accounts (docs/DESIGN.md §17).
     """
     with transaction.atomic():
         # The user's row, so two clicks of "Open my store" make one store.
@@ -272,7 +272,7 @@ def move_photo(*, photo_id: int, seller_id: int, offset: int) -> ListingPhoto:
 def remove_photo(*, photo_id: int, seller_id: int) -> int:
     """
     Take a photo off its listing. Its file stays: an order line bought with it still
-    shows it (docs/DESIGN.md §15). Returns the listing's id.
+    shows it (docs/DESIGN.md §17). Returns the listing's id.
     """
     with transaction.atomic():
         photos = _locked_photos(photo_id=photo_id, seller_id=seller_id)
@@ -306,3 +306,24 @@ def _renumber(photos: list[ListingPhoto]) -> None:
             photo.position = position
             changed.append(photo)
     ListingPhoto.objects.bulk_update(changed, ["position"])
+
+
+def close_store(*, seller_id: int) -> None:
+    """
+    The store's owner closed their account: every listing goes off sale for good and the
+    return address, which may be a home, is removed. The rows stay (past orders name the
+    store and its listings).
+    """
+    Listing.objects.filter(seller_id=seller_id, is_active=True).update(
+        is_active=False,
+        deactivated_reason="The seller closed their account.",
+        updated_at=timezone.now(),
+    )
+    Seller.objects.filter(pk=seller_id).update(
+        return_name="",
+        return_line1="",
+        return_line2="",
+        return_city="",
+        return_state="",
+        return_postcode="",
+    )

@@ -5,4 +5,5 @@ class DisputesConfig(AppConfig):
     name = "disputes"
 
     def ready(self):
-        from . import events, panels  # noqa: F401 - the order pages' panels and timeline words
+        # The order pages' panels and timeline words; what keeps an account from closing.
+        from . import closing, events, panels  # noqa: F401

@@ -8,8 +8,8 @@ The services say what happened; the words are here.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from accounts.emails import queue_email_to
 from core.formatting import money
-from notifications.emails import queue_email
 from orders.models import ActorRole
 
 from . import events
@@ -79,13 +79,13 @@ def _send_each(
     waits_on = asks or WAITS_ON.get(dispute.status)
     order = dispute.order
     recipients = {
-        BUYER: (order.buyer.email, order.buyer.first_name or order.buyer.username),
-        SELLER: (order.seller.user.email, order.seller.store_name),
+        BUYER: (order.buyer, order.buyer.first_name or order.buyer.username),
+        SELLER: (order.seller.user, order.seller.store_name),
     }
     for role, said in words.items():
-        address, name = recipients[role]
-        queue_email(
-            to=[address],
+        person, name = recipients[role]
+        queue_email_to(
+            person,
             template=TEMPLATE,
             context={
                 "dispute": dispute,

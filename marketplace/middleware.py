@@ -1,22 +1,21 @@
-from zoneinfo import ZoneInfo
-
-from django.conf import settings
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from accounts.time_zones import request_zone
 
 
 class DisplayTimeZoneMiddleware:
     """
-    Show dates and times in ``DISPLAY_TIME_ZONE`` (the buyers' and sellers' zone; the
-    database and the jobs keep UTC). One setting for now; a per-user zone would be
-    chosen here.
+    Show dates and times in the signed-in person's zone (chosen on the account page,
+    kept in the session: no query per request), else ``DISPLAY_TIME_ZONE``; the
+    database and the jobs keep UTC (docs/DESIGN.md §16).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        timezone.activate(ZoneInfo(settings.DISPLAY_TIME_ZONE))
+        timezone.activate(request_zone(request))
         try:
             return self.get_response(request)
         finally:

@@ -294,7 +294,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # their URLs from names alone (no storage call, no query).
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
 IMAGEKIT_CACHEFILE_DIR = "thumbnails"
-# A listing photo's limits (catalog.photos, docs/DESIGN.md §15): the upload's bytes, and
+# A listing photo's limits (catalog.photos, docs/DESIGN.md §17): the upload's bytes, and
 # its pixels as its header states them, checked before anything is decoded.
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)

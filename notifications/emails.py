@@ -27,18 +27,20 @@ class Email(EmailMultiAlternatives):
         return super().message(policy=policy)
 
 
-def queue_email(*, to: list[str], template: str, context: dict) -> None:
+def queue_email(*, to: list[str], template: str, context: dict, time_zone: str = "") -> None:
     """
     Render ``templates/<template>_subject.txt``, ``<template>_body.txt`` and, when it
     exists, ``<template>_body.html`` from the same context, and queue the email.
     Rendering now keeps the email true to the moment it describes. Templates get
-    ``site_url`` for absolute links, and show times in ``DISPLAY_TIME_ZONE``.
+    ``site_url`` for absolute links, and show times in ``time_zone``, the recipient's
+    (``accounts.selectors.display_zone``, which the callers above this floor ask), or
+    ``DISPLAY_TIME_ZONE`` without one.
     """
     recipients = [address for address in to if address]
     if not recipients:
         return
     context = {"site_url": settings.SITE_URL, **context}
-    with timezone.override(ZoneInfo(settings.DISPLAY_TIME_ZONE)):
+    with timezone.override(ZoneInfo(time_zone or settings.DISPLAY_TIME_ZONE)):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}_body.txt", context)
         try:

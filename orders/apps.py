@@ -12,5 +12,6 @@ class OrdersConfig(AppConfig):
         register_converter(OrderNumberConverter, "order_number")
         # Registers the authorization-retry outbox handler and the failed-payment receiver
         # in every process (a Celery worker never imports the views that would load it).
-        # The cart's signal receivers keep each user's cart across sign-out.
-        from . import cart, services  # noqa: F401
+        # The cart's signal receivers keep each user's cart across sign-out. Closing an
+        # account asks orders what is open and anonymises the buyer's orders.
+        from . import cart, closing, services  # noqa: F401

@@ -1,10 +1,12 @@
 """Forms of the storefront's cart and checkout (validation only: services do the rest)."""
 
 import uuid
+from collections.abc import Iterable
 
 from django import forms
 
-from core.countries import COUNTRIES
+from accounts.models import Address
+from core.addresses import ADDRESS_FIELDS, AddressFieldsForm
 from core.forms import AsciiIntegerField
 from core.money import MAX_QUANTITY_PER_LINE
 
@@ -58,12 +60,22 @@ class CardNumberInput(forms.TextInput):
         return None
 
 
-class CheckoutForm(CardNumberMixin, forms.Form):
+# The "Ship to" choice that means the address typed into the form.
+NEW_ADDRESS = "new"
+
+
+class CheckoutForm(CardNumberMixin, AddressFieldsForm):
     """
     The address and card of one checkout. ``checkout_token`` is new each time the page
     is rendered and kept by a re-rendered form: posting the same page twice (a
     double-click, the back button) names the same checkout, which orders only once.
+
+    A buyer with saved addresses picks one under "Ship to" (the default first) or "A new
+    address", whose fields are then required; an id that is not one of theirs is a form
+    error. Without saved addresses the new address is the only choice.
     """
+
+    field_order = ["checkout_token", "ship_to", *ADDRESS_FIELDS, "save_address", "card_number"]
 
     checkout_token = forms.UUIDField(
         widget=forms.HiddenInput,
@@ -72,13 +84,13 @@ class CheckoutForm(CardNumberMixin, forms.Form):
             for key in ("required", "invalid")
         },
     )
-    name = forms.CharField(label="Full name", max_length=100)
-    line1 = forms.CharField(label="Address line 1", max_length=200)
-    line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
-    city = forms.CharField(max_length=100)
-    state = forms.CharField(label="State, province or region", max_length=100, required=False)
-    postcode = forms.CharField(label="ZIP or postcode", max_length=20)
-    country = forms.ChoiceField(choices=COUNTRIES, initial="US")
+    ship_to = forms.ChoiceField(
+        label="Ship to",
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Choose one of your saved addresses or a new one."},
+    )
+    save_address = forms.BooleanField(label="Save this address to your account", required=False)
     card_number = forms.CharField(
         label="Card number",
         max_length=23,
@@ -89,31 +101,46 @@ class CheckoutForm(CardNumberMixin, forms.Form):
         ),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, saved_addresses: Iterable[Address] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        for name, autocomplete in [
-            ("name", "name"),
-            ("line1", "address-line1"),
-            ("line2", "address-line2"),
-            ("city", "address-level2"),
-            ("state", "address-level1"),
-            ("postcode", "postal-code"),
-            ("country", "country"),
-        ]:
-            self.fields[name].widget.attrs["autocomplete"] = autocomplete
+        self.saved_addresses = {str(address.pk): address for address in saved_addresses}
+        ship_to = self.fields["ship_to"]
+        assert isinstance(ship_to, forms.ChoiceField)  # the ``ship_to`` declared above
+        ship_to.choices = [
+            *((pk, str(address)) for pk, address in self.saved_addresses.items()),
+            (NEW_ADDRESS, "A new address"),
+        ]
+        if self.saved_addresses:
+            # Required only when "A new address" is chosen (clean checks it).
+            for name in ADDRESS_FIELDS:
+                self.fields[name].required = False
+        else:
+            self.fields["ship_to"].widget = forms.HiddenInput()
 
     @staticmethod
     def new_token() -> uuid.UUID:
         return uuid.uuid4()
 
+    def clean(self):
+        data = super().clean()
+        if self.chosen_address() is not None:
+            for name in ADDRESS_FIELDS:  # typed but not used: nothing to correct there
+                self.errors.pop(name, None)
+        elif self.saved_addresses and "ship_to" not in self.errors:
+            required = [
+                name for name, field in AddressFieldsForm.base_fields.items() if field.required
+            ]
+            for name in required:
+                if name not in self.errors and not data.get(name):
+                    self.add_error(name, forms.Field.default_error_messages["required"])
+        return data
+
+    def chosen_address(self) -> Address | None:
+        """The saved address chosen under "Ship to"; None for a new one."""
+        return self.saved_addresses.get(self.cleaned_data.get("ship_to") or NEW_ADDRESS)
+
     def shipping_address(self) -> ShippingAddress:
-        data = self.cleaned_data
-        return ShippingAddress(
-            name=data["name"],
-            line1=data["line1"],
-            line2=data["line2"],
-            city=data["city"],
-            state=data["state"],
-            postcode=data["postcode"],
-            country=data["country"],
-        )
+        saved = self.chosen_address()
+        if saved is not None:
+            return ShippingAddress(**{name: getattr(saved, name) for name in ADDRESS_FIELDS})
+        return ShippingAddress(**self.address_data())

@@ -9,8 +9,8 @@ from datetime import datetime
 
 from django.conf import settings
 
+from accounts.emails import queue_email_to
 from notifications import outbox
-from notifications.emails import queue_email
 
 from .models import ActorRole, Message, Order, OrderLine, Shipment
 
@@ -23,9 +23,9 @@ def order_placed(order: Order, lines: list[OrderLine]) -> None:
         "capture_at_checkout": settings.PAYMENT_CAPTURE == "checkout",
     }
     with outbox.batch():
-        queue_email(to=[order.buyer.email], template="orders/emails/order_placed", context=context)
-        queue_email(
-            to=[order.seller.user.email],
+        queue_email_to(order.buyer, template="orders/emails/order_placed", context=context)
+        queue_email_to(
+            order.seller.user,
             template="orders/emails/order_placed_seller",
             context=context,
         )
@@ -33,16 +33,16 @@ def order_placed(order: Order, lines: list[OrderLine]) -> None:
 
 def payment_declined(order: Order, reason: str) -> None:
     """The buyer learns why the card was declined and how long they have to revise it."""
-    queue_email(
-        to=[order.buyer.email],
+    queue_email_to(
+        order.buyer,
         template="orders/emails/payment_declined",
         context={"order": order, "reason": reason, "days": settings.PAYMENT_REVISE_DAYS},
     )
 
 
 def order_shipped(order: Order, shipment: Shipment, units: int) -> None:
-    queue_email(
-        to=[order.buyer.email],
+    queue_email_to(
+        order.buyer,
         template="orders/emails/order_shipped",
         context={"order": order, "shipment": shipment, "units": units},
     )
@@ -51,8 +51,8 @@ def order_shipped(order: Order, shipment: Shipment, units: int) -> None:
 def new_message(order: Order, message: Message) -> None:
     """The other side of the conversation is told: the seller of a buyer's message, and back."""
     recipient = order.seller.user if message.author_role == ActorRole.BUYER else order.buyer
-    queue_email(
-        to=[recipient.email],
+    queue_email_to(
+        recipient,
         template="orders/emails/new_message",
         context={"order": order, "message": message},
     )
@@ -69,9 +69,9 @@ def order_late(order: Order, lines: Iterable[OrderLine], auto_cancel_at: datetim
         "lines": [line for line in lines if line.quantity_open],
         "auto_cancel_at": auto_cancel_at,
     }
-    queue_email(to=[order.buyer.email], template="orders/emails/order_late", context=context)
-    queue_email(
-        to=[order.seller.user.email],
+    queue_email_to(order.buyer, template="orders/emails/order_late", context=context)
+    queue_email_to(
+        order.seller.user,
         template="orders/emails/order_late_seller",
         context=context,
     )

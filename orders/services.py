@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
+from accounts.selectors import has_verified_email
 from catalog.models import Listing, ListingPhoto, Seller
 from catalog.selectors import with_first_photos
 from catalog.services import OutOfStock, reserve_stock
@@ -56,6 +57,11 @@ AUTHORIZATION_RETRY = "orders.authorize"
 
 class OrderError(Exception):
     """A rule said no. The message is for the person who asked."""
+
+
+UNVERIFIED_EMAIL = (
+    "Confirm your email address before you place an order: open the link in the email we sent you."
+)
 
 
 @dataclass(frozen=True)
@@ -173,9 +179,10 @@ def _create_orders(
 ) -> list[Order]:
     """
     Reserve the stock and create one pending order per seller, all or nothing. Each line
-    keeps its listing's title, price and first photo as they are now (docs/DESIGN.md §16).
+    keeps its listing's title, price and first photo as they are now (docs/DESIGN.md §18).
     """
     with transaction.atomic():
+        _check_buyer(buyer)
         # The first photos in one query for all the listings, never one per line.
         listings = with_first_photos(Listing.objects.select_related("seller")).in_bulk(list(items))
         packages = _packages(buyer=buyer, listings=listings, items=items)
@@ -217,6 +224,17 @@ def photo_snapshot(listing: Listing) -> str:
     """
     first_photos: list[ListingPhoto] = listing.first_photos  # type: ignore[attr-defined]
     return (first_photos[0].image.name or "") if first_photos else ""
+
+
+def _check_buyer(buyer: User) -> None:
+    """
+    Lock the buyer's row (closing an account locks it too, docs/DESIGN.md §16) and
+    re-check under it that they may order: an open account whose email is confirmed.
+    """
+    if not User.objects.select_for_update().filter(pk=buyer.pk, is_active=True).exists():
+        raise OrderError("This account is closed.")
+    if not has_verified_email(buyer):
+        raise OrderError(UNVERIFIED_EMAIL)
 
 
 def _reserve(listings: dict[int, Listing], items: dict[int, int]) -> None:

@@ -1,4 +1,4 @@
-"""The Shop's search: what a buyer may ask for, checked like any form (docs/DESIGN.md §16)."""
+"""The Shop's search: what a buyer may ask for, checked like any form (docs/DESIGN.md §18)."""
 
 from typing import Any, cast
 

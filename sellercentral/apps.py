@@ -18,5 +18,7 @@ class SellerCentralConfig(AppConfig):
     def ready(self) -> None:
         from orders import links
 
+        from . import closing  # noqa: F401 - a closed account's store closes
+
         # The lower apps' emails and pages link sellers to an order through this.
         links.seller_order_page(order_url)

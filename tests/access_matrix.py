@@ -188,6 +188,15 @@ def expectations(objects):
         "disputes:accept_offer": post_only_signed_in(),
         "disputes:withdraw": post_only_signed_in(),
         "disputes:escalate": post_only_signed_in(),
+        # The account page: each person's own; another person's address is a 404.
+        "accounts:home": signed_in(),
+        "accounts:name": post_only_signed_in(),
+        "accounts:time_zone": post_only_signed_in(),
+        "accounts:address_add": post_only_signed_in(),
+        "accounts:address_edit": buyer_of(objects["address"]["owner"]),
+        "accounts:address_delete": post_only_signed_in(),
+        "accounts:address_default": post_only_signed_in(),
+        "accounts:close": signed_in(),
         # Django admin: its sign-in page is open (staff are sent on to the index),
         # signing out is POST-only; every other admin:* URL is admin_page().
         "admin:login": {account: {MOVED} if account == "staff" else {OK} for account in ACCOUNTS},
@@ -239,6 +248,7 @@ def walk(resolver, namespace="", prefix="", params=()):
 
 def demo_objects():
     """The demo rows whose ids fill the URLs, and who owns each."""
+    from accounts.models import Address
     from cancellations.models import CancellationRequest
     from catalog.models import Listing, ListingPhoto
     from disputes.models import Dispute
@@ -263,6 +273,7 @@ def demo_objects():
         .order_by("pk")
         .first()
     )
+    address = Address.objects.filter(user__username="buyer").order_by("pk").first()
     missing = [
         n
         for n, o in [
@@ -271,6 +282,7 @@ def demo_objects():
             ("photo", photo),
             ("request", request),
             ("case", case),
+            ("address", address),
         ]
         if o is None
     ]
@@ -290,6 +302,7 @@ def demo_objects():
             "buyer": "buyer",
             "seller": case.order.seller.user.username,
         },
+        "address": {"pk": address.pk, "owner": "buyer"},
     }
 
 
@@ -330,6 +343,8 @@ def url_for(route, objects):
             kwargs[param] = objects[source]["number"]
         elif param == "request_id":
             kwargs[param] = objects["request"]["pk"]
+        elif param == "pk" and route.name.startswith("accounts:"):
+            kwargs[param] = objects["address"]["pk"]
         elif param == "pk" and route.name.startswith("disputes:"):
             kwargs[param] = objects["case"]["pk"]
         elif param == "pk" and route.name.startswith("catalog:photo_"):
@@ -383,7 +398,16 @@ def fingerprint():
     from django.db.models import Max
 
     state = []
-    for label in ("catalog", "orders", "cancellations", "payments", "disputes", "notifications"):
+    apps_ = (
+        "accounts",
+        "catalog",
+        "orders",
+        "cancellations",
+        "payments",
+        "disputes",
+        "notifications",
+    )
+    for label in apps_:
         for model in apps.get_app_config(label).get_models():
             columns = [
                 f.name
@@ -397,6 +421,9 @@ def fingerprint():
                     "quantity_shipped",
                     "attempts",
                     "delivered_at",
+                    "is_default",
+                    "time_zone",
+                    "closed_at",
                 )
             ]
             rows = model.objects.aggregate(n=Max("pk"))

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from accounts.models import Address
 from disputes.models import Dispute
 from disputes.services import open_dispute
 from orders.actors import Actor
@@ -49,6 +50,10 @@ def pages(client, django_capture_on_commit_callbacks):
             actor=Actor.buyer(buyer),
         )
         post_message(order_id=fresh.pk, body="Gift wrap, please.", actor=Actor.buyer(buyer))
+    home = Address.objects.create(
+        user=buyer, name="Bea", line1="1 Main St", city="X", postcode="1", is_default=True
+    )
+    leaving = UserFactory(username="una")  # nothing open: the close page asks to confirm
     return {
         "home": (reverse("home"), None),
         "shop": (reverse("storefront:shop"), None),
@@ -80,6 +85,10 @@ def pages(client, django_capture_on_commit_callbacks):
         "seller-messages": (reverse("sellercentral:messages"), seller.user),
         "inventory": (reverse("catalog:inventory"), seller.user),
         "seller-case": (case.get_absolute_url(), seller.user),
+        "account": (reverse("accounts:home"), buyer),
+        "address-edit": (reverse("accounts:address_edit", args=[home.pk]), buyer),
+        "close-refused": (reverse("accounts:close"), buyer),
+        "close": (reverse("accounts:close"), leaving),
     }
 
 

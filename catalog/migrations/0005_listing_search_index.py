@@ -1,5 +1,5 @@
 """
-The Shop's full-text search index (docs/DESIGN.md §16), on PostgreSQL only.
+The Shop's full-text search index (docs/DESIGN.md §18), on PostgreSQL only.
 
 A GIN index on the very expression ``catalog.selectors.search_vector()`` compiles to (the
 title weighted A, the description B, the "english" configuration), so the planner uses it

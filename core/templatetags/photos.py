@@ -3,7 +3,7 @@
 
 Every page that shows a listing's or an order line's photo draws it with this tag, so
 each one has its alt text (the title, escaped like any text), its width and height (no
-layout shift) and the same placeholder when there is no photo (docs/DESIGN.md §16).
+layout shift) and the same placeholder when there is no photo (docs/DESIGN.md §18).
 """
 
 from typing import Any

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
+from accounts.models import Address, Profile
 from catalog.models import Listing, Seller
 from orders.services import ShippingAddress
 
@@ -176,7 +177,44 @@ def create_accounts() -> dict[str, User]:
         if permission:
             staff.user_permissions.add(permission)
     users["staff"] = staff
+    seed_account_settings(users)
     return users
+
+
+# `buyer`'s saved addresses (checkout offers the default first) beside the one
+# ADDRESSES holds for the demo orders, and a display time zone for `seller2`.
+SAVED_ADDRESSES: dict[str, list[dict[str, Any]]] = {
+    "buyer": [
+        {
+            "name": "Bea Buyer",
+            "line1": "12 Orchard Lane",
+            "city": "Springfield",
+            "state": "IL",
+            "postcode": "62704",
+            "is_default": True,
+        },
+        {
+            "name": "Bea Buyer",
+            "line1": "1 Commerce Plaza",
+            "line2": "Floor 9",
+            "city": "Chicago",
+            "state": "IL",
+            "postcode": "60606",
+        },
+    ],
+}
+TIME_ZONES = {"seller2": "Europe/Berlin"}
+
+
+def seed_account_settings(users: dict[str, User]) -> None:
+    """The demo's saved addresses and display time zones (kept as they are if already there)."""
+    for username, addresses in SAVED_ADDRESSES.items():
+        if not Address.objects.filter(user=users[username]).exists():
+            Address.objects.bulk_create(
+                Address(user=users[username], **address) for address in addresses
+            )
+    for username, zone in TIME_ZONES.items():
+        Profile.objects.get_or_create(user=users[username], defaults={"time_zone": zone})
 
 
 def _user(username: str, first: str, last: str, **extra: bool) -> User:

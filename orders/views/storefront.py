@@ -17,13 +17,15 @@ from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
+from accounts import services as accounts
+from accounts.selectors import addresses_of, has_verified_email
 from catalog.selectors import listings_by_id
 from core.money import MAX_QUANTITY_PER_LINE
 from payments.errors import PaymentError
 
 from .. import selectors, services
 from ..cart import Cart, CartError, summarize
-from ..checkout_forms import CartLineForm, CartRemoveForm, CheckoutForm
+from ..checkout_forms import NEW_ADDRESS, CartLineForm, CartRemoveForm, CheckoutForm
 from ..models import OrderStatus
 
 # The numbers of the orders the buyer's last checkout created, for "order placed".
@@ -141,15 +143,32 @@ class CheckoutView(LoginRequiredMixin, FormView):
             return []
         return services.placed_orders(buyer=self.request.user, checkout_token=checkout_token)
 
+    def get_form_kwargs(self):
+        self.saved_addresses = list(addresses_of(self.request.user))
+        return {**super().get_form_kwargs(), "saved_addresses": self.saved_addresses}
+
     def get_initial(self):
-        # The whole address of the buyer's last order; a first order starts with the name.
+        # A new address starts as the buyer's last order's; a first order with the name.
         address = selectors.last_shipping_address(buyer=self.request.user) or {
             "name": self.request.user.get_full_name()
         }
-        return {**address, "checkout_token": CheckoutForm.new_token()}
+        # The default saved address is chosen (addresses_of lists it first).
+        ship_to = str(self.saved_addresses[0].pk) if self.saved_addresses else NEW_ADDRESS
+        return {**address, "ship_to": ship_to, "checkout_token": CheckoutForm.new_token()}
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(summary=summarize(Cart(self.request.session)), **kwargs)
+        return super().get_context_data(
+            summary=summarize(Cart(self.request.session)),
+            email_verified=has_verified_email(self.request.user),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not has_verified_email(request.user):
+            # The page said so; the service refuses too (orders.services.place_orders).
+            messages.error(request, services.UNVERIFIED_EMAIL)
+            return redirect("storefront:checkout")
+        return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
         if "checkout_token" in form.errors:
@@ -178,7 +197,18 @@ class CheckoutView(LoginRequiredMixin, FormView):
             form.add_error("card_number", str(error))
             return self.form_invalid(form)
         cart.clear()
+        if form.cleaned_data["save_address"] and form.chosen_address() is None:
+            self._save_address(form)
         return _show_placed(self.request, orders)
+
+    def _save_address(self, form):
+        """ "Save this address to your account", once the order is placed."""
+        try:
+            accounts.save_address(user_id=self.request.user.pk, **form.address_data())
+        except accounts.AccountError as error:
+            messages.warning(self.request, f"Your address was not saved: {error}")
+        else:
+            messages.success(self.request, "The address is saved to your account.")
 
 
 class OrderPlacedView(LoginRequiredMixin, TemplateView):

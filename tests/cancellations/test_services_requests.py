@@ -3,11 +3,16 @@ A buyer's request from asked to withdrawn (cancellations/services/requests.py); 
 answers are in test_seller_services.py.
 """
 
-import pytest
+from zoneinfo import ZoneInfo
 
+import pytest
+from django.utils import timezone
+
+from accounts.models import Profile
 from cancellations.models import CancellationRequest, Reason
 from cancellations.services.common import AlreadyDone, CancellationError
 from cancellations.services.requests import request_cancellation, withdraw_request
+from core.formatting import format_when
 from orders.actors import Actor
 from orders.models import OrderEvent
 from tests.factories import UserFactory
@@ -36,6 +41,29 @@ def test_request_is_filed_when_direct_cancel_is_over(
     assert line.quantity_cancelled == 0  # nothing changes until the seller answers
     assert order.events.filter(type=OrderEvent.Type.CANCELLATION_REQUESTED).count() == 1
     assert {m.to[0] for m in mailoutbox} == {"bea@example.com", "sam@example.com"}
+
+
+def test_the_request_emails_give_the_answer_by_time_in_each_readers_zone(
+    place, buyer, seller, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The buyer chose Tokyo, the seller Berlin: each email's deadline is in its reader's zone."""
+    Profile.objects.create(user=buyer, time_zone="Asia/Tokyo")
+    Profile.objects.create(user=seller.user, time_zone="Europe/Berlin")
+    order = age(place(), hours=2)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        cancellation_request = request_cancellation(
+            order_id=order.pk,
+            quantities={order.lines.get().pk: 1},
+            reason=Reason.FOUND_CHEAPER,
+            actor=Actor.buyer(buyer),
+        )
+
+    due = cancellation_request.response_due_at()
+    body = {m.to[0]: m.body for m in mailoutbox}
+    for address, zone in [("bea@example.com", "Asia/Tokyo"), ("sam@example.com", "Europe/Berlin")]:
+        with timezone.override(ZoneInfo(zone)):
+            assert format_when(due) in body[address]
 
 
 def test_one_pending_request_per_order(place, buyer):

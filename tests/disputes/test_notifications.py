@@ -5,9 +5,13 @@ HTML part; a closed case's email points to the case without asking for an answer
 """
 
 from html import unescape
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
+from accounts.models import Profile
+from core.formatting import format_when
 from disputes import services
 from orders.actors import Actor
 from tests.disputes import as_shown
@@ -183,3 +187,23 @@ def test_escalating_tells_who_asked_you_and_the_other_party_who(
         ": The seller asked marketplace staff to review the case"
     )
     assert "Under review by marketplace staff" in to(mailoutbox, buyer).body
+
+
+def test_each_reader_gets_the_answer_by_time_in_their_own_zone(
+    open_case, buyer, seller, mailoutbox
+):
+    """Bea reads Tokyo time, Sam Berlin time: one deadline, each in the reader's zone."""
+    Profile.objects.create(user=buyer, time_zone="Asia/Tokyo")
+    Profile.objects.create(user=seller.user, time_zone="Europe/Berlin")
+    mailoutbox.clear()
+
+    dispute = open_case()
+
+    to_buyer, to_seller = to(mailoutbox, buyer), to(mailoutbox, seller.user)
+    assert f"answer by {as_local(dispute.respond_by, 'Asia/Tokyo')}" in to_buyer.body
+    assert f"answer by {as_local(dispute.respond_by, 'Europe/Berlin')}" in to_seller.body
+
+
+def as_local(moment, zone) -> str:
+    with timezone.override(ZoneInfo(zone)):
+        return format_when(moment)

@@ -1,8 +1,15 @@
-"""marketplace/middleware.py: a signed-in user's pages are kept out of shared caches."""
+"""
+marketplace/middleware.py: a signed-in user's pages are kept out of shared caches, and
+show times in the person's display time zone without a query per request.
+"""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Profile
+from accounts.time_zones import SESSION_KEY
 from tests.factories import ListingFactory, OrderFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +72,68 @@ def test_anonymous_pages_are_left_alone(client):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "Cache-Control" not in response, url
+
+
+# --- Display time zone -------------------------------------------------------------------------
+def profile_queries(client, url) -> tuple[int, int]:
+    """(all queries, queries of the profile table) of one GET."""
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries), sum("accounts_profile" in q["sql"] for q in queries)
+
+
+def test_a_person_sees_times_in_their_zone(client, settings):
+    """Bea chose Tokyo while the portal shows UTC: her order page says JST, never UTC."""
+    settings.DISPLAY_TIME_ZONE = "UTC"
+    order = OrderFactory()
+    Profile.objects.create(user=order.buyer, time_zone="Asia/Tokyo")
+
+    client.force_login(order.buyer)
+
+    assert client.session[SESSION_KEY] == "Asia/Tokyo"  # read once, at sign-in
+    body = client.get(order.get_absolute_url()).content.decode()
+    assert "JST" in body and "UTC" not in body
+
+
+def test_the_zone_costs_no_query_per_request(client):
+    """
+    Given two people, one with a chosen zone and one without, when each loads the same
+    page twice, then the query counts are equal and the profile is never read.
+    """
+    plain = UserFactory()
+    zoned = UserFactory()
+    Profile.objects.create(user=zoned, time_zone="America/Chicago")
+    counts = []
+    for user in (plain, zoned):
+        client.force_login(user)
+        counts.append([profile_queries(client, reverse("orders:your_orders")) for _ in range(2)])
+        client.logout()
+
+    assert counts[0] == counts[1]
+    assert {profile for _total, profile in counts[0] + counts[1]} == {0}
+
+
+def test_a_session_from_before_reads_the_zone_once(client):
+    """A session signed in before zones were kept: the first page reads it, the next do not."""
+    user = UserFactory()
+    Profile.objects.create(user=user, time_zone="Europe/Paris")
+    client.force_login(user)
+    session = client.session
+    del session[SESSION_KEY]
+    session.save()
+
+    first = profile_queries(client, reverse("orders:your_orders"))
+    second = profile_queries(client, reverse("orders:your_orders"))
+
+    assert (first[1], second[1]) == (1, 0)
+    assert client.session[SESSION_KEY] == "Europe/Paris"
+
+
+def test_an_empty_choice_follows_the_portals_zone(client, settings):
+    settings.DISPLAY_TIME_ZONE = "America/New_York"
+    order = OrderFactory()
+    client.force_login(order.buyer)
+
+    assert client.session[SESSION_KEY] == ""
+    body = client.get(order.get_absolute_url()).content.decode()
+    assert "EST" in body or "EDT" in body

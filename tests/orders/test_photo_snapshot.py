@@ -1,7 +1,7 @@
 """
 An order shows the photo it was bought with (``OrderLine.image``), on every page that
 shows its items, whatever its seller does to the listing's photos afterwards
-(orders.services.photo_snapshot; docs/DESIGN.md §16).
+(orders.services.photo_snapshot; docs/DESIGN.md §18).
 """
 
 import re

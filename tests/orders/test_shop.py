@@ -200,7 +200,7 @@ def test_the_shop_links_each_listing_to_its_page_and_the_page_back_to_the_shop(c
     assert f'href="{reverse("storefront:shop")}"' in page
 
 
-# --- Search, categories, sorts (docs/DESIGN.md §16) -------------------------------------------
+# --- Search, categories, sorts (docs/DESIGN.md §18) -------------------------------------------
 SHOP = reverse("storefront:shop")
 
 
