@@ -12,6 +12,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import json
+from allauth.account import app_settings as account_settings
 from django.conf import settings
 print(json.dumps({
     "engine": settings.DATABASES["default"]["ENGINE"],
@@ -27,6 +28,7 @@ print(json.dumps({
     "secret_key": settings.SECRET_KEY,
     "auto_cancel_days": settings.AUTO_CANCEL_AFTER_DAYS,
     "session_cookie_secure": getattr(settings, "SESSION_COOKIE_SECURE", False),
+    "account_rate_limits": account_settings.RATE_LIMITS,
 }))
 """
 
@@ -40,6 +42,7 @@ SETTINGS_VARIABLES = (
     "AUTO_CANCEL_AFTER_DAYS",
     "PAYMENT_CAPTURE",
     "ENV_FILE",
+    "ACCOUNT_RATE_LIMITS_ENABLED",
 )
 
 PRODUCTION_KEY = "a-long-production-secret-key-" + "k3y" * 20
@@ -92,6 +95,15 @@ def test_laptop_defaults_need_no_external_service():
     assert loaded["broker"] == "filesystem://"
     assert loaded["email_backend"] == "django.core.mail.backends.console.EmailBackend"
     assert loaded["auto_cancel_days"] == 7
+
+
+def test_account_throttles_are_on_unless_turned_off():
+    """allauth's throttles (sign up, reset…) are on by default; ACCOUNT_RATE_LIMITS_ENABLED=0
+    (the benchmarks' many sign-ins from one address) really turns them off."""
+    on = json.loads(load_settings(DEBUG="1").stdout)["account_rate_limits"]
+    off = json.loads(load_settings(DEBUG="1", ACCOUNT_RATE_LIMITS_ENABLED="0").stdout)
+    assert on["signup"] == "10/h/ip" and on["reset_password"] == "20/m/ip,5/m/key"
+    assert off["account_rate_limits"] == {}
 
 
 def test_environment_overrides():
