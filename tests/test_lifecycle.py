@@ -24,10 +24,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F, Sum
+from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, event
 from hypothesis import settings as hypothesis_settings
@@ -94,9 +96,11 @@ from tests.factories import (
     ADDRESS,
     DECLINED_CARD,
     GOOD_CARD,
+    PASSWORD,
     ListingFactory,
     SellerFactory,
     UserFactory,
+    image_file,
 )
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +165,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         # Only "No inventory" changes it (the seller says the shelf is empty).
         self.accounted = {listing.pk: listing.stock for listing in self.listings}
         self.order_ids: list[int] = []
+        self.new_store_listing: Listing | None = None  # listed by a stranger who signed up
         self.staff = UserFactory(username=f"lifecycle-{run}-staff", is_staff=True)
         self.staff.user_permissions.add(
             Permission.objects.get(codename="resolve_dispute", content_type__app_label="disputes")
@@ -363,6 +368,87 @@ class LifecycleMachine(RuleBasedStateMachine):
         for order in orders:
             assert order.status == expected
             self.order_ids.append(order.pk)
+
+    # --- A stranger joins: sign up, confirm, open a store, list (through the pages) ------
+    @precondition(lambda self: self.new_store_listing is None)
+    @rule()
+    def a_stranger_signs_up_opens_a_store_and_lists(self):
+        """The front door's acts, as a browser posts them: after them the new listing is on
+        sale, and the rules below buy it and cancel it like any other."""
+        run = f"{uuid.uuid4().hex[:8]}"
+        client = Client()
+        email = f"stranger-{run}@example.com"
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "email": email,
+                "username": f"stranger-{run}",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+            },
+        )
+        assert response.status_code == 302, "sign-up refused"
+        address = EmailAddress.objects.get(email=email)
+        refused = client.post("/seller/start/", self._store_form(run))
+        assert not hasattr(address.user, "seller") and refused.status_code == 200  # unconfirmed
+        key = EmailConfirmationHMAC(address).key
+        client.post(f"/accounts/confirm-email/{key}/")
+        address.refresh_from_db()
+        assert address.verified
+        assert client.post("/seller/start/", self._store_form(run)).status_code == 302
+        listed = client.post(
+            "/seller/listings/new/",
+            {
+                "title": f"Stranger's kettle {run}",
+                "description": "A kettle.",
+                "condition": "new",
+                "price": "15.00",
+                "stock": "6",
+                "handling_days": "2",
+                "is_active": "on",
+                "photos": image_file(),
+            },
+        )
+        assert listed.status_code == 302, "listing refused"
+        listing = Listing.objects.get(seller__user__email=email)
+        assert listing.is_active and listing.photos.count() == 1
+        self.new_store_listing = listing
+        self.listings.append(listing)
+        self.accounted[listing.pk] = listing.stock
+
+    @staticmethod
+    def _store_form(run: str) -> dict[str, str]:
+        return {
+            "store_name": f"Stranger's store {run}",
+            "return_name": "Stranger",
+            "return_line1": "1 New Street",
+            "return_city": "Springfield",
+            "return_postcode": "12345",
+            "return_country": "US",
+            "default_handling_days": "2",
+            "policies": "",
+        }
+
+    @precondition(lambda self: self.new_store_listing is not None)
+    @rule(quantity=st.integers(1, 3))
+    def buy_from_the_new_store(self, quantity):
+        """The buyer orders from the stranger's store: an order like any other."""
+        listing = Listing.objects.get(pk=self.new_store_listing.pk)
+        try:
+            (order,) = place_orders(
+                buyer=self.buyer,
+                items={listing.pk: quantity},
+                address=ADDRESS,
+                card_number=GOOD_CARD,
+            )
+        except OrderError:
+            assert listing.stock < quantity or not listing.is_active
+            event("new store: refused (out of stock)")
+            return
+        event("new store: ordered")
+        assert order.seller_id == listing.seller_id and order.status == OrderStatus.UNSHIPPED
+        assert order.lines.get().image  # the photo it was bought with
+        self.order_ids.append(order.pk)
 
     @precondition(lambda self: self._has_orders(status=OrderStatus.PAYMENT_FAILED))
     @rule(data=st.data(), card=st.sampled_from([GOOD_CARD, DECLINED_CARD]))
@@ -910,6 +996,7 @@ class LifecycleMachine(RuleBasedStateMachine):
 def test_the_books_balance_after_any_sequence_of_lifecycle_steps(settings, capture):
     """Any run of checkout, shipping and cancelling keeps stock, money, state, audit consistent."""
     settings.PAYMENT_CAPTURE = capture
+    settings.ACCOUNT_RATE_LIMITS = False  # a stranger signs up in many runs, from one address
     run_state_machine_as_test(
         LifecycleMachine,
         settings=hypothesis_settings(
