@@ -191,9 +191,11 @@ def shop(buyer, seller) -> Shop:
 def phone(new_context, live_server, user, *, javascript: bool) -> Page:
     """A 390 px wide browser signed in as ``user`` (a session cookie: the sign-in page has
     its own tests, and these visit some sixty pages)."""
+    context = new_context(java_script_enabled=javascript, viewport=PHONE)
+    if user is None:  # a visitor
+        return context.new_page()
     client = Client()
     client.force_login(user)
-    context = new_context(java_script_enabled=javascript, viewport=PHONE)
     context.add_cookies(
         [
             {
@@ -247,7 +249,16 @@ def go(path):
 
 PAGES = {
     "home": ("buyer", go("/")),
+    "sign-in": ("visitor", go("/accounts/sign-in/")),
+    "sign-up": ("visitor", go("/accounts/signup/")),
+    "password-reset": ("visitor", go("/accounts/password/reset/")),
+    "account": ("buyer", go("/account/")),
+    "account-emails": ("buyer", go("/accounts/email/")),
+    "password-change": ("buyer", go("/accounts/password/change/")),
+    "start-selling": ("buyer", go("/seller/start/")),
     "shop": ("buyer", go("/listings/")),
+    "search": ("buyer", go("/listings/?q=pen&sort=price")),
+    "store": ("buyer", go(lambda shop: f"/stores/{shop.seller.pk}/")),
     "listing": ("buyer", go(lambda shop: shop.pen.get_absolute_url())),
     "cart": ("buyer", with_a_cart("/cart/")),
     "checkout": ("buyer", with_a_cart("/checkout/")),
@@ -275,6 +286,9 @@ PAGES = {
     "seller-messages": ("seller", go("/seller/messages/")),
     "inventory": ("seller", go("/seller/inventory/")),
     "inventory-edit": ("seller", go(lambda shop: f"/seller/inventory/{shop.pen.pk}/edit/")),
+    "listing-create": ("seller", go("/seller/listings/new/")),
+    "listing-edit": ("seller", go(lambda shop: f"/seller/listings/{shop.pen.pk}/edit/")),
+    "store-settings": ("seller", go("/seller/store/")),
     "seller-order": ("seller", go(lambda shop: shop.fresh.get_seller_url())),
     "seller-cancel": ("seller", go(lambda shop: f"/seller/orders/{shop.fresh.number}/cancel/")),
     "seller-cancel-items": (
@@ -305,7 +319,7 @@ def test_page_fits_a_phone(live_server, new_context, shop, name):
     its value or stands alone with none, and no order number in a table breaks over lines.
     """
     role, visit = PAGES[name]
-    reader = {"buyer": shop.buyer, "seller": shop.seller.user, "staff": shop.staff}[role]
+    reader = {"buyer": shop.buyer, "seller": shop.seller.user, "staff": shop.staff}.get(role)
     for javascript in (True, False):
         page = phone(new_context, live_server, reader, javascript=javascript)
         visit(page, shop)
