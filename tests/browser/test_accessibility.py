@@ -64,3 +64,38 @@ def test_seller_central_list_has_no_serious_findings(page, sign_in, seller, orde
     page.goto("/seller/orders/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert blocking_findings(page) == []
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_front_door_has_no_serious_findings(page, new_page, sign_in, buyer, seller, width):
+    """Sign up and sign in for a visitor; the account page, a search and Start selling for
+    a customer; a listing's create page and Inventory for a seller."""
+    ListingFactory(seller=seller, title="Blue notebook", description="A notebook.")
+    findings = {}
+    visitor = new_page()
+    visitor.set_viewport_size({"width": width, "height": 900})
+    for name, path in [("sign up", "/accounts/signup/"), ("sign in", "/accounts/sign-in/")]:
+        visitor.goto(path)
+        findings[name] = blocking_findings(visitor)
+
+    sign_in(page, buyer)
+    page.set_viewport_size({"width": width, "height": 900})
+    for name, path in [
+        ("account", "/account/"),
+        ("search", "/listings/?q=notebook"),
+        ("start selling", "/seller/start/"),
+    ]:
+        page.goto(path)
+        findings[name] = blocking_findings(page)
+
+    sellers_page = new_page()
+    sign_in(sellers_page, seller.user)
+    sellers_page.set_viewport_size({"width": width, "height": 900})
+    for name, path in [
+        ("new listing", "/seller/listings/new/"),
+        ("inventory", "/seller/inventory/"),
+    ]:
+        sellers_page.goto(path)
+        findings[name] = blocking_findings(sellers_page)
+
+    assert findings == {name: [] for name in findings}
