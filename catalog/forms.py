@@ -10,7 +10,13 @@ from core.money import MAX_PRICE
 from .models import MAX_PHOTOS, Category, Listing, Seller
 from .photos import PhotoRefused, prepare_photo
 from .quality import DESCRIPTION_AT_LEAST
-from .services import STORE_NAME_TAKEN, ListingDetails, StoreDetails, TooManyPhotos
+from .services import (
+    STORE_NAME_TAKEN,
+    ListingDetails,
+    StockChanged,
+    StoreDetails,
+    TooManyPhotos,
+)
 
 # Far below PositiveIntegerField's limit, far above any real shelf: a typo such as
 # 10**20 is a form error, never a database error.
@@ -47,11 +53,15 @@ class ListingInventoryForm(forms.Form):
         label="Active",
         help_text="Buyers see and buy only active listings.",
     )
+    # The stock this page showed: checkouts may move it before the seller saves, and the
+    # service refuses a changed figure made for the old one (services.StockChanged).
+    stock_shown = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     @classmethod
     def initial_for(cls, listing: Listing) -> dict:
         return {
             "stock": listing.stock,
+            "stock_shown": listing.stock,
             "price": listing.price,
             "handling_days": listing.handling_days,
             "is_active": listing.is_active,
@@ -137,7 +147,15 @@ class ListingForm(ListingInventoryForm):
             stock=data["stock"],
             handling_days=data["handling_days"],
             is_active=data["is_active"],
+            stock_shown=data["stock_shown"],
         )
+
+
+def refuse_stale_stock(form: ListingInventoryForm, refused: StockChanged) -> None:
+    """Show the refusal on the stock field; the page now shows (and carries) today's stock."""
+    form.data = form.data.copy()
+    form.data["stock_shown"] = str(refused.now)
+    form.add_error("stock", str(refused))
 
 
 class StoreForm(forms.ModelForm):

@@ -51,6 +51,17 @@ def clear_stock(*, listing_id: int) -> None:
     Listing.objects.filter(pk=listing_id).update(stock=0)
 
 
+class StockChanged(Exception):
+    """The stock moved (an order, a cancellation) since the seller's page showed it."""
+
+    def __init__(self, *, shown: int, now: int):
+        super().__init__(
+            f"While you were editing, the stock changed from {shown} to {now} (orders or "
+            "cancellations). Check the figure and save again."
+        )
+        self.now = now
+
+
 @transaction.atomic
 def update_listing(
     *,
@@ -60,20 +71,44 @@ def update_listing(
     price: Decimal,
     handling_days: int,
     is_active: bool,
+    stock_shown: int | None = None,
 ) -> Listing:
-    """Seller Central → Inventory: the seller's own listing, nobody else's."""
+    """
+    Seller Central → Inventory: the seller's own listing, nobody else's. ``stock_shown``
+    is the stock the seller's page showed (see ``_set_inventory``).
+    """
     listing = Listing.objects.select_for_update().get(pk=listing_id, seller_id=seller_id)
     _set_inventory(
-        listing, stock=stock, price=price, handling_days=handling_days, is_active=is_active
+        listing,
+        stock=stock,
+        price=price,
+        handling_days=handling_days,
+        is_active=is_active,
+        stock_shown=stock_shown,
     )
     listing.save()
     return listing
 
 
-def _set_inventory(
-    listing: Listing, *, stock: int, price: Decimal, handling_days: int, is_active: bool
+def _set_inventory(  # noqa: PLR0913 (the inventory's fields, each a keyword)
+    listing: Listing,
+    *,
+    stock: int,
+    price: Decimal,
+    handling_days: int,
+    is_active: bool,
+    stock_shown: int | None,
 ) -> None:
-    """What the seller keeps up to date, on a locked listing (not saved)."""
+    """
+    What the seller keeps up to date, on a locked listing (not saved). When checkouts or
+    cancellations moved the stock since the page showed ``stock_shown``, a stock the seller
+    left alone keeps what they did, and a stock the seller changed is StockChanged: the
+    seller's figure was made for a shelf that is no longer there.
+    """
+    if stock_shown is not None and listing.stock != stock_shown:
+        if stock != stock_shown:
+            raise StockChanged(shown=stock_shown, now=listing.stock)
+        stock = listing.stock
     if listing.deactivated_for == Listing.Deactivation.NO_INVENTORY and stock > 0:
         # Taken off sale for want of stock: stock on the shelf is what it waited for.
         is_active = True
@@ -194,6 +229,7 @@ class ListingDetails:
     stock: int
     handling_days: int
     is_active: bool
+    stock_shown: int | None = None  # what the edit page showed (None: a new listing)
 
 
 def create_listing(
@@ -244,6 +280,7 @@ def _describe(listing: Listing, details: ListingDetails) -> None:
         price=details.price,
         handling_days=details.handling_days,
         is_active=details.is_active,
+        stock_shown=details.stock_shown,
     )
 
 

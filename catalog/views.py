@@ -16,7 +16,7 @@ from django.views.generic import FormView, ListView
 
 from . import selectors, services
 from .access import SellerRequiredMixin
-from .forms import ListingForm, ListingInventoryForm
+from .forms import ListingForm, ListingInventoryForm, refuse_stale_stock
 from .models import MAX_PHOTOS, Listing, ListingPhoto
 from .quality import quality_checklist
 
@@ -64,6 +64,9 @@ class InventoryEditView(SellersListingMixin, FormView):
             )
         except Listing.DoesNotExist:
             raise Http404("No such listing.") from None
+        except services.StockChanged as refused:
+            refuse_stale_stock(form, refused)
+            return self.form_invalid(form)
         messages.success(self.request, f"“{listing.title}” updated.")
         return redirect("catalog:inventory")
 
@@ -144,6 +147,9 @@ class ListingEditView(SellersListingMixin, ListingFormView):
             raise Http404("No such listing.") from None
         except services.TooManyPhotos as refused:  # photos added in another tab meanwhile
             form.add_error("photos", str(refused))
+            return self.form_invalid(form)
+        except services.StockChanged as refused:
+            refuse_stale_stock(form, refused)
             return self.form_invalid(form)
         messages.success(self.request, f"“{listing.title}” saved.")
         return redirect("catalog:listing_edit", listing.pk)

@@ -15,6 +15,7 @@ from catalog.services import (
     ListingDetails,
     OutOfStock,
     StoreDetails,
+    StockChanged,
     StoreRefused,
     TooManyPhotos,
     clear_stock,
@@ -171,6 +172,66 @@ def test_update_listing_of_another_seller_raises_and_changes_nothing():
 
     listing.refresh_from_db()
     assert listing.stock == 4
+
+
+def test_update_listing_refuses_a_new_stock_made_for_a_shelf_that_moved():
+    """
+    Given the seller's page showing 10 units and a buyer then reserving 3, when the seller
+    saves 15, then it is refused with both figures and nothing changes: 15 was a count of a
+    shelf of 10, and writing it would put the buyer's 3 units back on sale.
+    """
+    listing = ListingFactory(stock=10, price=Decimal("5.00"))
+    reserve_stock(listing_id=listing.pk, quantity=3)
+
+    with pytest.raises(StockChanged, match="changed from 10 to 7"):
+        update_listing(
+            listing_id=listing.pk,
+            seller_id=listing.seller_id,
+            stock=15,
+            price=Decimal("6.00"),
+            handling_days=2,
+            is_active=True,
+            stock_shown=10,
+        )
+
+    listing.refresh_from_db()
+    assert (listing.stock, listing.price) == (7, Decimal("5.00"))
+
+
+def test_update_listing_keeps_what_buyers_did_to_a_stock_the_seller_left_alone():
+    """Given the page showing 10 and a buyer reserving 3, when the seller saves a new price
+    and the same 10, then the price changes and the stock stays 7 (not back to 10)."""
+    listing = ListingFactory(stock=10, price=Decimal("5.00"))
+    reserve_stock(listing_id=listing.pk, quantity=3)
+
+    update_listing(
+        listing_id=listing.pk,
+        seller_id=listing.seller_id,
+        stock=10,
+        price=Decimal("6.00"),
+        handling_days=2,
+        is_active=True,
+        stock_shown=10,
+    )
+
+    listing.refresh_from_db()
+    assert (listing.stock, listing.price) == (7, Decimal("6.00"))
+
+
+def test_edit_listing_refuses_a_stale_stock_too():
+    """The full edit asks the same: a stock changed on a page older than a checkout is refused."""
+    listing = ListingFactory(stock=4)
+    reserve_stock(listing_id=listing.pk, quantity=1)
+
+    with pytest.raises(StockChanged):
+        edit_listing(
+            listing_id=listing.pk,
+            seller_id=listing.seller_id,
+            details=listing_details(stock=9, stock_shown=4),
+        )
+
+    listing.refresh_from_db()
+    assert listing.stock == 3
 
 
 @pytest.mark.postgres

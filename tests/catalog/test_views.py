@@ -116,7 +116,7 @@ def test_inventory_edit_post_by_another_seller_is_404_and_changes_nothing(client
 
 # --- Inventory: editing ---------------------------------------------------------------------
 def test_inventory_edit_form_shows_the_current_values(client):
-    """The form opens filled in with the listing's values."""
+    """The form opens filled in with the listing's values, and carries the stock it shows."""
     listing = ListingFactory(stock=7, price=Decimal("4.25"), handling_days=3)
     client.force_login(listing.seller.user)
 
@@ -124,6 +124,7 @@ def test_inventory_edit_form_shows_the_current_values(client):
 
     assert form.initial == {
         "stock": 7,
+        "stock_shown": 7,
         "price": Decimal("4.25"),
         "handling_days": 3,
         "is_active": True,
@@ -146,6 +147,34 @@ def test_inventory_edit_saves_and_reactivates(client):
     listing.refresh_from_db()
     assert (listing.stock, listing.price, listing.handling_days) == (12, Decimal("9.99"), 4)
     assert listing.is_active and listing.deactivated_reason == ""
+
+
+def test_inventory_edit_refuses_a_stock_typed_over_a_shelf_that_moved(client):
+    """
+    Given the edit page showing 5 units, when a checkout takes 2 and the seller then saves
+    8, then the page says the stock changed from 5 to 3, carries 3 as the figure it shows
+    now, and nothing is saved; saving again from that page goes through.
+    """
+    from catalog.services import reserve_stock
+
+    listing = ListingFactory(stock=5)
+    client.force_login(listing.seller.user)
+    shown = client.get(edit_url(listing)).content.decode()
+    assert 'name="stock_shown" value="5"' in shown
+    reserve_stock(listing_id=listing.pk, quantity=2)
+    post = {"stock": 8, "stock_shown": 5, "price": "10.00", "handling_days": 2, "is_active": "on"}
+
+    refused = client.post(edit_url(listing), post)
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "the stock changed from 5 to 3" in page
+    assert 'name="stock_shown" value="3"' in page
+    listing.refresh_from_db()
+    assert listing.stock == 3
+    assert client.post(edit_url(listing), {**post, "stock_shown": 3}).status_code == 302
+    listing.refresh_from_db()
+    assert listing.stock == 8
 
 
 def test_inventory_edit_can_deactivate(client):
