@@ -90,7 +90,7 @@ def update_listing(
     return listing
 
 
-def _set_inventory(  # noqa: PLR0913 (the inventory's fields, each a keyword)
+def _set_inventory(
     listing: Listing,
     *,
     stock: int,
