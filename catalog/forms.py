@@ -1,7 +1,9 @@
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from core.countries import COUNTRIES
 from core.forms import AsciiDecimalField, AsciiIntegerField, MultipleFileField
@@ -153,8 +155,9 @@ class ListingForm(ListingInventoryForm):
 
 def refuse_stale_stock(form: ListingInventoryForm, refused: StockChanged) -> None:
     """Show the refusal on the stock field; the page now shows (and carries) today's stock."""
-    form.data = form.data.copy()
-    form.data["stock_shown"] = str(refused.now)
+    data = cast(QueryDict, form.data).copy()  # a posted form's data (immutable: copied)
+    data["stock_shown"] = str(refused.now)
+    form.data = data
     form.add_error("stock", str(refused))
 
 
