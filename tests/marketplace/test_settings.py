@@ -29,6 +29,9 @@ print(json.dumps({
     "auto_cancel_days": settings.AUTO_CANCEL_AFTER_DAYS,
     "session_cookie_secure": getattr(settings, "SESSION_COOKIE_SECURE", False),
     "account_rate_limits": account_settings.RATE_LIMITS,
+    "media_storage": settings.STORAGES["default"],
+    "serve_media": settings.SERVE_MEDIA,
+    "img_src": settings.SECURE_CSP["img-src"],
 }))
 """
 
@@ -43,6 +46,10 @@ SETTINGS_VARIABLES = (
     "PAYMENT_CAPTURE",
     "ENV_FILE",
     "ACCOUNT_RATE_LIMITS_ENABLED",
+    "MEDIA_BUCKET",
+    "MEDIA_URL",
+    "SERVE_MEDIA",
+    "AWS_S3_ENDPOINT_URL",
 )
 
 PRODUCTION_KEY = "a-long-production-secret-key-" + "k3y" * 20
@@ -104,6 +111,31 @@ def test_account_throttles_are_on_unless_turned_off():
     off = json.loads(load_settings(DEBUG="1", ACCOUNT_RATE_LIMITS_ENABLED="0").stdout)
     assert on["signup"] == "10/h/ip" and on["reset_password"] == "20/m/ip,5/m/key"
     assert off["account_rate_limits"] == {}
+
+
+def test_photos_are_files_under_var_on_a_laptop_and_in_a_bucket_in_production():
+    """
+    A laptop keeps photos on the file system and serves them itself; production with
+    MEDIA_BUCKET stores them through django-storages' S3 backend (any S3-compatible
+    endpoint), never serves them from a web worker, and lets pages load them from MEDIA_URL.
+    """
+    laptop = json.loads(load_settings(DEBUG="1").stdout)
+    production = load_settings(
+        SECRET_KEY=PRODUCTION_KEY,
+        MEDIA_BUCKET="shop-photos",
+        AWS_S3_ENDPOINT_URL="https://s3.example.net",
+        MEDIA_URL="https://photos.example.com/",
+    )
+    assert production.returncode == 0, production.stderr
+    bucket = json.loads(production.stdout)
+
+    assert laptop["media_storage"]["BACKEND"].endswith("FileSystemStorage")
+    assert laptop["serve_media"] is True
+    assert bucket["media_storage"]["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert bucket["media_storage"]["OPTIONS"]["bucket_name"] == "shop-photos"
+    assert bucket["media_storage"]["OPTIONS"]["endpoint_url"] == "https://s3.example.net"
+    assert bucket["serve_media"] is False
+    assert "https://photos.example.com/" in bucket["img_src"]
 
 
 def test_environment_overrides():
