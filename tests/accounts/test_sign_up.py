@@ -44,6 +44,21 @@ def test_a_stranger_signs_up_and_confirms_the_address_from_the_email(client):
     assert address.verified
 
 
+def test_sign_up_and_confirmation_say_what_comes_next_in_the_portals_words(client):
+    """The messages after signing up and confirming tell where the link went and what it
+    opens (a first order, a store), not allauth's stock wording."""
+    sign_up(client)
+    signed_up = client.get("/")  # where sign-up leads, with its message
+    (email,) = queued_emails("nell@example.com")
+
+    confirmed = client.post(link_in(email, "/accounts/confirm-email/"), follow=True)
+
+    assert "We sent a link to nell@example.com" in signed_up.content.decode()
+    assert "nell@example.com is confirmed: you can place orders and open a store." in (
+        confirmed.content.decode()
+    )
+
+
 def test_a_stale_confirmation_link_confirms_nothing(client):
     """Given a made-up key, then the page says the link no longer works, and its POST is a
     404 that changes nothing."""
