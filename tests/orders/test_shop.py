@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from catalog.models import Category
+from catalog.models import Category, Listing
 from tests.factories import (
     ListingFactory,
     ListingPhotoFactory,
@@ -141,6 +141,15 @@ def test_another_seller_gets_add_to_cart_not_the_edit_link(client):
     assert f'action="{reverse("storefront:cart_add")}"' in body
     assert "Your listing" not in body
     assert edit_url(listing) not in body
+
+
+def test_listing_page_states_the_condition_when_the_seller_did(client):
+    """A stated condition shows as its label; a listing without one says nothing of it."""
+    used = ListingFactory(condition=Listing.Condition.USED_GOOD)
+    unstated = ListingFactory()
+
+    assert "Condition:</span> Used – good" in client.get(used.get_absolute_url()).content.decode()
+    assert 'data-testid="condition"' not in client.get(unstated.get_absolute_url()).content.decode()
 
 
 def test_out_of_stock_listing_page_offers_no_add_to_cart(client):
