@@ -1,4 +1,4 @@
-from allauth.account.forms import LoginForm
+from allauth.account.forms import ChangePasswordForm, LoginForm, ResetPasswordKeyForm
 
 
 class SignInForm(LoginForm):
@@ -16,3 +16,34 @@ class SignInForm(LoginForm):
         self.fields["password"].widget.attrs.pop("placeholder", None)
         if "remember" in self.fields:
             self.fields["remember"].label = "Keep me signed in on this device"
+
+
+# allauth's password fields, in the portal's sentence case (its own say "New Password").
+PASSWORD_LABELS = {
+    "oldpassword": "Current password",
+    "password1": "New password",
+    "password2": "New password (again)",
+}
+
+
+def _relabel_passwords(form) -> None:
+    for name, label in PASSWORD_LABELS.items():
+        if name in form.fields:
+            form.fields[name].label = label
+            form.fields[name].widget.attrs["placeholder"] = label
+
+
+class PasswordChangeForm(ChangePasswordForm):
+    """Change your password (``ACCOUNT_FORMS``): allauth's form with the portal's labels."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel_passwords(self)
+
+
+class PasswordResetKeyForm(ResetPasswordKeyForm):
+    """A new password from the emailed reset link (``ACCOUNT_FORMS``), the portal's labels."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _relabel_passwords(self)

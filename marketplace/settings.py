@@ -227,7 +227,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 # too), so a stolen session that changes them does not go unnoticed.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
-ACCOUNT_FORMS = {"login": "marketplace.forms.SignInForm"}
+ACCOUNT_FORMS = {
+    "login": "marketplace.forms.SignInForm",
+    "change_password": "marketplace.forms.PasswordChangeForm",
+    "reset_password_from_key": "marketplace.forms.PasswordResetKeyForm",
+}
 # Confirming who you are before a sensitive change is by password only: no emailed sign-in
 # codes, which the portal does not offer for signing in either.
 ACCOUNT_REAUTHENTICATION_METHODS = ["password"]

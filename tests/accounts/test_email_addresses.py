@@ -50,3 +50,48 @@ def test_the_page_lists_the_addresses_with_their_state(client):
     assert "Confirmed" in body
     assert "Primary" in body
     assert 'name="action_add"' in body
+
+
+@pytest.mark.parametrize("verified", [True, False])
+def test_one_address_offers_only_what_can_be_done_with_it(client, verified):
+    """
+    With a single address (the primary one), the page offers no "Make primary" or
+    "Remove" (allauth would refuse both), and "Send the confirmation email again" only
+    while it is unconfirmed.
+    """
+    client.force_login(UserFactory(username="bea", verified=verified))
+    if not verified:
+        EmailAddress.objects.create(
+            user_id=client.session["_auth_user_id"],
+            email="bea@example.com",
+            primary=True,
+            verified=False,
+        )
+
+    body = client.get(reverse("account_email")).content.decode()
+
+    assert 'name="action_primary"' not in body and 'name="action_remove"' not in body
+    assert ('name="action_send"' in body) is not verified
+    assert ("Not confirmed" in body) is not verified
+
+
+def test_two_addresses_can_be_chosen_and_made_primary_or_removed(client):
+    user = UserFactory(username="bea")
+    EmailAddress.objects.create(user=user, email="bea@work.example", verified=True)
+    client.force_login(user)
+
+    body = client.get(reverse("account_email")).content.decode()
+
+    assert body.count('type="radio"') == 2
+    assert 'name="action_primary"' in body and 'name="action_remove"' in body
+
+
+def test_password_forms_speak_in_sentence_case(client):
+    """The change-password form labels its fields the portal's way, not allauth's."""
+    client.force_login(UserFactory(username="bea"))
+
+    body = client.get(reverse("account_change_password")).content.decode()
+
+    for label in ("Current password", "New password", "New password (again)"):
+        assert label in body
+    assert "New Password" not in body and "Current Password" not in body
