@@ -148,13 +148,18 @@ class CheckoutView(LoginRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "saved_addresses": self.saved_addresses}
 
     def get_initial(self):
-        # A new address starts as the buyer's last order's; a first order with the name.
-        address = selectors.last_shipping_address(buyer=self.request.user) or {
-            "name": self.request.user.get_full_name()
-        }
-        # The default saved address is chosen (addresses_of lists it first).
-        ship_to = str(self.saved_addresses[0].pk) if self.saved_addresses else NEW_ADDRESS
-        return {**address, "ship_to": ship_to, "checkout_token": CheckoutForm.new_token()}
+        name = {"name": self.request.user.get_full_name()}
+        if self.saved_addresses:
+            # The default saved address is chosen (addresses_of lists it first); "A new
+            # address" starts blank but for the name, not as a copy of a saved one.
+            return {**name, "ship_to": str(self.saved_addresses[0].pk), **self._token()}
+        # No saved address: a new one starts as the last order's, a first order with the name.
+        address = selectors.last_shipping_address(buyer=self.request.user) or name
+        return {**address, "ship_to": NEW_ADDRESS, **self._token()}
+
+    @staticmethod
+    def _token() -> dict[str, str]:
+        return {"checkout_token": CheckoutForm.new_token()}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

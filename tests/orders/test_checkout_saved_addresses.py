@@ -70,6 +70,32 @@ def test_the_page_offers_the_saved_addresses_with_the_default_chosen(client, buy
     assert "A new address" in body and "Save this address to your account" in body
 
 
+def test_a_new_address_starts_blank_but_for_the_name_beside_saved_ones(
+    client, buyer, home_and_work
+):
+    """
+    Given saved addresses and a past order, "A new address" starts with the buyer's name
+    only, not as a copy of an address the radios already offer; a buyer without saved
+    addresses still starts from the last order's address.
+    """
+    place_orders(
+        buyer=buyer, items={ListingFactory().pk: 1}, address=ADDRESS, card_number=GOOD_CARD
+    )
+    add(client, ListingFactory())
+
+    initial = client.get(CHECKOUT).context["form"].initial
+
+    assert initial["name"] == "Bea Buyer"
+    assert "line1" not in initial and "city" not in initial
+    Address.objects.filter(user=buyer).delete()
+    again = client.get(CHECKOUT).context["form"].initial
+    assert (again["line1"], again["city"], again["ship_to"]) == (
+        ADDRESS.line1,
+        ADDRESS.city,
+        "new",
+    )
+
+
 def test_a_chosen_saved_address_is_copied_onto_the_order(client, buyer, home_and_work):
     """Ship to work: the order keeps its own copy, whatever the new-address fields hold."""
     _home, work = home_and_work
