@@ -6,6 +6,8 @@ call to ``orders.services.place_orders``, and every refusal becomes a message or
 form error with nothing changed.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -158,7 +160,7 @@ class CheckoutView(LoginRequiredMixin, FormView):
         return {**address, "ship_to": NEW_ADDRESS, **self._token()}
 
     @staticmethod
-    def _token() -> dict[str, str]:
+    def _token() -> dict[str, Any]:
         return {"checkout_token": CheckoutForm.new_token()}
 
     def get_context_data(self, **kwargs):
