@@ -33,7 +33,7 @@ help:
 	@echo "make install-dev   the same with the dev tools (pytest, ruff, djLint, Playwright)"
 	@echo "make migrate       migrate the database of DATABASE_URL (SQLite under var/ by default)"
 	@echo "make seed          migrate, then load the demo data (safe to repeat)"
-	@echo "make bench         benchmarks: pages, services, the auto-cancel sweep, a load test (~13 min)"
+	@echo "make bench         benchmarks: pages, services, the auto-cancel sweep, search, a load test (~14 min)"
 	@echo "make drills        drills: access matrix, Redis down, workers killed, two sweeps, a deploy (~15 min)"
 	@echo "make mutants       mutation testing of the money, cancellation-rules and health modules (~7 min)"
 	@echo "make screenshots   take the README's screenshots again from fresh demo data"
@@ -115,6 +115,7 @@ bench: install-dev
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/bench_pages.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_cancellations.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_sweep.py --orders 1000 --memory-orders 500
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_search.py
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) benchmarks/run_load.sh
 
 drills: install-dev
