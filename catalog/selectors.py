@@ -45,7 +45,13 @@ def with_first_photos(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     for a page of listings, whatever their number (a prefetch of a slice: Django keeps
     one photo per listing with a window function), never one per listing.
     """
-    return listings.prefetch_related(first_photo())
+    return listings.prefetch_related(
+        Prefetch(
+            "photos",
+            queryset=ListingPhoto.objects.order_by("position", "pk")[:1],
+            to_attr="first_photos",
+        )
+    )
 
 
 # --- The Shop: search, category, sort (docs/DESIGN.md §18) -------------------------------------
@@ -143,9 +149,8 @@ def inventory_for_seller(seller: Seller) -> QuerySet[Listing]:
     Seller Central → Inventory: the seller's own listings, the ones that need the
     seller first (out of stock or deactivated), then by title.
     """
-    return (
+    return with_first_photos(
         Listing.objects.filter(seller=seller)
-        .prefetch_related(first_photo())
         .annotate(
             needs_attention=Case(
                 When(Q(stock=0) | Q(is_active=False), then=Value(0)),
@@ -160,18 +165,6 @@ def inventory_for_seller(seller: Seller) -> QuerySet[Listing]:
 def listings_of_seller(seller: Seller) -> QuerySet[Listing]:
     """The seller's own listings: another seller's listing is simply not there (404)."""
     return Listing.objects.filter(seller=seller)
-
-
-def first_photo() -> "Prefetch[str, QuerySet[ListingPhoto], str]":
-    """
-    Each listing's first photo as ``listing.first_photos`` (a list of one, or empty): one
-    query for a whole page of listings, whatever their number of photos.
-    """
-    return Prefetch(
-        "photos",
-        queryset=ListingPhoto.objects.order_by("position", "pk")[:1],
-        to_attr="first_photos",
-    )
 
 
 def low_stock_count(seller: Seller, *, at_most: int) -> int:
@@ -193,9 +186,6 @@ def stores() -> QuerySet[Seller]:
 
 def store_listings(seller: Seller) -> QuerySet[Listing]:
     """A store's page: its listings on sale, by title, each with its first photo."""
-    return (
-        Listing.objects.available()
-        .filter(seller=seller)
-        .prefetch_related(first_photo())
-        .order_by("title", "pk")
+    return with_first_photos(Listing.objects.available().filter(seller=seller)).order_by(
+        "title", "pk"
     )

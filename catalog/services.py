@@ -196,12 +196,13 @@ def update_store(*, seller_id: int, details: StoreDetails) -> Seller:
 
 
 def _save_store(seller: Seller) -> None:
-    """Save, or StoreRefused when the name is taken, in any case (the database decides)."""
-    others = Seller.objects.exclude(pk=seller.pk)
-    if others.filter(store_name__iexact=seller.store_name).exists():
-        raise StoreRefused(STORE_NAME_TAKEN, field="store_name")
+    """
+    Save, or StoreRefused when the name is taken, in any case: the database decides
+    (a unique constraint on the lower-cased name), so a store opened meanwhile under the
+    name the form found free is refused too.
+    """
     try:
-        with transaction.atomic():  # a savepoint: a store opened meanwhile under that name
+        with transaction.atomic():  # a savepoint, so the caller's transaction goes on
             seller.save()
     except IntegrityError:
         raise StoreRefused(STORE_NAME_TAKEN, field="store_name") from None

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.functional import cached_property
@@ -77,20 +78,18 @@ class ListingFormView(SellerRequiredMixin, FormView):
     template_name = "catalog/listing_form.html"
     form_class = ListingForm
 
+    @cached_property
     def photos(self) -> list[ListingPhoto]:
+        """The listing's photos so far (a new listing has none)."""
         return []
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "photo_count": len(self.photos())}
+        return {**super().get_form_kwargs(), "photo_count": len(self.photos)}
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        form = kwargs.get("form") or self.get_form()
-        return super().get_context_data(
-            photos=self.photos(),
-            max_photos=MAX_PHOTOS,
-            checklist=checklist_for(form, photo_count=len(self.photos())),
-            **kwargs,
-        )
+        context = super().get_context_data(photos=self.photos, max_photos=MAX_PHOTOS, **kwargs)
+        context["checklist"] = checklist_for(context["form"], photo_count=len(self.photos))
+        return context
 
 
 def checklist_for(form: forms.Form, *, photo_count: int) -> list:
@@ -123,11 +122,8 @@ class ListingCreateView(ListingFormView):
 
 class ListingEditView(SellersListingMixin, ListingFormView):
     @cached_property
-    def _photos(self) -> list[ListingPhoto]:
-        return selectors.photos_of_listing(self.listing)
-
     def photos(self) -> list[ListingPhoto]:
-        return self._photos
+        return selectors.photos_of_listing(self.listing)
 
     def get_initial(self) -> dict[str, Any]:
         return ListingForm.initial_for(self.listing)
@@ -166,8 +162,8 @@ class PhotoMoveView(SellerRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         form = PhotoMoveForm(request.POST)
-        if not form.is_valid():
-            return HttpResponse("Say which way to move the photo.", status=400)
+        if not form.is_valid():  # only a hand-made post: the page's buttons send -1 or 1
+            raise BadRequest("Say which way to move the photo.")
         try:
             photo = services.move_photo(
                 photo_id=pk, seller_id=self.seller.pk, offset=form.cleaned_data["offset"]

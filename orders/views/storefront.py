@@ -170,13 +170,6 @@ class CheckoutView(LoginRequiredMixin, FormView):
             **kwargs,
         )
 
-    def post(self, request, *args, **kwargs):
-        if not has_verified_email(request.user):
-            # The page said so; the service refuses too (orders.services.place_orders).
-            messages.error(request, services.UNVERIFIED_EMAIL)
-            return redirect("storefront:checkout")
-        return super().post(request, *args, **kwargs)
-
     def form_invalid(self, form):
         if "checkout_token" in form.errors:
             # A page from before tokens, or a tampered one: say so, and give the
@@ -209,7 +202,7 @@ class CheckoutView(LoginRequiredMixin, FormView):
         return _show_placed(self.request, orders)
 
     def _save_address(self, form):
-        """ "Save this address to your account", once the order is placed."""
+        """The new address, saved to the account once the order is placed (the box was ticked)."""
         try:
             accounts.save_address(user_id=self.request.user.pk, **form.address_data())
         except accounts.AccountError as error:

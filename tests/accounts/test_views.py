@@ -211,6 +211,8 @@ def test_closing_ends_the_persons_other_sessions_too(client, bea):
     other_device = Client()
     other_device.force_login(bea)
 
+    assert other_device.get(HOME).status_code == 200  # signed in before
     client.post(CLOSE, {"username": "bea"})
 
-    assert other_device.get(HOME).status_code == 302
+    response = other_device.get(HOME)
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
