@@ -10,7 +10,6 @@ in tests), the same text `make run` prints in its console.
 
 import re
 
-from django.core import mail
 from playwright.sync_api import Page, expect
 
 from cancellations.models import Cancellation
@@ -18,12 +17,7 @@ from catalog.models import Listing
 from orders.models import Order, OrderStatus
 from tests.factories import GOOD_CARD, PASSWORD, image_file
 
-
-def sent_link(to: str, path_start: str) -> str:
-    """The link starting with ``path_start`` in the last email sent to ``to``."""
-    (email,) = [message for message in mail.outbox if message.to == [to]][-1:]
-    (link,) = [url for url in re.findall(r"https?://\S+", email.body) if path_start in url]
-    return link
+from .steps import add_a_listing, field, open_a_store, sent_link
 
 
 def sign_up_and_confirm(page: Page, *, email: str, username: str) -> None:
@@ -32,7 +26,7 @@ def sign_up_and_confirm(page: Page, *, email: str, username: str) -> None:
     page.get_by_role("link", name="Sign up").click()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Username").fill(username)
-    page.get_by_label(re.compile(r"^\s*Password\W*$")).fill(PASSWORD)
+    page.get_by_label(field("Password")).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_test_id("user-name")).to_have_text(username)
@@ -46,33 +40,8 @@ def sign_out_and_in(page: Page, *, login: str) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.goto("/accounts/sign-in/")
     page.get_by_label("Username or email").fill(login)
-    page.get_by_label(re.compile(r"^\s*Password\W*$")).fill(PASSWORD)
+    page.get_by_label(field("Password")).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-
-
-def open_a_store_and_list(page: Page, photo_path) -> None:
-    page.get_by_role("link", name="Start selling").click()
-    page.get_by_label("Store name").fill("Tin Can Tea")
-    page.get_by_label(re.compile(r"^\s*Name\W*$")).fill("Tia Tanner")
-    page.get_by_label("Address line 1").fill("9 Leaf Lane")
-    page.get_by_label("City").fill("Bristol")
-    page.get_by_label("Postcode").fill("BS1 5TR")
-    page.get_by_label("Country").select_option("GB")
-    page.get_by_role("button", name="Open my store").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Seller Central")
-
-    page.get_by_role("navigation", name="Seller Central").get_by_role(
-        "link", name="Inventory"
-    ).click()
-    page.get_by_role("link", name="Add a listing").click()
-    page.get_by_label("Title").fill("Enamel tea caddy")
-    page.get_by_label("Description").fill("An airtight caddy for 100 g of loose-leaf tea.")
-    page.get_by_label("Condition").select_option("new")
-    page.get_by_label("Price").fill("18.00")
-    page.get_by_label("Stock").fill("5")
-    page.get_by_label("Add photos").set_input_files(photo_path)
-    page.get_by_role("button", name="Create listing").click()
-    expect(page.get_by_text("“Enamel tea caddy” listed.")).to_be_visible()
 
 
 def find_and_order(page: Page) -> None:
@@ -129,7 +98,25 @@ def test_a_stranger_opens_a_store_and_a_second_buys_and_cancels(
     seller = new_page()
     sign_up_and_confirm(seller, email="tia@example.com", username="tia")
     sign_out_and_in(seller, login="tia@example.com")
-    open_a_store_and_list(seller, photo)
+    open_a_store(
+        seller,
+        name="Tin Can Tea",
+        return_name="Tia Tanner",
+        line1="9 Leaf Lane",
+        city="Bristol",
+        postcode="BS1 5TR",
+        country="GB",
+    )
+    expect(seller.get_by_role("heading", level=1)).to_have_text("Seller Central")
+    add_a_listing(
+        seller,
+        title="Enamel tea caddy",
+        description="An airtight caddy for 100 g of loose-leaf tea.",
+        price="18.00",
+        stock="5",
+        photo=photo,
+    )
+    expect(seller.get_by_text("“Enamel tea caddy” listed.")).to_be_visible()
     listing = Listing.objects.get(title="Enamel tea caddy")
     assert (listing.seller.user.username, listing.photos.count(), listing.stock) == ("tia", 1, 5)
 

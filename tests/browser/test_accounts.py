@@ -1,35 +1,19 @@
 """
 A stranger walks in: signs up at a phone's width without JavaScript, confirms the
 address from the emailed link, and signs in; and a forgotten password is reset from the
-emailed link. The emails are read where `make run` prints them from: the outbox.
+emailed link. The emails are the ones sent, as `make run` prints them.
 """
-
-import re
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
-from notifications.emails import EMAIL
-from notifications.models import OutboxMessage
 from tests.factories import PASSWORD, UserFactory
+
+from .steps import field, sent_link
 
 PHONE = {"width": 390, "height": 844}
 NEW_PASSWORD = "a brand new passphrase 42"
-
-
-def emailed_link(to: str, path_start: str) -> str:
-    """The link starting with ``path_start`` in the last email queued for ``to``."""
-    message = OutboxMessage.objects.filter(kind=EMAIL, payload__to=[to]).latest("pk")
-    (link,) = [
-        url for url in re.findall(r"https?://\S+", message.payload["body"]) if path_start in url
-    ]
-    return link
-
-
-def field(name: str) -> re.Pattern:
-    """A field's label as the page reads it, the required mark ("*") after it or not."""
-    return re.compile(rf"^\s*{re.escape(name)}\W*$", re.IGNORECASE)
 
 
 def fits_the_screen(page: Page) -> bool:
@@ -60,7 +44,7 @@ def test_a_stranger_signs_up_confirms_the_email_and_signs_in(new_context):
     page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_test_id("user-name")).to_have_text("nell")
 
-    page.goto(emailed_link("nell@example.com", "/accounts/confirm-email/"))
+    page.goto(sent_link("nell@example.com", "/accounts/confirm-email/"))
     expect(page.get_by_text("is the email address of the Marketplace account")).to_be_visible()
     assert fits_the_screen(page)
     page.get_by_role("button", name="Confirm").click()
@@ -74,7 +58,7 @@ def test_a_stranger_signs_up_confirms_the_email_and_signs_in(new_context):
     expect(page.get_by_test_id("user-name")).to_have_text("nell")
 
 
-def test_a_forgotten_password_is_reset_from_the_emailed_link(page: Page, new_page):
+def test_a_forgotten_password_is_reset_from_the_sent_link(page: Page, new_page):
     """
     Given Bea asking for a reset from the sign-in page's "Forgot your password?", when
     she follows the emailed link and chooses a new password, then the new one signs her
@@ -87,7 +71,7 @@ def test_a_forgotten_password_is_reset_from_the_emailed_link(page: Page, new_pag
     page.get_by_role("button", name="Email me a link").click()
     expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
-    page.goto(emailed_link("bea@example.com", "/accounts/password/reset/key/"))
+    page.goto(sent_link("bea@example.com", "/accounts/password/reset/key/"))
     page.get_by_label(field("New password")).fill(NEW_PASSWORD)
     page.get_by_label(field("New password (again)")).fill(NEW_PASSWORD)
     page.get_by_role("button", name="Change password").click()

@@ -10,6 +10,8 @@ from playwright.sync_api import expect
 from catalog.models import Listing, Seller
 from tests.factories import UserFactory, image_file
 
+from .steps import add_a_listing, open_a_store
+
 
 def test_a_customer_opens_a_store_and_lists_a_product_with_a_photo(
     live_server, page, sign_in, screenshot, settings, tmp_path
@@ -22,15 +24,15 @@ def test_a_customer_opens_a_store_and_lists_a_product_with_a_photo(
     sign_in(page, customer)
 
     # When they follow "Start selling" and open their store
-    page.get_by_role("link", name="Start selling").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Start selling")
-    page.get_by_label("Store name").fill("Kim's Kettles")
-    page.get_by_label("Address line 1").fill("3 Steam Street")
-    page.get_by_label("City").fill("Leeds")
-    page.get_by_label("Postcode").fill("LS1 4AP")
-    page.get_by_label("Country").select_option("GB")
-    page.get_by_label("Policies").fill("Every kettle is tested before it ships.")
-    page.get_by_role("button", name="Open my store").click()
+    open_a_store(
+        page,
+        name="Kim's Kettles",
+        line1="3 Steam Street",
+        city="Leeds",
+        postcode="LS1 4AP",
+        country="GB",
+        policies="Every kettle is tested before it ships.",
+    )
 
     # Then Seller Central opens for them
     expect(page.get_by_role("heading", level=1)).to_have_text("Seller Central")
@@ -38,17 +40,14 @@ def test_a_customer_opens_a_store_and_lists_a_product_with_a_photo(
     assert Seller.objects.get(user=customer).return_country == "GB"
 
     # When they add a listing with a photo from Inventory
-    page.get_by_role("navigation", name="Seller Central").get_by_role(
-        "link", name="Inventory"
-    ).click()
-    page.get_by_role("link", name="Add a listing").click()
-    page.get_by_label("Title").fill("Copper kettle, 1.5 L")
-    page.get_by_label("Description").fill("A hand-beaten copper kettle for the hob.")
-    page.get_by_label("Condition").select_option("new")
-    page.get_by_label("Price").fill("64.00")
-    page.get_by_label("Stock").fill("2")
-    page.get_by_label("Add photos").set_input_files(photo)
-    page.get_by_role("button", name="Create listing").click()
+    add_a_listing(
+        page,
+        title="Copper kettle, 1.5 L",
+        description="A hand-beaten copper kettle for the hob.",
+        price="64.00",
+        stock="2",
+        photo=photo,
+    )
 
     # Then its edit page shows the photo, and the checklist still asks for a category
     expect(page.get_by_text("“Copper kettle, 1.5 L” listed.")).to_be_visible()
