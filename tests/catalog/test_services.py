@@ -174,6 +174,20 @@ def test_update_listing_of_another_seller_raises_and_changes_nothing():
     assert listing.stock == 4
 
 
+def save_six_dollars(listing, *, stock, stock_shown):
+    """The seller's inventory edit: a new price of $6.00 and ``stock``, from a page that
+    showed ``stock_shown``."""
+    update_listing(
+        listing_id=listing.pk,
+        seller_id=listing.seller_id,
+        stock=stock,
+        price=Decimal("6.00"),
+        handling_days=2,
+        is_active=True,
+        stock_shown=stock_shown,
+    )
+
+
 def test_update_listing_refuses_a_new_stock_made_for_a_shelf_that_moved():
     """
     Given the seller's page showing 10 units and a buyer then reserving 3, when the seller
@@ -184,15 +198,7 @@ def test_update_listing_refuses_a_new_stock_made_for_a_shelf_that_moved():
     reserve_stock(listing_id=listing.pk, quantity=3)
 
     with pytest.raises(StockChanged, match="changed from 10 to 7"):
-        update_listing(
-            listing_id=listing.pk,
-            seller_id=listing.seller_id,
-            stock=15,
-            price=Decimal("6.00"),
-            handling_days=2,
-            is_active=True,
-            stock_shown=10,
-        )
+        save_six_dollars(listing, stock=15, stock_shown=10)
 
     listing.refresh_from_db()
     assert (listing.stock, listing.price) == (7, Decimal("5.00"))
@@ -204,15 +210,7 @@ def test_update_listing_keeps_what_buyers_did_to_a_stock_the_seller_left_alone()
     listing = ListingFactory(stock=10, price=Decimal("5.00"))
     reserve_stock(listing_id=listing.pk, quantity=3)
 
-    update_listing(
-        listing_id=listing.pk,
-        seller_id=listing.seller_id,
-        stock=10,
-        price=Decimal("6.00"),
-        handling_days=2,
-        is_active=True,
-        stock_shown=10,
-    )
+    save_six_dollars(listing, stock=10, stock_shown=10)
 
     listing.refresh_from_db()
     assert (listing.stock, listing.price) == (7, Decimal("6.00"))
