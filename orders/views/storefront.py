@@ -16,16 +16,19 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
 from accounts import services as accounts
+from accounts.models import Address
 from accounts.selectors import addresses_of, has_verified_email
 from catalog.selectors import listings_by_id
 from core.money import MAX_QUANTITY_PER_LINE
 from payments.errors import PaymentError
 
 from .. import selectors, services
+from ..actors import signed_in_user
 from ..cart import Cart, CartError, summarize
 from ..checkout_forms import NEW_ADDRESS, CartLineForm, CartRemoveForm, CheckoutForm
 from ..models import OrderStatus
@@ -145,8 +148,12 @@ class CheckoutView(LoginRequiredMixin, FormView):
             return []
         return services.placed_orders(buyer=self.request.user, checkout_token=checkout_token)
 
+    @cached_property
+    def saved_addresses(self) -> list[Address]:
+        """The buyer's saved addresses, the default first: the form's choices, its initial."""
+        return list(addresses_of(signed_in_user(self.request)))
+
     def get_form_kwargs(self):
-        self.saved_addresses = list(addresses_of(self.request.user))
         return {**super().get_form_kwargs(), "saved_addresses": self.saved_addresses}
 
     def get_initial(self):
