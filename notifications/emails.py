@@ -36,9 +36,8 @@ def queue_email(*, to: list[str], template: str, context: dict, time_zone: str =
     (``accounts.selectors.display_zone``, which the callers above this floor ask), or
     ``DISPLAY_TIME_ZONE`` without one.
     """
-    recipients = [address for address in to if address]
-    if not recipients:
-        return
+    if not any(to):
+        return  # nobody to send it to: not even rendered
     context = {"site_url": settings.SITE_URL, **context}
     with timezone.override(ZoneInfo(time_zone or settings.DISPLAY_TIME_ZONE)):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -47,7 +46,7 @@ def queue_email(*, to: list[str], template: str, context: dict, time_zone: str =
             html = get_template(f"{template}_body.html").render(context)
         except TemplateDoesNotExist:
             html = ""
-    queue_rendered_email(to=recipients, subject=subject, body=body, html=html)
+    queue_rendered_email(to=to, subject=subject, body=body, html=html)
 
 
 def queue_rendered_email(*, to: list[str], subject: str, body: str, html: str = "") -> None:
