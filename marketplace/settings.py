@@ -492,7 +492,34 @@ if PAYMENT_CAPTURE not in ("shipment", "checkout"):
     raise ImproperlyConfigured(
         f"PAYMENT_CAPTURE must be 'shipment' or 'checkout', not {PAYMENT_CAPTURE!r}."
     )
-PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="payments.gateway.SandboxGateway")
+# "sandbox" (the default: Stripe's rules kept in the database, no card leaves the machine)
+# or "stripe" (payments.stripe_gateway: PaymentIntents through Stripe's API). A dotted
+# path names any other class with the PaymentGateway protocol (tests use it).
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+# Stripe, read when PAYMENT_GATEWAY="stripe". The API and Stripe.js addresses are
+# Stripe's own unless a test points them at localstripe (README → Payments).
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
+# Seconds Stripe's client waits for an answer; then the call counts as a timeout
+# (retried with the same idempotency key, or settled by reconciliation).
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+# A deployment that is not production (a staging site) may run the Stripe gateway with
+# test-mode keys; production refuses to start with them.
+STAGING = env.bool("STAGING", default=False)
+if PAYMENT_GATEWAY == "stripe" and not DEBUG and not STAGING:
+    if not STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_")):
+        raise ImproperlyConfigured(
+            "PAYMENT_GATEWAY=stripe needs a live STRIPE_SECRET_KEY (sk_live_…) in production; "
+            "set STAGING=1 to run a staging deployment with test-mode keys."
+        )
+    if not (STRIPE_PUBLISHABLE_KEY.startswith("pk_live_") and STRIPE_WEBHOOK_SECRET):
+        raise ImproperlyConfigured(
+            "PAYMENT_GATEWAY=stripe needs STRIPE_PUBLISHABLE_KEY (pk_live_…) and "
+            "STRIPE_WEBHOOK_SECRET in production."
+        )
 
 LOGGING = {
     "version": 1,

@@ -48,6 +48,9 @@ class GatewayResult:
     reference: str
     amount: Decimal
     status: str
+    # Set when status is "requires_action": the card's bank wants the buyer to confirm
+    # (3-D Secure); the browser confirms with this secret, then the same call is repeated.
+    client_secret: str = ""
 
 
 class PaymentGateway(Protocol):
@@ -64,9 +67,24 @@ class PaymentGateway(Protocol):
     def retrieve(self, *, idempotency_key: str) -> GatewayResult | None: ...
 
 
+GATEWAYS = {
+    "sandbox": "payments.gateway.SandboxGateway",
+    "stripe": "payments.stripe_gateway.StripeGateway",
+}
+
+
 def get_gateway() -> PaymentGateway:
-    """The gateway named by settings.PAYMENT_GATEWAY (read now, so tests can swap it)."""
-    return import_string(settings.PAYMENT_GATEWAY)()
+    """
+    The gateway settings.PAYMENT_GATEWAY names ("sandbox", "stripe" or a dotted path),
+    read now, so tests can swap it.
+    """
+    name = settings.PAYMENT_GATEWAY
+    return import_string(GATEWAYS.get(name, name))()
+
+
+def uses_stripe() -> bool:
+    """Whether checkout collects cards with Stripe Elements (the Stripe gateway is on)."""
+    return settings.PAYMENT_GATEWAY == "stripe"
 
 
 # --- Cards --------------------------------------------------------------------------

@@ -4,11 +4,13 @@ Money rows: a Payment per order and the PaymentTransactions that moved its money
 The running totals on Payment change only when a gateway call succeeded, so they
 always say what the card really carries; check constraints hold them together.
 The Sandbox* models are the sandbox gateway's own state (see ``payments.gateway``),
-kept in the database so web and worker processes see the same charges.
+kept in the database so web and worker processes see the same charges; the Stripe*
+models are the Stripe gateway's ledger and records (``payments.stripe_gateway``).
 """
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
@@ -225,3 +227,123 @@ class SandboxIdempotencyKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# --- The Stripe gateway's ledger (payments.stripe_gateway) --------------------------------
+
+
+class StripeCharge(MoneyAmounts, models.Model):
+    """
+    What the Stripe gateway did for one of the portal's charges (``Payment.charge_reference``).
+
+    Stripe captures a PaymentIntent once and cannot release part of a hold, while the
+    portal captures each shipment and voids each cancellation. The ledger bridges the
+    two: a void is recorded here and the intent is cancelled once nothing is left to
+    capture; the first capture captures the intent (Stripe releases the rest of its
+    hold); a later capture charges the saved card with a new intent. Its totals are
+    the portal's view of the charge, the same four as the sandbox's.
+    """
+
+    reference = models.CharField(max_length=64, unique=True, help_text="The first intent's id.")
+    customer = models.CharField(max_length=64, blank=True)
+    payment_method = models.CharField(max_length=64)
+    live_intent = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The intent whose authorization still holds money; empty once it is "
+        "captured, cancelled or expired.",
+    )
+    amount_authorized = money_field()
+    amount_captured = money_field(default=ZERO)
+    amount_voided = money_field(default=ZERO)
+    amount_refunded = money_field(default=ZERO)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = _totals_constraints("stripe_charge")
+
+    def __str__(self):
+        return self.reference
+
+
+class StripeIntent(models.Model):
+    """One PaymentIntent of a charge: the authorization, or a later shipment's charge."""
+
+    class Status(models.TextChoices):
+        HOLDING = "holding", "Holding (requires capture)"
+        CAPTURED = "captured", "Captured"
+        CANCELED = "canceled", "Cancelled"
+
+    charge = models.ForeignKey(StripeCharge, on_delete=models.PROTECT, related_name="intents")
+    intent = models.CharField(max_length=64, unique=True)
+    amount = money_field(help_text="What the intent authorized or charged.")
+    amount_captured = money_field(default=ZERO)
+    amount_refunded = money_field(default=ZERO)
+    status = models.CharField(max_length=16, choices=Status)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_refunded__lte=F("amount_captured"))
+                & Q(amount_captured__lte=F("amount")),
+                name="stripe_intent_refunded_lte_captured_lte_amount",
+            ),
+        ]
+
+    def __str__(self):
+        return self.intent
+
+    @property
+    def amount_refundable(self) -> Decimal:
+        return self.amount_captured - self.amount_refunded
+
+
+class StripeCall(models.Model):
+    """
+    The answer the Stripe gateway recorded for an idempotency key, written in the same
+    transaction as the ledger change it made: a repeat of the key replays it, and
+    ``retrieve`` reads it before asking Stripe.
+    """
+
+    key = models.CharField(max_length=255, unique=True)
+    operation = models.CharField(max_length=16)
+    fingerprint = models.TextField(help_text="The request's parameters, to detect reuse.")
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return self.key
+
+
+class StripeCustomer(models.Model):
+    """The Stripe customer a buyer's saved cards belong to (one per buyer, made on first use)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="stripe_customer"
+    )
+    customer = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.customer
+
+
+class StripeEvent(models.Model):
+    """A webhook event Stripe sent, recorded once by its id: a replay does nothing twice."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=128)
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=255, blank=True, help_text="What the portal did.")
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"

@@ -115,3 +115,27 @@ def _no_login_throttling(settings):
 def _fast_password_hashing(settings):
     """PBKDF2's deliberate slowness protects real passwords, not test users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """A localstripe server for this test session (tests/localstripe.py)."""
+    from tests.localstripe import LocalStripe
+
+    server = LocalStripe.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_gateway(settings, localstripe):
+    """The portal's payments go through the Stripe gateway, to localstripe."""
+    from tests import localstripe as keys
+
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_JS_URL = localstripe.js_url
+    settings.STRIPE_SECRET_KEY = keys.SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = keys.PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = keys.WEBHOOK_SECRET
+    return localstripe
