@@ -530,6 +530,8 @@ LOGGING = {
         # Django's request and security loggers: one line for a 4xx, a traceback for a 5xx.
         "django.request": {"filters": ["quiet_client_errors"]},
         "django.security": {"filters": ["quiet_client_errors"]},
+        # Stripe's client logs every request at INFO; the gateway logs what matters.
+        "stripe": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

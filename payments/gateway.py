@@ -14,14 +14,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.module_loading import import_string
 
 from .errors import InvalidCard
-from .models import SandboxCharge, SandboxIdempotencyKey
+from .models import SandboxCharge, SandboxIdempotencyKey, StripeCall
 
 
 class GatewayError(Exception):
@@ -112,6 +112,18 @@ BUYER_DECLINE_REASONS = {
     DECLINES[INSUFFICIENT_FUNDS][1]: (
         "Your bank says the card does not have enough funds for this order."
     ),
+    # Stripe's own messages for its other decline codes (the Stripe gateway records them).
+    "Your card has expired.": "The card has expired: use another card.",
+    "Your card's security code is incorrect.": (
+        "The card's security code (CVC) is not right: check it, or use another card."
+    ),
+    "Your card was declined. This transaction requires authentication.": (
+        "Your bank asked you to confirm this payment and it was not confirmed: "
+        "try again, or use another card."
+    ),
+    "An error occurred while processing your card. Try again in a little bit.": (
+        "Your bank could not process the card just now: try again in a few minutes."
+    ),
 }
 UNEXPLAINED_DECLINE = "Your bank did not accept the payment: try another card."
 
@@ -172,6 +184,29 @@ def _maybe_time_out() -> None:
     if _timeouts_left > 0:
         _timeouts_left -= 1
         raise GatewayTimeout("The payment gateway did not answer in time.")
+
+
+# --- Idempotency keys ----------------------------------------------------------------
+
+
+def claim_key[Record: SandboxIdempotencyKey | StripeCall](
+    model: type[Record], key: str, operation: str, fingerprint: str
+) -> Record:
+    """
+    The gateway's record of ``key``, locked: new, or the first call's (to replay). Call
+    inside a transaction. IdempotencyConflict when the key was used with other parameters.
+    """
+    try:
+        # A concurrent call with the same key waits here on the unique index
+        # until the first one commits, then replays its answer.
+        with transaction.atomic():
+            made = model.objects.create(key=key, operation=operation, fingerprint=fingerprint)
+            return cast(Record, made)
+    except IntegrityError:
+        record = cast(Record, model.objects.select_for_update().get(key=key))
+    if record.fingerprint != fingerprint:
+        raise IdempotencyConflict(f"Idempotency key {key!r} was used with other parameters.")
+    return record
 
 
 # --- The sandbox ------------------------------------------------------------------------
@@ -276,7 +311,7 @@ class SandboxGateway:
         _maybe_time_out()
         fingerprint = json.dumps({"operation": operation, **params}, sort_keys=True, default=str)
         with transaction.atomic():
-            record = self._claim(key, operation, fingerprint)
+            record = claim_key(SandboxIdempotencyKey, key, operation, fingerprint)
             if not record.response:
                 try:
                     result = perform()
@@ -294,18 +329,3 @@ class SandboxGateway:
             raise CardDeclined(record.response["decline_code"], record.response["message"])
         response = record.response
         return GatewayResult(response["reference"], Decimal(response["amount"]), response["status"])
-
-    @staticmethod
-    def _claim(key: str, operation: str, fingerprint: str) -> SandboxIdempotencyKey:
-        try:
-            # A concurrent call with the same key waits here on the unique index
-            # until the first one commits, then replays its answer.
-            with transaction.atomic():
-                return SandboxIdempotencyKey.objects.create(
-                    key=key, operation=operation, fingerprint=fingerprint
-                )
-        except IntegrityError:
-            record = SandboxIdempotencyKey.objects.select_for_update().get(key=key)
-        if record.fingerprint != fingerprint:
-            raise IdempotencyConflict(f"Idempotency key {key!r} was used with other parameters.")
-        return record
