@@ -51,9 +51,10 @@ from .cast import (
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-# Stripe's test cards (see payments.gateway).
+# Stripe's test cards (see payments.gateway): the Visa that succeeds, and the card whose
+# charges are declined, which the sandbox, Stripe's test mode and localstripe all decline.
 GOOD_CARD = "4242 4242 4242 4242"
-DECLINED_CARD = "4000 0000 0000 0002"
+DECLINED_CARD = "4000 0000 0000 0341"
 
 ALL = None  # ship every open unit
 # Units of an order by listing title, or ALL.

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from cancellations.models import Reason
 from catalog.models import Category, Listing, ListingPhoto, Seller
+from notifications import outbox
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
-from payments.models import Payment, PaymentTransaction, SandboxCharge
+from payments.models import Payment, PaymentTransaction, SandboxCharge, StripeCharge
 from sellercentral.health import account_health
 from sellercentral.health.metrics import Status
 
@@ -395,3 +396,42 @@ def test_the_worker_is_sent_none_of_the_demos_emails_and_the_seed_prints_nothing
     # When the worker's sweep runs, it settles the queued money calls and sends no email
     deliver_pending_outbox_task()
     assert mailoutbox == []
+
+
+def test_seed_demo_with_the_stripe_gateway_moves_its_money_through_stripe(stripe_gateway):
+    """
+    With PAYMENT_GATEWAY=stripe (against localstripe) the story's payments, captures,
+    voids and refunds go through Stripe: once the worker has run the queued money calls,
+    every one succeeded and each payment's totals are its Stripe ledger's.
+    """
+    call_command("seed_demo", history=False, verbosity=0)
+    for message_id in outbox.pending_message_ids(limit=10_000):
+        outbox.deliver(message_id)
+
+    moves = PaymentTransaction.objects.exclude(kind=PaymentTransaction.Kind.AUTHORIZE)
+    assert moves.filter(kind=PaymentTransaction.Kind.CAPTURE).exists()
+    assert moves.filter(kind=PaymentTransaction.Kind.VOID).exists()
+    assert moves.filter(kind=PaymentTransaction.Kind.REFUND).exists()
+    assert set(moves.values_list("status", flat=True)) == {PaymentTransaction.Status.SUCCEEDED}
+    assert not SandboxCharge.objects.exists()
+    for payment in Payment.objects.exclude(charge_reference=""):
+        ledger = StripeCharge.objects.get(reference=payment.charge_reference)
+        assert (
+            ledger.amount_authorized,
+            ledger.amount_captured,
+            ledger.amount_voided,
+            ledger.amount_refunded,
+        ) == (
+            payment.amount_authorized,
+            payment.amount_captured,
+            payment.amount_voided,
+            payment.amount_refunded,
+        )
+    assert Payment.objects.filter(status=Payment.Status.FAILED).exists()  # the declined card
+
+
+def test_bulk_orders_are_refused_with_the_stripe_gateway(settings):
+    settings.PAYMENT_GATEWAY = "stripe"
+
+    with pytest.raises(CommandError, match="PAYMENT_GATEWAY=sandbox"):
+        call_command("seed_demo", orders=5, history=False, verbosity=0)

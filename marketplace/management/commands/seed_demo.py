@@ -24,6 +24,7 @@ from marketplace.demo.story import seed_story
 from notifications import outbox
 from notifications.emails import EMAIL
 from notifications.models import OutboxMessage
+from payments.gateway import uses_stripe
 
 
 class Command(BaseCommand):
@@ -58,6 +59,11 @@ class Command(BaseCommand):
             )
         if orders < 0:
             raise CommandError("--orders must be 0 or more.")
+        if orders and uses_stripe():
+            raise CommandError(
+                "--orders writes the sandbox gateway's charges directly (for benchmarks): "
+                "run it with PAYMENT_GATEWAY=sandbox."
+            )
         verbosity = options["verbosity"]
         first_message = OutboxMessage.objects.aggregate(last=Max("pk", default=0))["last"]
         # Hundreds of emails and money calls at once: the outbox sweep delivers them in
