@@ -496,6 +496,10 @@ if PAYMENT_CAPTURE not in ("shipment", "checkout"):
 # or "stripe" (payments.stripe_gateway: PaymentIntents through Stripe's API). A dotted
 # path names any other class with the PaymentGateway protocol (tests use it).
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+if PAYMENT_GATEWAY not in ("sandbox", "stripe") and "." not in PAYMENT_GATEWAY:
+    raise ImproperlyConfigured(
+        f"PAYMENT_GATEWAY must be 'sandbox', 'stripe' or a dotted path, not {PAYMENT_GATEWAY!r}."
+    )
 # Stripe, read when PAYMENT_GATEWAY="stripe". The API and Stripe.js addresses are
 # Stripe's own unless a test points them at localstripe (README → Payments).
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

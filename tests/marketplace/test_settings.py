@@ -44,6 +44,11 @@ SETTINGS_VARIABLES = (
     "EMAIL_URL",
     "AUTO_CANCEL_AFTER_DAYS",
     "PAYMENT_CAPTURE",
+    "PAYMENT_GATEWAY",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_PUBLISHABLE_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STAGING",
     "ENV_FILE",
     "ACCOUNT_RATE_LIMITS_ENABLED",
     "MEDIA_BUCKET",
@@ -225,3 +230,51 @@ def test_check_deploy_on_production_settings(debug):
     else:
         assert result.returncode != 0
         assert "security.W018" in result.stderr  # DEBUG must be off in production
+
+
+def test_a_payment_gateway_typo_stops_startup():
+    result = load_settings(DEBUG="1", PAYMENT_GATEWAY="strip")
+    assert result.returncode != 0
+    assert "PAYMENT_GATEWAY must be 'sandbox', 'stripe' or a dotted path" in result.stderr
+
+
+LIVE_STRIPE = {
+    "PAYMENT_GATEWAY": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24,
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "x" * 24,
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + "x" * 24,
+}
+
+
+def test_production_runs_the_stripe_gateway_with_live_keys():
+    result = load_settings(DEBUG="0", SECRET_KEY=PRODUCTION_KEY, **LIVE_STRIPE)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "complaint"),
+    [
+        ("STRIPE_SECRET_KEY", "sk_test_" + "x" * 24, "live STRIPE_SECRET_KEY"),
+        ("STRIPE_SECRET_KEY", "", "live STRIPE_SECRET_KEY"),
+        ("STRIPE_PUBLISHABLE_KEY", "pk_test_" + "x" * 24, "STRIPE_PUBLISHABLE_KEY"),
+        ("STRIPE_WEBHOOK_SECRET", "", "STRIPE_WEBHOOK_SECRET"),
+    ],
+)
+def test_production_refuses_the_stripe_gateway_with_a_test_or_missing_key(
+    variable, value, complaint
+):
+    result = load_settings(DEBUG="0", SECRET_KEY=PRODUCTION_KEY, **{**LIVE_STRIPE, variable: value})
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
+def test_a_staging_deployment_may_run_the_stripe_gateway_with_test_keys():
+    test_keys = {
+        **LIVE_STRIPE,
+        "STRIPE_SECRET_KEY": "sk_test_" + "x" * 24,
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_" + "x" * 24,
+    }
+    refused = load_settings(DEBUG="0", SECRET_KEY=PRODUCTION_KEY, **test_keys)
+    staging = load_settings(DEBUG="0", SECRET_KEY=PRODUCTION_KEY, STAGING="1", **test_keys)
+    assert refused.returncode != 0
+    assert staging.returncode == 0, staging.stderr
