@@ -72,7 +72,7 @@ def receive_event(*, payload: bytes, signature: str) -> StripeEvent:
             outcome = (
                 settle(event["data"]["object"]) if settle else "Not an event the portal acts on."
             )
-            record.outcome = outcome[: StripeEvent._meta.get_field("outcome").max_length]
+            record.outcome = outcome[: _width("outcome")]
             record.save(update_fields=["outcome"])
     return record
 
@@ -87,8 +87,8 @@ def verified_event(*, payload: bytes, signature: str) -> dict[str, Any]:
     event = json.loads(payload)
     data = event.get("data")
     if not (
-        _is_text(event.get("id"), StripeEvent, "event_id")
-        and _is_text(event.get("type"), StripeEvent, "type")
+        _fits(event.get("id"), "event_id")
+        and _fits(event.get("type"), "type")
         and isinstance(data, dict)
         and isinstance(data.get("object"), dict)
     ):
@@ -96,8 +96,14 @@ def verified_event(*, payload: bytes, signature: str) -> dict[str, Any]:
     return event
 
 
-def _is_text(value: object, model: type[StripeEvent], field: str) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= model._meta.get_field(field).max_length
+def _width(field: str) -> int:
+    """How many characters a text column of StripeEvent holds."""
+    column = StripeEvent._meta.get_field(field)
+    return int(getattr(column, "max_length", 0) or 0)
+
+
+def _fits(value: object, field: str) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= _width(field)
 
 
 def _claim(event_id: str, event_type: str) -> tuple[StripeEvent, bool]:
@@ -145,7 +151,7 @@ def _intent_canceled(intent: dict[str, Any]) -> str:
     payment = _lock_payment(known.charge.reference)
     charge = StripeCharge.objects.select_for_update().get(pk=known.charge_id)
     row = StripeIntent.objects.select_for_update().get(pk=known.pk)
-    if row.status != StripeIntent.Status.HOLDING or charge.live_intent != row.intent:
+    if charge.live_intent != row.intent:
         return f"Intent {intent_id} no longer held money in the ledger: nothing to settle."
     row.status = StripeIntent.Status.CANCELED
     row.save(update_fields=["status"])
@@ -185,7 +191,8 @@ def _intent_failed(intent: dict[str, Any]) -> str:
     row = PaymentTransaction.objects.select_for_update().get(pk=found.pk)
     if row.status == TxStatus.FAILED:
         return f"Capture #{row.pk} was already recorded as failed."
-    if row.status == TxStatus.SUCCEEDED and not _may_take_back(payment, Kind.CAPTURE, row.amount):
+    refunded_beyond = payment.amount_refunded > payment.amount_captured - row.amount
+    if row.status == TxStatus.SUCCEEDED and refunded_beyond:
         logger.error(
             "Stripe says capture %s (%s) of payment %s failed, but %s of it was refunded",
             row.pk,
@@ -245,12 +252,14 @@ def _refund_failed(refund: dict[str, Any]) -> str:
     row = PaymentTransaction.objects.select_for_update().get(pk=found.pk)
     if row.status == TxStatus.FAILED or _failed_already(refund_id):
         return f"Refund {refund_id} was already recorded as failed."
-    reason = f"Stripe could not return the refund ({_text(refund, 'failure_reason') or 'unknown'})."
     if amount < row.amount:
-        # The portal's refund was split over several intents and only this part failed.
+        # The gateway split the portal's refund over several intents; this part failed.
+        if row.status != TxStatus.SUCCEEDED:
+            # Its answer never came: reconciliation asks Stripe for the whole of it.
+            logger.error("Part %s of pending refund %s failed at Stripe", refund_id, row.pk)
+            return f"Part {refund_id} of pending refund #{row.pk} failed: left for staff."
         row = _split(row, amount, refund_id)
-    if row.status == TxStatus.SUCCEEDED and not _may_take_back(payment, Kind.REFUND, row.amount):
-        return f"Refund {refund_id} cannot be taken back from payment #{payment.pk}."
+    reason = f"Stripe could not return the refund ({_text(refund, 'failure_reason') or 'unknown'})."
     _take_back_ledger_refund(_text(refund, "payment_intent"), row)
     _fail(payment, row, reason=reason, reference=refund_id)
     return f"Refund #{row.pk} of payment #{payment.pk} failed at Stripe: recorded as failed."
@@ -304,13 +313,6 @@ def _take_back_ledger_refund(intent_id: str, row: PaymentTransaction) -> None:
 
 
 # --- Writing the failure ---------------------------------------------------------------------
-def _may_take_back(payment: Payment, kind: str, amount: Decimal) -> bool:
-    """Whether ``payment``'s totals can lose a succeeded ``kind`` of ``amount``."""
-    if kind == Kind.CAPTURE:
-        return payment.amount_captured - amount >= payment.amount_refunded
-    return payment.amount_refunded >= amount
-
-
 def _fail(payment: Payment, row: PaymentTransaction, *, reason: str, reference: str) -> None:
     """
     Record a capture or refund Stripe reports failed: the payment's totals lose it if
