@@ -92,15 +92,20 @@ def uses_stripe() -> bool:
 VISA = "pm_card_visa"
 DECLINED = "pm_card_chargeDeclined"
 INSUFFICIENT_FUNDS = "pm_card_chargeDeclinedInsufficientFunds"
+# Stripe's card that attaches to a customer but whose charges are declined: the one
+# declining test card localstripe knows too, so a test can decline on either gateway.
+CHARGE_FAILS = "pm_card_chargeCustomerFail"
 
 # Stripe's test card numbers; any other valid number behaves like the Visa that succeeds.
 TEST_CARDS = {
     "4242424242424242": VISA,
     "4000000000000002": DECLINED,
     "4000000000009995": INSUFFICIENT_FUNDS,
+    "4000000000000341": CHARGE_FAILS,
 }
 DECLINES = {
     DECLINED: ("card_declined", "Your card was declined."),
+    CHARGE_FAILS: ("card_declined", "Your card was declined."),
     INSUFFICIENT_FUNDS: ("insufficient_funds", "Your card has insufficient funds."),
 }
 
@@ -170,7 +175,10 @@ _timeouts_left = 0
 
 @contextmanager
 def inject_timeouts(count: int) -> Iterator[None]:
-    """Make the sandbox's next ``count`` money calls time out before doing anything."""
+    """
+    Make the gateway's next ``count`` calls time out before doing anything (the sandbox's
+    and the Stripe gateway's: tests and drills inject the faults a network would).
+    """
     global _timeouts_left
     _timeouts_left = count
     try:
@@ -179,7 +187,7 @@ def inject_timeouts(count: int) -> Iterator[None]:
         _timeouts_left = 0
 
 
-def _maybe_time_out() -> None:
+def maybe_time_out() -> None:
     global _timeouts_left
     if _timeouts_left > 0:
         _timeouts_left -= 1
@@ -264,7 +272,7 @@ class SandboxGateway:
         the gateway never performed it (so a retry with the key is safe), CardDeclined
         for a remembered decline. Like any call it may time out.
         """
-        _maybe_time_out()
+        maybe_time_out()
         record = SandboxIdempotencyKey.objects.filter(key=idempotency_key).first()
         if record is None or not record.response:
             return None
@@ -308,7 +316,7 @@ class SandboxGateway:
     def _call(
         self, operation: str, key: str, params: dict, perform: Callable[[], GatewayResult]
     ) -> GatewayResult:
-        _maybe_time_out()
+        maybe_time_out()
         fingerprint = json.dumps({"operation": operation, **params}, sort_keys=True, default=str)
         with transaction.atomic():
             record = claim_key(SandboxIdempotencyKey, key, operation, fingerprint)

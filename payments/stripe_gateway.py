@@ -42,6 +42,7 @@ from .gateway import (
     GatewayTimeout,
     IdempotencyConflict,
     claim_key,
+    maybe_time_out,
 )
 from .models import PaymentTransaction, StripeCall, StripeCharge, StripeCustomer, StripeIntent
 
@@ -369,6 +370,7 @@ class StripeGateway:
         answer, and the ledger records it. An authorization found at Stripe is answered
         as found; the caller's repeat of ``authorize`` with the key records it the same way.
         """
+        maybe_time_out()
         call = StripeCall.objects.filter(key=idempotency_key).first()
         if call is not None and call.response:
             return _result(call.response)
@@ -436,6 +438,7 @@ class StripeGateway:
         ``response`` (a decline is recorded and replayed like a success); any other
         refusal leaves with the transaction, so the key may be tried again.
         """
+        maybe_time_out()
         fingerprint = json.dumps({"operation": operation, **params}, sort_keys=True)
         with transaction.atomic():
             call = claim_key(StripeCall, key, operation, fingerprint)

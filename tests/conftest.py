@@ -139,3 +139,15 @@ def stripe_gateway(settings, localstripe):
     settings.STRIPE_PUBLISHABLE_KEY = keys.PUBLISHABLE_KEY
     settings.STRIPE_WEBHOOK_SECRET = keys.WEBHOOK_SECRET
     return localstripe
+
+
+@pytest.fixture(params=["sandbox", "stripe"])
+def gateway(request):
+    """
+    Run the test once per gateway: the sandbox, and the Stripe gateway against
+    localstripe. A test that is about one gateway only parametrizes it
+    (``@pytest.mark.parametrize("gateway", ["sandbox"], indirect=True)``).
+    """
+    if request.param == "stripe":
+        request.getfixturevalue("stripe_gateway")
+    return request.param

@@ -6,7 +6,8 @@ from payments import services
 from payments.models import Payment
 
 VISA = "4242 4242 4242 4242"
-DECLINED = "4000 0000 0000 0002"
+# Declined by the sandbox and by localstripe alike (Stripe's "charge fails" card).
+DECLINED = "4000 0000 0000 0341"
 INSUFFICIENT_FUNDS = "4000 0000 0000 9995"
 
 

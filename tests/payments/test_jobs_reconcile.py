@@ -4,13 +4,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 
 from payments import services, tasks
 from payments.gateway import GatewayTimeout, get_gateway, inject_timeouts
-from payments.models import Payment, PaymentTransaction, SandboxCharge
+from payments.models import Payment, PaymentTransaction, SandboxCharge, StripeCharge
 
-pytestmark = pytest.mark.django_db
+# Against both gateways: the sandbox, and the Stripe gateway against localstripe.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway")]
 
 Kind, Status = PaymentTransaction.Kind, PaymentTransaction.Status
 
@@ -39,7 +41,9 @@ def stuck_void():
 
 
 def charge_of(payment):
-    return SandboxCharge.objects.get(reference=payment.charge_reference)
+    """The gateway's own record of the charge: the sandbox's, or the Stripe ledger."""
+    model = StripeCharge if settings.PAYMENT_GATEWAY == "stripe" else SandboxCharge
+    return model.objects.get(reference=payment.charge_reference)
 
 
 def age(row, minutes=20):

@@ -4,6 +4,7 @@ import contextlib
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -11,13 +12,21 @@ from hypothesis import strategies as st
 from notifications import outbox
 from notifications.models import OutboxMessage
 from payments import selectors, services, signals
-from payments.gateway import CardDeclined, GatewayTimeout, SandboxGateway, inject_timeouts
-from payments.models import Payment, PaymentTransaction, SandboxCharge
+from payments.gateway import (
+    CardDeclined,
+    GatewayTimeout,
+    get_gateway,
+    inject_timeouts,
+)
+from payments.models import Payment, PaymentTransaction, SandboxCharge, StripeCharge
 from tests.threads import run_together
 
 from .factories import DECLINED, INSUFFICIENT_FUNDS, VISA, PendingPaymentFactory
 
-pytestmark = pytest.mark.django_db
+# Every test runs against both gateways (the Stripe one against localstripe), but for
+# those about the sandbox's own cards and rows, which say so.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway")]
+SANDBOX_ONLY = pytest.mark.parametrize("gateway", ["sandbox"], indirect=True)
 
 Kind = PaymentTransaction.Kind
 TxStatus = PaymentTransaction.Status
@@ -28,8 +37,15 @@ def authorized_payment(amount: str = "100.00") -> Payment:
     return services.authorize_payment(payment_id=payment.pk, idempotency_key=f"auth:{payment.pk}")
 
 
-def charge_of(payment: Payment) -> SandboxCharge:
-    return SandboxCharge.objects.get(reference=payment.charge_reference)
+def charge_of(payment: Payment) -> SandboxCharge | StripeCharge:
+    """The gateway's own record of the payment's charge: the sandbox's, or the Stripe ledger."""
+    model = StripeCharge if settings.PAYMENT_GATEWAY == "stripe" else SandboxCharge
+    return model.objects.get(reference=payment.charge_reference)
+
+
+def gateway_charges():
+    """The gateway's own charge records (sandbox charges, or the Stripe ledger)."""
+    return (StripeCharge if settings.PAYMENT_GATEWAY == "stripe" else SandboxCharge).objects
 
 
 def rows(payment: Payment) -> list[tuple[str, Decimal, str]]:
@@ -50,6 +66,7 @@ def deliver(django_capture_on_commit_callbacks):
 # --- create_payment ---------------------------------------------------------------------------
 
 
+@SANDBOX_ONLY
 def test_create_payment_keeps_the_token_and_last4_only():
     """Given a card number, the payment stores its token and last four, and asks no gateway."""
     payment = services.create_payment(amount=Decimal("25.00"), card_number="4000 0000 0000 9995")
@@ -58,7 +75,7 @@ def test_create_payment_keeps_the_token_and_last4_only():
     assert payment.status == Payment.Status.PENDING
     assert payment.payment_method == "pm_card_chargeDeclinedInsufficientFunds"
     assert payment.card_last4 == "9995"
-    assert not SandboxCharge.objects.exists()
+    assert not gateway_charges().exists()
 
 
 def test_create_payment_refuses_an_invalid_card():
@@ -91,7 +108,11 @@ def test_authorize_records_the_authorization():
 
 @pytest.mark.parametrize(
     ("card", "message"),
-    [(DECLINED, "Your card was declined."), (INSUFFICIENT_FUNDS, "insufficient funds")],
+    [
+        (DECLINED, "Your card was declined."),
+        # Sandbox only: localstripe has no such card (test_stripe_payloads has Stripe's).
+        pytest.param(INSUFFICIENT_FUNDS, "insufficient funds", id="insufficient-funds"),
+    ],
 )
 def test_declined_authorization_fails_the_payment(card, message):
     """Given a declining card, the payment fails and its failed row says why."""
@@ -143,7 +164,7 @@ def test_authorize_timeout_records_nothing_and_the_retry_succeeds_once():
     payment.refresh_from_db()
     assert payment.status == Payment.Status.AUTHORIZED
     assert payment.transactions.count() == 1
-    assert SandboxCharge.objects.count() == 1
+    assert gateway_charges().count() == 1
 
 
 def test_revised_card_survives_a_timeout():
@@ -165,7 +186,7 @@ def test_authorized_payment_is_not_authorized_again():
     services.authorize_payment(payment_id=payment.pk, idempotency_key="another")
 
     assert payment.transactions.count() == 1
-    assert SandboxCharge.objects.count() == 1
+    assert gateway_charges().count() == 1
 
 
 def test_checkout_mode_captures_everything_at_checkout(checkout_capture):
@@ -185,7 +206,8 @@ def test_checkout_mode_captures_everything_at_checkout(checkout_capture):
 def test_checkout_capture_timeout_is_retried_by_the_next_call(checkout_capture, monkeypatch):
     """Given the capture times out after the authorization, a retry captures it once."""
     payment = PendingPaymentFactory()
-    real_capture = SandboxGateway.capture
+    gateway_class = type(get_gateway())
+    real_capture = gateway_class.capture
     calls = []
 
     def capture_times_out_first(self, **kwargs):
@@ -194,7 +216,7 @@ def test_checkout_capture_timeout_is_retried_by_the_next_call(checkout_capture, 
             raise GatewayTimeout("The payment gateway did not answer in time.")
         return real_capture(self, **kwargs)
 
-    monkeypatch.setattr(SandboxGateway, "capture", capture_times_out_first)
+    monkeypatch.setattr(gateway_class, "capture", capture_times_out_first)
     with pytest.raises(GatewayTimeout):
         services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
     services.authorize_payment(payment_id=payment.pk, idempotency_key="auth:1")
@@ -504,7 +526,7 @@ def test_gateway_refusal_in_execute_fails_the_row():
         payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:1"
     )
     # The hold was released at the gateway behind the portal's back (e.g. it expired).
-    SandboxGateway().void(
+    get_gateway().void(
         charge=payment.charge_reference, amount=Decimal("100.00"), idempotency_key="bank"
     )
 
@@ -535,7 +557,7 @@ def test_a_refused_capture_void_or_refund_is_announced_once(monkeypatch):
     row = services.schedule_capture(
         payment_id=payment.pk, amount=Decimal("60.00"), idempotency_key="capture:ship:9"
     )
-    SandboxGateway().void(
+    get_gateway().void(
         charge=payment.charge_reference, amount=Decimal("100.00"), idempotency_key="bank:9"
     )
 
@@ -830,7 +852,7 @@ def test_release_unclaimed_again_after_a_refused_void_replays_it():
         payment_id=payment.pk, keep=Decimal("40.00"), idempotency_key="release-excess:auth"
     )
     # The hold was released at the gateway behind the portal's back (e.g. it expired).
-    SandboxGateway().void(
+    get_gateway().void(
         charge=payment.charge_reference, amount=Decimal("100.00"), idempotency_key="bank"
     )
     services.execute_transaction(transaction_id=void.pk)
@@ -892,7 +914,7 @@ def test_recover_authorization_records_a_decline_the_gateway_remembers():
     """
     payment = PendingPaymentFactory(card_number=DECLINED)
     with pytest.raises(CardDeclined):
-        SandboxGateway().authorize(
+        get_gateway().authorize(
             amount=payment.amount, payment_method=payment.payment_method, idempotency_key="auth:1"
         )
 
@@ -908,7 +930,7 @@ def test_recover_authorization_never_authorizes_a_key_the_gateway_does_not_know(
     recovered = services.recover_authorization(payment_id=payment.pk, idempotency_key="auth:1")
 
     assert recovered.status == Payment.Status.PENDING
-    assert not SandboxCharge.objects.exists()
+    assert not gateway_charges().exists()
 
 
 def test_schedule_capture_takes_a_few_cents_but_never_nothing():
