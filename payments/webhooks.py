@@ -34,7 +34,6 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from .models import Payment, PaymentTransaction, StripeCharge, StripeEvent, StripeIntent
@@ -208,16 +207,26 @@ def _intent_failed(intent: dict[str, Any]) -> str:
 
 def _capture_row(intent: dict[str, Any]) -> PaymentTransaction | None:
     """
-    The capture that charged the saved card through this intent, by the intent's id or
-    the portal's key in its metadata (a capture whose answer never came has no id yet).
-    An authorization's intent has none: checkout settles its own declines.
+    The capture that charged the saved card through this intent (a capture whose answer
+    never came is found by its key alone). An authorization's intent is none: checkout
+    settles its own declines.
     """
-    intent_id = _text(intent, "id")
-    if not intent_id or StripeCharge.objects.filter(reference=intent_id).exists():
+    if StripeCharge.objects.filter(reference=_text(intent, "id")).exists():
         return None
-    key = _metadata(intent, PORTAL_KEY)
-    match = Q(gateway_reference=intent_id) | (Q(idempotency_key=key) if key else Q())
-    return PaymentTransaction.objects.filter(match, kind=Kind.CAPTURE).order_by("pk").first()
+    return _portal_row(intent, Kind.CAPTURE)
+
+
+def _portal_row(obj: dict[str, Any], kind: str) -> PaymentTransaction | None:
+    """
+    The portal's transaction of ``kind`` a Stripe intent or refund was made for: by the
+    portal's key in its metadata (the gateway writes it on each; the key is unique, so
+    the lookup is an index's), else by its id.
+    """
+    key, object_id = _metadata(obj, PORTAL_KEY), _text(obj, "id")
+    rows = PaymentTransaction.objects.filter(kind=kind)
+    if key:
+        return rows.filter(idempotency_key=key).first()
+    return rows.filter(gateway_reference=object_id).order_by("pk").first() if object_id else None
 
 
 def _take_back_ledger_capture(intent_id: str) -> None:
@@ -245,12 +254,12 @@ def _refund_failed(refund: dict[str, Any]) -> str:
     if status != "failed":
         return f"Refund {refund_id} is {status or 'of no status'}: nothing to settle."
     amount = _cents(refund)
-    found = _refund_row(refund)
+    found = _portal_row(refund, Kind.REFUND)
     if found is None or amount is None:
         return f"No refund of the portal is {refund_id}: nothing to settle."
     payment = Payment.objects.select_for_update().get(pk=found.payment_id)
     row = PaymentTransaction.objects.select_for_update().get(pk=found.pk)
-    if row.status == TxStatus.FAILED or _failed_already(refund_id):
+    if _failed_already(row, refund_id):
         return f"Refund {refund_id} was already recorded as failed."
     if amount < row.amount:
         # The gateway split the portal's refund over several intents; this part failed.
@@ -265,23 +274,20 @@ def _refund_failed(refund: dict[str, Any]) -> str:
     return f"Refund #{row.pk} of payment #{payment.pk} failed at Stripe: recorded as failed."
 
 
-def _refund_row(refund: dict[str, Any]) -> PaymentTransaction | None:
-    refund_id, key = _text(refund, "id"), _metadata(refund, PORTAL_KEY)
-    if not refund_id:
-        return None
-    match = Q(gateway_reference=refund_id) | (Q(idempotency_key=key) if key else Q())
-    rows = PaymentTransaction.objects.filter(match, kind=Kind.REFUND)
-    return rows.exclude(status=TxStatus.FAILED).order_by("pk").first() or rows.first()
-
-
-def _failed_already(refund_id: str) -> bool:
-    return PaymentTransaction.objects.filter(
-        kind=Kind.REFUND, gateway_reference=refund_id, status=TxStatus.FAILED
-    ).exists()
+def _failed_already(row: PaymentTransaction, refund_id: str) -> bool:
+    """Whether the refund ``refund_id`` of ``row`` was recorded failed: all of it, or its part."""
+    part = f"{row.idempotency_key}:{refund_id}"
+    return (
+        row.status == TxStatus.FAILED
+        or PaymentTransaction.objects.filter(idempotency_key=part).exists()
+    )
 
 
 def _split(row: PaymentTransaction, amount: Decimal, refund_id: str) -> PaymentTransaction:
-    """Carve the failed part out of ``row`` as a row of its own, ``row`` keeping the rest."""
+    """
+    Carve the failed part out of ``row`` as a row of its own, keyed by ``row``'s key and
+    the refund (``_failed_already`` finds it), ``row`` keeping the rest.
+    """
     row.amount -= amount
     row.save(update_fields=["amount"])
     return PaymentTransaction.objects.create(
