@@ -26,7 +26,8 @@ from tests.factories import DECLINED_CARD, ListingFactory
 
 from .conftest import age, ship
 
-pytestmark = pytest.mark.django_db
+# Against both gateways: the sandbox, and the Stripe gateway against localstripe.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway")]
 
 MINUTE = timedelta(minutes=1)
 

@@ -31,7 +31,12 @@ from payments.models import Payment, PaymentTransaction
 from tests.factories import ADDRESS, GOOD_CARD, ListingFactory
 from tests.threads import run_together
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Against both gateways: the sandbox, and the Stripe gateway against localstripe.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("gateway"),
+]
 
 Kind = PaymentTransaction.Kind
 

@@ -28,7 +28,8 @@ from tests.factories import ListingFactory, SellerFactory, UserFactory
 
 from .conftest import age, ship
 
-pytestmark = pytest.mark.django_db
+# Against both gateways: the sandbox, and the Stripe gateway against localstripe.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway")]
 
 Status = CancellationRequest.Status
 

@@ -24,7 +24,8 @@ from tests.factories import (
 
 from .conftest import age, ship
 
-pytestmark = pytest.mark.django_db
+# Against both gateways: the sandbox, and the Stripe gateway against localstripe.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway")]
 
 
 def test_buyer_cancels_part_of_a_fresh_order_directly(

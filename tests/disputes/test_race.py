@@ -24,7 +24,12 @@ from tests.disputes import as_shown
 from tests.factories import UserFactory, shipped_order
 from tests.threads import run_together
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+# Against both gateways: the sandbox, and the Stripe gateway against localstripe.
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("gateway"),
+]
 
 
 @pytest.fixture

@@ -24,7 +24,8 @@ from tests.factories import ADDRESS, GOOD_CARD, ListingFactory, UserFactory
 
 from .conftest import past_due
 
-pytestmark = pytest.mark.django_db
+# Against both gateways: the sandbox, and the Stripe gateway against localstripe.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("gateway")]
 
 Status = Dispute.Status
 
