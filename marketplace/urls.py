@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("cancellations.urls")),
     path("", include("sellercentral.urls")),
     path("resolution-center/", include("disputes.urls")),
+    path("payments/", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]
 

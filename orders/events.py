@@ -188,6 +188,12 @@ def payment_action_failed(order: Order, payment_transaction: PaymentTransaction)
     )
 
 
+def payment_hold_released(order: Order, *, amount: Decimal, expired: bool) -> OrderEvent:
+    return _record(
+        order, Type.PAYMENT_HOLD_RELEASED, Actor.system(), amount=str(amount), expired=expired
+    )
+
+
 # --- The orders app's own rows: their words -----------------------------------------------
 # The buyer's sentence is stored as the summary when the row is written; rows written
 # before their facts were stored (no such payload) keep showing that stored sentence.
@@ -292,4 +298,24 @@ def _payment_action_failed(event: OrderEvent, reader: Reader) -> str | None:
     return (
         f"A payment call{f' of {money}' if money else ''} failed at the gateway; "
         "marketplace staff have been alerted and will put it right."
+    )
+
+
+@renderer(Type.PAYMENT_HOLD_RELEASED)
+def _payment_hold_released(event: OrderEvent, reader: Reader) -> str | None:
+    """Nothing was charged: what ships from now on is charged to the card anew."""
+    money = amount(event, "amount")
+    if money is None:
+        return None
+    expired = bool(event.payload.get("expired"))
+    if reader == Reader.BUYER:
+        how = "expired and was released" if expired else "was released by our payment processor"
+        return (
+            f"The {money} hold on your card {how}. Items that still ship are charged to "
+            "your card when they ship."
+        )
+    how = "expired at the bank" if expired else "was cancelled at Stripe"
+    return (
+        f"The {money} hold on the buyer's card {how}. Items shipped from now on are charged "
+        "to the card anew, which the bank may decline."
     )

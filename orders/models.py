@@ -264,6 +264,7 @@ class OrderEvent(models.Model):
         )
         CANCELLATION_REQUEST_CLOSED = "cancellation_request_closed", "Request closed"
         PAYMENT_ACTION_FAILED = "payment_action_failed", "Payment action failed"
+        PAYMENT_HOLD_RELEASED = "payment_hold_released", "Card hold released outside the portal"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=40, choices=Type)

@@ -33,7 +33,7 @@ from notifications import outbox
 from payments import services as payments
 from payments.gateway import GatewayTimeout, decline_reason_for_buyer, tokenize_card
 from payments.models import Payment, PaymentTransaction
-from payments.signals import payment_action_failed
+from payments.signals import payment_action_failed, payment_hold_released
 
 from . import events, notifications, selectors
 from .actors import Actor
@@ -598,3 +598,18 @@ def record_failed_payment_action(
     if order is None:
         return
     events.payment_action_failed(order, payment_transaction)
+
+
+@receiver(payment_hold_released, dispatch_uid="orders.record_released_payment_hold")
+def record_released_payment_hold(
+    *, payment: Payment, amount: Decimal, expired: bool, **kwargs: object
+) -> None:
+    """
+    The card's hold was released outside the portal (it expired, or was cancelled at
+    Stripe), in the transaction recording it: the timeline says so, and that what still
+    ships is charged to the card anew.
+    """
+    order = Order.objects.filter(payment_id=payment.pk).first()
+    if order is None:
+        return
+    events.payment_hold_released(order, amount=amount, expired=expired)

@@ -1,6 +1,7 @@
 """
 Money rows are read-only in admin: only the services move money, through the gateway,
-so staff can look (and follow a charge to the sandbox) but never type a total in.
+so staff can look (and follow a charge to the sandbox or Stripe's ledger, and see which
+of Stripe's webhook events arrived and what each did) but never type a total in.
 """
 
 from django.contrib import admin
@@ -8,7 +9,15 @@ from django.db.models import Q
 
 from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
 
-from .models import Payment, PaymentTransaction, SandboxCharge, SandboxIdempotencyKey
+from .models import (
+    Payment,
+    PaymentTransaction,
+    SandboxCharge,
+    SandboxIdempotencyKey,
+    StripeCharge,
+    StripeEvent,
+    StripeIntent,
+)
 
 # A capture, void or refund the gateway refused: money that did not move as promised.
 # (A declined authorization is the buyer's card saying no, handled by the order.)
@@ -103,3 +112,37 @@ class SandboxChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class SandboxIdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "operation", "created_at"]
     search_fields = ["key"]
+
+
+class StripeIntentInline(ReadOnlyInline):
+    model = StripeIntent
+    fields = ("created_at", "intent", "amount", "amount_captured", "amount_refunded", "status")
+    readonly_fields = fields
+
+
+@admin.register(StripeCharge)
+class StripeChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The Stripe gateway's ledger of a charge: its intents, and the one still holding money."""
+
+    list_display = [
+        "reference",
+        "live_intent",
+        "amount_authorized",
+        "amount_captured",
+        "amount_voided",
+        "amount_refunded",
+        "created_at",
+    ]
+    search_fields = ["reference", "live_intent", "intents__intent", "customer"]
+    readonly_fields = [*(field.name for field in StripeCharge._meta.fields), "amount_open"]
+    inlines = [StripeIntentInline]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each webhook event Stripe delivered, once, with what the portal did about it."""
+
+    list_display = ["event_id", "type", "received_at", "outcome"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "outcome"]
+    date_hierarchy = "received_at"

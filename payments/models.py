@@ -143,6 +143,15 @@ class Payment(MoneyAmounts, models.Model):
             raise ValueError(f"Unknown transaction kind {kind!r}")
         self.status = self._status_from_totals()
 
+    def take_back(self, *, kind: str, amount: Decimal) -> None:
+        """
+        Take a succeeded capture or refund back out of the totals: the gateway reported
+        later that it did not go through. The status follows from the totals.
+        """
+        if kind not in (PaymentTransaction.Kind.CAPTURE, PaymentTransaction.Kind.REFUND):
+            raise ValueError(f"Cannot take back a {kind!r} transaction")
+        self.apply(kind=kind, amount=-amount)
+
     def _status_from_totals(self) -> str:
         if self.amount_refunded:
             fully = self.amount_refunded == self.amount_captured and not self.amount_open

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from payments import services
 from payments.gateway import SandboxGateway
+from payments.models import StripeCharge, StripeEvent, StripeIntent
 
 from .factories import DECLINED, PendingPaymentFactory
 
@@ -26,9 +27,17 @@ def test_payment_page_shows_its_transactions_read_only(admin_client):
     assert 'name="_save"' not in content
 
 
-@pytest.mark.parametrize(
-    "model", ["payment", "paymenttransaction", "sandboxcharge", "sandboxidempotencykey"]
-)
+MONEY_ROWS = [
+    "payment",
+    "paymenttransaction",
+    "sandboxcharge",
+    "sandboxidempotencykey",
+    "stripecharge",
+    "stripeevent",
+]
+
+
+@pytest.mark.parametrize("model", MONEY_ROWS)
 def test_money_rows_cannot_be_added_from_admin(admin_client, model):
     """Even a superuser gets no add form for a money row."""
     response = admin_client.get(reverse(f"admin:payments_{model}_add"))
@@ -36,9 +45,7 @@ def test_money_rows_cannot_be_added_from_admin(admin_client, model):
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize(
-    "model", ["payment", "paymenttransaction", "sandboxcharge", "sandboxidempotencykey"]
-)
+@pytest.mark.parametrize("model", MONEY_ROWS)
 def test_money_lists_render_for_staff(admin_client, model):
     """Staff can list every kind of money row."""
     services.authorize_payment(
@@ -98,3 +105,39 @@ def test_needs_attention_lists_the_payments_with_a_failed_money_move(admin_clien
     assert response.status_code == 200
     assert [payment.pk for payment in response.context["cl"].result_list] == [failed.pk]
     assert "needs attention" in response.text.lower()
+
+
+def test_a_stripe_charge_shows_its_intents_read_only(admin_client):
+    """
+    Given the Stripe gateway's ledger of a charge captured twice (the hold, then the saved
+    card), its admin page lists both intents and offers no save.
+    """
+    charge = StripeCharge.objects.create(
+        reference="pi_hold", payment_method="pm_card_visa", amount_authorized=Decimal("100.00")
+    )
+    for intent, amount in (("pi_hold", "40.00"), ("pi_later", "60.00")):
+        StripeIntent.objects.create(
+            charge=charge,
+            intent=intent,
+            amount=Decimal(amount),
+            amount_captured=Decimal(amount),
+            status=StripeIntent.Status.CAPTURED,
+        )
+
+    response = admin_client.get(reverse("admin:payments_stripecharge_change", args=[charge.pk]))
+
+    assert response.status_code == 200
+    assert "pi_later" in response.text
+    assert 'name="_save"' not in response.text
+    assert 'name="intents-0-amount"' not in response.text
+
+
+def test_webhook_events_are_listed_with_what_each_did(admin_client):
+    StripeEvent.objects.create(
+        event_id="evt_1", type="refund.failed", outcome="Refund #3 of payment #2 failed at Stripe"
+    )
+
+    response = admin_client.get(reverse("admin:payments_stripeevent_changelist"))
+
+    assert response.status_code == 200
+    assert "Refund #3 of payment #2 failed at Stripe" in response.text
