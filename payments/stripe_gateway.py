@@ -260,22 +260,42 @@ class StripeGateway:
         return _result(call.response)
 
     def _capture(self, ledger: StripeCharge, amount: Decimal, key: str) -> dict[str, Any]:
-        if ledger.live_intent:
-            intent = ledger.intents.get(intent=ledger.live_intent)
+        intent = self._capture_hold(ledger, amount, key) if ledger.live_intent else None
+        if intent is None:
+            intent = self._charge_saved_card(ledger, amount, key)
+        ledger.amount_captured += amount
+        ledger.save(update_fields=["amount_captured", "live_intent"])
+        return _response(GatewayResult(intent.intent, amount, "captured"))
+
+    def _capture_hold(self, ledger: StripeCharge, amount: Decimal, key: str) -> StripeIntent | None:
+        """
+        Capture ``amount`` of the live intent; None when its hold is gone (it expired, or
+        was cancelled at Stripe, before the webhook said so): the card is charged instead.
+        """
+        intent = ledger.intents.get(intent=ledger.live_intent)
+        ledger.live_intent = ""
+        try:
             with stripe_errors():
                 self.stripe.v1.payment_intents.capture(
                     intent.intent,
                     params={"amount_to_capture": _cents(amount)},
                     options={"idempotency_key": key},
                 )
-            intent.amount_captured, intent.status = amount, Status.CAPTURED
-            intent.save(update_fields=["amount_captured", "status"])
-            ledger.live_intent = ""
-        else:
-            intent = self._charge_saved_card(ledger, amount, key)
-        ledger.amount_captured += amount
-        ledger.save(update_fields=["amount_captured", "live_intent"])
-        return _response(GatewayResult(intent.intent, amount, "captured"))
+        except GatewayTimeout:
+            raise
+        except GatewayError:
+            if self._status(intent.intent) != "canceled":
+                raise
+            intent.status = Status.CANCELED
+            intent.save(update_fields=["status"])
+            return None
+        intent.amount_captured, intent.status = amount, Status.CAPTURED
+        intent.save(update_fields=["amount_captured", "status"])
+        return intent
+
+    def _status(self, intent: str) -> str:
+        with stripe_errors():
+            return str(self.stripe.v1.payment_intents.retrieve(intent).status)
 
     def _charge_saved_card(self, ledger: StripeCharge, amount: Decimal, key: str) -> StripeIntent:
         """A later shipment: the first capture took the hold, so the saved card is charged."""
@@ -322,12 +342,12 @@ class StripeGateway:
         try:
             with stripe_errors():
                 self.stripe.v1.payment_intents.cancel(intent, options={"idempotency_key": key})
+        except GatewayTimeout:
+            raise
         except GatewayError:
             # Already cancelled (the authorization expired, or someone cancelled it at
             # Stripe): the hold is released, which is what the void asked for.
-            with stripe_errors():
-                status = self.stripe.v1.payment_intents.retrieve(intent).status
-            if status != "canceled":
+            if self._status(intent) != "canceled":
                 raise
 
     def _refund(self, ledger: StripeCharge, amount: Decimal, key: str) -> dict[str, Any]:

@@ -223,3 +223,13 @@ def test_retrieve_answers_what_a_key_recorded_and_none_for_an_unknown_key():
 
     assert gateway.retrieve(idempotency_key="authorize:r") == hold
     assert gateway.retrieve(idempotency_key="never-used") is None
+
+
+def test_a_void_after_the_hold_expired_at_stripe_is_done():
+    hold = authorize("50.00")
+    client().v1.payment_intents.cancel(hold.reference)
+
+    get_gateway().void(charge=hold.reference, amount=Decimal("50.00"), idempotency_key="v:late")
+
+    ledger = StripeCharge.objects.get(reference=hold.reference)
+    assert (ledger.amount_voided, ledger.live_intent) == (Decimal("50.00"), "")

@@ -20,7 +20,7 @@ from payments.gateway import (
     IdempotencyConflict,
     decline_reason_for_buyer,
 )
-from payments.models import StripeCall, StripeCharge
+from payments.models import StripeCall, StripeCharge, StripeIntent
 from payments.stripe_gateway import StripeGateway
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +213,50 @@ def test_a_key_stripes_search_does_not_know_is_not_found(answers):
     answers((200, {"object": "search_result", "data": [], "has_more": False}, {}))
 
     assert StripeGateway().retrieve(idempotency_key="authorize:order:8:0") is None
+
+
+# https://docs.stripe.com/error-codes/payment-intent-unexpected-state
+CAPTURE_OF_A_CANCELLED_INTENT = {
+    "error": {
+        "code": "payment_intent_unexpected_state",
+        "doc_url": "https://stripe.com/docs/error-codes/payment-intent-unexpected-state",
+        "message": "This PaymentIntent could not be captured because it has a status of "
+        "canceled. Only a PaymentIntent with one of the following statuses may be captured: "
+        "requires_capture.",
+        "payment_intent": {**INTENT, "status": "canceled"},
+        "type": "invalid_request_error",
+    }
+}
+
+
+def test_a_capture_of_a_hold_that_expired_charges_the_saved_card_as_stripe_answers_it(answers):
+    """
+    localstripe captures a cancelled intent; Stripe refuses to (its documented error), and
+    the gateway then charges the saved card with a new intent for what shipped.
+    """
+    ledger = StripeCharge.objects.create(
+        reference=INTENT["id"],
+        payment_method=PAYMENT_METHOD["id"],
+        live_intent=INTENT["id"],
+        amount_authorized=Decimal("20.00"),
+    )
+    StripeIntent.objects.create(
+        charge=ledger, intent=INTENT["id"], amount=Decimal("20.00"), status="holding"
+    )
+    charged = {**INTENT, "id": "pi_3MtwBwLkdIwHu7ix0later", "amount": 1500, "status": "succeeded"}
+    fake = answers(
+        (400, CAPTURE_OF_A_CANCELLED_INTENT, {}),
+        (200, {**INTENT, "status": "canceled"}, {}),
+        (200, charged, {}),
+    )
+
+    result = StripeGateway().capture(
+        charge=INTENT["id"], amount=Decimal("15.00"), idempotency_key="capture:shipment:1"
+    )
+
+    assert (result.reference, result.status) == (charged["id"], "captured")
+    sent = parse_qs(fake.requests[-1][3])
+    assert (sent["off_session"], sent["amount"]) == (["true"], ["1500"])
+    ledger.refresh_from_db()
+    assert (ledger.live_intent, ledger.amount_captured) == ("", Decimal("15.00"))
+    assert StripeIntent.objects.get(intent=INTENT["id"]).status == "canceled"
