@@ -17,8 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.csp import CSP
 
-from .errors import PaymentError
-from .gateway import GatewayError, card_last4, tokenize_card
+from .gateway import card_last4, tokenize_card
 
 
 @dataclass(frozen=True)
@@ -53,13 +52,7 @@ def stripe_card(payment_method: str, *, user: Any) -> Card:
     # Imported here: the Stripe library loads only where the Stripe gateway is used.
     from .stripe_gateway import card_last4 as stripe_last4
 
-    try:
-        return Card(payment_method, stripe_last4(payment_method, user=user))
-    except GatewayError as error:
-        raise PaymentError(
-            "We could not check your card with the card processor just now: try again.",
-            detail=f"card_last4({payment_method!r}): {error}",
-        ) from None
+    return Card(payment_method, stripe_last4(payment_method, user=user))
 
 
 # Stripe.js's own origin, and what else Stripe's "Content Security Policy" guide lists

@@ -118,6 +118,21 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
         )
 
 
+def confirm_payment_link(order: Order) -> str:
+    """
+    The 3-D Secure page's address while the order's bank waits for the buyer to confirm
+    its payment (with the Stripe gateway), so a buyer who left that page can come back;
+    "" otherwise. Asks the gateway only about an order still waiting for payment.
+    """
+    if not uses_stripe() or order.status not in (
+        OrderStatus.PENDING_PAYMENT,
+        OrderStatus.PAYMENT_FAILED,
+    ):
+        return ""
+    waiting = services.awaiting_authentication(order_ids=[order.pk])
+    return confirm_payment_url(waiting) if services.authentication_secrets(waiting) else ""
+
+
 class OrderDetailView(BuyerOrderMixin, TemplateView):
     template_name = "orders/order_detail.html"
 
@@ -133,6 +148,7 @@ class OrderDetailView(BuyerOrderMixin, TemplateView):
                 can_revise_payment=can_revise_payment(order),
                 revise_payment_deadline=services.payment_revision_deadline(order),
                 payment_decline=selectors.payment_decline(order),
+                confirm_payment_url=confirm_payment_link(order),
             )
         )
 
