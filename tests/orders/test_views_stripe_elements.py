@@ -5,6 +5,7 @@ the Stripe gateway against localstripe; and that the sandbox's pages stay as the
 """
 
 import re
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,7 @@ from payments.models import Payment, PaymentTransaction, StripeCall, StripeCusto
 from tests import localstripe as keys
 from tests.factories import ADDRESS, ListingFactory, UserFactory
 from tests.stripe_cards import DECLINING, authenticate, saved_card, three_d_secure_method
+from tests.test_valid_html import validator
 
 pytestmark = pytest.mark.django_db
 
@@ -438,3 +440,31 @@ def test_revise_payment_with_three_d_secure_confirms_then_reports_on_the_order_p
     assert finished.redirect_chain[-1][0] == declined_order.get_absolute_url()
     assert "your payment went through" in body(finished)
     assert Order.objects.get(pk=declined_order.pk).status == S.UNSHIPPED
+
+
+# --- Valid HTML ------------------------------------------------------------------------------
+def test_the_stripe_pages_are_valid_html(
+    client, in_cart, buyer, notebook, declined_order, tmp_path
+):
+    """Checkout, "Revise payment" and the 3-D Secure page, as the Nu HTML Checker reads them."""
+    command = validator()
+    waiting = waiting_order(buyer, notebook)
+    pages = {
+        "checkout": CHECKOUT,
+        "revise-payment": revise_url(declined_order),
+        "confirm-payment": confirm_url(waiting),
+        "order-to-confirm": waiting.get_absolute_url(),
+    }
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+
+    result = subprocess.run(
+        [*command, "--root", str(tmp_path), "--format", "text"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
