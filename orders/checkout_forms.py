@@ -10,7 +10,7 @@ from core.addresses import ADDRESS_FIELDS, AddressFieldsForm
 from core.forms import AsciiIntegerField
 from core.money import MAX_QUANTITY_PER_LINE
 
-from .forms import CardNumberMixin
+from .forms import CardNumberMixin, StripeCardForm
 from .services import ShippingAddress
 
 # Database ids are 64-bit: a bigger number is a form error, never a database error.
@@ -144,3 +144,14 @@ class CheckoutForm(CardNumberMixin, AddressFieldsForm):
         if saved is not None:
             return ShippingAddress(**{name: getattr(saved, name) for name in ADDRESS_FIELDS})
         return ShippingAddress(**self.address_data())
+
+
+class StripeCheckoutForm(StripeCardForm, CheckoutForm):
+    """
+    Checkout with the Stripe gateway: the card through Stripe Elements (the payment
+    method Stripe set up, never a card number), the rest as ``CheckoutForm``.
+    """
+
+    field_order = [*CheckoutForm.field_order, "payment_method"]
+
+    card_number = None  # type: ignore[assignment]  # the card element takes the card

@@ -3,12 +3,14 @@
 import re
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.validators import RegexValidator
 from django.db import models
 
 from core.forms import AsciiIntegerField
+from payments.cards import Card, card_from_number, stripe_card
 from payments.errors import PaymentError
-from payments.gateway import tokenize_card
+from payments.gateway import tokenize_card, uses_stripe
 
 from . import services
 from .actors import Actor
@@ -36,7 +38,11 @@ class MessageForm(forms.Form):
 
 
 class CardNumberMixin:
-    """A form's ``card_number`` field, checked like the gateway checks it."""
+    """A form's ``card_number`` field (the sandbox's), checked like the gateway checks it."""
+
+    cleaned_data: dict
+    # The field a refused card's error goes to.
+    card_field = "card_number"
 
     def clean_card_number(self):
         # Checked here so a typo is a field error, before the service records a payment
@@ -48,6 +54,59 @@ class CardNumberMixin:
             raise forms.ValidationError(str(error)) from None
         return number
 
+    def card(self) -> Card:
+        """The card given, for the services (once the form is valid)."""
+        return card_from_number(self.cleaned_data["card_number"])
+
+
+class PaymentMethodInput(forms.HiddenInput):
+    """
+    The payment method the page's script puts in after Stripe set the card up. Never
+    written back into a re-rendered page: the card element is empty again, and the
+    buyer's next submission sets the card up anew.
+    """
+
+    def format_value(self, value):
+        return None
+
+
+class StripeCardForm(forms.Form):
+    """
+    A card given through Stripe Elements (the Stripe gateway): the card element on the
+    page hands the number to Stripe, and the form receives only the payment method
+    (pm_…) Stripe set up for this buyer, whose last four digits it reads from Stripe. A
+    payment method Stripe does not know, or another customer's, is the field's error.
+    """
+
+    card_field = "payment_method"
+
+    payment_method = forms.CharField(
+        max_length=255,
+        widget=PaymentMethodInput,
+        validators=[RegexValidator(r"\Apm_[A-Za-z0-9_]+\Z")],
+        error_messages={
+            "required": "Enter your card details.",
+            "invalid": "Enter your card details again.",
+            "max_length": "Enter your card details again.",
+        },
+    )
+
+    def __init__(self, *args, buyer: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.buyer = buyer
+
+    def clean_payment_method(self) -> str:
+        payment_method = self.cleaned_data["payment_method"]
+        try:
+            self._card = stripe_card(payment_method, user=self.buyer)
+        except PaymentError as error:
+            raise forms.ValidationError(str(error)) from None
+        return payment_method
+
+    def card(self) -> Card:
+        """The card given, for the services (once the form is valid)."""
+        return self._card
+
 
 class RevisePaymentForm(CardNumberMixin, forms.Form):
     card_number = forms.CharField(
@@ -55,6 +114,17 @@ class RevisePaymentForm(CardNumberMixin, forms.Form):
         max_length=23,  # 19 digits and the spaces between groups
         widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
     )
+
+
+class StripeRevisePaymentForm(StripeCardForm):
+    """ "Revise payment" with the Stripe gateway: the new card through Stripe Elements."""
+
+
+def revise_payment_form(data=None, *, buyer: User) -> RevisePaymentForm | StripeRevisePaymentForm:
+    """The "Revise payment" form of the gateway in force."""
+    if uses_stripe():
+        return StripeRevisePaymentForm(data, buyer=buyer)
+    return RevisePaymentForm(data)
 
 
 class Carrier(models.TextChoices):

@@ -207,6 +207,18 @@ def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order
     return (_detailed(queryset) if detailed else _listed(queryset)).get(number=number)
 
 
+def buyer_orders_by_number(*, buyer: User, numbers: list[str]) -> list[Order]:
+    """
+    The buyer's orders with these numbers, with their sellers, oldest first: another
+    buyer's, or an unknown number, is simply not among them (the caller answers 404).
+    """
+    return list(
+        Order.objects.filter(buyer=buyer, number__in=numbers)
+        .select_related("seller")
+        .order_by("pk")
+    )
+
+
 def last_shipping_address(*, buyer: User) -> dict[str, str]:
     """The address of the buyer's last order, as checkout's initial values ({} for none)."""
     fields = ["name", "line1", "line2", "city", "state", "postcode", "country"]

@@ -12,6 +12,7 @@ never inside one; one that times out is retried through the outbox
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,7 +32,8 @@ from core.money import MAX_CART_LINES, MAX_MONEY, MAX_QUANTITY_PER_LINE
 from core.text import clean_text
 from notifications import outbox
 from payments import services as payments
-from payments.gateway import GatewayTimeout, decline_reason_for_buyer, tokenize_card
+from payments.cards import Card, given_card
+from payments.gateway import GatewayTimeout, decline_reason_for_buyer
 from payments.models import Payment, PaymentTransaction
 from payments.signals import payment_action_failed, payment_hold_released
 
@@ -125,35 +127,33 @@ def place_orders(
     buyer: User,
     items: dict[int, int],
     address: ShippingAddress,
-    card_number: str,
+    card_number: str | None = None,
+    card: Card | None = None,
     checkout_token: uuid.UUID | None = None,
 ) -> list[Order]:
     """
     Turn a cart into one order per seller, reserve the stock, then authorize each
-    order's payment. Raises OrderError (nothing is reserved or created) when a listing
-    is unknown, deactivated, short of stock or the buyer's own, or when an order would
-    come to more than a money column holds; PaymentError for a card number that cannot
-    be a card.
+    order's payment on ``card`` (the Stripe form's) or ``card_number`` (the sandbox's).
+    Raises OrderError (nothing is reserved or created) when a listing is unknown,
+    deactivated, short of stock or the buyer's own, or when an order would come to more
+    than a money column holds; PaymentError for a card number that cannot be a card.
+    An order whose card's bank wants the buyer to confirm stays pending payment
+    (``awaiting_authentication``).
 
     ``checkout_token`` names one submission of the checkout form: the same token again
     (a double-click, a resubmitted page) returns the orders it placed, placing nothing.
     """
     if already := placed_orders(buyer=buyer, checkout_token=checkout_token):
         return already
-    if not items:
-        raise OrderError("Your cart is empty.")
-    if len(items) > MAX_CART_LINES:
-        raise OrderError(f"You can check out at most {MAX_CART_LINES} different items at once.")
-    for quantity in items.values():
-        if not 0 < quantity <= MAX_QUANTITY_PER_LINE:
-            raise OrderError(f"Each quantity must be between 1 and {MAX_QUANTITY_PER_LINE}.")
+    _check_items(items)
+    card = given_card(card=card, card_number=card_number)
 
     try:
         orders = _create_orders(
             buyer=buyer,
             items=items,
             address=address,
-            card_number=card_number,
+            card=card,
             checkout_token=checkout_token,
         )
     except IntegrityError:
@@ -169,12 +169,23 @@ def place_orders(
     return list(Order.objects.filter(pk__in=[order.pk for order in orders]).order_by("pk"))
 
 
+def _check_items(items: dict[int, int]) -> None:
+    """OrderError unless the cart has lines, not too many, each of an allowed quantity."""
+    if not items:
+        raise OrderError("Your cart is empty.")
+    if len(items) > MAX_CART_LINES:
+        raise OrderError(f"You can check out at most {MAX_CART_LINES} different items at once.")
+    for quantity in items.values():
+        if not 0 < quantity <= MAX_QUANTITY_PER_LINE:
+            raise OrderError(f"Each quantity must be between 1 and {MAX_QUANTITY_PER_LINE}.")
+
+
 def _create_orders(
     *,
     buyer: User,
     items: dict[int, int],
     address: ShippingAddress,
-    card_number: str,
+    card: Card,
     checkout_token: uuid.UUID | None,
 ) -> list[Order]:
     """
@@ -197,7 +208,7 @@ def _create_orders(
                 placed_at=now,
                 handling_days=max(listing.handling_days for listing in seller_listings),
                 address=address,
-                card_number=card_number,
+                card=card,
                 checkout_token=checkout_token,
             )
             OrderLine.objects.bulk_create(
@@ -258,7 +269,7 @@ def _create_order(
     placed_at: datetime,
     handling_days: int,
     address: ShippingAddress,
-    card_number: str,
+    card: Card,
     checkout_token: uuid.UUID | None,
 ) -> Order:
     """One seller's pending order with its payment, to ship within its slowest handling time."""
@@ -266,7 +277,7 @@ def _create_order(
     return Order.objects.create(
         buyer=buyer,
         seller=seller,
-        payment=payments.create_payment(amount=total, card_number=card_number),
+        payment=payments.create_payment(amount=total, card=card),
         total=total,
         placed_at=placed_at,
         ship_by=ship_by,
@@ -324,24 +335,27 @@ def authorization_key(order_id: int, attempt: int) -> str:
     return f"authorize:order:{order_id}:{attempt}"
 
 
-def authorize_order(*, order_id: int, card_number: str | None = None) -> Order:
+def authorize_order(*, order_id: int, card: Card | None = None) -> Order:
     """
-    Ask the gateway to authorize the order's payment, then record the answer.
+    Ask the gateway to authorize the order's payment (on ``card`` when given, the
+    revised one), then record the answer.
 
     The gateway call happens outside any transaction. A timeout leaves the order
     pending and queues a retry in the outbox, which asks again with the same
     idempotency key (so the card is never authorized twice), backs off, and gives up
-    after its last attempt; a broker outage only delays it.
+    after its last attempt; a broker outage only delays it. A bank that wants the buyer
+    to confirm (3-D Secure) leaves the order as it is, nothing recorded, until the
+    buyer did (``finish_card_authentication``).
     """
     order = Order.objects.select_related("payment").get(pk=order_id)
     key = authorization_key(order.pk, order.payment_attempts)
     try:
-        payments.authorize_payment(
-            payment_id=order.payment_id, idempotency_key=key, card_number=card_number
-        )
+        payments.authorize_payment(payment_id=order.payment_id, idempotency_key=key, card=card)
     except GatewayTimeout:
         with transaction.atomic():
             outbox.enqueue(AUTHORIZATION_RETRY, {"order_id": order_id, "idempotency_key": key})
+        return order
+    except payments.AuthenticationRequired:
         return order
     return record_authorization(order_id=order_id, idempotency_key=key)
 
@@ -355,7 +369,62 @@ def _retry_authorization(payload: dict[str, Any]) -> None:
         payments.authorize_payment(payment_id=payment_id, idempotency_key=key)
     except GatewayTimeout as timeout:
         raise outbox.RetryLater(str(timeout)) from timeout
+    except payments.AuthenticationRequired:
+        return  # the bank waits for the buyer to confirm: nothing to retry
     record_authorization(order_id=order_id, idempotency_key=key)
+
+
+def awaiting_authentication(*, order_ids: Iterable[int]) -> list[Order]:
+    """
+    Of these orders, those whose current payment attempt waits for the buyer to confirm
+    with their bank (3-D Secure): still waiting for payment, the attempt asked and not
+    answered. (With the sandbox, or a timeout, this is an attempt whose answer is still
+    to come: ``authentication_secrets`` asks the gateway which it is.) Two queries.
+    """
+    orders = list(
+        Order.objects.filter(
+            pk__in=list(order_ids),
+            status__in=[OrderStatus.PENDING_PAYMENT, OrderStatus.PAYMENT_FAILED],
+        )
+        .select_related("seller")
+        .order_by("pk")
+    )
+    keys = {order.pk: authorization_key(order.pk, order.payment_attempts) for order in orders}
+    answered = set(
+        PaymentTransaction.objects.filter(idempotency_key__in=keys.values()).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    return [order for order in orders if keys[order.pk] not in answered]
+
+
+def authentication_secrets(orders: Iterable[Order]) -> dict[int, str]:
+    """
+    Order id → the secret the buyer's browser confirms its payment with, for the orders
+    (from ``awaiting_authentication``) whose bank wants the buyer to confirm. The gateway
+    looks each key up; nothing changes.
+    """
+    secrets = {
+        order.pk: payments.authentication_secret(
+            idempotency_key=authorization_key(order.pk, order.payment_attempts)
+        )
+        for order in orders
+    }
+    return {order_id: secret for order_id, secret in secrets.items() if secret}
+
+
+def finish_card_authentication(*, order_id: int, actor: Actor) -> Order:
+    """
+    The buyer's browser confirmed the payment with their bank (3-D Secure): ask the
+    gateway again with the attempt's own key, which now answers, and record that answer
+    as any other (authorized: the order goes on; declined: "Revise payment"). An attempt
+    already answered (a second POST) is left as it is, so the card is authorized once.
+    """
+    order = Order.objects.get(pk=order_id)
+    check_actor(order, actor, ActorRole.BUYER)
+    if not awaiting_authentication(order_ids=[order.pk]):
+        return order
+    return authorize_order(order_id=order_id)
 
 
 def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
@@ -373,9 +442,18 @@ def record_authorization(*, order_id: int, idempotency_key: str) -> Order:
             _authorized(order, lines, payment)
         elif order.status == OrderStatus.PENDING_PAYMENT:
             _declined(order, payment)
-        else:
+        elif _revision_unanswered(order):
             events.revised_payment_declined(order)
         return order
+
+
+def _revision_unanswered(order: Order) -> bool:
+    """
+    Whether the revised card's decline is still to be told: the timeline's latest payment
+    event is the revision itself (a second recording of the same answer tells nothing new).
+    """
+    latest = selectors.latest_payment_event(order_id=order.pk)
+    return latest is not None and latest.type == OrderEvent.Type.PAYMENT_REVISED
 
 
 def _release_excess(
@@ -422,12 +500,15 @@ def payment_revision_deadline(order: Order) -> datetime:
     return order.placed_at + timedelta(days=settings.PAYMENT_REVISE_DAYS)
 
 
-def revise_payment(*, order_id: int, card_number: str, actor: Actor) -> Order:
+def revise_payment(
+    *, order_id: int, card_number: str | None = None, card: Card | None = None, actor: Actor
+) -> Order:
     """
-    The buyer gives a new card for a declined order, while the window is open.
-    Raises PaymentError for a malformed card number before anything changes.
+    The buyer gives a new card (``card``, or the sandbox's ``card_number``) for a
+    declined order, while the window is open. Raises PaymentError for a malformed card
+    number before anything changes.
     """
-    tokenize_card(card_number)
+    card = given_card(card=card, card_number=card_number)
     with transaction.atomic():
         order, _lines = lock_order(order_id)
         if order.status != OrderStatus.PAYMENT_FAILED:
@@ -438,7 +519,7 @@ def revise_payment(*, order_id: int, card_number: str, actor: Actor) -> Order:
         order.payment_attempts += 1
         order.save(update_fields=["payment_attempts", "updated_at"])
         events.payment_revised(order, actor)
-    return authorize_order(order_id=order_id, card_number=card_number)
+    return authorize_order(order_id=order_id, card=card)
 
 
 # --- Seller fulfilment -------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import shop, storefront
+from .views import elements, shop, storefront
 
 app_name = "storefront"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("cart/remove/", storefront.CartRemoveView.as_view(), name="cart_remove"),
     path("checkout/", storefront.CheckoutView.as_view(), name="checkout"),
     path("checkout/placed/", storefront.OrderPlacedView.as_view(), name="order_placed"),
+    # Stripe Elements: a SetupIntent's secret for the card element (POST, JSON).
+    path("checkout/card-setup/", elements.CardSetupView.as_view(), name="card_setup"),
 ]

@@ -10,6 +10,12 @@ app_name = "orders"
 urlpatterns = [
     # Your Orders
     path("your-orders/", buyer.YourOrdersView.as_view(), name="your_orders"),
+    # 3-D Secure: ?order=<number> for each order whose bank wants the buyer to confirm.
+    path(
+        "your-orders/confirm-payment/",
+        buyer.ConfirmPaymentView.as_view(),
+        name="confirm_payment",
+    ),
     path(
         "your-orders/<order_number:number>/",
         buyer.OrderDetailView.as_view(),

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from notifications import outbox
 
+from .cards import Card, given_card
 from .errors import PaymentError
 from .gateway import (
     CardDeclined,
@@ -31,16 +32,16 @@ from .gateway import (
     GatewayResult,
     GatewayTimeout,
     IdempotencyConflict,
-    card_last4,
     get_gateway,
-    tokenize_card,
 )
 from .models import ZERO, Payment, PaymentTransaction
 from .selectors import hold_left, money_position, pending_claims
 from .signals import payment_action_failed
 
 __all__ = [
+    "AuthenticationRequired",
     "PaymentError",
+    "authentication_secret",
     "authorize_payment",
     "create_payment",
     "execute_transaction",
@@ -55,43 +56,67 @@ TRANSACTION_MESSAGE = "payments.transaction"
 
 Kind = PaymentTransaction.Kind
 
+# The gateway's answer when the card's bank wants the buyer to confirm (3-D Secure).
+REQUIRES_ACTION = "requires_action"
 
-def create_payment(*, amount: Decimal, card_number: str) -> Payment:
+
+class AuthenticationRequired(Exception):
+    """
+    The card's bank wants the buyer to confirm the payment (3-D Secure) before it answers.
+    Nothing was recorded: the buyer's browser confirms with ``client_secret``, then the
+    same authorization, with the same key, is asked again.
+    """
+
+    def __init__(self, client_secret: str):
+        super().__init__("The card's bank asks the buyer to confirm the payment.")
+        self.client_secret = client_secret
+
+
+def create_payment(
+    *, amount: Decimal, card_number: str | None = None, card: Card | None = None
+) -> Payment:
     """
     Create the pending payment of a checkout, inside the caller's transaction.
 
-    Only the sandbox token and the last four digits are kept, never the number.
+    The card is a ``Card`` (the gateway's payment method and last four digits) or, for
+    the sandbox, a card number, of which only its token and last four digits are kept.
     Raises PaymentError (for the form) when the card number is not valid.
     """
-    payment_method = tokenize_card(card_number)
+    card = given_card(card=card, card_number=card_number)
     if amount <= 0:
         raise PaymentError(
             "There is nothing to pay for.", detail=f"payment of {amount} refused: not positive"
         )
     with transaction.atomic():
         return Payment.objects.create(
-            amount=amount, payment_method=payment_method, card_last4=card_last4(card_number)
+            amount=amount, payment_method=card.payment_method, card_last4=card.last4
         )
 
 
 def authorize_payment(
-    *, payment_id: int, idempotency_key: str, card_number: str | None = None
+    *,
+    payment_id: int,
+    idempotency_key: str,
+    card_number: str | None = None,
+    card: Card | None = None,
 ) -> Payment:
     """
     Authorize the payment's amount on its card, outside any transaction.
 
-    ``card_number`` replaces the card first ("Revise payment"; PaymentError if it is
-    not valid); it is kept before the gateway is asked, so a retry after a timeout needs
-    only the key. Declines are recorded as a failed transaction and status "failed".
-    A timeout records nothing and raises GatewayTimeout: retry with the same key.
+    ``card`` (or ``card_number``) replaces the card first ("Revise payment"; PaymentError
+    if the number is not valid); it is kept before the gateway is asked, so a retry after
+    a timeout needs only the key. Declines are recorded as a failed transaction and
+    status "failed". A timeout records nothing and raises GatewayTimeout: retry with the
+    same key. A bank that wants the buyer to confirm records nothing and raises
+    AuthenticationRequired: ask again with the same key once they did.
     In PAYMENT_CAPTURE="checkout" mode the whole amount is then captured too.
     """
-    if card_number is not None:
-        payment_method, last4 = tokenize_card(card_number), card_last4(card_number)
+    if card is not None or card_number is not None:
+        new_card = given_card(card=card, card_number=card_number)
         with transaction.atomic():
             payment = Payment.objects.select_for_update().get(pk=payment_id)
             if not payment.is_authorized:
-                payment.payment_method, payment.card_last4 = payment_method, last4
+                payment.payment_method, payment.card_last4 = new_card.payment_method, new_card.last4
                 payment.save(update_fields=["payment_method", "card_last4", "updated_at"])
     payment = Payment.objects.get(pk=payment_id)
     if not payment.is_authorized:
@@ -110,6 +135,9 @@ def _authorize(payment: Payment, key: str) -> Payment:
             amount=payment.amount, payment_method=payment.payment_method, idempotency_key=key
         )
     )
+    if result is not None and result.status == REQUIRES_ACTION:
+        # Not an answer yet: no hold, nothing to record until the buyer confirmed.
+        raise AuthenticationRequired(result.client_secret)
     duplicate = False
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -461,4 +489,23 @@ def recover_authorization(*, payment_id: int, idempotency_key: str) -> Payment:
     if not found:
         return Payment.objects.get(pk=payment_id)
     # The key is known, so the gateway replays its first answer: no second hold.
-    return authorize_payment(payment_id=payment_id, idempotency_key=idempotency_key)
+    try:
+        return authorize_payment(payment_id=payment_id, idempotency_key=idempotency_key)
+    except AuthenticationRequired:
+        return Payment.objects.get(pk=payment_id)  # the buyer never confirmed: still pending
+
+
+def authentication_secret(*, idempotency_key: str) -> str:
+    """
+    The secret the buyer's browser confirms an authorization with (3-D Secure), while the
+    gateway's answer to ``idempotency_key`` is that the bank wants the buyer to confirm;
+    "" otherwise (answered, never asked, or the gateway not answering). Moves no money:
+    the gateway looks the key up.
+    """
+    try:
+        result = get_gateway().retrieve(idempotency_key=idempotency_key)
+    except GatewayError:
+        return ""
+    if result is None or result.status != REQUIRES_ACTION:
+        return ""
+    return result.client_secret

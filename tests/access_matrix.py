@@ -148,8 +148,12 @@ def expectations(objects):
         "storefront:cart_remove": post_only_signed_in(),
         "storefront:checkout": signed_in(),
         "storefront:order_placed": signed_in(),
+        # Stripe Elements' card setup: POST only, from the checkout page's script.
+        "storefront:card_setup": post_only_signed_in(),
         # Your Orders
         "orders:your_orders": signed_in(),
+        # 3-D Secure: orders named in its query (none here: sent on to Your Orders).
+        "orders:confirm_payment": signed_in(),
         "orders:order_detail": buyer_of(order["buyer"]),
         "orders:revise_payment": buyer_of(order["buyer"]),
         "orders:order_message": post_only_signed_in(),

@@ -12,20 +12,26 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from core.fragments import render_each
+from core.money import MAX_CART_LINES
 from payments.errors import PaymentError
+from payments.gateway import uses_stripe
 
 from .. import selectors, services
 from ..actors import Actor, signed_in_user
-from ..forms import MessageForm, RevisePaymentForm
+from ..forms import MessageForm, RevisePaymentForm, StripeRevisePaymentForm, revise_payment_form
 from ..fragments import order_facts
 from ..models import Order, OrderEvent, OrderStatus
 from ..panels import buyer_card_actions, buyer_card_notes, render_buyer_panels
+from .elements import StripeElementsMixin
+from .storefront import PLACED_ORDERS_SESSION_KEY, confirm_payment_url, show_placed
 
 ORDERS_PER_PAGE = 10
 
@@ -112,6 +118,21 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
         )
 
 
+def confirm_payment_link(order: Order) -> str:
+    """
+    The 3-D Secure page's address while the order's bank waits for the buyer to confirm
+    its payment (with the Stripe gateway), so a buyer who left that page can come back;
+    "" otherwise. Asks the gateway only about an order still waiting for payment.
+    """
+    if not uses_stripe() or order.status not in (
+        OrderStatus.PENDING_PAYMENT,
+        OrderStatus.PAYMENT_FAILED,
+    ):
+        return ""
+    waiting = services.awaiting_authentication(order_ids=[order.pk])
+    return confirm_payment_url(waiting) if services.authentication_secrets(waiting) else ""
+
+
 class OrderDetailView(BuyerOrderMixin, TemplateView):
     template_name = "orders/order_detail.html"
 
@@ -127,6 +148,7 @@ class OrderDetailView(BuyerOrderMixin, TemplateView):
                 can_revise_payment=can_revise_payment(order),
                 revise_payment_deadline=services.payment_revision_deadline(order),
                 payment_decline=selectors.payment_decline(order),
+                confirm_payment_url=confirm_payment_link(order),
             )
         )
 
@@ -145,38 +167,62 @@ class OrderMessageView(OrderDetailView):
         return self.render_page(order, form)
 
 
-class RevisePaymentView(BuyerOrderMixin, TemplateView):
+def report_revised_payment(request: HttpRequest, order: Order) -> None:
+    """Tell the buyer what became of the card they gave for a declined order."""
+    # The gateway's answer is on the timeline: authorized, declined again, or (a
+    # timeout) nothing yet while the retry asks again.
+    outcome = selectors.latest_payment_event(order_id=order.pk)
+    if outcome is not None and outcome.type == OrderEvent.Type.PAYMENT_AUTHORIZED:
+        messages.success(request, "Thank you: your payment went through and the seller can ship.")
+    elif outcome is not None and outcome.type == OrderEvent.Type.PAYMENT_FAILED:
+        messages.error(
+            request,
+            "Your new card was declined too. Try another card to keep the order.",
+        )
+    else:
+        messages.info(
+            request,
+            "We are still waiting for your bank; this page shows its answer once it comes.",
+        )
+
+
+class RevisePaymentView(BuyerOrderMixin, StripeElementsMixin, TemplateView):
+    """
+    A new card for a declined order: typed (the sandbox) or through Stripe Elements. A
+    card whose bank wants the buyer to confirm goes on to the 3-D Secure page.
+    """
+
     template_name = "orders/revise_payment.html"
 
     def get(self, request, *args, **kwargs):
         order = self.get_order()
         if not can_revise_payment(order):
             return self.not_revisable(order)
-        return self.render_form(order, RevisePaymentForm())
+        return self.render_form(order, revise_payment_form(buyer=signed_in_user(request)))
 
     def post(self, request, *args, **kwargs):
         order = self.get_order()
         if not can_revise_payment(order):
             return self.not_revisable(order)
-        form = RevisePaymentForm(request.POST)
+        form = revise_payment_form(request.POST, buyer=signed_in_user(request))
         if not form.is_valid():
             return self.render_form(order, form)
         try:
             services.revise_payment(
-                order_id=order.pk,
-                card_number=form.cleaned_data["card_number"],
-                actor=Actor.buyer(request.user),
+                order_id=order.pk, card=form.card(), actor=Actor.buyer(request.user)
             )
         except services.OrderError as error:
             messages.error(request, str(error))
             return redirect(order)
         except PaymentError as error:
-            form.add_error("card_number", str(error))
+            form.add_error(form.card_field, str(error))
             return self.render_form(order, form)
-        self.report_outcome(order)
+        if uses_stripe() and (waiting := services.awaiting_authentication(order_ids=[order.pk])):
+            return redirect(confirm_payment_url(waiting))
+        report_revised_payment(request, order)
         return redirect(order)
 
-    def render_form(self, order: Order, form: RevisePaymentForm):
+    def render_form(self, order: Order, form: RevisePaymentForm | StripeRevisePaymentForm):
         return self.render_to_response(
             self.get_context_data(
                 order=order, form=form, deadline=services.payment_revision_deadline(order)
@@ -187,21 +233,83 @@ class RevisePaymentView(BuyerOrderMixin, TemplateView):
         messages.info(self.request, "This order's payment does not need revising.")
         return redirect(order)
 
-    def report_outcome(self, order: Order) -> None:
-        # The gateway's answer is on the timeline: authorized, declined again, or (a
-        # timeout) nothing yet while the retry asks again.
-        outcome = selectors.latest_payment_event(order_id=order.pk)
-        if outcome is not None and outcome.type == OrderEvent.Type.PAYMENT_AUTHORIZED:
-            messages.success(
-                self.request, "Thank you: your payment went through and the seller can ship."
+
+@method_decorator(never_cache, name="dispatch")  # the page carries the payments' secrets
+class ConfirmPaymentView(LoginRequiredMixin, StripeElementsMixin, TemplateView):
+    """
+    3-D Secure: the buyer's orders (``?order=<number>``, repeated) whose bank wants the
+    buyer to confirm the payment. GET shows them, each with the secret its payment is
+    confirmed with (read from the gateway, nothing changes); the page's script has
+    Stripe.js confirm each, then POSTs the same orders here, and each authorization is
+    asked again with its own key and recorded once (``finish_card_authentication``).
+    Another buyer's order, or an unknown number, is a 404.
+    """
+
+    template_name = "orders/confirm_payment.html"
+
+    def named_orders(self, data: QueryDict) -> list[Order]:
+        numbers = list(dict.fromkeys(data.getlist("order")))
+        if len(numbers) > MAX_CART_LINES:
+            raise Http404("Too many orders.")
+        orders = selectors.buyer_orders_by_number(
+            buyer=signed_in_user(self.request), numbers=numbers
+        )
+        if len(orders) != len(numbers):
+            raise Http404("No order with that number in your account.")
+        return orders
+
+    def get(self, request, *args, **kwargs):
+        orders = self.named_orders(request.GET)
+        confirming = self.confirming(orders)
+        if not confirming:
+            return self.answered(orders)
+        return self.render_to_response(
+            self.get_context_data(
+                payments=confirming,
+                deadline=min(services.payment_revision_deadline(order) for order, _ in confirming),
             )
-        elif outcome is not None and outcome.type == OrderEvent.Type.PAYMENT_FAILED:
-            messages.error(
-                self.request,
-                "Your new card was declined too. Try another card to keep the order.",
-            )
-        else:
-            messages.info(
-                self.request,
-                "We are still waiting for your bank; this page shows its answer once it comes.",
-            )
+        )
+
+    def post(self, request, *args, **kwargs):
+        orders = self.named_orders(request.POST)
+        actor = Actor.buyer(signed_in_user(request))
+        for order in orders:
+            services.finish_card_authentication(order_id=order.pk, actor=actor)
+        if still := self.confirming(orders):
+            messages.warning(request, "Your bank is still waiting for you to confirm the payment.")
+            return redirect(confirm_payment_url([order for order, _ in still]))
+        orders = selectors.buyer_orders_by_number(
+            buyer=signed_in_user(request), numbers=[order.number for order in orders]
+        )
+        if revised_orders(orders):
+            report_revised_payment(request, orders[0])
+        return self.answered(orders)
+
+    @staticmethod
+    def confirming(orders: list[Order]) -> list[tuple[Order, str]]:
+        """The orders whose bank waits for the buyer, each with its payment's secret."""
+        waiting = services.awaiting_authentication(order_ids=[order.pk for order in orders])
+        secrets = services.authentication_secrets(waiting)
+        return [(order, secrets[order.pk]) for order in waiting if order.pk in secrets]
+
+    def answered(self, orders: list[Order]) -> HttpResponseRedirect:
+        """
+        Where the buyer goes once nothing is left to confirm: a revised payment's order
+        page, else the checkout's "order placed" page (its orders are this session's
+        last checkout's, or a POST makes them so).
+        """
+        if not orders:
+            return redirect("orders:your_orders")
+        if revised_orders(orders):
+            return redirect(orders[0])
+        placed = self.request.session.get(PLACED_ORDERS_SESSION_KEY) or []
+        if {order.number for order in orders} <= set(placed):
+            return redirect("storefront:order_placed")
+        if self.request.method == "POST":
+            return show_placed(self.request, orders)
+        return redirect(orders[0] if len(orders) == 1 else "orders:your_orders")
+
+
+def revised_orders(orders: list[Order]) -> bool:
+    """Whether these are one order's revised payment ("Revise payment"), not a checkout's."""
+    return len(orders) == 1 and orders[0].payment_attempts > 1

@@ -17,6 +17,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -26,12 +27,20 @@ from accounts.selectors import addresses_of, has_verified_email
 from catalog.selectors import listings_by_id
 from core.money import MAX_QUANTITY_PER_LINE
 from payments.errors import PaymentError
+from payments.gateway import uses_stripe
 
 from .. import selectors, services
 from ..actors import signed_in_user
 from ..cart import Cart, CartError, summarize
-from ..checkout_forms import NEW_ADDRESS, CartLineForm, CartRemoveForm, CheckoutForm
-from ..models import OrderStatus
+from ..checkout_forms import (
+    NEW_ADDRESS,
+    CartLineForm,
+    CartRemoveForm,
+    CheckoutForm,
+    StripeCheckoutForm,
+)
+from ..models import Order, OrderStatus
+from .elements import StripeElementsMixin
 
 # The numbers of the orders the buyer's last checkout created, for "order placed".
 PLACED_ORDERS_SESSION_KEY = "placed_orders"
@@ -119,14 +128,25 @@ class CartRemoveView(LoginRequiredMixin, View):
         return redirect("storefront:cart")
 
 
-def _show_placed(request, orders) -> HttpResponseRedirect:
+def show_placed(request, orders) -> HttpResponseRedirect:
     request.session[PLACED_ORDERS_SESSION_KEY] = [order.number for order in orders]
     return redirect("storefront:order_placed")
 
 
-class CheckoutView(LoginRequiredMixin, FormView):
+def confirm_payment_url(orders: list[Order]) -> str:
+    """The 3-D Secure page for these orders (``orders:confirm_payment``)."""
+    query = urlencode([("order", order.number) for order in orders])
+    return f"{reverse('orders:confirm_payment')}?{query}"
+
+
+class CheckoutView(LoginRequiredMixin, StripeElementsMixin, FormView):
+    """
+    The address and card of a checkout, then ``place_orders``. With the Stripe gateway
+    the card comes through Stripe Elements (``StripeCheckoutForm``), and orders whose
+    bank wants the buyer to confirm go on to the 3-D Secure page.
+    """
+
     template_name = "orders/checkout.html"
-    form_class = CheckoutForm
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
@@ -134,7 +154,7 @@ class CheckoutView(LoginRequiredMixin, FormView):
                 # This page was already submitted (its answer lost, or a second click):
                 # show what it ordered rather than order again or say "cart empty".
                 messages.info(request, "This order was already placed.")
-                return _show_placed(request, orders)
+                return show_placed(request, orders)
             if not Cart(request.session).items():
                 messages.info(request, "Your cart is empty: add something before checking out.")
                 return redirect("storefront:cart")
@@ -153,8 +173,14 @@ class CheckoutView(LoginRequiredMixin, FormView):
         """The buyer's saved addresses, the default first: the form's choices, its initial."""
         return list(addresses_of(signed_in_user(self.request)))
 
+    def get_form_class(self):
+        return StripeCheckoutForm if uses_stripe() else CheckoutForm
+
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "saved_addresses": self.saved_addresses}
+        kwargs = {**super().get_form_kwargs(), "saved_addresses": self.saved_addresses}
+        if uses_stripe():
+            kwargs["buyer"] = signed_in_user(self.request)
+        return kwargs
 
     def get_initial(self):
         name = {"name": self.request.user.get_full_name()}
@@ -193,7 +219,7 @@ class CheckoutView(LoginRequiredMixin, FormView):
                 buyer=self.request.user,
                 items=cart.items(),
                 address=form.shipping_address(),
-                card_number=form.cleaned_data["card_number"],
+                card=form.card(),
                 checkout_token=form.cleaned_data["checkout_token"],
             )
         except services.OrderError as error:
@@ -201,12 +227,17 @@ class CheckoutView(LoginRequiredMixin, FormView):
             messages.error(self.request, str(error))
             return self.form_invalid(form)
         except PaymentError as error:  # the card number did not tokenize
-            form.add_error("card_number", str(error))
+            form.add_error(form.card_field, str(error))
             return self.form_invalid(form)
         cart.clear()
         if form.cleaned_data["save_address"] and form.chosen_address() is None:
             self._save_address(form)
-        return _show_placed(self.request, orders)
+        placed = show_placed(self.request, orders)
+        if uses_stripe():
+            waiting = services.awaiting_authentication(order_ids=[order.pk for order in orders])
+            if waiting:
+                return redirect(confirm_payment_url(waiting))
+        return placed
 
     def _save_address(self, form):
         """The new address, saved to the account once the order is placed (the box was ticked)."""
