@@ -37,6 +37,11 @@ class Seller(models.Model):
     policies = models.TextField(
         blank=True, help_text="Your store's policies, shown on your store's page."
     )
+    returnless_refund_under = money_field(
+        null=True,
+        blank=True,
+        help_text="Returns worth less than this are refunded without the item coming back.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "notifications",
     "orders",
     "cancellations",
+    "returns",
     "disputes",
     "sellercentral",
 ]
@@ -455,6 +456,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("REQUEST_DEADLINE_SECONDS", default=60),
         "options": {"expires": 50},
     },
+    "returns-authorize-overdue": {
+        "task": "returns.tasks.authorize_overdue_returns_task",
+        "schedule": env.int("RETURN_DEADLINE_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
+    "returns-close-unshipped": {
+        "task": "returns.tasks.close_unshipped_returns_task",
+        "schedule": env.int("RETURN_DEADLINE_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
+    "returns-refund-unreceived": {
+        "task": "returns.tasks.refund_unreceived_returns_task",
+        "schedule": env.int("RETURN_DEADLINE_SECONDS", default=60),
+        "options": {"expires": 50},
+    },
     "reconcile-payments": {
         "task": "payments.tasks.reconcile_pending_transactions_task",
         "schedule": env.int("PAYMENT_RECONCILE_SECONDS", default=300),
@@ -467,6 +483,15 @@ BUYER_DIRECT_CANCEL_MINUTES = env.int("BUYER_DIRECT_CANCEL_MINUTES", default=30)
 CANCELLATION_REQUEST_RESPONSE_HOURS = env.int("CANCELLATION_REQUEST_RESPONSE_HOURS", default=48)
 AUTO_CANCEL_AFTER_DAYS = env.int("AUTO_CANCEL_AFTER_DAYS", default=7)
 PAYMENT_REVISE_DAYS = env.int("PAYMENT_REVISE_DAYS", default=3)
+# Returns (docs/DESIGN.md §19): days after delivery a buyer may ask; hours the seller has
+# to answer before the request is authorized for them; days the buyer has to ship it back;
+# days the seller has to mark a delivered parcel received before it is refunded for them;
+# the largest restocking fee, as a share of the returned units' price (Amazon's 20 %).
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
+RETURN_RESPONSE_HOURS = env.int("RETURN_RESPONSE_HOURS", default=48)
+RETURN_SHIP_BACK_DAYS = env.int("RETURN_SHIP_BACK_DAYS", default=14)
+RETURN_RECEIVE_DAYS = env.int("RETURN_RECEIVE_DAYS", default=3)
+RESTOCKING_FEE_MAX_PERCENT = env.int("RESTOCKING_FEE_MAX_PERCENT", default=20)
 # A capture, void or refund still pending this long (its call timed out and the outbox's
 # retries stalled) is looked up at the gateway by its key and settled. Above the outbox
 # lease (5 min), so a delivery in progress is not raced for nothing.

@@ -28,6 +28,7 @@ FLOORS = {
     "notifications": 0,
     "orders": 1,
     "cancellations": 2,
+    "returns": 2,
     "disputes": 2,
     "sellercentral": 3,
     "marketplace": 4,
@@ -36,6 +37,7 @@ FLOORS = {
 # through the outbox, which knows nothing of payments or accounts.
 ALLOWED_SIDEWAYS = {
     ("disputes", "cancellations"),
+    ("disputes", "returns"),  # cases about a refused return or a return's refund
     ("payments", "notifications"),
     ("accounts", "notifications"),  # account emails go through the outbox like all others
 }
