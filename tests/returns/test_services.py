@@ -111,7 +111,7 @@ def test_a_restocking_fee_only_for_an_opened_item_bought_in_error_and_at_most_20
     services.authorize_return(return_id=remorse.pk, actor=Actor.seller(seller.user))
     ship_back(remorse, buyer)
 
-    with pytest.raises(ReturnError, match="at most 20.00"):
+    with pytest.raises(ReturnError, match=r"at most 20\.00"):
         services.receive_return(
             return_id=remorse.pk,
             condition=ItemCondition.SELLABLE,
