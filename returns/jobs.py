@@ -16,7 +16,7 @@ from orders.actors import Actor
 from orders.models import Order
 
 from . import services
-from .models import ZERO, CloseReason, ItemCondition, ReturnRequest, ReturnStatus
+from .models import ZERO, CloseReason, ReturnRequest, ReturnStatus
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def refund_unreceived_return(*, return_id: int, now: datetime | None = None) -> 
         unreceived_returns(now or timezone.now()),
         lambda: services.receive_return(
             return_id=return_id,
-            condition=ItemCondition.DAMAGED,  # unknown: nothing goes back on the shelf
+            condition="",  # nobody looked at it: nothing goes back on the shelf
             restocking_fee=ZERO,
             actor=Actor.system(),
         ),

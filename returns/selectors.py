@@ -1,7 +1,9 @@
 """What the returns pages and other apps read about returns, in as few queries as they need."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet, Sum
 
 from catalog.models import Seller
@@ -13,6 +15,25 @@ from .models import OPEN_STATUSES, ReturnRequest, ReturnStatus
 def returns_of_order(order: Order) -> list[ReturnRequest]:
     """The order's returns, newest first, with their lines and order lines."""
     return list(order.returns.prefetch_related("lines__order_line"))
+
+
+def returns_of_orders(orders: Iterable[Order]) -> dict[int, list[ReturnRequest]]:
+    """Order id → its returns, newest first, for a page of orders: one query (and lines)."""
+    found: dict[int, list[ReturnRequest]] = {order.pk: [] for order in orders}
+    for return_request in ReturnRequest.objects.filter(order_id__in=found).prefetch_related(
+        "lines"
+    ):
+        found[return_request.order_id].append(return_request)
+    return found
+
+
+def return_for_buyer(buyer: AbstractBaseUser, pk: int) -> ReturnRequest:
+    """The buyer's own return, with its order and lines; ReturnRequest.DoesNotExist otherwise."""
+    return (
+        ReturnRequest.objects.select_related("order__seller", "order__payment")
+        .prefetch_related("lines__order_line")
+        .get(pk=pk, order__buyer_id=buyer.pk)
+    )
 
 
 def returns_for_seller(seller: Seller) -> QuerySet[ReturnRequest]:

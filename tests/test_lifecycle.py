@@ -91,7 +91,22 @@ from orders.services import (
 from payments import services as payments
 from payments import tasks as payment_tasks
 from payments.gateway import GatewayTimeout, inject_timeouts
-from payments.models import PaymentTransaction
+from payments.models import Payment, PaymentTransaction
+from payments.selectors import money_position
+from returns import services as returns
+from returns import tasks as return_tasks
+from returns.jobs import overdue_requests, unreceived_returns, unshipped_returns
+from returns.models import (
+    OPEN_STATUSES as RETURN_OPEN,
+)
+from returns.models import (
+    ItemCondition,
+    ReturnLine,
+    ReturnReason,
+    ReturnRequest,
+    ReturnStatus,
+)
+from returns.rules import returnable_units, why_not_return
 from tests.disputes import as_shown
 from tests.factories import (
     ADDRESS,
@@ -150,7 +165,14 @@ class LifecycleMachine(RuleBasedStateMachine):
         run = next(_runs)
         self.buyer = UserFactory(username=f"lifecycle-{run}-buyer")
         self.sellers = [
-            SellerFactory(user=UserFactory(username=f"lifecycle-{run}-seller-{n}"))
+            SellerFactory(
+                user=UserFactory(username=f"lifecycle-{run}-seller-{n}"),
+                return_line1="1 Return Road",
+                return_city="Springfield",
+                return_postcode="12345",
+                # The second store refunds returns under $5 without the item (the $3.99 one).
+                returnless_refund_under=Decimal("5.00") if n else None,
+            )
             for n in range(2)
         ]
         self.listings = [
@@ -752,6 +774,164 @@ class LifecycleMachine(RuleBasedStateMachine):
         Dispute.objects.filter(order=order).update(
             created_at=F("created_at") - step, respond_by=F("respond_by") - step
         )
+        # Its delivery (the return window's clock) and its returns' deadlines.
+        order.events.filter(type=OrderEvent.Type.DELIVERED).update(
+            created_at=F("created_at") - step
+        )
+        ReturnRequest.objects.filter(order=order).update(
+            requested_at=F("requested_at") - step,
+            respond_by=F("respond_by") - step,
+            ship_back_by=F("ship_back_by") - step,
+            receive_by=F("receive_by") - step,
+        )
+
+    # --- Returns ------------------------------------------------------------------------
+    def _returns(self, *statuses):
+        return ReturnRequest.objects.filter(order_id__in=self.order_ids, status__in=statuses)
+
+    def _draw_return(self, data, *statuses) -> ReturnRequest:
+        found = list(self._returns(*statuses).select_related("order__seller__user").order_by("pk"))
+        return data.draw(st.sampled_from(found), label="return")
+
+    @staticmethod
+    def _refundable(order) -> Decimal:
+        payment = Payment.objects.get(pk=order.payment_id)
+        return money_position(payment).refundable
+
+    @precondition(lambda self: self.order_ids)
+    @rule(data=st.data(), reason=st.sampled_from(ReturnReason.values), opened=st.booleans())
+    def buyer_asks_to_return(self, data, reason, opened):
+        """Accepted exactly when the return rules, asked of the order as it is, say so."""
+        order, lines = self._draw_order(
+            data, likely=[*SHIPPABLE_STATES, OrderStatus.SHIPPED, OrderStatus.DELIVERED]
+        )
+        if order.status in (*SHIPPABLE_STATES, OrderStatus.SHIPPED) and data.draw(
+            st.sampled_from(MOSTLY), label="ship and deliver first"
+        ):
+            # In the same step the seller ships what is open and the carrier delivers it:
+            # only delivered items return, and short runs seldom deliver one otherwise.
+            order, lines = self._ship_and_deliver(order, lines)
+        existing = list(order.returns.prefetch_related("lines"))
+        returnable = returnable_units(lines, existing)
+        # Mostly within what may return; sometimes one unit more than that.
+        extra = 0 if data.draw(st.sampled_from(MOSTLY), label="within returnable") else 1
+        quantities = {
+            line.pk: data.draw(st.integers(0, returnable[line.pk] + extra), label="return units")
+            for line in lines
+        }
+        if not any(quantities.values()) and any(returnable.values()):
+            first = next(pk for pk, units in returnable.items() if units)
+            quantities[first] = 1
+        value = sum((line.unit_price * quantities[line.pk] for line in lines), Decimal(0))
+        allowed = (
+            why_not_return(order, lines, existing) is None
+            and any(quantities.values())
+            and all(qty <= returnable[pk] for pk, qty in quantities.items())
+        )
+        if (
+            allowed
+            and order.seller.returnless_refund_under
+            and value < order.seller.returnless_refund_under
+        ):
+            allowed = value <= self._refundable(order)  # refunded at once, within the bound
+        try:
+            returns.request_return(
+                order_id=order.pk,
+                quantities=quantities,
+                reason=reason,
+                note="Blue, not red." if reason == ReturnReason.NOT_AS_DESCRIBED else "",
+                opened=opened,
+                actor=Actor.buyer(self.buyer),
+            )
+        except returns.ReturnError:
+            event("return: refused")
+            assert not allowed, "a return the rules allow was refused"
+            return
+        event("return: requested")
+        assert allowed, f"a return of an order in {order.status} was accepted"
+
+    def _ship_and_deliver(self, order, lines):
+        if any(_open(line) for line in lines):
+            confirm_shipment(
+                order_id=order.pk,
+                quantities={line.pk: _open(line) for line in lines},
+                carrier="UPS",
+                tracking_number=uuid.uuid4().hex[:12],
+                actor=Actor.seller(order.seller.user),
+            )
+        mark_delivered(order_id=order.pk, actor=Actor.system())
+        self.books_balance()  # the capture runs, as a worker would after the commit
+        order = Order.objects.select_related("payment", "seller__user").get(pk=order.pk)
+        return order, list(order.lines.order_by("pk"))
+
+    @precondition(lambda self: self._returns(ReturnStatus.REQUESTED).exists())
+    @rule(data=st.data(), authorize=st.sampled_from(MOSTLY))
+    def seller_answers_a_return(self, data, authorize):
+        found = self._draw_return(data, ReturnStatus.REQUESTED)
+        seller = Actor.seller(found.order.seller.user)
+        if authorize:
+            returns.authorize_return(return_id=found.pk, actor=seller)
+            event("return: authorized")
+        else:
+            returns.close_return(
+                return_id=found.pk, reason="not_sold_here", note="Not ours.", actor=seller
+            )
+            event("return: closed by the seller")
+
+    @precondition(lambda self: self._returns(ReturnStatus.AUTHORIZED).exists())
+    @rule(data=st.data())
+    def buyer_ships_a_return_back(self, data):
+        found = self._draw_return(data, ReturnStatus.AUTHORIZED)
+        returns.add_tracking(
+            return_id=found.pk,
+            carrier="UPS",
+            tracking_number="1ZBACK",
+            actor=Actor.buyer(self.buyer),
+        )
+        if data.draw(st.booleans(), label="carrier delivers it"):
+            returns.mark_delivered_back(return_id=found.pk, actor=Actor.system())
+        event("return: shipped back")
+
+    @precondition(
+        lambda self: self._returns(ReturnStatus.SHIPPED_BACK, ReturnStatus.DELIVERED_BACK).exists()
+    )
+    @rule(data=st.data(), sellable=st.booleans(), fee_cents=st.integers(0, 3000))
+    def seller_receives_a_return(self, data, sellable, fee_cents):
+        found = self._draw_return(data, ReturnStatus.SHIPPED_BACK, ReturnStatus.DELIVERED_BACK)
+        fee = min(Decimal(fee_cents) / 100, found.max_restocking_fee + Decimal("0.01"))
+        allowed = fee <= found.max_restocking_fee and (
+            found.item_value - fee <= self._refundable(found.order)
+        )
+        try:
+            returns.receive_return(
+                return_id=found.pk,
+                condition=ItemCondition.SELLABLE if sellable else ItemCondition.DAMAGED,
+                restocking_fee=fee,
+                actor=Actor.seller(found.order.seller.user),
+            )
+        except returns.ReturnError:
+            event("return receipt: refused")
+            assert not allowed, "a receipt within the rules was refused"
+            return
+        event("return: received and refunded")
+        assert allowed, f"a fee of {fee} over {found.max_restocking_fee} was accepted"
+
+    @precondition(lambda self: self._returns(*RETURN_OPEN).exists())
+    @rule(job=st.sampled_from(["authorize", "close", "refund"]))
+    def a_returns_job_runs(self, job):
+        """A returns deadline job runs twice; afterwards none of this run's returns is due."""
+        now = timezone.now()
+        run, due = {
+            "authorize": (return_tasks.authorize_overdue_returns_task, overdue_requests),
+            "close": (return_tasks.close_unshipped_returns_task, unshipped_returns),
+            "refund": (return_tasks.refund_unreceived_returns_task, unreceived_returns),
+        }[job]
+        done = run()
+        event(f"returns job {job}: {'did something' if done else 'nothing due'}")
+        assert run() == 0, "a second run did something again"
+        mine = due(now).filter(order_id__in=self.order_ids)
+        # A refund the payment cannot cover is refused and left for staff (logged).
+        assert not mine.exists() or job == "refund"
 
     # --- After every step -------------------------------------------------------------------
     # --- Disputes ------------------------------------------------------------------------
@@ -903,6 +1083,32 @@ class LifecycleMachine(RuleBasedStateMachine):
             self._check_order(order)
         self._check_stock()
 
+    @staticmethod
+    def _check_returns(order, lines):
+        """Returned units were shipped, once; a refunded return's money left, exactly."""
+        returned: dict[int, int] = {}
+        for found in order.returns.prefetch_related("lines"):
+            assert found.restocking_fee <= found.max_restocking_fee
+            if found.status != ReturnStatus.CLOSED:
+                for line in found.lines.all():
+                    returned[line.order_line_id] = (
+                        returned.get(line.order_line_id, 0) + line.quantity
+                    )
+            refunds = order.payment.transactions.filter(
+                kind=PaymentTransaction.Kind.REFUND, idempotency_key=f"refund:return:{found.pk}"
+            )
+            if found.status == ReturnStatus.REFUNDED:
+                assert found.refund_amount == found.item_value - found.restocking_fee
+                money = sum((row.amount for row in refunds), Decimal(0))
+                voided = order.payment.transactions.filter(
+                    kind=PaymentTransaction.Kind.VOID, idempotency_key=f"void:return:{found.pk}"
+                ).aggregate(total=Sum("amount", default=Decimal(0)))["total"]
+                assert money + voided == found.refund_amount
+            else:
+                assert not refunds.exists() and found.refund_amount == 0
+        for line in lines:
+            assert returned.get(line.pk, 0) <= line.quantity_shipped
+
     def _check_stock(self):
         held = {
             row["listing_id"]: row["held"]
@@ -910,16 +1116,27 @@ class LifecycleMachine(RuleBasedStateMachine):
             .values("listing_id")
             .annotate(held=Sum("quantity") - Sum("quantity_cancelled"))
         }
+        # Units a return put back on the shelf were shipped, and are on the shelf again.
+        restocked = {
+            row["order_line__listing_id"]: row["units"]
+            for row in ReturnLine.objects.filter(
+                return_request__order_id__in=self.order_ids, return_request__restocked=True
+            )
+            .values("order_line__listing_id")
+            .annotate(units=Sum("quantity"))
+        }
         for listing in Listing.objects.filter(pk__in=self.accounted):
             # stock + open + shipped == what the shelf started with (quantity - cancelled
-            # is exactly open + shipped).
-            assert listing.stock + held.get(listing.pk, 0) == self.accounted[listing.pk], (
+            # is exactly open + shipped), plus what returns restocked.
+            on_hand = listing.stock - restocked.get(listing.pk, 0)
+            assert on_hand + held.get(listing.pk, 0) == self.accounted[listing.pk], (
                 f"listing {listing.title}: stock {listing.stock}, held {held.get(listing.pk, 0)}"
             )
 
     def _check_order(self, order):
         lines = list(order.lines.all())
         by_id = {line.pk: line for line in lines}
+        self._check_returns(order, lines)
         for line in lines:
             assert 0 <= line.quantity_cancelled + line.quantity_shipped <= line.quantity
             cancelled = sum(
@@ -993,6 +1210,12 @@ class LifecycleMachine(RuleBasedStateMachine):
             kind=PaymentTransaction.Kind.REFUND,
             status=PaymentTransaction.Status.SUCCEEDED,
             idempotency_key__contains="dispute:",
+        ).aggregate(total=Sum("amount", default=Decimal(0)))["total"]
+        # What refunded returns gave back (keyed "return:<id>").
+        by_cases += payment.transactions.filter(
+            kind=PaymentTransaction.Kind.REFUND,
+            status=PaymentTransaction.Status.SUCCEEDED,
+            idempotency_key__contains="return:",
         ).aggregate(total=Sum("amount", default=Decimal(0)))["total"]
         if not payment.amount_authorized:
             # Never authorized (declined, or no answer yet): nothing shipped, no money moved.
