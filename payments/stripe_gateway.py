@@ -409,23 +409,29 @@ class StripeGateway:
         return repeat(charge=charge, amount=row.amount, idempotency_key=idempotency_key)
 
     def _found_authorization(self, key: str) -> GatewayResult | None:
-        try:
-            found = self._intents_made_with(key)
-        except GatewayError:
-            # Stripe's search is not available (localstripe has none): say not found.
-            # Recovery never authorizes anew, so an unseen hold simply expires.
-            logger.warning("Could not search Stripe for the authorization %s", key)
-            return None
+        # Where Stripe's search is not available (localstripe has none), not found:
+        # recovery never authorizes anew, so an unseen hold simply expires.
+        found = self._intents_made_with(key)
         if not found:
             return None
         intent = found[0]
         return GatewayResult(intent.id, _decimal(intent.amount), "authorized")
 
     def _intents_made_with(self, key: str) -> list[stripe.PaymentIntent]:
-        with stripe_errors():
-            found = self.stripe.v1.payment_intents.search(
-                params={"query": f"metadata['portal_key']:'{key}'"}
-            )
+        """
+        The intents Stripe's search finds with the key in their metadata; none, with a
+        warning, where search is not available (it may also lag a few seconds behind).
+        """
+        try:
+            with stripe_errors():
+                found = self.stripe.v1.payment_intents.search(
+                    params={"query": f"metadata['portal_key']:'{key}'"}
+                )
+        except GatewayTimeout:
+            raise
+        except GatewayError:
+            logger.warning("Could not search Stripe for the intents of %s", key)
+            return []
         return list(found.data)
 
     def _done_at_stripe(self, kind: str, charge: str, key: str) -> bool:
@@ -445,8 +451,10 @@ class StripeGateway:
             with stripe_errors():
                 status = self.stripe.v1.payment_intents.retrieve(ledger.live_intent).status
             return status == ("canceled" if kind == "void" else "succeeded")
-        # A later shipment's charge is a new intent; a void without a live intent
-        # moved nothing at Stripe.
+        # A later shipment's charge is a new intent, found by search. Not found, the
+        # capture is executed with its key, which Stripe replays rather than repeats if
+        # it did happen (its keys last 24 hours; reconciliation runs after minutes). A
+        # void without a live intent moved nothing at Stripe.
         return kind == "capture" and bool(self._intents_made_with(key))
 
     # --- The record of each key ------------------------------------------------------------

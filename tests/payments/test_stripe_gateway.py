@@ -233,3 +233,39 @@ def test_a_void_after_the_hold_expired_at_stripe_is_done():
 
     ledger = StripeCharge.objects.get(reference=hold.reference)
     assert (ledger.amount_voided, ledger.live_intent) == (Decimal("50.00"), "")
+
+
+def test_a_later_capture_left_pending_is_settled_by_reconciliation(
+    django_capture_on_commit_callbacks,
+):
+    """
+    A later shipment's charge (no live hold) whose call timed out: localstripe has no
+    search, so the lookup finds nothing and the capture is executed with its key.
+    """
+    from payments import services
+    from payments.gateway import inject_timeouts
+    from payments.models import Payment, PaymentTransaction
+
+    hold = authorize("30.00", key="authorize:later")
+    payment = Payment.objects.create(
+        amount=Decimal("30.00"),
+        payment_method="pm_card_visa",
+        card_last4="4242",
+        charge_reference=hold.reference,
+        status=Payment.Status.AUTHORIZED,
+        amount_authorized=Decimal("30.00"),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("10.00"), idempotency_key="capture:1"
+        )
+    with inject_timeouts(5), django_capture_on_commit_callbacks(execute=True):
+        row = services.schedule_capture(
+            payment_id=payment.pk, amount=Decimal("5.00"), idempotency_key="capture:2"
+        )
+    assert PaymentTransaction.objects.get(pk=row.pk).status == "pending"
+
+    settled = services.reconcile_transaction(transaction_id=row.pk)
+
+    assert settled.status == "succeeded"
+    assert StripeCharge.objects.get(reference=hold.reference).amount_captured == Decimal("15.00")
