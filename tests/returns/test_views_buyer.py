@@ -67,7 +67,7 @@ def confirm_data(response):
     """The hidden fields of the review page, as the browser would post them."""
     html = response.content.decode()
     form = html[html.index('action="/your-orders/') :]
-    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+    return dict(re.findall(r'<input type="hidden"\s+name="([^"]+)"\s+value="([^"]*)"', form))
 
 
 def file_return(buyer, order, *, units=1, reason=ReturnReason.DEFECTIVE, opened=False):
