@@ -35,6 +35,7 @@ urlpatterns = [
     path("", include("orders.storefront_urls")),
     path("", include("orders.urls")),
     path("", include("cancellations.urls")),
+    path("", include("returns.urls")),
     path("", include("sellercentral.urls")),
     path("resolution-center/", include("disputes.urls")),
     path("payments/", include("payments.urls")),

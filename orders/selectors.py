@@ -122,9 +122,10 @@ class OrderSummary:
     @property
     def refunded_on_kept(self) -> Decimal:
         """
-        Money returned beyond what the cancellations returned: a refund on items the buyer
-        kept (a Resolution Center case, decided or agreed). The cancelled part's money is
-        returned too, so only what goes past it counts here.
+        Money returned beyond what the cancellations returned: a refund on items sent back
+        (a return) or kept (a Resolution Center case, decided or agreed). The cancelled
+        part's money is returned too, so only what goes past it counts here; "Total now"
+        subtracts it, so a refunded return lowers the total as soon as it is asked for.
         """
         return max(self.returned + self.returning - self.cancelled, ZERO)
 

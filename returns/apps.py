@@ -5,5 +5,6 @@ class ReturnsConfig(AppConfig):
     name = "returns"
 
     def ready(self):
-        # The order timeline's words for a return's steps.
-        from . import events  # noqa: F401
+        # The order timeline's words for a return's steps; the order pages' returns panel,
+        # and the Your Orders cards' "Return items" and return notes.
+        from . import events, panels  # noqa: F401

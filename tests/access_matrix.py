@@ -160,6 +160,12 @@ def expectations(objects):
         "cancellations:cancel_items": buyer_of(order["buyer"]),
         "cancellations:confirm": post_only_signed_in(),
         "cancellations:withdraw_request": post_only_signed_in(),
+        # Returns (the buyer's pages; the seller's are Seller Central's).
+        "returns:return_items": buyer_of(order["buyer"]),
+        "returns:confirm": post_only_signed_in(),
+        "returns:detail": buyer_of(objects["return"]["buyer"]),
+        "returns:tracking": post_only_signed_in(),
+        "returns:withdraw": post_only_signed_in(),
         # Seller Central
         "sellercentral:home": seller_area(),
         # A customer without a store opens one here (the demo buyers' emails are
@@ -265,6 +271,7 @@ def demo_objects():
     from catalog.models import Listing, ListingPhoto
     from disputes.models import Dispute
     from orders.models import Order, OrderStatus
+    from returns.models import ReturnRequest
 
     orders = Order.objects.filter(buyer__username="buyer", seller__user__username="seller")
     order = (
@@ -286,6 +293,7 @@ def demo_objects():
         .first()
     )
     address = Address.objects.filter(user__username="buyer").order_by("pk").first()
+    a_return = ReturnRequest.objects.filter(buyer__username="buyer").order_by("pk").first()
     missing = [
         n
         for n, o in [
@@ -295,6 +303,7 @@ def demo_objects():
             ("request", request),
             ("case", case),
             ("address", address),
+            ("return", a_return),
         ]
         if o is None
     ]
@@ -315,6 +324,7 @@ def demo_objects():
             "seller": case.order.seller.user.username,
         },
         "address": {"pk": address.pk, "owner": "buyer"},
+        "return": {"pk": a_return.pk, "buyer": "buyer"},
     }
 
 
@@ -357,6 +367,8 @@ def url_for(route, objects):
             kwargs[param] = objects["request"]["pk"]
         elif param == "pk" and route.name.startswith("accounts:"):
             kwargs[param] = objects["address"]["pk"]
+        elif param == "pk" and route.name.startswith("returns:"):
+            kwargs[param] = objects["return"]["pk"]
         elif param == "pk" and route.name.startswith("disputes:"):
             kwargs[param] = objects["case"]["pk"]
         elif param == "pk" and route.name.startswith("catalog:photo_"):
@@ -415,6 +427,7 @@ def fingerprint():
         "catalog",
         "orders",
         "cancellations",
+        "returns",
         "payments",
         "disputes",
         "notifications",

@@ -16,7 +16,9 @@ from accounts.models import Address
 from disputes.models import Dispute
 from disputes.services import open_dispute
 from orders.actors import Actor
-from orders.services import place_orders, post_message
+from orders.services import mark_delivered, place_orders, post_message
+from returns.models import ReturnReason
+from returns.services import request_return
 from tests.conftest import skip_or_fail
 from tests.factories import (
     ADDRESS,
@@ -50,6 +52,16 @@ def pages(client, django_capture_on_commit_callbacks):
             actor=Actor.buyer(buyer),
         )
         post_message(order_id=fresh.pk, body="Gift wrap, please.", actor=Actor.buyer(buyer))
+        delivered = shipped_order(buyer=buyer, seller=seller, title="Ink")
+        mark_delivered(order_id=delivered.pk, actor=Actor.system())
+        a_return = request_return(
+            order_id=delivered.pk,
+            quantities={delivered.lines.get().pk: 1},
+            reason=ReturnReason.DEFECTIVE,
+            note="",
+            opened=False,
+            actor=Actor.buyer(buyer),
+        )
     home = Address.objects.create(
         user=buyer, name="Bea", line1="1 Main St", city="X", postcode="1", is_default=True
     )
@@ -76,6 +88,9 @@ def pages(client, django_capture_on_commit_callbacks):
         "order": (fresh.get_absolute_url(), buyer),
         "shipped-order": (shipped.get_absolute_url(), buyer),
         "cancel-items": (reverse("cancellations:cancel_items", args=[fresh.number]), buyer),
+        "delivered-order": (delivered.get_absolute_url(), buyer),
+        "return-items": (reverse("returns:return_items", args=[delivered.number]), buyer),
+        "return": (reverse("returns:detail", args=[a_return.pk]), buyer),
         "case": (case.get_absolute_url(), buyer),
         "cases": (reverse("disputes:case_list"), buyer),
         "seller-home": (reverse("sellercentral:home"), seller.user),

@@ -1,0 +1,88 @@
+"""
+The returns panel on the buyer's order page, and the Your Orders cards' "Return items"
+and return notes (registered with ``orders.panels``, as cancellations' are).
+"""
+
+from django.db.models import prefetch_related_objects
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from orders import panels
+from orders.models import Order, OrderStatus
+
+from . import rules, selectors
+from .models import ReturnRequest, ReturnStatus
+
+# An order may have returns, or may get them, only once something shipped.
+SHIPPED_STATES = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+
+
+@panels.buyer_panel
+def buyer_returns_panel(request, order: Order) -> str:
+    """
+    The order's returns and "Return items" while the window is open and units are left;
+    on an order not delivered yet, or past its window, the sentence saying why not.
+    Nothing on an order that has not shipped (Cancel Items is its panel).
+    """
+    if order.status not in SHIPPED_STATES:
+        return ""
+    lines = list(order.lines.all())
+    returns = selectors.returns_of_order(order)
+    now = timezone.now()
+    deadline = rules.return_deadline(order)
+    html = render_to_string(
+        "returns/_buyer_panel.html",
+        {
+            "order": order,
+            "returns": returns,
+            "why_not": rules.why_not_return(order, lines, returns, now),
+            "deadline": deadline,
+            "window_closed": deadline is not None and now > deadline,
+        },
+        request=request,
+    )
+    waiting = any(r.status == ReturnStatus.AUTHORIZED for r in returns)  # to ship back
+    return panels.needs_reader(html) if waiting else html
+
+
+def _delivered_with_returns(orders) -> dict[int, tuple[Order, list]]:
+    """
+    The page's delivered orders, each with its returns: the only cards a return may be
+    on. A fixed number of queries for the page.
+    """
+    delivered = [order for order in orders if order.status == OrderStatus.DELIVERED]
+    if not delivered:
+        return {}
+    prefetch_related_objects(delivered, "lines")  # what returnable units are counted from
+    returns: dict[int, list[ReturnRequest]] = {}
+    # One query for the page. (A selector of the returns of several orders would serve
+    # here: ``selectors.returns_of_order`` takes one.)
+    for found in (
+        ReturnRequest.objects.filter(order__in=delivered)
+        .prefetch_related("lines")
+        .order_by("requested_at", "pk")
+    ):
+        returns.setdefault(found.order_id, []).append(found)
+    return {order.pk: (order, returns.get(order.pk, [])) for order in delivered}
+
+
+@panels.buyer_card_note
+def return_notes(orders) -> dict[int, str]:
+    """The cards' "Return requested", "Return authorized: ship by …", "Refunded $x"."""
+    notes: dict[int, str] = {}
+    for order_id, (_order, returns) in _delivered_with_returns(orders).items():
+        shown = [r for r in returns if r.status != ReturnStatus.CLOSED]
+        if shown:
+            notes[order_id] = render_to_string("returns/_card_note.html", {"returns": shown})
+    return notes
+
+
+@panels.buyer_card_action
+def return_items_button(orders) -> dict[int, str]:
+    """ "Return items" on the cards of delivered orders with units left to return in time."""
+    now = timezone.now()
+    buttons: dict[int, str] = {}
+    for order_id, (order, returns) in _delivered_with_returns(orders).items():
+        if rules.why_not_return(order, list(order.lines.all()), returns, now) is None:
+            buttons[order_id] = render_to_string("returns/_card_button.html", {"order": order})
+    return buttons
