@@ -48,6 +48,7 @@ def test_nothing_opens_on_an_order_placed_seconds_ago():
         Reason.ITEM_NOT_RECEIVED: "Nothing from this order has shipped yet.",
         Reason.NOT_AS_DESCRIBED: "Nothing from this order has shipped yet, so there is nothing "
         "to compare.",
+        Reason.RETURN_REFUSED: "The seller has not refused a return on this order.",
     }
     assert reasons.why_no_case is None
 
@@ -151,7 +152,10 @@ def test_the_reasons_on_offer_keep_the_lists_order():
         Reason.ITEM_NOT_RECEIVED,
         Reason.NOT_AS_DESCRIBED,
     ]
-    assert [reason for reason, _why in reasons.not_offered] == [Reason.REFUND_NOT_RECEIVED]
+    assert [reason for reason, _why in reasons.not_offered] == [
+        Reason.REFUND_NOT_RECEIVED,
+        Reason.RETURN_REFUSED,
+    ]
 
 
 # --- Asking staff to step in -------------------------------------------------------------------
