@@ -120,7 +120,7 @@ class DisputeMessageInline(ReadOnlyInline):
 
 # The case page's sections and their (read-only) fields, in order.
 CASE_SECTIONS: dict[str | None, tuple[str, ...]] = {
-    None: ("order", "buyer", "seller", "reason", "status", "description"),
+    None: ("order", "return_request", "buyer", "seller", "reason", "status", "description"),
     "Deadlines and escalation": (
         "created_at",
         "respond_by",

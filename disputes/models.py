@@ -16,6 +16,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from catalog.models import Seller
 from core.money import money_field
 from orders.models import ActorRole, Order
+from returns.models import ReturnRequest
 
 BODY_MAX_LENGTH = 2000
 
@@ -46,6 +47,7 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
         REFUND_NOT_RECEIVED = "refund_not_received", "Refund not received"
         ITEM_NOT_RECEIVED = "item_not_received", "Item not received"
         NOT_AS_DESCRIBED = "not_as_described", "Item not as described"
+        RETURN_REFUSED = "return_refused", "Return refused"
 
     class Status(models.TextChoices):
         OPEN = "open", "Waiting for the seller"
@@ -66,6 +68,15 @@ class Dispute(ConcurrentTransitionMixin, models.Model):
     )
     seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="disputes")
     reason = models.CharField(max_length=30, choices=Reason)
+    return_request = models.ForeignKey(
+        ReturnRequest,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="disputes",
+        help_text="The return the case is about: one the seller refused, or one refunded "
+        "whose refund did not arrive.",
+    )
     description = models.TextField(max_length=BODY_MAX_LENGTH)
     status = FSMField(max_length=30, choices=Status, default=Status.OPEN, protected=True)
     respond_by = models.DateTimeField(help_text="When the seller's answer is due.")

@@ -35,6 +35,7 @@ class Release:
 
     amount: Decimal
     asked_at: datetime
+    return_id: int | None = None  # the return whose refund this is (key ``return:<id>``)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ class OpeningFacts:
     releases: tuple[Release, ...] = ()
     # Reason → status of the order's decided or agreed case for that reason.
     final_outcomes: Mapping[str, str] = field(default_factory=dict)
+    # The returns the seller closed (refused), oldest first, by pk.
+    refused_returns: tuple[int, ...] = ()
 
 
 def has_passed(moment: datetime, now: datetime) -> bool:
@@ -113,6 +116,12 @@ def _not_as_described(facts: OpeningFacts, now: datetime) -> str | None:
     return None
 
 
+def _return_refused(facts: OpeningFacts, now: datetime) -> str | None:
+    if not facts.refused_returns:
+        return "The seller has not refused a return on this order."
+    return None
+
+
 def _refund_not_received(facts: OpeningFacts, now: datetime) -> str | None:
     if not facts.releases:
         return "No money has been returned on this order, so there is no refund to wait for."
@@ -132,7 +141,27 @@ _REASON_RULES = {
     Reason.REFUND_NOT_RECEIVED: _refund_not_received,
     Reason.ITEM_NOT_RECEIVED: _item_not_received,
     Reason.NOT_AS_DESCRIBED: _not_as_described,
+    Reason.RETURN_REFUSED: _return_refused,
 }
+
+
+def about_return(reason: str, facts: OpeningFacts, now: datetime | None = None) -> int | None:
+    """
+    The return a case for ``reason`` is about, when there is one: the latest return the
+    seller refused, or the latest return refund overdue on the buyer's card. A case
+    about the order as a whole (or a refund of a cancellation) is about none.
+    """
+    now = now or timezone.now()
+    if reason == Reason.RETURN_REFUSED and facts.refused_returns:
+        return facts.refused_returns[-1]
+    if reason == Reason.REFUND_NOT_RECEIVED:
+        overdue = [
+            release.return_id
+            for release in facts.releases
+            if release.return_id is not None and has_passed(refund_due_by(release), now)
+        ]
+        return overdue[-1] if overdue else None
+    return None
 
 
 @dataclass(frozen=True)

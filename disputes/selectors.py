@@ -20,6 +20,7 @@ from catalog.models import Seller
 from orders.models import Order, OrderLine
 from payments.models import ZERO, PaymentTransaction
 from payments.selectors import money_position
+from returns.models import SELLER_CLOSE_REASONS, ReturnRequest, ReturnStatus
 
 from .models import ACTIVE_STATES, Dispute, DisputeMessage
 from .rules import FINAL_STATES, OpeningFacts, Release
@@ -103,7 +104,7 @@ def case_for_party(*, user: User, pk: int) -> Dispute:
     visible = DisputeMessage.objects.filter(internal=False).select_related("author")
     return (
         _parties(Dispute.objects.filter(Q(buyer=user) | Q(seller__user=user)))
-        .select_related("order__payment")
+        .select_related("order__payment", "return_request")
         .prefetch_related("order__lines", Prefetch("messages", queryset=visible))
         .get(pk=pk)
     )
@@ -116,10 +117,11 @@ def cases_of_order(order: Order) -> list[Dispute]:
 
 def opening_facts(order: Order, lines: Iterable[OrderLine] | None = None) -> OpeningFacts:
     """
-    What ``rules.why_not`` needs to know about the order (three queries): its shipped
+    What ``rules.why_not`` needs to know about the order (four queries): its shipped
     units (from ``lines``, else its prefetched or queried lines), its arrive-by date,
-    whether the seller declined a cancellation request, the money given back, and its
-    earlier cases. The service calls it on the rows it locked; the open page without.
+    whether the seller declined a cancellation request, the money given back (and for
+    which return), the returns the seller refused, and its earlier cases. The service
+    calls it on the rows it locked; the open page without.
     """
     lines = order.lines.all() if lines is None else lines
     cases = list(
@@ -140,11 +142,32 @@ def opening_facts(order: Order, lines: Iterable[OrderLine] | None = None) -> Ope
             order=order, status=CancellationRequest.Status.DECLINED
         ).exists(),
         releases=tuple(
-            Release(amount=amount, asked_at=asked_at)
-            for amount, asked_at in releases.values_list("amount", "created_at")
+            Release(amount=amount, asked_at=asked_at, return_id=return_of_release(key))
+            for amount, asked_at, key in releases.values_list(
+                "amount", "created_at", "idempotency_key"
+            )
         ),
         final_outcomes={reason: status for reason, status in cases if status in FINAL_STATES},
+        refused_returns=tuple(
+            ReturnRequest.objects.filter(
+                order=order, status=ReturnStatus.CLOSED, close_reason__in=SELLER_CLOSE_REASONS
+            )
+            .order_by("closed_at", "pk")
+            .values_list("pk", flat=True)
+        ),
     )
+
+
+def return_of_release(idempotency_key: str) -> int | None:
+    """
+    The return a void or refund gives money back for: ``returns.services`` releases
+    with the key ``return:<id>``, which payments prefixes with ``void:`` or ``refund:``.
+    """
+    _kind, _colon, key = idempotency_key.partition(":")
+    source, _colon, number = key.partition(":")
+    if source == "return" and number.isdigit():
+        return int(number)
+    return None
 
 
 # --- Seller account health ---------------------------------------------------------------------

@@ -123,7 +123,9 @@ def _require_active(dispute: Dispute) -> None:
 def open_dispute(*, order_id: int, reason: str, description: str, actor: Actor) -> Dispute:
     """
     The buyer opens a case on their own order, if ``rules.why_not`` allows that reason
-    now (asked on the locked order and lines): one open case per order.
+    now (asked on the locked order and lines): one open case per order. A case about a
+    refused return, or about a return's refund that did not arrive, names that return
+    (``rules.about_return``).
     """
     description = clean_text(description, what="description")
     if reason not in Dispute.Reason.values:
@@ -132,7 +134,8 @@ def open_dispute(*, order_id: int, reason: str, description: str, actor: Actor) 
         order, lines = lock_order(order_id)
         if actor.role != ActorRole.BUYER or order.buyer_id != actor.user_id:
             raise DisputeError("Only the buyer of this order can open a case.")
-        if refusal := rules.why_not(reason, opening_facts(order, lines)):
+        facts = opening_facts(order, lines)
+        if refusal := rules.why_not(reason, facts):
             raise DisputeError(refusal)
         try:
             with transaction.atomic():
@@ -141,6 +144,7 @@ def open_dispute(*, order_id: int, reason: str, description: str, actor: Actor) 
                     buyer=order.buyer,
                     seller=order.seller,
                     reason=reason,
+                    return_request_id=rules.about_return(reason, facts),
                     description=description,
                     respond_by=timezone.now()
                     + timedelta(hours=settings.DISPUTE_SELLER_RESPONSE_HOURS),

@@ -65,7 +65,12 @@ class OpenCaseView(BuyerOrderMixin, View):
             messages.info(request, "This order already has an open case.")
             return redirect(active)
         reasons = self.reasons(order)
-        return self.render_form(order, reasons, self.form(reasons))
+        form = self.form(reasons)
+        # A link from an email or a return's page may name the reason ("Return refused"):
+        # chosen beforehand only when it is one the order may be opened for now.
+        if (asked := request.GET.get("reason")) in reasons.offered:
+            form.initial["reason"] = asked
+        return self.render_form(order, reasons, form)
 
     def post(self, request, number):
         order = self.get_order()

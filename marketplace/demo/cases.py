@@ -86,7 +86,7 @@ def seed_disputes(users: dict[str, User]) -> None:
             ),
         )
         order = Order.objects.filter(buyer=buyer).latest("pk")
-        _charge_shipments(order)
+        charge_shipments(order)
         seller = Actor.seller(order.seller.user)
         case = disputes.open_dispute(
             order_id=order.pk, reason=reason, description=description, actor=Actor.buyer(buyer)
@@ -96,7 +96,7 @@ def seed_disputes(users: dict[str, User]) -> None:
             walk(Case(case, order, Actor.buyer(buyer), seller, staff))
 
 
-def _charge_shipments(order: Order) -> None:
+def charge_shipments(order: Order) -> None:
     """
     Charge the shipment now (the outbox would after this transaction), so the cases have
     charged money to refund; the outbox then finds it done.

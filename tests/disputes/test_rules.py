@@ -48,6 +48,7 @@ def test_nothing_opens_on_an_order_placed_seconds_ago():
         Reason.ITEM_NOT_RECEIVED: "Nothing from this order has shipped yet.",
         Reason.NOT_AS_DESCRIBED: "Nothing from this order has shipped yet, so there is nothing "
         "to compare.",
+        Reason.RETURN_REFUSED: "The seller has not refused a return on this order.",
     }
     assert reasons.why_no_case is None
 
@@ -151,7 +152,10 @@ def test_the_reasons_on_offer_keep_the_lists_order():
         Reason.ITEM_NOT_RECEIVED,
         Reason.NOT_AS_DESCRIBED,
     ]
-    assert [reason for reason, _why in reasons.not_offered] == [Reason.REFUND_NOT_RECEIVED]
+    assert [reason for reason, _why in reasons.not_offered] == [
+        Reason.REFUND_NOT_RECEIVED,
+        Reason.RETURN_REFUSED,
+    ]
 
 
 # --- Asking staff to step in -------------------------------------------------------------------
@@ -190,4 +194,39 @@ def test_nobody_escalates_a_case_under_review_or_closed(role):
     )
     assert rules.why_not_escalate(case(Status.WITHDRAWN), role, NOW) == (
         "This case is closed: withdrawn."
+    )
+
+
+# --- Cases about returns ------------------------------------------------------------------------
+def test_a_return_refused_case_needs_a_refused_return_and_is_about_the_latest():
+    refused = replace(SHIPPED_LATE, refused_returns=(4, 9))
+
+    assert not allowed(Reason.RETURN_REFUSED, SHIPPED_LATE)
+    assert allowed(Reason.RETURN_REFUSED, refused)
+    assert rules.about_return(Reason.RETURN_REFUSED, refused, NOW) == 9
+    assert rules.about_return(Reason.NOT_AS_DESCRIBED, refused, NOW) is None
+
+
+def test_a_refund_not_received_case_is_about_the_return_whose_refund_is_overdue(settings):
+    """A cancellation's refund is about no return; a return's is, once it is overdue."""
+    due = timedelta(days=settings.REFUND_SETTLEMENT_DAYS)
+    cancellation = Release(amount=Decimal(5), asked_at=NOW - due - INSTANT)
+    on_time = Release(amount=Decimal(5), asked_at=NOW - due, return_id=3)
+    late = Release(amount=Decimal(5), asked_at=NOW - due - INSTANT, return_id=7)
+
+    assert (
+        rules.about_return(
+            Reason.REFUND_NOT_RECEIVED, replace(FRESH, releases=(cancellation,)), NOW
+        )
+        is None
+    )
+    assert (
+        rules.about_return(Reason.REFUND_NOT_RECEIVED, replace(FRESH, releases=(on_time,)), NOW)
+        is None
+    )
+    assert (
+        rules.about_return(
+            Reason.REFUND_NOT_RECEIVED, replace(FRESH, releases=(late, on_time)), NOW
+        )
+        == 7
     )

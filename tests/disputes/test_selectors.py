@@ -119,7 +119,8 @@ def test_opening_facts_gather_what_the_rules_need(
     void = PaymentTransaction.objects.get(payment_id=order.payment_id, kind="void")
     order = order_for_buyer(buyer=buyer, number=order.number, detailed=False)
 
-    with django_assert_num_queries(3):  # cases, declined request, money given back
+    # cases, declined request, money given back, returns refused
+    with django_assert_num_queries(4):
         facts = opening_facts(order)
 
     assert facts == OpeningFacts(

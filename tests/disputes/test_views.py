@@ -471,8 +471,9 @@ def test_the_open_page_makes_a_fixed_number_of_queries(
     client.force_login(buyer)
 
     # session, user, seller check, order + parties + payment, lines, the order's cases (is
-    # one open?), then the rules' facts: cases, a declined request, money given back
-    with django_assert_num_queries(9):
+    # one open?), then the rules' facts: cases, a declined request, money given back,
+    # returns refused
+    with django_assert_num_queries(10):
         response = client.get(open_url(delivered_order))
 
     assert response.status_code == 200

@@ -15,6 +15,7 @@ from catalog.models import Category, Listing, ListingPhoto, Seller
 from notifications import outbox
 from orders.models import ActorRole, Message, Order, OrderEvent, OrderLine, OrderStatus, Shipment
 from payments.models import Payment, PaymentTransaction, SandboxCharge, StripeCharge
+from returns.models import ReturnRequest, ReturnStatus
 from sellercentral.health import account_health
 from sellercentral.health.metrics import Status
 
@@ -38,6 +39,7 @@ def counts():
             "cancellations",
             "payments",
             "disputes",
+            "returns",
             "notifications",
         }
     }
@@ -435,3 +437,30 @@ def test_bulk_orders_are_refused_with_the_stripe_gateway(settings):
 
     with pytest.raises(CommandError, match="PAYMENT_GATEWAY=sandbox"):
         call_command("seed_demo", orders=5, history=False, verbosity=0)
+
+
+def test_buyer_has_a_return_in_each_state_with_seller_dated_as_it_happened(seeded):
+    """Every return state, through the services: the deadlines still ahead where one runs."""
+    now = timezone.now()
+    returns = {
+        r.status: r
+        for r in ReturnRequest.objects.filter(
+            buyer__username="buyer", order__seller__user__username="seller"
+        )
+    }
+
+    assert set(returns) == set(ReturnStatus.values)
+    assert returns[ReturnStatus.REQUESTED].respond_by > now
+    assert returns[ReturnStatus.AUTHORIZED].ship_back_by > now
+    assert returns[ReturnStatus.AUTHORIZED].return_address
+    assert returns[ReturnStatus.SHIPPED_BACK].tracking_number
+    assert returns[ReturnStatus.DELIVERED_BACK].receive_by > now
+    refunded = returns[ReturnStatus.REFUNDED]
+    assert refunded.restocking_fee > 0 and refunded.restocked
+    assert refunded.refund_amount == refunded.item_value - refunded.restocking_fee
+    assert returns[ReturnStatus.CLOSED].close_reason == "not_sold_here"
+    for rma in returns.values():
+        # Each step dated in order, after the order's delivery, before now.
+        events = list(rma.order.events.order_by("pk").values_list("created_at", flat=True))
+        assert events == sorted(events) and events[-1] < now
+        assert rma.requested_at < now - timedelta(hours=1)

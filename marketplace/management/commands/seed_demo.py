@@ -19,6 +19,7 @@ from django.utils import timezone
 from marketplace.demo.bulk import seed_bulk_orders
 from marketplace.demo.cases import seed_disputes
 from marketplace.demo.cast import DEMO_PASSWORD, create_accounts
+from marketplace.demo.returns import seed_returns
 from marketplace.demo.shelves import dress_the_shop
 from marketplace.demo.story import seed_story
 from notifications import outbox
@@ -73,6 +74,7 @@ class Command(BaseCommand):
             dress_the_shop(users)
             seed_story(users, history=history)
             seed_disputes(users)
+            seed_returns(users)
         if orders:
             seed_bulk_orders(users["buyer2"], orders, progress=verbosity >= 1)
         # The demo's emails tell of what happened before anyone looked: nobody is sent
