@@ -189,6 +189,9 @@ class CloseReturnView(SellerReturnMixin, View):
 
     def post(self, request: HttpRequest, return_id: int) -> HttpResponse:
         item = self.get_return()
+        if item.status != ReturnStatus.REQUESTED:
+            messages.info(request, "This return was already answered; nothing changed.")
+            return redirect(return_url(item))
         form = CloseReturnForm(request.POST)
         if form.is_valid():
             try:
@@ -198,8 +201,9 @@ class CloseReturnView(SellerReturnMixin, View):
                     note=form.cleaned_data["note"],
                     actor=self.actor(),
                 )
-            except ReturnError as error:
-                form.add_error(None, str(error))
+            except ReturnError as error:  # answered meanwhile (another tab, the job)
+                messages.error(request, str(error))
+                return redirect(return_url(item))
             else:
                 messages.success(
                     request,
@@ -215,6 +219,9 @@ class ReceiveReturnView(SellerReturnMixin, View):
 
     def post(self, request: HttpRequest, return_id: int) -> HttpResponse:
         item = self.get_return()
+        if item.status not in RECEIVABLE:
+            messages.info(request, "This return is not waiting to be received; nothing changed.")
+            return redirect(return_url(item))
         form = ReceiveReturnForm(request.POST, max_fee=item.max_restocking_fee)
         if form.is_valid():
             try:
@@ -224,8 +231,9 @@ class ReceiveReturnView(SellerReturnMixin, View):
                     restocking_fee=form.fee(),
                     actor=self.actor(),
                 )
-            except ReturnError as error:
-                form.add_error(None, str(error))
+            except ReturnError as error:  # received or refunded meanwhile, or not shipped
+                messages.error(request, str(error))
+                return redirect(return_url(item))
             else:
                 messages.success(request, received_message(received))
                 return redirect(return_url(item))
