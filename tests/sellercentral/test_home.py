@@ -83,6 +83,7 @@ def test_home_with_nothing_waiting_says_so(signed_in):
     assert "No cancellation request waits for your answer." in html
     assert "No buyer waits for your answer to a message." in html
     assert "No order waits to ship." in html
+    assert "No return needs you." in html
     assert 'data-testid="seller-central-badge"' not in html
 
 

@@ -134,6 +134,7 @@ def test_badge_counts_requests_and_parcels_to_mark_received(
     html = signed_in.get(reverse("sellercentral:home")).content.decode()
     assert 'data-testid="return-badge">2<' in html
     assert 'data-testid="seller-central-badge">2<' in html
+    assert f'<a href="{RETURNS_URL}">2 returns</a>' in html
     assert waiting_counts(seller_id=SellerFactory().pk).returns == 0
 
 
