@@ -411,3 +411,17 @@ def test_a_refusal_under_the_lock_is_a_message_and_changes_nothing(
     assert response.redirect_chain == [(url("return", item), 302)]
     assert "not waiting to be received" in response.content.decode()
     assert fresh(item).status == ReturnStatus.SHIPPED_BACK
+
+
+@pytest.mark.parametrize("count", [1, 4])
+def test_queue_makes_the_same_queries_for_one_return_as_for_many(
+    signed_in, delivered, buyer, seller, store_address, django_assert_num_queries, count
+):
+    """Session, user, seller, the badges (one query); the returns and orders, their lines."""
+    for _ in range(count):
+        ask(delivered(), buyer)
+
+    with django_assert_num_queries(7):
+        html = signed_in.get(RETURNS_URL).content.decode()
+
+    assert html.count('data-testid="return-row"') == count
