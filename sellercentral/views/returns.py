@@ -86,7 +86,7 @@ def fee_explanation(item: ReturnRequest) -> str:
     if item.seller_fault:
         return (
             f"No restocking fee: the buyer's reason, “{item.get_reason_display()}”, "
-            "is the seller's fault, so the refund is full."
+            "is a fault on your side, so the refund is full."
         )
     if item.max_restocking_fee <= 0:
         return "No restocking fee: the buyer returns the item unopened, so the refund is full."
