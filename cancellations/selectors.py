@@ -1,15 +1,11 @@
 """
 The queries behind Seller Central's cancellation pages: the requests queue, the nav
-badge and the order list's flags. Each is scoped to one seller and names the
+badge's count and the order list's flags. Each is scoped to one seller and names the
 relations its page reads, so a page makes the same queries for 1 request as for 100.
 """
 
-import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
 
-from django.db import connection
 from django.db.models import (
     Count,
     OuterRef,
@@ -18,12 +14,10 @@ from django.db.models import (
     Subquery,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog.models import Seller
 from orders.models import Order
-from orders.selectors import waiting_thread_count
 
 from .models import CancellationLine, CancellationRequest, CancellationRequestLine, Reason
 from .rules import no_inventory_limit
@@ -53,55 +47,19 @@ def request_for_seller(*, seller: Seller, request_id: int) -> CancellationReques
     )
 
 
-@dataclass(frozen=True)
-class WaitingCounts:
-    """What waits for the seller's answer: the Seller Central badges."""
-
-    requests: int  # buyer cancellation requests
-    messages: int  # orders whose buyer's message is unanswered
-
-    @property
-    def total(self) -> int:
-        return self.requests + self.messages
-
-
-def waiting_counts(*, seller_id: int) -> WaitingCounts:
+def pending_request_count() -> Subquery:
     """
-    The nav badges, on every page a seller opens: one query, the pending requests
-    counted over their partial unique index, the waiting buyers over the partial index
-    of orders with a buyer waiting.
+    How many requests of the seller in ``OuterRef("pk")`` wait for an answer: a subquery
+    over their partial unique index, so the Seller Central badges
+    (``sellercentral.selectors.waiting_counts``) count it with the rest in one query.
     """
-    sql, params = _waiting_counts_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [seller_id if p == SQL_SELLER_ID else p for p in params])
-        row = cursor.fetchone()
-    return WaitingCounts(*row) if row else WaitingCounts(0, 0)
-
-
-SQL_SELLER_ID = -1  # a placeholder no seller has, replaced by the real id at each run
-
-
-@functools.cache
-def _waiting_counts_sql() -> tuple[str, tuple[Any, ...]]:
-    """
-    The badges' SQL, built once per process: only the seller's id changes, and building
-    its subqueries costs several times what running them does.
-    """
-    requests = (
+    return Subquery(
         CancellationRequest.objects.filter(order__seller=OuterRef("pk"), status=PENDING)
         .order_by()
         .values("order__seller")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    query = (
-        Seller.objects.filter(pk=SQL_SELLER_ID)
-        .order_by()
-        .values_list(Coalesce(Subquery(requests), 0), Coalesce(waiting_thread_count(), 0))
-    )
-    sql, params = query.query.sql_with_params()
-    assert params.count(SQL_SELLER_ID) == 1, params  # the seller's id, once
-    return sql, params
 
 
 def order_ids_with_pending_request(order_ids: Iterable[int]) -> set[int]:

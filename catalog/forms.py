@@ -172,6 +172,20 @@ class StoreForm(forms.ModelForm):
         label="Default handling days",
         help_text="Business days to ship once an order is placed; each listing may differ.",
     )
+    returnless_refund_under = AsciiDecimalField(
+        required=False,
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=MAX_PRICE,
+        label="Refund without asking for the item back under ($)",
+        help_text=(
+            "Optional. A return worth less than this is refunded at once and the buyer keeps "
+            "the item: sending a cheap item back can cost more than it is worth. Leave it "
+            "empty to have every item sent back."
+        ),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01", "inputmode": "decimal"}),
+    )
 
     class Meta:
         model = Seller
@@ -186,6 +200,7 @@ class StoreForm(forms.ModelForm):
             "return_country",
             "default_handling_days",
             "policies",
+            "returnless_refund_under",
         ]
         labels = {"store_name": "Store name"}
         help_texts = {

@@ -167,6 +167,8 @@ class StoreDetails:
     return_country: str
     default_handling_days: int
     policies: str
+    # Returns worth less than this are refunded without the item coming back (None: off).
+    returnless_refund_under: Decimal | None = None
 
 
 def open_store(*, user_id: int, details: StoreDetails) -> Seller:

@@ -1,13 +1,13 @@
-from cancellations.selectors import waiting_counts
 from orders.cart import Cart
+from sellercentral.selectors import waiting_counts
 
 
 def roles(request):
     """
     Tell templates which areas the signed-in user may enter (nav bar), how many units
     their cart holds (from the session: no query), and a seller what waits for their
-    answer: buyer cancellation requests and messages (the Seller Central badges: one
-    query).
+    answer: buyer cancellation requests, messages and returns (the Seller Central
+    badges: one query).
     """
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)

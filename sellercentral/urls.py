@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import bulk_cancel, cancel, home, messages, order, orders, requests, store
+from .views import bulk_cancel, cancel, home, messages, order, orders, requests, returns, store
 
 app_name = "sellercentral"
 
@@ -65,5 +65,25 @@ urlpatterns = [
         "seller/cancellation-requests/<int:request_id>/decline/",
         requests.DeclineRequestView.as_view(),
         name="decline_request",
+    ),
+    # The buyers' returns: the queue, a return's page and what the seller does there
+    path("seller/returns/", returns.SellerReturnsView.as_view(), name="returns"),
+    path(
+        "seller/returns/<int:return_id>/", returns.SellerReturnDetailView.as_view(), name="return"
+    ),
+    path(
+        "seller/returns/<int:return_id>/authorize/",
+        returns.AuthorizeReturnView.as_view(),
+        name="authorize_return",
+    ),
+    path(
+        "seller/returns/<int:return_id>/close/",
+        returns.CloseReturnView.as_view(),
+        name="close_return",
+    ),
+    path(
+        "seller/returns/<int:return_id>/receive/",
+        returns.ReceiveReturnView.as_view(),
+        name="receive_return",
     ),
 ]

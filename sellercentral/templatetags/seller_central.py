@@ -24,6 +24,7 @@ SECTIONS = [
     ("orders", "Orders", "sellercentral:orders", None),
     ("requests", "Requests", "sellercentral:requests", ("requests", "request-badge")),
     ("messages", "Messages", "sellercentral:messages", ("messages", "message-badge")),
+    ("returns", "Returns", "sellercentral:returns", ("returns", "return-badge")),
     ("inventory", "Inventory", "catalog:inventory", None),
     ("store", "Store", "sellercentral:store", None),
 ]

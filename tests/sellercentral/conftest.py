@@ -1,9 +1,10 @@
 import pytest
 
-# Seller Central shows the orders' and the cancellations' people and orders: the same
-# buyer, sellers and checkout as their tests.
+# Seller Central shows the orders', the cancellations' and the returns' people and orders:
+# the same buyer, sellers, checkout and delivered orders as their tests.
 from tests.cancellations.conftest import age, place  # noqa: F401
 from tests.orders.conftest import buyer, order, seller, seller2  # noqa: F401
+from tests.returns.conftest import delivered  # noqa: F401
 
 
 @pytest.fixture

@@ -455,11 +455,12 @@ def test_home_page_makes_the_same_queries_for_10_and_many_orders(
 ):
     """Session, user, seller, nav badges (one query), orders to ship, what the figures
     were computed from (one query); then, when that changed, one aggregate per metric
-    and insight (7, the order defect rate from the Resolution Center included)."""
+    and insight (10, the order defect rate from the Resolution Center and the return
+    figures and insights included)."""
     history(seller, orders)
     client.force_login(seller.user)
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(16):
         cold = client.get(reverse("sellercentral:home"))
     with django_assert_num_queries(6):
         warm = client.get(reverse("sellercentral:home"))

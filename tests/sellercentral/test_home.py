@@ -13,11 +13,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cancellations.models import Reason
-from cancellations.selectors import WaitingCounts, waiting_counts
 from cancellations.services import request_cancellation
 from orders.actors import Actor
 from orders.models import Message, OrderStatus
 from orders.services import post_message
+from sellercentral.selectors import WaitingCounts, waiting_counts
 from tests.factories import ListingFactory, OrderFactory, SellerFactory
 
 from .conftest import age
@@ -83,6 +83,7 @@ def test_home_with_nothing_waiting_says_so(signed_in):
     assert "No cancellation request waits for your answer." in html
     assert "No buyer waits for your answer to a message." in html
     assert "No order waits to ship." in html
+    assert "No return needs you." in html
     assert 'data-testid="seller-central-badge"' not in html
 
 
@@ -170,6 +171,7 @@ def test_every_seller_central_page_has_its_navigation_with_the_section_marked(
         "Orders",
         "Requests",
         "Messages",
+        "Returns",
         "Inventory",
         "Store",
     ]
@@ -189,9 +191,9 @@ def test_badges_are_counted_in_one_query(seller, waiting_buyers, django_assert_n
     other = SellerFactory()
     with django_assert_num_queries(1):
         counts = waiting_counts(seller_id=seller.pk)
-    assert counts == WaitingCounts(requests=1, messages=2)
+    assert counts == WaitingCounts(requests=1, messages=2, returns=0)
     assert counts.total == 3
-    assert waiting_counts(seller_id=other.pk) == WaitingCounts(0, 0)
+    assert waiting_counts(seller_id=other.pk) == WaitingCounts(0, 0, 0)
     assert Message.objects.filter(order__seller=seller).count() == 4
 
 
