@@ -83,14 +83,9 @@ def answer_due(now: datetime) -> Q:
 
 
 def refused_then_decided_for_buyer() -> Q:
-    """
-    A return the seller closed that staff later decided for the buyer: a case on its
-    order, opened after the return closed, resolved for the buyer.
-    """
+    """A return the seller closed that staff later decided for the buyer: its case, won."""
     case_won = Dispute.objects.filter(
-        order=OuterRef("order"),
-        status=Dispute.Status.RESOLVED_FOR_BUYER,
-        created_at__gte=OuterRef("closed_at"),
+        return_request=OuterRef("pk"), status=Dispute.Status.RESOLVED_FOR_BUYER
     )
     return Q(close_reason__in=SELLER_CLOSE_REASONS) & Q(Exists(case_won))
 

@@ -67,11 +67,15 @@ def shift(item, **fields):
 
 
 def case(item, status, *, created_at):
+    """A case about the return ``item`` (or, for one not closed, about its order)."""
     return Dispute.objects.create(
         order=item.order,
         buyer=item.order.buyer,
         seller=item.order.seller,
-        reason=Dispute.Reason.NOT_AS_DESCRIBED,
+        return_request=item if item.close_reason else None,
+        reason=Dispute.Reason.RETURN_REFUSED
+        if item.close_reason
+        else Dispute.Reason.NOT_AS_DESCRIBED,
         description="Refused.",
         respond_by=created_at,
         status=status,
@@ -141,10 +145,10 @@ def test_no_returns_is_no_data_not_a_perfect_score(seller):
 # --- Return dissatisfaction -------------------------------------------------------------------
 def test_dissatisfaction_counts_closed_returns_then_decided_for_the_buyer(delivered, buyer, seller):
     """
-    Of 5 returns, one the seller closed was then decided for the buyer in a case (1 of 5).
-    Not counted: a closed one decided for the seller, a closed one without a case, an
-    authorized one whose order's case went the buyer's way, and a closed one whose order
-    had a case decided for the buyer before the return was closed.
+    Of 5 returns, one the seller closed was then decided for the buyer in a case about it
+    (1 of 5). Not counted: a closed one decided for the seller, a closed one without a
+    case, an authorized one whose order's case went the buyer's way, and a closed one whose
+    order had another case, decided for the buyer before the return was closed.
     """
     later = timezone.now() + timedelta(minutes=1)
     won = seller_closes(ask(delivered(), buyer), seller)
@@ -156,7 +160,7 @@ def test_dissatisfaction_counts_closed_returns_then_decided_for_the_buyer(delive
     case(accepted, Dispute.Status.RESOLVED_FOR_BUYER, created_at=later)
     earlier = ask(delivered(), buyer)
     case(earlier, Dispute.Status.RESOLVED_FOR_BUYER, created_at=timezone.now() - timedelta(days=1))
-    seller_closes(earlier, seller)
+    seller_closes(earlier, seller)  # that case was about the order, not this return
 
     rate = metric(seller, DISSATISFACTION)
 
