@@ -78,7 +78,7 @@ def ask_to_return_one(page: Page, order: Order) -> ReturnRequest:
     expect(page.get_by_role("heading", level=1)).to_have_text("Review your return")
     expect(page.get_by_role("listitem").filter(has_text="1 × Blue notebook")).to_be_visible()
     expect(page.get_by_test_id("refund-at-least")).to_have_text("$12.50")
-    expect(page.get_by_test_id("shipping-paid-by")).to_contain_text("Paid by the seller")
+    expect(page.get_by_test_id("shipping-paid-by")).to_contain_text("The seller's to pay")
     fits_the_screen(page)
     page.get_by_role("button", name="Request the return").click()
 

@@ -102,7 +102,7 @@ def test_a_request_asks_the_seller_to_answer_and_tells_the_buyer_what_comes_next
         assert f"Your return number is {rma.number}" in text
         assert "authorized automatically" in text
         assert "$12.50, in full," in text
-        assert "Return shipping: paid by the seller" in text
+        assert "Return shipping: the seller's to pay" in text and "prepaid label" in text
         assert "The buyer" not in text
     for text in texts(to_seller):
         assert f"The buyer of order {number} asks to return" in text

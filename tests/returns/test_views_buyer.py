@@ -163,7 +163,7 @@ def test_a_seller_fault_review_promises_a_full_refund_and_free_shipping(signed_i
     html = body(review(signed_in, order))
 
     assert re.search(r'data-testid="refund-at-least">\s*\$12\.50', html)
-    assert "Paid by the seller" in html
+    assert "The seller's to pay, as the reason is their fault" in html
     assert "you are refunded in full" in html
 
 
