@@ -189,6 +189,11 @@ def expectations(objects):
         "sellercentral:requests": seller_area(),
         "sellercentral:approve_request": post_only_seller(),
         "sellercentral:decline_request": post_only_seller(),
+        "sellercentral:returns": seller_area(),
+        "sellercentral:return": seller_of(objects["return"]["seller"]),
+        "sellercentral:authorize_return": post_only_seller(),
+        "sellercentral:close_return": post_only_seller(),
+        "sellercentral:receive_return": post_only_seller(),
         "catalog:inventory": seller_area(),
         "catalog:inventory_edit": seller_of(objects["listing"]["seller"]),
         "catalog:listing_create": seller_area(),
@@ -293,7 +298,12 @@ def demo_objects():
         .first()
     )
     address = Address.objects.filter(user__username="buyer").order_by("pk").first()
-    a_return = ReturnRequest.objects.filter(buyer__username="buyer").order_by("pk").first()
+    a_return = (
+        ReturnRequest.objects.filter(buyer__username="buyer")
+        .select_related("order__seller__user")
+        .order_by("pk")
+        .first()
+    )
     missing = [
         n
         for n, o in [
@@ -324,7 +334,11 @@ def demo_objects():
             "seller": case.order.seller.user.username,
         },
         "address": {"pk": address.pk, "owner": "buyer"},
-        "return": {"pk": a_return.pk, "buyer": "buyer"},
+        "return": {
+            "pk": a_return.pk,
+            "buyer": "buyer",
+            "seller": a_return.order.seller.user.username,
+        },
     }
 
 
@@ -365,6 +379,8 @@ def url_for(route, objects):
             kwargs[param] = objects[source]["number"]
         elif param == "request_id":
             kwargs[param] = objects["request"]["pk"]
+        elif param == "return_id":
+            kwargs[param] = objects["return"]["pk"]
         elif param == "pk" and route.name.startswith("accounts:"):
             kwargs[param] = objects["address"]["pk"]
         elif param == "pk" and route.name.startswith("returns:"):
