@@ -3,15 +3,13 @@ import re
 from django import forms
 
 from core.forms import AsciiIntegerField
-from orders.forms import check_posted_lines
+from orders.forms import ItemUnitsForm
 
 from .models import BUYER_REASONS, NOTE_MAX_LENGTH, SELLER_REASONS, Reason
 from .rules import BuyerMode, seller_memo_required
 
-LINE_FIELD = re.compile(r"^(?:line|qty)_(.+)$")
 
-
-class CancelItemsForm(forms.Form):
+class CancelItemsForm(ItemUnitsForm):
     """
     Your Orders → Cancel Items: a checkbox and a quantity per open line, a reason and
     a note. Built from the order's open lines; anything posted about other lines
@@ -30,63 +28,19 @@ class CancelItemsForm(forms.Form):
         help_text=f"Required for “Other”. At most {NOTE_MAX_LENGTH} characters.",
     )
 
-    def __init__(self, *args, lines, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.lines = [line for line in lines if line.quantity_open > 0]
-        self.all_lines = list(lines)
-        for line in self.lines:
-            self.fields[f"line_{line.pk}"] = forms.BooleanField(
-                label=f"Cancel “{line.title}”",
-                required=False,
-                # One item left: the buyer came to cancel it, so it starts ticked.
-                initial=len(self.lines) == 1,
-            )
-            self.fields[f"qty_{line.pk}"] = AsciiIntegerField(
-                label=f"Quantity of “{line.title}” to cancel",
-                initial=line.quantity_open,
-                required=False,
-                min_value=1,
-                max_value=line.quantity_open,
-                help_text=f"{line.quantity_open} can be cancelled.",
-                error_messages={
-                    "max_value": f"You can cancel at most {line.quantity_open} of this item.",
-                    "min_value": "Cancel at least 1, or untick the item.",
-                },
-            )
+    verb, done, units_note = "cancel", "cancelled", "not shipped"
+    closed = "has already shipped or been cancelled"
 
-    def line_fields(self):
-        """(line, checkbox, quantity) for the template."""
-        return [(line, self[f"line_{line.pk}"], self[f"qty_{line.pk}"]) for line in self.lines]
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(
+            *args, lines=lines, units={line.pk: line.quantity_open for line in lines}, **kwargs
+        )
 
     def clean(self):
         cleaned = super().clean()
-        if self.is_bound:
-            self._check_posted_lines()
-        quantities = {}
-        for line in self.lines:
-            if cleaned.get(f"line_{line.pk}"):
-                qty = cleaned.get(f"qty_{line.pk}")
-                if qty is None and f"qty_{line.pk}" not in self.errors:
-                    self.add_error(f"qty_{line.pk}", "Enter how many to cancel.")
-                elif qty is not None:
-                    quantities[line.pk] = qty
-        # Every problem at once: no item ticked is said beside a missing reason or note.
-        if not quantities and not any(LINE_FIELD.match(name) for name in self.errors):
-            self.add_error(None, "Tick at least one item to cancel.")
         if cleaned.get("reason") == Reason.OTHER and not (cleaned.get("note") or "").strip():
             self.add_error("note", "Tell the seller more when the reason is “Other”.")
-        cleaned["quantities"] = quantities
         return cleaned
-
-    def chosen(self) -> list[tuple]:
-        """A valid form's choices as (order line, units): what the review pages list."""
-        by_id = {line.pk: line for line in self.lines}
-        return [(by_id[line_id], qty) for line_id, qty in self.cleaned_data["quantities"].items()]
-
-    def _check_posted_lines(self):
-        check_posted_lines(
-            self.data, field=LINE_FIELD, open_lines=self.lines, all_lines=self.all_lines
-        )
 
 
 class ConfirmCancellationForm(CancelItemsForm):
@@ -175,7 +129,7 @@ class SellerCancelForm(CancelItemsForm):
     def clean(self):
         cleaned = super().clean()
         _check_memo(self, cleaned)
-        items_valid = not any(LINE_FIELD.match(name) for name in self.errors)
+        items_valid = not self.item_errors()
         if self.requested is not None and items_valid and cleaned["quantities"] != self.requested:
             self.add_error(
                 None,

@@ -140,11 +140,19 @@ class Carrier(models.TextChoices):
 SHIP_FIELD = re.compile(r"^line_(.*)$")
 
 
-def check_posted_lines(data, *, field: re.Pattern, open_lines, all_lines) -> None:
+def check_posted_lines(
+    data,
+    *,
+    field: re.Pattern,
+    open_lines,
+    all_lines,
+    closed: str = "has already shipped or been cancelled",
+) -> None:
     """
     The order's line fields as posted (``field`` matches their names, its group the line
     id): each once, each an open line of this order. Anything else is a form error that
-    says what is wrong, never ignored: the person would believe it was done.
+    says what is wrong, never ignored: the person would believe it was done. ``closed``
+    says why a line of this order is not open.
     """
     open_ids = {str(line.pk) for line in open_lines}
     by_id = {str(line.pk): line for line in all_lines}
@@ -159,8 +167,92 @@ def check_posted_lines(data, *, field: re.Pattern, open_lines, all_lines) -> Non
             continue
         if line_id in by_id:
             title = by_id[line_id].title
-            raise forms.ValidationError(f"“{title}” has already shipped or been cancelled.")
+            raise forms.ValidationError(f"“{title}” {closed}.")
         raise forms.ValidationError("An item you chose is not part of this order.")
+
+
+ITEM_FIELD = re.compile(r"^(?:line|qty)_(.+)$")
+
+
+class ItemUnitsForm(forms.Form):
+    """
+    A checkbox and a quantity per line with units to act on (``units``: line id → the
+    most), for Cancel Items and Return items (``templates/orders/_item_choices.html``).
+    ``verb`` and ``done`` name the act in labels and errors, ``units_note`` what the most
+    is, ``closed`` why a posted line of this order has none (an error, never ignored).
+    A valid form's ``cleaned_data["quantities"]``: line id → units chosen.
+    """
+
+    verb = "choose"
+    done = "chosen"
+    units_note = "left"
+    closed = "has nothing left"
+
+    def __init__(self, *args, lines, units: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = units
+        self.lines = [line for line in lines if units.get(line.pk, 0) > 0]
+        self.all_lines = list(lines)
+        for line in self.lines:
+            most = units[line.pk]
+            self.fields[f"line_{line.pk}"] = forms.BooleanField(
+                label=f"{self.verb.capitalize()} “{line.title}”",
+                required=False,
+                # One item: the person came to act on it, so it starts ticked.
+                initial=len(self.lines) == 1,
+            )
+            self.fields[f"qty_{line.pk}"] = AsciiIntegerField(
+                label=f"Quantity of “{line.title}” to {self.verb}",
+                initial=most,
+                required=False,
+                min_value=1,
+                max_value=most,
+                help_text=f"{most} can be {self.done}.",
+                error_messages={
+                    "max_value": f"You can {self.verb} at most {most} of this item.",
+                    "min_value": f"{self.verb.capitalize()} at least 1, or untick the item.",
+                },
+            )
+
+    def line_fields(self):
+        """(line, the most units, checkbox, quantity) for the template."""
+        return [
+            (line, self.units[line.pk], self[f"line_{line.pk}"], self[f"qty_{line.pk}"])
+            for line in self.lines
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound:
+            check_posted_lines(
+                self.data,
+                field=ITEM_FIELD,
+                open_lines=self.lines,
+                all_lines=self.all_lines,
+                closed=self.closed,
+            )
+        quantities = {}
+        for line in self.lines:
+            if cleaned.get(f"line_{line.pk}"):
+                qty = cleaned.get(f"qty_{line.pk}")
+                if qty is None and f"qty_{line.pk}" not in self.errors:
+                    self.add_error(f"qty_{line.pk}", f"Enter how many to {self.verb}.")
+                elif qty is not None:
+                    quantities[line.pk] = qty
+        # Every problem at once: no item ticked is said beside a missing reason or note.
+        if not quantities and not self.item_errors():
+            self.add_error(None, f"Tick at least one item to {self.verb}.")
+        cleaned["quantities"] = quantities
+        return cleaned
+
+    def item_errors(self) -> bool:
+        """Whether a line's checkbox or quantity has an error."""
+        return any(ITEM_FIELD.match(name) for name in self.errors)
+
+    def chosen(self) -> list[tuple]:
+        """A valid form's choices as (order line, units): what the review pages list."""
+        by_id = {line.pk: line for line in self.lines}
+        return [(by_id[line_id], qty) for line_id, qty in self.cleaned_data["quantities"].items()]
 
 
 class ConfirmShipmentForm(forms.Form):
