@@ -11,7 +11,7 @@ from orders import panels
 from orders.models import Order, OrderStatus
 
 from . import rules, selectors
-from .models import ReturnRequest, ReturnStatus
+from .models import ReturnStatus
 
 # An order may have returns, or may get them, only once something shipped.
 SHIPPED_STATES = (OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.DELIVERED)
@@ -48,22 +48,19 @@ def buyer_returns_panel(request, order: Order) -> str:
 def _delivered_with_returns(orders) -> dict[int, tuple[Order, list]]:
     """
     The page's delivered orders, each with its returns: the only cards a return may be
-    on. A fixed number of queries for the page.
+    on. Read once for the page (its lines, deliveries and returns) and kept on the
+    orders, which the card note and the card button both ask about.
     """
     delivered = [order for order in orders if order.status == OrderStatus.DELIVERED]
-    if not delivered:
-        return {}
-    prefetch_related_objects(delivered, "lines")  # what returnable units are counted from
-    returns: dict[int, list[ReturnRequest]] = {}
-    # One query for the page. (A selector of the returns of several orders would serve
-    # here: ``selectors.returns_of_order`` takes one.)
-    for found in (
-        ReturnRequest.objects.filter(order__in=delivered)
-        .prefetch_related("lines")
-        .order_by("requested_at", "pk")
-    ):
-        returns.setdefault(found.order_id, []).append(found)
-    return {order.pk: (order, returns.get(order.pk, [])) for order in delivered}
+    fresh = [order for order in delivered if not hasattr(order, "card_returns")]
+    if fresh:
+        # What returnable units are counted from, and when each window closes.
+        prefetch_related_objects(fresh, "lines")
+        rules.prefetch_deliveries(fresh)
+        found = selectors.returns_of_orders(fresh)
+        for order in fresh:
+            order.card_returns = found[order.pk]
+    return {order.pk: (order, order.card_returns) for order in delivered}
 
 
 @panels.buyer_card_note

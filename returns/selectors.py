@@ -18,10 +18,12 @@ def returns_of_order(order: Order) -> list[ReturnRequest]:
 
 
 def returns_of_orders(orders: Iterable[Order]) -> dict[int, list[ReturnRequest]]:
-    """Order id → its returns, newest first, for a page of orders: one query (and lines)."""
+    """Order id → its returns, oldest first, for a page of orders: one query (and lines)."""
     found: dict[int, list[ReturnRequest]] = {order.pk: [] for order in orders}
-    for return_request in ReturnRequest.objects.filter(order_id__in=found).prefetch_related(
-        "lines"
+    for return_request in (
+        ReturnRequest.objects.filter(order_id__in=found)
+        .prefetch_related("lines")
+        .order_by("requested_at", "pk")
     ):
         found[return_request.order_id].append(return_request)
     return found

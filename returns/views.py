@@ -182,17 +182,10 @@ class ReturnMixin(LoginRequiredMixin):
     kwargs: dict
 
     def get_return(self) -> ReturnRequest:
-        found = (
-            ReturnRequest.objects.filter(
-                pk=self.kwargs["pk"], order__buyer=signed_in_user(self.request)
-            )
-            .select_related("order__seller", "order__payment")
-            .prefetch_related("lines__order_line")
-            .first()
-        )
-        if found is None:
-            raise Http404("No return with that number in your account.")
-        return found
+        try:
+            return selectors.return_for_buyer(signed_in_user(self.request), self.kwargs["pk"])
+        except ReturnRequest.DoesNotExist:
+            raise Http404("No return with that number in your account.") from None
 
 
 class ReturnDetailView(ReturnMixin, View):

@@ -485,3 +485,25 @@ def test_back_dated_delivery_moves_the_deadline(signed_in, delivered):
     back_date(recent, days=29)
 
     assert form_url(recent) in body(signed_in.get(recent.get_absolute_url()))
+
+
+def test_your_orders_reads_returns_and_deliveries_once_for_the_page(signed_in, delivered, buyer):
+    """Delivered orders' cards (notes and "Return items") cost the same queries for 2 or 6."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cold_queries() -> int:
+        cache.clear()  # every card rendered afresh
+        with CaptureQueriesContext(connection) as queries:
+            response = signed_in.get(reverse("orders:your_orders"), {"tab": "all"})
+        assert response.status_code == 200
+        return len(queries)
+
+    for _ in range(2):
+        file_return(buyer, delivered(quantity=2))
+    two = cold_queries()
+    for _ in range(4):
+        file_return(buyer, delivered(quantity=2))
+
+    assert cold_queries() == two
