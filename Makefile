@@ -110,13 +110,17 @@ test: lint var .env
 # Benchmarks and drills print figures (ratios to baselines of the same run); they create
 # and drop their own databases on the PostgreSQL server of DATABASE_URL (see benchmarks/README.md).
 BENCH_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://root@127.0.0.1:5432/postgres)
+# Each benchmark records its targets here; the last step prints them all (benchmarks/targets.py).
+BENCH = BENCH_RESULTS=$(CURDIR)/var/bench-results.jsonl
 
-bench: install-dev
-	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BIN)/python benchmarks/bench_pages.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_cancellations.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_sweep.py --orders 1000 --memory-orders 500
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/bench_search.py
-	PG_URL=$(dir $(BENCH_DATABASE_URL)) benchmarks/run_load.sh
+bench: install-dev var
+	rm -f var/bench-results.jsonl
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BENCH) $(BIN)/python benchmarks/bench_pages.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_cancellations.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_sweep.py --orders 1000 --memory-orders 500
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_search.py
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BENCH) benchmarks/run_load.sh
+	$(BIN)/python benchmarks/targets.py var/bench-results.jsonl
 
 drills: install-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/drill_access_matrix.py
