@@ -10,10 +10,13 @@ DEBUG off, benchmarks/bench_settings.py: the portal plus /bench/minimal/), drive
 page with keep-alive HTTP clients in threads, and prints requests/s and the ratio to
 /bench/minimal/ measured in the same run (the target is ≥ 0.5×).
 
-    .venv/bin/python benchmarks/bench_pages.py [--seconds 5] [--port 8310]
+    .venv/bin/python benchmarks/bench_pages.py [--seconds 5] [--port 8310] [--prefix bench]
+        [--redis-db 14]
 
-PostgreSQL comes from PG_URL (default postgres://root@127.0.0.1:5432); Redis db 14 is
-the broker while seeding (nothing consumes it; the keys are deleted afterwards).
+PostgreSQL comes from PG_URL (default postgres://root@127.0.0.1:5432); Redis db 14 (or
+--redis-db) is the broker while seeding (nothing consumes it) and the servers' fragment
+cache; its keys are deleted afterwards. --prefix names the throwaway databases, so two
+runs on one server never meet.
 """
 
 import argparse
@@ -38,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
 from benchmarks.processes import gunicorn_command, postgres_server  # noqa: E402
+from benchmarks.targets import report  # noqa: E402
 
 PAGES = [
     # label, account, how to find the URL (see page_urls)
@@ -53,7 +57,7 @@ PAGES = [
 ]
 
 
-def bench_env(database_url):
+def bench_env(database_url, redis_db):
     env = dict(os.environ)
     env.update(
         ENV_FILE="",  # production-like: no .env, DEBUG off
@@ -62,7 +66,7 @@ def bench_env(database_url):
         ALLOWED_HOSTS="127.0.0.1,testserver",
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=database_url,
-        REDIS_URL="redis://127.0.0.1:6379/14",
+        REDIS_URL=f"redis://127.0.0.1:6379/{redis_db}",
         STATIC_ROOT=str(ROOT / "var" / "bench-static"),
         DJANGO_SETTINGS_MODULE="benchmarks.bench_settings",
         LOG_LEVEL="WARNING",
@@ -243,6 +247,26 @@ def hammer(port, url, cookie, seconds, threads=4):
     return sum(counts) / (time.perf_counter() - started), sum(errors)
 
 
+def report_targets(rates, baselines, small, big):
+    """One TARGET line a page (≥ 0.5× minimal), and one for flat query counts."""
+    for label, (rate, _errors) in rates.items():
+        if label != "minimal":
+            ratio = rate / baselines[label]
+            report(f"page_{label}", "≥ 0.5× minimal", f"{ratio:.2f}×", ratio >= 0.5)
+    counts = {label: (small["queries"][label][1], big["queries"][label][1]) for label in rates}
+    unequal = [
+        f"{label} {q_small}/{q_big}"
+        for label, (q_small, q_big) in counts.items()
+        if q_small != q_big
+    ]
+    report(
+        "page_queries_flat",
+        f"equal at {small['orders']} and {big['orders']} orders",
+        ", ".join(unequal) or f"equal for all {len(counts)} pages",
+        not unequal,
+    )
+
+
 def run(cmd, env, **kwargs):
     return subprocess.run(cmd, env=env, cwd=ROOT, check=True, **kwargs)
 
@@ -252,6 +276,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0, help="per page")
     parser.add_argument("--port", type=int, default=8310)
     parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--prefix", default="bench", help="of the throwaway databases' names")
+    parser.add_argument("--redis-db", type=int, default=14)
     parser.add_argument("--inprocess", choices=["describe", "profile"], help=argparse.SUPPRESS)
     parser.add_argument("--label", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -260,8 +286,8 @@ def main():
 
     pg, host, user = postgres_server()
     suffix = f"{os.getpid()}"
-    small_db, big_db = f"bench_small_{suffix}", f"bench_big_{suffix}"
-    envs = {db: bench_env(f"{pg}/{db}") for db in (small_db, big_db)}
+    small_db, big_db = f"{args.prefix}_small_{suffix}", f"{args.prefix}_big_{suffix}"
+    envs = {db: bench_env(f"{pg}/{db}", args.redis_db) for db in (small_db, big_db)}
     envs[big_db]["SECRET_KEY"] = envs[small_db]["SECRET_KEY"]
     gunicorn = None
     try:
@@ -340,6 +366,7 @@ def main():
             )
             if label != "minimal" and (worst is None or ratio < worst[1]):
                 worst = (label, ratio)
+        report_targets(rates, baselines, small, big)
         print("\nWhere each page's time goes outside the templates (project code, in-process ms")
         print("a request, cumulative, profiler on; the view's own work shows first):")
         for label, (_ms, _sql, _render, top) in big["cost"].items():
@@ -355,7 +382,11 @@ def main():
             gunicorn.wait(10)
         for db in (small_db, big_db):
             subprocess.run(["dropdb", "--if-exists", "-h", host, "-U", user, db], check=False)
-        subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=False, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["redis-cli", "-n", str(args.redis_db), "flushdb"],
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
 
 
 if __name__ == "__main__":
