@@ -254,16 +254,19 @@ def report_targets(rates, baselines, small, big):
             ratio = rate / baselines[label]
             report(f"page_{label}", "≥ 0.5× minimal", f"{ratio:.2f}×", ratio >= 0.5)
     counts = {label: (small["queries"][label][1], big["queries"][label][1]) for label in rates}
-    unequal = [
+    # Flat: no page asks more at the big size. The first page of each size may hold other
+    # kinds of orders (a delivered one reads its returns once for the page), so a page may
+    # ask fewer at the big size; what must not happen is a count that grows with the data.
+    grown = [
         f"{label} {q_small}/{q_big}"
         for label, (q_small, q_big) in counts.items()
-        if q_small != q_big
+        if q_big > q_small
     ]
     report(
         "page_queries_flat",
-        f"equal at {small['orders']} and {big['orders']} orders",
-        ", ".join(unequal) or f"equal for all {len(counts)} pages",
-        not unequal,
+        f"none more at {big['orders']} orders than at {small['orders']}",
+        ", ".join(grown) or f"none grows ({len(counts)} pages)",
+        not grown,
     )
 
 
