@@ -42,6 +42,16 @@ if mode == "table":
     print(f"5xx: {fivexx}; failures: " + ("; ".join(
         f"{f['Method']} {f['Name']}: {f['Error']} ×{f['Occurrences']}" for f in failures) or "none"))
     print(f"orders auto-cancelled by the sweep during this level: {swept}")
+    served = {}  # (method, path with ids masked) → ms inside gunicorn
+    for line in open(sys.argv[4]):
+        method, path, _status, micros = line.split()
+        path = re.sub(r"/\d[\d-]*/", "/…/", path)
+        served.setdefault(f"{method} {path}", []).append(int(micros) / 1000)
+    print(f"inside gunicorn (ms; the rest of locust's time is waiting for a worker):")
+    for key, times in sorted(served.items(), key=lambda kv: -len(kv[1])):
+        times.sort()
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
+        print(f"  {key[:60]:<60}{len(times):>6}  p50 {times[len(times) // 2]:7.0f}  p99 {p99:7.0f}")
     sys.exit()
 
 def worst(group):
@@ -120,7 +130,10 @@ mapfile -t GUNICORN < <($PY -c "import sys; sys.path.insert(0, 'benchmarks')
 from processes import gunicorn_command
 print(*gunicorn_command($PORT), sep='\n')")
 echo "== ${GUNICORN[*]:1}"
-"${GUNICORN[@]}" 2>"$OUT/gunicorn.log" & PIDS+=($!)
+# The access log holds each request's time inside gunicorn (%(D)s µs), which the table sets
+# beside locust's: the difference is time spent waiting for a free worker.
+"${GUNICORN[@]}" --access-logfile "$OUT/access.log" --access-logformat '%(m)s %(U)s %(s)s %(D)s' \
+  2>"$OUT/gunicorn.log" & PIDS+=($!)
 $PY -m celery -A marketplace worker --concurrency 1 --loglevel WARNING >"$OUT/worker.log" 2>&1 & PIDS+=($!)
 $PY -m celery -A marketplace beat --schedule "$OUT/beat-schedule" --loglevel WARNING >"$OUT/beat.log" 2>&1 & PIDS+=($!)
 STARTED=$(sql "SELECT now()"); touch "$OUT/fed"
@@ -129,17 +142,18 @@ feed & FEEDER=$!; PIDS+=($FEEDER)
 # it (the worker and beat take 10-20 s to start on a busy machine).
 for waited in $(seq 120); do
   code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/accounts/sign-in/" || true)
-  [ "$code" = 200 ] && [ "$(swept)" -gt 0 ] && break; sleep 1
+  [ "$code" = 200 ] && { [ "$FEED_ORDERS" = 0 ] || [ "$(swept)" -gt 0 ]; } && break; sleep 1
 done
 echo "== ready after ${waited}s: gunicorn answers ($code), the sweep has cancelled $(swept) orders"
 for users in 25 50; do
   echo "== $users users, ${LOAD_SECONDS}s; the sweep every ${AUTO_CANCEL_SECONDS}s, $FEED_ORDERS orders made due every ${FEED_SECONDS}s"
-  before=$(swept)
+  before=$(swept); served=$(wc -l <"$OUT/access.log")
   .venv/bin/locust -f benchmarks/locustfile.py --headless -u "$users" -r 10 -t "${LOAD_SECONDS}s" \
     --host "http://127.0.0.1:$PORT" --csv "$OUT/u$users" --only-summary >/dev/null 2>&1 || true
   after=$(swept)
   echo "$((after - before))" >"$OUT/u${users}_swept"
-  $PY -c "$REPORT" table "$OUT/u${users}_stats.csv" "$((after - before))"
+  tail -n "+$((served + 1))" "$OUT/access.log" >"$OUT/u${users}_access.log"
+  $PY -c "$REPORT" table "$OUT/u${users}_stats.csv" "$((after - before))" "$OUT/u${users}_access.log"
 done
 kill "$FEEDER"
 echo "== feeder stopped; waiting up to 120 s for the sweep to finish and the outbox to drain"
