@@ -110,8 +110,8 @@ class Portal(HttpUser):
         with self.client.post(
             path, data, headers=self.referer(path), name=name, catch_response=True
         ) as response:
-            if response.status_code == 403 or response.status_code >= 500:
-                response.failure(f"status {response.status_code}")
+            if response.status_code in (0, 403) or response.status_code >= 500:
+                response.failure(f"status {response.status_code}")  # 0: connection dropped
             elif response.status_code in (200, 400, 409):  # 409: the order changed since review
                 response.success()
             return response.text

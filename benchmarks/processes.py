@@ -17,19 +17,27 @@ def postgres_server() -> tuple[str, str, str]:
 
 
 def gunicorn_command(port: int) -> list[str]:
-    """The portal under gunicorn as the scripts measure it: 2 sync workers, warnings only."""
-    return [
+    """
+    The portal under gunicorn as the scripts measure it, warnings only: 2 sync workers, or
+    GUNICORN_WORKERS workers of GUNICORN_THREADS threads each (gthread when above 1), to
+    compare worker settings in one script.
+    """
+    threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+    command = [
         PYTHON,
         "-m",
         "gunicorn",
         "marketplace.wsgi",
         "--workers",
-        "2",
+        os.environ.get("GUNICORN_WORKERS", "2"),
         "--bind",
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
     ]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    return command
 
 
 # --- Helpers of the worker-kill, two-sweeps and deploy drills ---------------------------------
