@@ -150,3 +150,15 @@ def test_a_library_admin_gets_the_bounded_count_unless_it_chose_its_own_paginato
     assert bounded.show_full_result_count is False
     assert bound_counts(OwnPager) is OwnPager
     assert bound_counts(bounded) is bounded
+
+
+def test_the_count_check_tells_a_bounded_count_from_a_whole_table():
+    """tests/admin_counts.py: a LIMITed subquery or a page is bounded; a LIMIT inside an
+    EXISTS is not."""
+    from tests.admin_counts import unbounded_counts
+
+    bounded = 'SELECT COUNT(*) FROM (SELECT "t"."id" AS "col1" FROM "t" LIMIT 10001) subquery'
+    page = 'SELECT "t"."id", COUNT("u"."id") FROM "t" GROUP BY 1 ORDER BY 1 LIMIT 100'
+    whole = 'SELECT COUNT(*) AS "__count" FROM "t" WHERE EXISTS(SELECT 1 FROM "u" LIMIT 1)'
+
+    assert unbounded_counts([{"sql": sql} for sql in (bounded, page, whole)]) == [whole]

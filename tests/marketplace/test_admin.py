@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from marketplace.admin import MarketplaceAdminSite
 from orders.models import Order
+from tests.admin_counts import unbounded_counts
 from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,15 +139,6 @@ def test_view_on_site_redirects_staff_who_may_view_orders(client):
 def test_view_on_site_of_an_unknown_content_type_is_a_404(admin_client):
     assert admin_client.get(reverse("admin:view_on_site", args=["abc", 1])).status_code == 404
     assert admin_client.get(reverse("admin:view_on_site", args=[10**9, 1])).status_code == 404
-
-
-def unbounded_counts(queries) -> list[str]:
-    """The statements that count rows with no LIMIT: a read of the whole table."""
-    return [
-        query["sql"]
-        for query in queries
-        if "COUNT(" in query["sql"].upper() and "LIMIT" not in query["sql"].upper()
-    ]
 
 
 @pytest.mark.parametrize("model", [model for model, _ in REGISTERED], ids=str)
