@@ -32,6 +32,7 @@ PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
+from benchmarks.bench_pages import bench_env as pages_env  # noqa: E402
 from benchmarks.processes import postgres_server  # noqa: E402
 from benchmarks.targets import report  # noqa: E402
 from tests.admin_counts import unbounded_counts  # noqa: E402
@@ -65,17 +66,11 @@ ADMIN = "hsc_admin"
 
 
 def bench_env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
+    """bench_pages.py's production-like environment, with the portal's own settings."""
+    env = pages_env(database_url)
+    del env["DJANGO_SETTINGS_MODULE"]  # the portal's settings: no /bench/minimal/ here
     env.update(
-        ENV_FILE="",  # production-like: no .env, DEBUG off
-        DEBUG="0",
-        SECRET_KEY=env.get("BENCH_SECRET_KEY") or secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1,testserver",
-        SECURE_SSL_REDIRECT="0",
-        DATABASE_URL=database_url,
         REDIS_URL="",  # the local-memory cache; the filesystem broker nothing reads
-        LOG_LEVEL="WARNING",
-        AXES_ENABLED="0",
         PAYMENT_GATEWAY="sandbox",
         STATIC_ROOT=str(ROOT / "var" / "hsc-static"),  # collected once: the manifest
     )

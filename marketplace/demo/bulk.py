@@ -221,7 +221,8 @@ class BulkBatch:
 
     @staticmethod
     def transactions(draft: BulkDraft) -> list[PaymentTransaction]:
-        """The authorization (declined or not) and, once shipped, the capture."""
+        """The authorization (declined or not), then the void of a cancelled order or the
+        capture of a shipped one."""
         payment = draft.payment
         assert payment is not None
         rows = [
@@ -236,30 +237,24 @@ class BulkBatch:
                 processed_at=draft.placed_at,
             )
         ]
-        if draft.cancelled:
-            rows.append(
-                PaymentTransaction(
-                    payment=payment,
-                    kind=PaymentTransaction.Kind.VOID,
-                    amount=payment.amount_voided,
-                    idempotency_key=f"seed:void:{payment.pk}",
-                    status="succeeded",
-                    gateway_reference=payment.charge_reference,
-                    processed_at=cancelled_at(draft),
+        Kind = PaymentTransaction.Kind
+        # What followed: the hold released on cancelling, the charge taken on shipping.
+        for kind, amount, when in (
+            (Kind.VOID, payment.amount_voided, cancelled_at(draft) if draft.cancelled else None),
+            (Kind.CAPTURE, payment.amount_captured, draft.shipped_at if draft.shipped else None),
+        ):
+            if when is not None:
+                rows.append(
+                    PaymentTransaction(
+                        payment=payment,
+                        kind=kind,
+                        amount=amount,
+                        idempotency_key=f"seed:{kind}:{payment.pk}",
+                        status="succeeded",
+                        gateway_reference=payment.charge_reference,
+                        processed_at=when,
+                    )
                 )
-            )
-        if draft.shipped:
-            rows.append(
-                PaymentTransaction(
-                    payment=payment,
-                    kind=PaymentTransaction.Kind.CAPTURE,
-                    amount=payment.amount_captured,
-                    idempotency_key=f"seed:capture:{payment.pk}",
-                    status="succeeded",
-                    gateway_reference=payment.charge_reference,
-                    processed_at=draft.shipped_at,
-                )
-            )
         return rows
 
     def create_orders(self, drafts: list[BulkDraft]) -> None:
