@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from core.admin import ReadOnlyInline
+from core.admin import BoundedCountsAdmin, ReadOnlyInline
 
 from .models import Address, Profile
 
@@ -38,7 +38,7 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class AccountUserAdmin(UserAdmin):
+class AccountUserAdmin(BoundedCountsAdmin, UserAdmin):
     """Django's user admin, with the account's profile and saved addresses below it."""
 
     inlines = [ProfileInline, AddressInline]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import BoundedCountsAdmin, ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import Cancellation, CancellationLine, CancellationRequest, CancellationRequestLine
 
@@ -16,7 +16,7 @@ class CancellationRequestLineInline(ReadOnlyInline):
 
 
 @admin.register(Cancellation)
-class CancellationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CancellationAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The record of what happened: read-only, as audit rows are."""
 
     list_display = [
@@ -36,7 +36,7 @@ class CancellationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CancellationRequest)
-class CancellationRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CancellationRequestAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Requests are answered in Seller Central (or by the beat job), never edited here."""
 
     list_display = ["pk", "order", "buyer", "status", "reason", "created_at", "responded_at"]

@@ -146,6 +146,11 @@ class CancellationRequest(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # Issue 23, EXPLAIN at 100,000 orders: admin's request list takes the newest
+            # hundred from the index instead of joining every order first (54 → 1 ms).
+            models.Index(fields=["-created_at", "-id"], name="request_created_idx"),
+        ]
         constraints = [
             # One open question per order: the seller answers one request at a time.
             models.UniqueConstraint(

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 from django.utils.html import format_html
 
+from core.admin import BoundedCountsAdmin
 from core.forms import AsciiDecimalField, AsciiIntegerField
 
 from .forms import StoreForm
@@ -9,7 +10,7 @@ from .models import Category, Listing, ListingPhoto, Seller
 
 
 @admin.register(Seller)
-class SellerAdmin(admin.ModelAdmin):
+class SellerAdmin(BoundedCountsAdmin, admin.ModelAdmin):
     list_display = ["store_name", "user", "return_country", "default_handling_days", "created_at"]
     search_fields = ["store_name", "user__username", "user__email"]
     raw_id_fields = ["user"]
@@ -19,7 +20,7 @@ class SellerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(BoundedCountsAdmin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -46,7 +47,7 @@ class ListingPhotoInline(admin.TabularInline):
 
 
 @admin.register(Listing)
-class ListingAdmin(admin.ModelAdmin):
+class ListingAdmin(BoundedCountsAdmin, admin.ModelAdmin):
     list_display = ["title", "seller", "price", "stock", "handling_days", "is_active", "updated_at"]
     list_filter = ["is_active", "category", "condition", "handling_days", "seller"]
     search_fields = ["title", "seller__store_name"]

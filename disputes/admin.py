@@ -25,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import BoundedCountPaginator, ReadOnlyAdminMixin, ReadOnlyInline
 from core.formatting import format_placed, format_when, iso, money
 from orders.actors import Actor, signed_in_user
 from orders.events import Reader, render
@@ -165,6 +165,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # more queries (first and last day, then the days) on every load.
     # One COUNT, not two: "n of all" under a search or filter is not worth a query.
     show_full_result_count = False
+    paginator = BoundedCountPaginator  # never a full COUNT(*) of the cases (core.admin)
     fieldsets = [(name, {"fields": names}) for name, names in CASE_SECTIONS.items()]
     readonly_fields = tuple(name for names in CASE_SECTIONS.values() for name in names)
     inlines = [DisputeMessageInline]

@@ -9,6 +9,9 @@ the visitor's mistake, so they get a 400 page, not a 500.
 Its "view on site" shortcut (``/admin/r/<content type>/<id>/``) redirects to the
 object's page, and so tells an order's number from its id: it answers only staff who
 may view that model here.
+
+Every list counts its rows with a bound (``core.admin.BoundedCountPaginator``), the
+libraries' lists included.
 """
 
 import re
@@ -22,10 +25,18 @@ from django.db import DataError, transaction
 from django.http import Http404
 from django.urls import path
 
+from core.admin import bound_counts
+
 
 class MarketplaceAdminSite(admin.AdminSite):
     site_header = "Marketplace administration"
     site_title = "Marketplace admin"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # The libraries' lists (login attempts, email addresses) grow with the users:
+        # they count with the same bound as the portal's own (core.admin).
+        bounded = bound_counts(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, bounded, **options)
 
     def admin_view(self, view, cacheable=False):
         return super().admin_view(_refuse_bad_lookups(view), cacheable)

@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import BoundedCountsAdmin, ReadOnlyAdminMixin
 
 from .models import OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     # Messages are written by the outbox and delivered by it; a superuser may still
     # clear one by hand, as before (the staff group only reads).
     may_delete = True

@@ -9,7 +9,7 @@ rule depends on. Orders are created by checkout only, never added here.
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import BoundedCountsAdmin, ReadOnlyAdminMixin, ReadOnlyInline
 
 from . import events
 from .models import Message, Order, OrderEvent, OrderLine, Shipment
@@ -58,13 +58,14 @@ class MessageInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     may_change = True  # the shipping address only: every other field is read-only
     list_display = ["number", "buyer", "seller", "status", "placed_at", "ship_by", "total"]
     list_filter = ["status", "seller"]
     list_select_related = ["buyer", "seller"]
     search_fields = ["number", "buyer__username"]
-    date_hierarchy = "placed_at"
+    # No date drill-down: it reads every order's date on each load (a DISTINCT over the
+    # table, 30 ms at 100,000 orders and growing); staff find an order by its number.
     # Staff may correct where the parcel goes; everything else is the order's record.
     RECORD = (
         "number",
@@ -94,14 +95,15 @@ class OrderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(OrderEvent)
-class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class OrderEventAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit log of every order: read-only, as an audit log must be."""
 
     list_display = ["created_at", "order", "type", "actor_role", "actor_user", "words"]
     list_filter = ["type", "actor_role"]
     list_select_related = ["order", "actor_user"]
     search_fields = ["order__number", "summary"]
-    date_hierarchy = "created_at"
+    # No date drill-down: a DISTINCT over 400,000 events' dates on each load (145 ms at
+    # 100,000 orders); staff search the timeline by order number.
 
     @admin.display(description="summary")
     def words(self, event: OrderEvent) -> str:

@@ -113,6 +113,12 @@ class Order(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["buyer", "-placed_at"], name="order_buyer_placed_idx"),
             models.Index(fields=["seller", "-placed_at"], name="order_seller_placed_idx"),
             models.Index(fields=["status", "ship_by"], name="order_status_ship_by_idx"),
+            # Issue 23, EXPLAIN at 100,000 orders: admin's order list reads the newest
+            # hundred (an index scan of 100 rows, not a sort of the table: 150 → 0.5 ms).
+            models.Index(fields=["-placed_at", "-id"], name="order_placed_idx"),
+            # Seller Central home's version of the seller's figures, the latest change of
+            # their orders: one index entry, not a sort of 50,000 orders (SubPlan 1).
+            models.Index(fields=["seller", "-updated_at"], name="order_seller_updated_idx"),
             # Seller Central's messages badge and inbox: the few orders whose buyer waits.
             models.Index(
                 fields=["seller", "buyer_waiting_since"],
@@ -280,6 +286,11 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [
+            # Issue 23, EXPLAIN at 100,000 orders (400,000 events): admin's timeline list
+            # reads its first hundred in this order from the index (490 → 2.4 ms).
+            models.Index(fields=["created_at", "id"], name="orderevent_created_idx"),
+        ]
 
     def __str__(self):
         return f"{self.order.number}: {self.get_type_display()}"

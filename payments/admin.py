@@ -7,7 +7,7 @@ of Stripe's webhook events arrived and what each did) but never type a total in.
 from django.contrib import admin
 from django.db.models import Q
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import BoundedCountsAdmin, ReadOnlyAdminMixin, ReadOnlyInline
 
 from .models import (
     Payment,
@@ -65,7 +65,7 @@ class PaymentTransactionInline(ReadOnlyInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "pk",
         "status",
@@ -86,7 +86,7 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentTransaction)
-class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentTransactionAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every capture, void and refund; "needs attention" lists money that did not move."""
 
     list_display = ["pk", "payment", "kind", "amount", "status", "created_at", "processed_at"]
@@ -96,7 +96,7 @@ class PaymentTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SandboxCharge)
-class SandboxChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SandboxChargeAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "amount_authorized",
@@ -109,7 +109,7 @@ class SandboxChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SandboxIdempotencyKey)
-class SandboxIdempotencyKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class SandboxIdempotencyKeyAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "operation", "created_at"]
     search_fields = ["key"]
 
@@ -121,7 +121,7 @@ class StripeIntentInline(ReadOnlyInline):
 
 
 @admin.register(StripeCharge)
-class StripeChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StripeChargeAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The Stripe gateway's ledger of a charge: its intents, and the one still holding money."""
 
     list_display = [
@@ -139,7 +139,7 @@ class StripeChargeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StripeEventAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Each webhook event Stripe delivered, once, with what the portal did about it."""
 
     list_display = ["event_id", "type", "received_at", "outcome"]

@@ -94,6 +94,11 @@ class Payment(MoneyAmounts, models.Model):
 
     class Meta:
         ordering = ["-pk"]
+        indexes = [
+            # Issue 23: a gateway's webhook finds its payment by the charge (webhooks.py),
+            # a sequential scan of every payment without it.
+            models.Index(fields=["charge_reference"], name="payment_charge_ref_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
@@ -195,6 +200,10 @@ class PaymentTransaction(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [
+            # Issue 23: a refund's webhook finds its transaction by the gateway's id.
+            models.Index(fields=["gateway_reference"], name="transaction_gateway_ref_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_transaction_positive"),
         ]

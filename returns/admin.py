@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from core.admin import ReadOnlyAdminMixin, ReadOnlyInline
+from core.admin import BoundedCountsAdmin, ReadOnlyAdminMixin, ReadOnlyInline
 from core.formatting import format_placed, format_when, iso
 from orders.events import Reader, render
 
@@ -96,7 +96,7 @@ RETURN_SECTIONS: dict[str | None, tuple[str, ...]] = {
 
 
 @admin.register(ReturnRequest)
-class ReturnRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReturnRequestAdmin(BoundedCountsAdmin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: returns move through Seller Central, the buyer's pages and the beat jobs."""
 
     list_display = [

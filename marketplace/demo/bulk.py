@@ -1,6 +1,7 @@
 """
-The benchmarks' bulk orders (`seed_demo --orders N`): N more orders for `buyer2`, spread
-over the demo sellers' listings and the last 60 days, written with bulk_create for speed.
+The benchmarks' bulk orders (`seed_demo --orders N`): N more orders, one in ten for
+`buyer2`, one in two from `seller` (see crowd.py), spread over the demo sellers' listings
+and the last 60 days, written with bulk_create for speed (100,000 in a minute or two).
 Their states follow their age as in a real shop: the newest still unshipped or being
 prepared, the older ones shipped and delivered. They reserve no stock: they stand for past
 sales, and must not empty the shelves the demo and the benchmarks buy from.
@@ -20,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from cancellations.models import CancellationRequest
 from catalog.models import Listing
 from orders.models import (
     ActorRole,
@@ -33,7 +35,9 @@ from orders.models import (
 from payments.gateway import DECLINED, DECLINES, decline_reason_for_buyer
 from payments.models import Payment, PaymentTransaction, SandboxCharge
 
+from .bulk_acts import CANCELLED_SHARE, DISPUTE_SHARE, REQUEST_SHARE, cancelled_at, create_acts
 from .cast import ADDRESSES, SELLERS
+from .crowd import SHOPPER_ADDRESS, Crowd, shoppers_for
 from .story import CARRIERS
 
 if TYPE_CHECKING:
@@ -46,8 +50,8 @@ BULK_BATCH_SIZE = 500
 BULK_DAYS = 60
 
 
-def seed_bulk_orders(buyer: User, count: int, *, progress: bool = True) -> None:
-    """``count`` more orders for ``buyer``, a batch at a time (thousands take a while: a bar)."""
+def seed_bulk_orders(users: dict[str, User], count: int, *, progress: bool = True) -> None:
+    """``count`` more orders, a batch at a time (thousands take a while: a bar on stderr)."""
     by_seller: dict[int, list[Listing]] = {}
     for listing in Listing.objects.filter(
         seller__user__username__in=[username for username, *_ in SELLERS], is_active=True
@@ -55,14 +59,16 @@ def seed_bulk_orders(buyer: User, count: int, *, progress: bool = True) -> None:
         by_seller.setdefault(listing.seller_id, []).append(listing)
     if not by_seller:
         raise CommandError("No demo listings to order from.")
-    sellers = list(by_seller.values())
+    big = users["seller"].seller.pk
+    sellers = sorted(by_seller, key=lambda seller_id: (seller_id != big, seller_id))
+    crowd = Crowd(users["buyer2"], shoppers_for(count), sellers)
     # Seeded, so a benchmark database is the same from one run to the next.
     rng = random.Random(Order.objects.count())
     with tqdm(total=count, desc="orders", unit="order", disable=not progress) as bar:
         for start in range(0, count, BULK_BATCH_SIZE):
             size = min(BULK_BATCH_SIZE, count - start)
             with transaction.atomic():
-                BulkBatch(rng, buyer, sellers).create(size)
+                BulkBatch(rng, crowd, by_seller).create(range(start, start + size))
             bar.update(size)
 
 
@@ -70,11 +76,15 @@ def seed_bulk_orders(buyer: User, count: int, *, progress: bool = True) -> None:
 class BulkDraft:
     """One bulk order before it is written: its dates, state, lines and money."""
 
+    buyer: User
     placed_at: datetime
     status: str
     lines: list[tuple[Listing, int]]
     shipped_at: datetime | None = None
     delivered_at: datetime | None = None
+    # What happened next (bulk_acts.py): a cancellation request's status, a case.
+    request: str = ""
+    dispute: bool = False
     payment: Payment | None = None
     order: Order | None = None
     order_lines: list[OrderLine] = field(default_factory=list)
@@ -92,6 +102,10 @@ class BulkDraft:
         return self.status != OrderStatus.PAYMENT_FAILED
 
     @property
+    def cancelled(self) -> bool:
+        return self.status == OrderStatus.CANCELLED
+
+    @property
     def shipped(self) -> bool:
         return self.status in (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
 
@@ -99,24 +113,27 @@ class BulkDraft:
 class BulkBatch:
     """One batch of bulk orders: every row built in memory, then one INSERT per model."""
 
-    def __init__(self, rng: random.Random, buyer: User, sellers: list[list[Listing]]) -> None:
-        self.rng, self.buyer, self.sellers = rng, buyer, sellers
+    def __init__(
+        self, rng: random.Random, crowd: Crowd, listings: dict[int, list[Listing]]
+    ) -> None:
+        self.rng, self.crowd, self.listings = rng, crowd, listings
         self.now = timezone.now()
-        self.address = ADDRESSES["buyer2"]
 
-    def create(self, size: int) -> None:
-        drafts = [self.draft() for _ in range(size)]
+    def create(self, indexes: range) -> None:
+        drafts = [self.draft(index) for index in indexes]
         self.create_payments(drafts)
         self.create_orders(drafts)
         self.create_lines(drafts)
         self.create_history(drafts)
+        create_acts(drafts, self.now)
 
-    def draft(self) -> BulkDraft:
+    def draft(self, index: int) -> BulkDraft:
         rng = self.rng
         age = timedelta(seconds=rng.uniform(60, BULK_DAYS * 24 * 3600))
-        listings = rng.choice(self.sellers)
+        listings = self.listings[self.crowd.seller(index)]
         chosen = rng.sample(listings, k=rng.randint(1, min(3, len(listings))))
         draft = BulkDraft(
+            buyer=self.crowd.buyer(index),
             placed_at=self.now - age,
             status=self.state_for(age),
             lines=[(listing, rng.randint(1, 3)) for listing in chosen],
@@ -130,11 +147,24 @@ class BulkBatch:
         if draft.status == OrderStatus.DELIVERED:
             assert draft.shipped_at is not None  # delivered orders are shipped
             draft.delivered_at = min(draft.shipped_at + timedelta(days=rng.uniform(1, 5)), self.now)
+        self.follow_up(draft, age)
         return draft
+
+    def follow_up(self, draft: BulkDraft, age: timedelta) -> None:
+        """A buyer's request on an order past its first hour, a case on a delivered one."""
+        Status = CancellationRequest.Status
+        if draft.cancelled or not draft.paid or age < timedelta(hours=1):
+            return
+        if self.rng.random() < REQUEST_SHARE:
+            draft.request = Status.DECLINED if draft.shipped else Status.PENDING
+        if draft.delivered_at and self.rng.random() < DISPUTE_SHARE:
+            draft.dispute = True
 
     def state_for(self, age: timedelta) -> str:
         """What an order of this age usually is by now."""
         roll = self.rng.random()
+        if age > timedelta(hours=1) and self.rng.random() < CANCELLED_SHARE:
+            return OrderStatus.CANCELLED
         if age < timedelta(days=1):
             if roll < 0.03:
                 return OrderStatus.PAYMENT_FAILED
@@ -162,6 +192,7 @@ class BulkBatch:
         """The draft's payment, and the sandbox charge of a card that was not declined."""
         total = draft.total
         captured = total if draft.shipped else Decimal(0)
+        voided = total if draft.cancelled else Decimal(0)
         charge = None
         if draft.paid:
             reference = f"ch_seed_{self.rng.getrandbits(96):024x}"
@@ -170,8 +201,10 @@ class BulkBatch:
                 payment_method="pm_card_visa",
                 amount_authorized=total,
                 amount_captured=captured,
+                amount_voided=voided,
             )
             status = Payment.Status.CAPTURED if captured else Payment.Status.AUTHORIZED
+            status = Payment.Status.VOIDED if voided else status
         else:
             reference, status = "", Payment.Status.FAILED
         payment = Payment(
@@ -182,12 +215,14 @@ class BulkBatch:
             status=status,
             amount_authorized=total if draft.paid else Decimal(0),
             amount_captured=captured,
+            amount_voided=voided,
         )
         return payment, charge
 
     @staticmethod
     def transactions(draft: BulkDraft) -> list[PaymentTransaction]:
-        """The authorization (declined or not) and, once shipped, the capture."""
+        """The authorization (declined or not), then the void of a cancelled order or the
+        capture of a shipped one."""
         payment = draft.payment
         assert payment is not None
         rows = [
@@ -202,26 +237,33 @@ class BulkBatch:
                 processed_at=draft.placed_at,
             )
         ]
-        if draft.shipped:
-            rows.append(
-                PaymentTransaction(
-                    payment=payment,
-                    kind=PaymentTransaction.Kind.CAPTURE,
-                    amount=payment.amount_captured,
-                    idempotency_key=f"seed:capture:{payment.pk}",
-                    status="succeeded",
-                    gateway_reference=payment.charge_reference,
-                    processed_at=draft.shipped_at,
+        Kind = PaymentTransaction.Kind
+        # What followed: the hold released on cancelling, the charge taken on shipping.
+        for kind, amount, when in (
+            (Kind.VOID, payment.amount_voided, cancelled_at(draft) if draft.cancelled else None),
+            (Kind.CAPTURE, payment.amount_captured, draft.shipped_at if draft.shipped else None),
+        ):
+            if when is not None:
+                rows.append(
+                    PaymentTransaction(
+                        payment=payment,
+                        kind=kind,
+                        amount=amount,
+                        idempotency_key=f"seed:{kind}:{payment.pk}",
+                        status="succeeded",
+                        gateway_reference=payment.charge_reference,
+                        processed_at=when,
+                    )
                 )
-            )
         return rows
 
     def create_orders(self, drafts: list[BulkDraft]) -> None:
         orders = []
         for draft in drafts:
+            address = ADDRESSES.get(draft.buyer.username, SHOPPER_ADDRESS)
             ship_by = draft.placed_at + timedelta(days=draft.handling_days)
             draft.order = order = Order(
-                buyer=self.buyer,
+                buyer=draft.buyer,
                 seller=draft.lines[0][0].seller,
                 payment=draft.payment,
                 status=draft.status,
@@ -229,12 +271,12 @@ class BulkBatch:
                 placed_at=draft.placed_at,
                 ship_by=ship_by,
                 deliver_by=ship_by + timedelta(days=settings.DELIVERY_DAYS_AFTER_SHIPPING),
-                ship_to_name=self.address.name,
-                ship_to_line1=self.address.line1,
-                ship_to_line2=self.address.line2,
-                ship_to_city=self.address.city,
-                ship_to_postcode=self.address.postcode,
-                ship_to_country=self.address.country,
+                ship_to_name=address.name,
+                ship_to_line1=address.line1,
+                ship_to_line2=address.line2,
+                ship_to_city=address.city,
+                ship_to_postcode=address.postcode,
+                ship_to_country=address.country,
             )
             orders.append(order)
         Order.objects.bulk_create(orders)
@@ -249,6 +291,7 @@ class BulkBatch:
                     unit_price=listing.price,
                     quantity=quantity,
                     quantity_shipped=quantity if draft.shipped else 0,
+                    quantity_cancelled=quantity if draft.cancelled else 0,
                 )
                 for listing, quantity in draft.lines
             ]
@@ -287,7 +330,7 @@ class BulkBatch:
             order=order,
             type=OrderEvent.Type.PLACED,
             actor_role=ActorRole.BUYER,
-            actor_user=self.buyer,
+            actor_user=draft.buyer,
             summary=f"Order placed with {order.seller.store_name}.",
             payload={"total": str(order.total)},
             created_at=draft.placed_at,

@@ -7,11 +7,13 @@ import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from marketplace.admin import MarketplaceAdminSite
 from orders.models import Order
+from tests.admin_counts import unbounded_counts
 from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -137,3 +139,31 @@ def test_view_on_site_redirects_staff_who_may_view_orders(client):
 def test_view_on_site_of_an_unknown_content_type_is_a_404(admin_client):
     assert admin_client.get(reverse("admin:view_on_site", args=["abc", 1])).status_code == 404
     assert admin_client.get(reverse("admin:view_on_site", args=[10**9, 1])).status_code == 404
+
+
+@pytest.mark.parametrize("model", [model for model, _ in REGISTERED], ids=str)
+def test_no_changelist_counts_a_whole_table(admin_client, model):
+    """
+    Given any changelist, plain and under a search, when staff open it, then every
+    COUNT it runs reads at most the paginator's limit of rows (no full COUNT(*)).
+    """
+    OrderFactory()
+
+    for params in ({}, {"q": "1"}):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(changelist(model), params)
+        assert response.status_code == 200
+        assert unbounded_counts(queries) == []
+
+
+def test_django_s_own_paginator_would_be_caught(admin_client, monkeypatch):
+    """The check above can fail: Django's own paginator counts the whole table."""
+    from django.core.paginator import Paginator
+
+    monkeypatch.setattr(admin.site._registry[Order], "paginator", Paginator)
+    OrderFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        admin_client.get(changelist(Order))
+
+    assert unbounded_counts(queries)

@@ -1,5 +1,6 @@
 """`seed_demo` creates the demo accounts, listings and orders, and can run any number of times."""
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -209,8 +210,9 @@ def test_demo_orders_went_through_the_services(seeded):
         assert dates == sorted(dates)
 
 
-def test_bulk_orders_add_exactly_n_orders_for_buyer2(seeded):
-    """--orders 50 adds 50 orders for buyer2 over the last 60 days, each complete."""
+def test_bulk_orders_add_exactly_n_orders_one_in_ten_for_buyer2_one_in_two_from_seller(seeded):
+    """--orders 50 adds 50 orders over the last 60 days, each complete: 5 for buyer2 and 45
+    for crowd shoppers, 25 from seller and 25 from seller2."""
     before = set(Order.objects.values_list("pk", flat=True))
     stock = dict(Listing.objects.values_list("pk", "stock"))
     now = timezone.now()
@@ -219,8 +221,14 @@ def test_bulk_orders_add_exactly_n_orders_for_buyer2(seeded):
 
     added = Order.objects.exclude(pk__in=before)
     assert added.count() == 50
-    assert set(added.values_list("buyer__username", flat=True)) == {"buyer2"}
-    assert set(added.values_list("seller__user__username", flat=True)) == {"seller", "seller2"}
+    buyers = Counter(added.values_list("buyer__username", flat=True))
+    assert buyers.pop("buyer2") == 5
+    assert sum(buyers.values()) == 45
+    assert all(username.startswith("shopper") for username in buyers)
+    assert Counter(added.values_list("seller__user__username", flat=True)) == {
+        "seller": 25,
+        "seller2": 25,
+    }
     assert added.filter(placed_at__gte=now - timedelta(days=60), placed_at__lte=now).count() == 50
     assert len(set(added.values_list("status", flat=True))) >= 2  # states spread by age
     assert len(set(OrderLine.objects.filter(order__in=added).values_list("listing", flat=True))) > 3
@@ -236,15 +244,68 @@ def test_bulk_orders_add_exactly_n_orders_for_buyer2(seeded):
     assert dict(Listing.objects.values_list("pk", "stock")) == stock
 
 
+def test_crowd_shoppers_cannot_sign_in_and_are_reused(seeded):
+    """Shoppers have no usable password; a second run reuses them before adding more."""
+    call_command("seed_demo", orders=100, history=False, verbosity=0)
+    shoppers = get_user_model().objects.filter(username__startswith="shopper")
+    first = set(shoppers.values_list("pk", flat=True))
+
+    call_command("seed_demo", orders=100, history=False, verbosity=0)
+
+    assert set(shoppers.values_list("pk", flat=True)) == first
+    assert not any(user.has_usable_password() for user in shoppers)
+
+
+def test_bulk_orders_carry_their_cancellations_requests_and_cases_whole(seeded, monkeypatch):
+    """Given every bulk order past its first hour followed up, each act is whole: a
+    cancelled order's units, money and timeline; a request's line and events; a case's."""
+    from cancellations.models import Cancellation, CancellationRequest
+    from disputes.models import Dispute
+
+    monkeypatch.setattr("marketplace.demo.bulk.CANCELLED_SHARE", 0.3)
+    monkeypatch.setattr("marketplace.demo.bulk.REQUEST_SHARE", 1.0)
+    monkeypatch.setattr("marketplace.demo.bulk.DISPUTE_SHARE", 1.0)
+    before = set(Order.objects.values_list("pk", flat=True))
+
+    call_command("seed_demo", orders=200, history=False, verbosity=0)
+
+    added = Order.objects.exclude(pk__in=before)
+    cancelled = added.filter(status=S.CANCELLED)
+    assert cancelled.exists()
+    for order in cancelled.prefetch_related("lines"):
+        cancellation = Cancellation.objects.get(order=order)
+        assert sum(line.quantity for line in cancellation.lines.all()) == sum(
+            line.quantity_cancelled for line in order.lines.all()
+        )
+        assert all(line.quantity_open == 0 for line in order.lines.all())
+        assert order.payment.status == Payment.Status.VOIDED
+        assert order.payment.amount_voided == order.total == cancellation.refund_amount
+        assert order.events.filter(type=OrderEvent.Type.ITEMS_CANCELLED).exists()
+    requests = CancellationRequest.objects.filter(order__in=added)
+    assert requests.filter(status="declined").exists() and requests.filter(status="pending")
+    for request in requests:
+        assert request.lines.count() == 1
+        assert request.order.status != S.CANCELLED
+        shipped = request.order.status in (S.SHIPPED, S.DELIVERED)
+        assert request.status == ("declined" if shipped else "pending")
+    cases = Dispute.objects.filter(order__in=added)
+    assert set(cases.values_list("order__status", flat=True)) == {S.DELIVERED}
+    assert cases.count() == added.filter(status=S.DELIVERED).count()
+    # Every timeline still reads in the order things happened.
+    for order in added.filter(pk__in=requests.values("order")):
+        dates = list(order.events.values_list("created_at", flat=True))
+        assert dates == sorted(dates)
+
+
 def test_bulk_orders_are_added_each_time_without_touching_the_demo(seeded):
-    """Every --orders run adds its orders for buyer2; buyer's demo orders stay as they were."""
+    """Every --orders run adds its orders; buyer's demo orders stay as they were."""
     buyer_orders = dict(orders_of("buyer").values_list("pk", "status"))
-    buyer2_count = orders_of("buyer2").count()
+    count = Order.objects.count()
 
     call_command("seed_demo", orders=30, history=False, verbosity=0)
     call_command("seed_demo", orders=20, history=False, verbosity=0)
 
-    assert orders_of("buyer2").count() == buyer2_count + 50
+    assert Order.objects.count() == count + 50
     assert dict(orders_of("buyer").values_list("pk", "status")) == buyer_orders
 
 

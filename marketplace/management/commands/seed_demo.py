@@ -76,7 +76,7 @@ class Command(BaseCommand):
             seed_disputes(users)
             seed_returns(users)
         if orders:
-            seed_bulk_orders(users["buyer2"], orders, progress=verbosity >= 1)
+            seed_bulk_orders(users, orders, progress=verbosity >= 1)
         # The demo's emails tell of what happened before anyone looked: nobody is sent
         # them (`make run` would print hundreds before its address). The money calls
         # stay queued: the worker settles them.
