@@ -119,6 +119,7 @@ bench: install-dev var
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_cancellations.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_sweep.py --orders 1000 --memory-orders 500
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_search.py
+	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BENCH) $(BIN)/python benchmarks/bench_scale.py
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BENCH) benchmarks/run_load.sh
 	$(BIN)/python benchmarks/targets.py var/bench-results.jsonl
 
