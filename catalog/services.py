@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from .models import MAX_PHOTOS, Category, Listing, ListingPhoto, Seller
@@ -49,6 +49,49 @@ def restock(*, listing_id: int, quantity: int) -> None:
 def clear_stock(*, listing_id: int) -> None:
     """The seller said the shelf is empty ("No inventory"): believe them."""
     Listing.objects.filter(pk=listing_id).update(stock=0)
+
+
+@dataclass(frozen=True)
+class ShelfChange:
+    """What cancellations do to one listing's stock: ``stock = (0 if cleared) + added``."""
+
+    cleared: bool = False
+    added: int = 0
+
+    def then_restock(self, quantity: int) -> "ShelfChange":
+        if quantity <= 0:
+            raise ValueError("quantity must be positive")
+        return ShelfChange(self.cleared, self.added + quantity)
+
+    def then_clear(self) -> "ShelfChange":
+        return ShelfChange(cleared=True)
+
+
+def change_shelves(changes: dict[int, ShelfChange]) -> None:
+    """
+    ``restock`` and ``clear_stock`` of many listings (listing id → its change) in ONE
+    statement, for a batch of cancellations. The listings are locked in id order by the
+    statement's subquery, like checkout reserves them: a batch and a checkout lock the
+    same listings in the same order and cannot deadlock.
+    """
+    if not changes:
+        return
+    stock = Listing._meta.get_field("stock")
+    new_stock = Case(
+        *(
+            When(
+                pk=listing_id,
+                then=Value(change.added) if change.cleared else F("stock") + change.added,
+            )
+            for listing_id, change in sorted(changes.items())
+        ),
+        default=F("stock"),
+        output_field=stock,
+    )
+    in_id_order = (
+        Listing.objects.filter(pk__in=list(changes)).order_by("pk").select_for_update().values("pk")
+    )
+    Listing.objects.filter(pk__in=in_id_order).update(stock=new_stock)
 
 
 class StockChanged(Exception):

@@ -97,6 +97,38 @@ def _bucket_claimed(job: str | None, bucket: int) -> Iterator[bool]:
                 logger.warning("%s: could not let go of bucket %s", job, bucket)
 
 
+def run_in_batches(
+    take: Callable[[int], tuple[int, int] | None],
+    *,
+    what: str,
+    around: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> int:
+    """
+    For a job that handles its rows a batch per transaction (the auto-cancel sweep):
+    ``take(after)`` handles the next batch of rows after id ``after`` and returns (the
+    last id it saw, how many it handled), or None when none is left. Keyset, never
+    OFFSET, so memory stays flat; the soft time limit ends the run between two batches
+    (or rolls back the one under way), what was done being committed batch by batch.
+    A batch that fails whole (the database went away) ends the run: the next one goes on.
+    """
+    done, after = 0, 0
+    with around():
+        while True:
+            try:
+                step = take(after)
+            except SoftTimeLimitExceeded:
+                logger.warning("%s: out of time after %s; the next run goes on", what, done)
+                break
+            except Exception:
+                logger.exception("%s: a batch after %s failed; the next run goes on", what, after)
+                break
+            if step is None:
+                break
+            after, handled = step
+            done += handled
+    return done
+
+
 def run_for_each(
     ids: Iterable[int],
     act: Callable[[int], bool],
