@@ -10,8 +10,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.utils import timezone
+
+from core.bulk import update_rows
 
 from .models import MAX_PHOTOS, Category, Listing, ListingPhoto, Seller
 
@@ -74,24 +76,12 @@ def change_shelves(changes: dict[int, ShelfChange]) -> None:
     statement's subquery, like checkout reserves them: a batch and a checkout lock the
     same listings in the same order and cannot deadlock.
     """
-    if not changes:
-        return
-    stock = Listing._meta.get_field("stock")
-    new_stock = Case(
-        *(
-            When(
-                pk=listing_id,
-                then=Value(change.added) if change.cleared else F("stock") + change.added,
-            )
-            for listing_id, change in sorted(changes.items())
-        ),
-        default=F("stock"),
-        output_field=stock,
+    update_rows(
+        Listing,
+        [(pk, change.cleared, change.added) for pk, change in sorted(changes.items())],
+        set_sql="stock = CASE WHEN v.column2 THEN v.column3 ELSE t.stock + v.column3 END",
+        lock_in_id_order=True,
     )
-    in_id_order = (
-        Listing.objects.filter(pk__in=list(changes)).order_by("pk").select_for_update().values("pk")
-    )
-    Listing.objects.filter(pk__in=in_id_order).update(stock=new_stock)
 
 
 class StockChanged(Exception):

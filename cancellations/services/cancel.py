@@ -12,19 +12,17 @@ same rows, written a statement or two per kind of row whatever the batch's size.
 """
 
 import logging
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import reduce
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from accounts.selectors import zones_read_ahead
 from catalog.services import ShelfChange, change_shelves
+from core.bulk import update_rows
 from notifications import outbox
 from orders.actors import Actor
 from orders.models import ActorRole, Order, OrderEvent, OrderLine, OrderStatus
@@ -264,8 +262,10 @@ def _plan(ask: CancelAsk) -> _Planned:
 def _write(planned: list[_Planned]) -> None:
     """Every row of the batch, a statement or two per kind of row."""
     Cancellation.objects.bulk_create([plan.cancellation for plan in planned])
-    OrderLine.objects.bulk_update(
-        [line for plan in planned for line in plan.chosen], ["quantity_cancelled"]
+    update_rows(
+        OrderLine,
+        [(line.pk, line.quantity_cancelled) for plan in planned for line in plan.chosen],
+        set_sql="quantity_cancelled = v.column2",
     )
     CancellationLine.objects.bulk_create(
         CancellationLine(cancellation=plan.cancellation, order_line=line, quantity=qty)
@@ -375,15 +375,13 @@ def _write_statuses(planned: list[_Planned]) -> None:
     """
     now = timezone.now()
     orders = [plan.ask.order for plan in planned]
-    unchanged = reduce(
-        operator.or_, (Q(pk=plan.ask.order.pk, status=plan.previous_status) for plan in planned)
+    written = update_rows(
+        Order,
+        [(plan.ask.order.pk, plan.ask.order.status, plan.previous_status) for plan in planned],
+        set_sql="status = v.column2, updated_at = %s",
+        set_params=[now],
+        where_sql="t.status = v.column3",
     )
-    new_status = Case(
-        *(When(pk=order.pk, then=Value(order.status)) for order in orders),
-        default=F("status"),
-        output_field=Order._meta.get_field("status"),
-    )
-    written = Order.objects.filter(unchanged).update(status=new_status, updated_at=now)
     if written != len(orders):
         raise BatchConflict(f"{len(orders) - written} of the batch's orders changed meanwhile")
     for order in orders:

@@ -428,6 +428,6 @@ def test_listings_are_restocked_in_listing_id_order(buyer, seller, monkeypatch):
     (restock,) = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "catalog_listing"')]
     if connection.vendor == "postgresql":
         # The statement's subquery locks the listings lowest id first, then it writes.
-        assert re.search(r"IN \(SELECT .* ORDER BY 1 ASC FOR UPDATE\)", restock), restock
+        assert re.search(r"IN \(SELECT .* ORDER BY \"id\" FOR UPDATE\)", restock), restock
     assert Listing.objects.get(pk=first.pk).stock == first.stock + 1
     assert Listing.objects.get(pk=second.pk).stock == second.stock + 1
