@@ -260,7 +260,10 @@ def _plan(ask: CancelAsk) -> _Planned:
 
 
 def _write(planned: list[_Planned]) -> None:
-    """Every row of the batch, a statement or two per kind of row."""
+    """
+    Every row of the batch, a statement or two per kind of row; the emails are rendered
+    here too, and written with the money's messages in one INSERT as the batch ends.
+    """
     Cancellation.objects.bulk_create([plan.cancellation for plan in planned])
     update_rows(
         OrderLine,
@@ -272,7 +275,6 @@ def _write(planned: list[_Planned]) -> None:
         for plan in planned
         for line, qty in plan.chosen.items()
     )
-    change_shelves(_shelf_changes(planned))
     _write_statuses(planned)
     _release(planned)
     _close_pending_requests_if_moot(planned)
@@ -288,6 +290,9 @@ def _write(planned: list[_Planned]) -> None:
     with zones_read_ahead(people):
         for plan in planned:
             notifications.items_cancelled(plan.cancellation, chosen=plan.chosen, money=plan.money)
+    # Last: the listings are the rows other transactions share (every sweep batch, every
+    # checkout), so their locks are taken when the rest is written and held only to commit.
+    change_shelves(_shelf_changes(planned))
 
 
 def check_actor(order: Order, actor: Actor) -> None:
