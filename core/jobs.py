@@ -8,7 +8,10 @@ reaches its soft time limit stops taking new rows, what it did being committed r
 by row, for the next run to carry on. The writers live in each app's ``jobs.py`` or
 ``services.py``; they lock their rows without waiting (``skip_locked``) and re-check
 the rule under the lock, so a job may run twice at once, or be redelivered after a
-worker died, and still does nothing twice.
+worker died, and still does nothing twice. A job that handles its rows a batch per
+transaction (the auto-cancel sweep) runs on ``run_in_batches`` instead: its batches
+are locked with ``skip_locked``, so runs at once take different batches without the
+bucket claims ``due_ids`` needs.
 """
 
 import logging
