@@ -153,7 +153,7 @@ class BatchConflict(Exception):
 def cancel_locked_batch(asks: list[CancelAsk]) -> BatchOutcome:
     """
     Cancel several locked orders at once, all or nothing, with the rules of every
-    cancellation (docs/DESIGN.md §6): each ask is checked in Python on its locked rows
+    cancellation (docs/DESIGN.md §3): each ask is checked in Python on its locked rows
     and left out with its refusal when a rule says no; the others' cancellations, lines,
     line quantities, shelves (one statement, listings in id order), statuses (one
     UPDATE guarded by each order's previous status), money rows, moot requests, events
