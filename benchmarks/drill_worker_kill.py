@@ -7,13 +7,13 @@ orders (``bench_sweep.seed``: two lines each, ten days past ship-by, an authoriz
 payment whose charge the sandbox gateway holds). ``celery -A marketplace worker``
 (prefork, 2 processes, production settings, Redis db 11, emails to the console backend,
 so to the worker's log) runs ``auto_cancel_late_orders_task`` and delivers the outbox.
-Each time another N/12 orders are cancelled, the drill SIGKILLs in turn: the pool
-process running the sweep (the main process replaces it; ``reject_on_worker_lost``
-redelivers the message), the main process (its pool processes die with it; the drill
-starts a new worker), or a pool process delivering outbox messages (an email or a void
-cut off between its effect and its record). After each kill it sends the sweep again,
-as beat would on its next tick. Beat itself does not run: its other jobs (delay
-notices) would add emails this drill does not count.
+Each time another N/12 orders (at most a batch of the sweep, 100) are cancelled, the
+drill SIGKILLs in turn: the pool process running the sweep (the main process replaces
+it; ``reject_on_worker_lost`` redelivers the message), the main process (its pool
+processes die with it; the drill starts a new worker), or a pool process delivering
+outbox messages (an email or a void cut off between its effect and its record). After
+each kill it sends the sweep again, as beat would on its next tick. Beat itself does
+not run: its other jobs (delay notices) would add emails this drill does not count.
 
 Afterwards the sweep is sent until nothing is due, then the outbox sweep
 (``deliver_pending_outbox_task``) until every message is delivered. A message claimed
@@ -53,6 +53,7 @@ from benchmarks.processes import (  # noqa: E402
 )
 
 REDIS_DB = 11
+SWEEP_BATCH = 100  # cancellations.jobs.SWEEP_BATCH: the orders the sweep commits at once
 SWEEP = "cancellations.tasks.auto_cancel_late_orders_task"
 OUTBOX_SWEEP = "notifications.tasks.deliver_pending_outbox_task"
 # The outbox's delivery tasks (one message, the messages of one transaction, the sweep).
@@ -233,7 +234,9 @@ def run(args, env: dict, out: Path) -> bool:
         print(f"worker 1 ready in {ready:.1f} s (prefork, 2 processes); sweep sent")
         sweep_started = time.monotonic()
         send(SWEEP)
-        step = max(1, args.orders // (args.kills + 2))
+        # The sweep commits a batch (cancellations.jobs.SWEEP_BATCH, 100) at a time: a kill
+        # after each batch at most, or the sweep is over before the kills are.
+        step = max(1, min(args.orders // (args.kills + 2), SWEEP_BATCH))
         next_at = step
         plan = ["sweep process", "main", "delivery process"]
         while len(kills) < args.kills:
@@ -241,7 +244,7 @@ def run(args, env: dict, out: Path) -> bool:
             if done >= args.orders:
                 break
             if done < next_at:
-                time.sleep(0.3)
+                time.sleep(0.05)
                 continue
             mode = plan[len(kills) % len(plan)]
             what, pid, task = kill(worker, mode)

@@ -35,7 +35,11 @@ CANCELLED_BY_FOR_BUYER = {
 def items_cancelled(
     cancellation: Cancellation, actor: Actor, *, chosen: dict[OrderLine, int], money: str
 ) -> OrderEvent:
-    """Units were cancelled (``chosen``: line → units), approving a request or not."""
+    """
+    Units were cancelled (``chosen``: line → units), approving a request or not. The
+    row is returned unsaved, its summary worded: a batch of cancellations writes all its
+    events in one INSERT (``OrderEvent.objects.bulk_create``), in its transaction.
+    """
     request = cancellation.request
     request_facts = {"request": request.pk, "request_reason": request.reason} if request else {}
     event = _event(
@@ -49,7 +53,8 @@ def items_cancelled(
         refund=str(cancellation.refund_amount),
         **request_facts,
     )
-    return _record(event, actor, _buyer_items_cancelled(event, money=money))
+    event.summary = Truncator(_buyer_items_cancelled(event, money=money)).chars(SUMMARY_MAX_LENGTH)
+    return event
 
 
 def request_opened(

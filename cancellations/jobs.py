@@ -1,12 +1,14 @@
 """
-The system's cancellations, one order per call, for the beat jobs (``tasks.py``).
+The system's cancellations, for the beat jobs (``tasks.py``).
 
-Each writer runs in its own short transaction: it takes the order's lock without
-waiting (``orders.jobs.lock_order_if_free``; a held order is left for the next run),
-re-checks its rule on the locked rows with the clock it was given, and acts through
-``cancel_locked_items`` (``cancel_items`` on the rows it locked) with actor "system",
-like every other cancellation. Each returns
-whether it did something, so a run can count, and a second run finds nothing left.
+Each writer runs in its own short transaction: it takes its orders' locks without
+waiting (``orders.jobs``; a held order is left for the next run), re-checks its rule on
+the locked rows with the clock it was given, and acts through ``cancel_locked_items``
+(``cancel_items`` on the rows it locked) with actor "system", like every other
+cancellation. The auto-cancel sweep takes its orders a hundred at a time and cancels
+them together (``auto_cancel_batch``: the same code with more orders); the payment
+timeout and the request deadline go one order or request at a time. Each returns
+what it did, so a run can count, and a second run finds nothing left.
 """
 
 import logging
@@ -21,7 +23,7 @@ from django.utils import timezone
 
 from notifications.models import OutboxMessage
 from orders.actors import Actor
-from orders.jobs import auto_cancel_at, lock_order_if_free
+from orders.jobs import auto_cancel_at, lock_due_orders, lock_order_if_free, overdue_orders
 from orders.models import Order, OrderLine, OrderStatus
 from orders.services import (
     AUTHORIZATION_RETRY,
@@ -34,46 +36,81 @@ from payments import services as payments
 from . import events, notifications
 from .models import Cancellation, CancellationRequest, Reason
 from .rules import requested_units
-from .services.cancel import cancel_locked_items
+from .services.cancel import CancelAsk, cancel_in_batch, cancel_locked_items
 from .services.common import CancellationError, LockedRequest, lock_request
 
 logger = logging.getLogger(__name__)
 
 
-def _cancel_open_units(
-    order: Order, lines: list[OrderLine], *, reason: str, key: str
-) -> Cancellation:
-    quantities = {line.pk: line.quantity_open for line in lines if line.quantity_open}
-    return cancel_locked_items(
+def _open_units(order: Order, lines: list[OrderLine], *, reason: str, key: str) -> CancelAsk:
+    """Every open unit of the order, cancelled by the system."""
+    return CancelAsk(
         order,
         lines,
-        quantities=quantities,
+        quantities={line.pk: line.quantity_open for line in lines if line.quantity_open},
         reason=reason,
         actor=Actor.system(),
         idempotency_key=key,
     )
 
 
+def _cancel_open_units(
+    order: Order, lines: list[OrderLine], *, reason: str, key: str
+) -> Cancellation:
+    ask = _open_units(order, lines, reason=reason, key=key)
+    return cancel_locked_items(
+        order,
+        lines,
+        quantities=ask.quantities,
+        reason=reason,
+        actor=ask.actor,
+        idempotency_key=key,
+    )
+
+
 # --- Auto-cancel for shipping delay ------------------------------------------------------
+# Orders the sweep takes per transaction: a dozen statements for the batch instead of a
+# dozen per order, and a batch's locks held for well under a second.
+SWEEP_BATCH = 100
+
+
+def auto_cancel_batch(
+    *, now: datetime, after: int = 0, queryset: QuerySet[Order] | None = None
+) -> tuple[int, int] | None:
+    """
+    One transaction of the sweep: the next SWEEP_BATCH overdue orders after id ``after``
+    that no one else holds, locked with their lines (``lock_due_orders``), each
+    re-checked under the lock and cancelled together (``cancel_in_batch``). Returns (the
+    last order id taken, how many were cancelled), or None when none is left.
+    """
+    with transaction.atomic():
+        locked = lock_due_orders(
+            overdue_orders(now) if queryset is None else queryset, after=after, limit=SWEEP_BATCH
+        )
+        if not locked:
+            return None
+        done = cancel_in_batch(locked, lambda order, lines: _shipping_delay(order, lines, now))
+        return locked[-1][0].pk, done
+
+
 def auto_cancel_late_order(*, order_id: int, now: datetime | None = None) -> bool:
     """
     Cancel every unshipped unit of an order past ship-by + AUTO_CANCEL_AFTER_DAYS, as
     "Shipping delay" (counts against the seller): released or refunded, restocked,
-    buyer and seller told (``cancel_items`` does all of it).
+    buyer and seller told. The sweep's batch with this one order; False when it is not
+    due, or someone else holds it.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = lock_order_if_free(order_id)
-        if locked is None:
-            return False
-        order, lines = locked
-        due = order.awaiting_shipment and auto_cancel_at(order) < now
-        if not due or not any(line.quantity_open for line in lines):
-            return False
-        _cancel_open_units(
-            order, lines, reason=Reason.SHIPPING_DELAY, key=f"shipping-delay:{order.pk}"
-        )
-        return True
+    step = auto_cancel_batch(now=now, queryset=Order.objects.filter(pk=order_id))
+    return step is not None and step[1] == 1
+
+
+def _shipping_delay(order: Order, lines: list[OrderLine], now: datetime) -> CancelAsk | None:
+    """The rule, on the locked rows: awaiting shipment, past its auto-cancel time, units open."""
+    due = order.awaiting_shipment and auto_cancel_at(order) < now
+    if not due or not any(line.quantity_open for line in lines):
+        return None
+    return _open_units(order, lines, reason=Reason.SHIPPING_DELAY, key=f"shipping-delay:{order.pk}")
 
 
 # --- Payment timeout -----------------------------------------------------------------------

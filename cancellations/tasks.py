@@ -3,10 +3,9 @@
 from celery import shared_task
 from django.utils import timezone
 
-from core.jobs import due_ids, run_for_each
+from core.jobs import due_ids, run_for_each, run_in_batches
 from core.tasks import BEAT_JOB_OPTIONS
 from notifications import outbox
-from orders.jobs import overdue_orders
 
 from . import jobs
 
@@ -15,9 +14,8 @@ from . import jobs
 def auto_cancel_late_orders_task() -> int:
     """Cancel what is unshipped past ship-by + AUTO_CANCEL_AFTER_DAYS; returns how many orders."""
     now = timezone.now()
-    return run_for_each(
-        due_ids(overdue_orders(now), job="auto-cancel"),
-        lambda order_id: jobs.auto_cancel_late_order(order_id=order_id, now=now),
+    return run_in_batches(
+        lambda after: jobs.auto_cancel_batch(now=now, after=after),
         what="Auto-cancel",
         around=outbox.gathered,
     )

@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.bulk import update_rows
+
 from .models import MAX_PHOTOS, Category, Listing, ListingPhoto, Seller
 
 
@@ -49,6 +51,37 @@ def restock(*, listing_id: int, quantity: int) -> None:
 def clear_stock(*, listing_id: int) -> None:
     """The seller said the shelf is empty ("No inventory"): believe them."""
     Listing.objects.filter(pk=listing_id).update(stock=0)
+
+
+@dataclass(frozen=True)
+class ShelfChange:
+    """What cancellations do to one listing's stock: ``stock = (0 if cleared) + added``."""
+
+    cleared: bool = False
+    added: int = 0
+
+    def then_restock(self, quantity: int) -> "ShelfChange":
+        if quantity <= 0:
+            raise ValueError("quantity must be positive")
+        return ShelfChange(self.cleared, self.added + quantity)
+
+    def then_clear(self) -> "ShelfChange":
+        return ShelfChange(cleared=True)
+
+
+def change_shelves(changes: dict[int, ShelfChange]) -> None:
+    """
+    ``restock`` and ``clear_stock`` of many listings (listing id → its change) in ONE
+    statement, for a batch of cancellations. The listings are locked in id order by the
+    statement's subquery, like checkout reserves them: a batch and a checkout lock the
+    same listings in the same order and cannot deadlock.
+    """
+    update_rows(
+        Listing,
+        [(pk, change.cleared, change.added) for pk, change in sorted(changes.items())],
+        set_sql="stock = CASE WHEN v.column2 THEN v.column3 ELSE t.stock + v.column3 END",
+        lock_in_id_order=True,
+    )
 
 
 class StockChanged(Exception):

@@ -8,7 +8,10 @@ reaches its soft time limit stops taking new rows, what it did being committed r
 by row, for the next run to carry on. The writers live in each app's ``jobs.py`` or
 ``services.py``; they lock their rows without waiting (``skip_locked``) and re-check
 the rule under the lock, so a job may run twice at once, or be redelivered after a
-worker died, and still does nothing twice.
+worker died, and still does nothing twice. A job that handles its rows a batch per
+transaction (the auto-cancel sweep) runs on ``run_in_batches`` instead: its batches
+are locked with ``skip_locked``, so runs at once take different batches without the
+bucket claims ``due_ids`` needs.
 """
 
 import logging
@@ -95,6 +98,38 @@ def _bucket_claimed(job: str | None, bucket: int) -> Iterator[bool]:
                     cursor.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key])
             except DatabaseError:  # the connection is gone, and the lock with it
                 logger.warning("%s: could not let go of bucket %s", job, bucket)
+
+
+def run_in_batches(
+    take: Callable[[int], tuple[int, int] | None],
+    *,
+    what: str,
+    around: Callable[[], AbstractContextManager[object]] = nullcontext,
+) -> int:
+    """
+    For a job that handles its rows a batch per transaction (the auto-cancel sweep):
+    ``take(after)`` handles the next batch of rows after id ``after`` and returns (the
+    last id it saw, how many it handled), or None when none is left. Keyset, never
+    OFFSET, so memory stays flat; the soft time limit ends the run between two batches
+    (or rolls back the one under way), what was done being committed batch by batch.
+    A batch that fails whole (the database went away) ends the run: the next one goes on.
+    """
+    done, after = 0, 0
+    with around():
+        while True:
+            try:
+                step = take(after)
+            except SoftTimeLimitExceeded:
+                logger.warning("%s: out of time after %s; the next run goes on", what, done)
+                break
+            except Exception:
+                logger.exception("%s: a batch after %s failed; the next run goes on", what, after)
+                break
+            if step is None:
+                break
+            after, handled = step
+            done += handled
+    return done
 
 
 def run_for_each(

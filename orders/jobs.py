@@ -2,7 +2,8 @@
 What the beat jobs do to orders.
 
 A job reads the ids of due rows and hands each to a writer (``core.jobs``) that runs in
-its own short transaction: it takes the order's lock without waiting
+its own short transaction (the auto-cancel sweep takes its orders a batch at a time
+instead: ``lock_due_orders``): it takes the order's lock without waiting
 (``lock_order_if_free``: an order another transaction holds, a buyer cancelling or a
 second run of the same job, is skipped and seen again by the next run), re-checks the
 rule on the locked rows, acts, and writes the audit row. So a job may run twice at once,
@@ -31,6 +32,32 @@ def lock_order_if_free(order_id: int) -> tuple[Order, list[OrderLine]] | None:
         return lock_order(order_id, skip_locked=True)
     except Order.DoesNotExist:
         return None
+
+
+def lock_due_orders(
+    queryset: QuerySet[Order], *, after: int, limit: int
+) -> list[tuple[Order, list[OrderLine]]]:
+    """
+    In the caller's transaction: the next ``limit`` orders of ``queryset`` after id
+    ``after``, in id order, that no one else holds (``skip_locked``: a second run of the
+    job at once takes the next ones, never these), locked with their payment, buyer and
+    seller read; then all their lines, locked in id order in one more statement. The
+    caller re-checks its rule on the locked rows (``queryset`` was read before the locks).
+    """
+    orders = list(
+        queryset.filter(pk__gt=after)
+        .order_by("pk")
+        .select_for_update(of=("self",), skip_locked=True)
+        .select_related("payment", "buyer", "seller__user")[:limit]
+    )
+    if not orders:
+        return []
+    by_id = {order.pk: order for order in orders}
+    lines: dict[int, list[OrderLine]] = {order.pk: [] for order in orders}
+    for line in OrderLine.objects.select_for_update().filter(order__in=orders).order_by("pk"):
+        line.order = by_id[line.order_id]
+        lines[line.order_id].append(line)
+    return [(order, lines[order.pk]) for order in orders]
 
 
 # --- Delay notice ----------------------------------------------------------------------

@@ -82,17 +82,31 @@ def pending_claims(
     here (cheaper than building an aggregate query). Read it under the payment's lock
     to act on it (``payments.services``); pages read it as it is.
     """
+    claims, used = pending_claims_of([payment.pk], replay_keys=replay_keys)
+    return claims[payment.pk], bool(used)
+
+
+def pending_claims_of(
+    payment_ids: Iterable[int], *, replay_keys: Iterable[str] = ()
+) -> tuple[dict[int, dict[str, Decimal]], set[str]]:
+    """
+    ``pending_claims`` of several payments at once (a batch of releases): the claims by
+    payment id, and which of ``replay_keys`` were used already, in one query.
+    """
     keys = set(replay_keys)
-    claims: dict[str, Decimal] = dict.fromkeys(CLAIMS, ZERO)
-    replayed = False
+    ids = list(payment_ids)
+    claims: dict[int, dict[str, Decimal]] = {pk: dict.fromkeys(CLAIMS, ZERO) for pk in ids}
+    used: set[str] = set()
     rows = PaymentTransaction.objects.filter(
-        Q(payment=payment, status=PaymentTransaction.Status.PENDING) | Q(idempotency_key__in=keys)
+        Q(payment_id__in=ids, status=PaymentTransaction.Status.PENDING)
+        | Q(idempotency_key__in=keys)
     ).values_list("payment_id", "kind", "status", "amount", "idempotency_key")
     for owner, kind, status, amount, key in rows:
-        if owner == payment.pk and status == PaymentTransaction.Status.PENDING and kind in claims:
-            claims[kind] += amount
-        replayed |= key in keys
-    return claims, replayed
+        if owner in claims and status == PaymentTransaction.Status.PENDING and kind in CLAIMS:
+            claims[owner][kind] += amount
+        if key in keys:
+            used.add(key)
+    return claims, used
 
 
 def prefetched_claims(payment: Payment) -> dict[str, Decimal]:

@@ -12,8 +12,9 @@ with ``signals.payment_action_failed`` so the order's timeline says so.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -35,12 +36,13 @@ from .gateway import (
     get_gateway,
 )
 from .models import ZERO, Payment, PaymentTransaction
-from .selectors import hold_left, money_position, pending_claims
+from .selectors import hold_left, money_position, pending_claims_of
 from .signals import payment_action_failed
 
 __all__ = [
     "AuthenticationRequired",
     "PaymentError",
+    "Release",
     "authentication_secret",
     "authorize_payment",
     "create_payment",
@@ -48,6 +50,7 @@ __all__ = [
     "release_unclaimed",
     "schedule_capture",
     "schedule_release",
+    "schedule_releases",
 ]
 
 logger = logging.getLogger(__name__)
@@ -268,10 +271,41 @@ def schedule_release(
     again returns the rows it created. Raises PaymentError when ``amount`` is more than
     can be voided and refunded: a refund never exceeds what was captured.
     """
-    keys = _release_keys(idempotency_key)
+    (rows,) = schedule_releases([Release(payment_id, amount, idempotency_key)])
+    return rows
+
+
+@dataclass(frozen=True)
+class Release:
+    """One release for ``schedule_releases``: ``amount`` of a payment, under its key."""
+
+    payment_id: int
+    amount: Decimal
+    idempotency_key: str
+
+
+def schedule_releases(releases: Sequence[Release]) -> list[list[PaymentTransaction]]:
+    """
+    ``schedule_release`` for several at once (a batch of cancellations), with the same
+    rules: the payments are locked in id order in one statement, what their pending
+    transactions claim is read after the locks are granted in one more, each release
+    is checked in turn (a later one sees what an earlier one claimed on the same
+    payment), and the new rows are written in one INSERT. Returns each release's rows,
+    in the order given. Raises PaymentError for the first that does not add up, before
+    anything is written.
+    """
+    keys = [_release_keys(release.idempotency_key) for release in releases]
     with _own_transaction_if_none():
-        payment = _lock(payment_id, replay_keys=keys.values())
-        return _release(payment, amount, keys)
+        locked, used = _lock_all(
+            {release.payment_id for release in releases},
+            replay_keys=[key for pair in keys for key in pair.values()],
+        )
+        planned = [
+            _plan_release(locked[release.payment_id], release.amount, pair, used=used)
+            for release, pair in zip(releases, keys, strict=True)
+        ]
+        _schedule_all([row for rows in planned for row in rows if row.pk is None])
+        return planned
 
 
 def release_unclaimed(
@@ -340,7 +374,22 @@ def _release_keys(idempotency_key: str) -> dict[str, str]:
 
 def _release(payment: Payment, amount: Decimal, keys: dict[str, str]) -> list[PaymentTransaction]:
     """Void what is still held, refund the rest; ``payment`` comes from ``_lock``."""
-    if payment.replayed:
+    used = set(keys.values()) if payment.replayed else set()
+    rows = _plan_release(payment, amount, keys, used=used)
+    _schedule_all([row for row in rows if row.pk is None])
+    return rows
+
+
+def _plan_release(
+    payment: Payment, amount: Decimal, keys: dict[str, str], *, used: set[str]
+) -> list[PaymentTransaction]:
+    """
+    The rows that release ``amount`` of a locked payment (``_lock``): the ones its keys
+    wrote already (a replay), else new ones, not saved yet, whose claims are added to
+    ``payment.pending`` so that a later release of the same batch sees them. ``used``:
+    the keys already used (a replay of one of ``keys`` returns what it wrote).
+    """
+    if used & set(keys.values()):
         existing = list(PaymentTransaction.objects.filter(idempotency_key__in=keys.values()))
         return _same_request(existing, payment, amount)
     if amount < 0:
@@ -358,20 +407,49 @@ def _release(payment: Payment, amount: Decimal, keys: dict[str, str]) -> list[Pa
             detail=f"release {amount} of payment {payment.pk}: {voidable} is authorized "
             f"and {refundable} refundable",
         )
-    return [_schedule(payment, kind, part, keys[kind]) for kind, part in parts.items() if part > 0]
+    rows = []
+    for kind, part in parts.items():
+        if part > 0:
+            payment.pending[kind] += part
+            rows.append(
+                PaymentTransaction(
+                    payment=payment, kind=kind, amount=part, idempotency_key=keys[kind]
+                )
+            )
+    return rows
 
 
 def _lock(payment_id: int, *, replay_keys: Iterable[str] = ()) -> Payment:
     """
     The payment, locked, with what its pending transactions already claim
     (``payment.pending``, per kind) and whether one of ``replay_keys`` was used already
-    (``payment.replayed``), read after the lock is granted in one more query. (Not as
-    subqueries of the locking SELECT: those read the snapshot taken before it waited
-    for the lock, and would miss the claim of the transaction it waited for.)
+    (``payment.replayed``), read after the lock is granted in one more query.
+    (Not as subqueries of the locking SELECT: those read the snapshot taken before it
+    waited for the lock, and would miss the claim of the transaction it waited for.)
     """
-    payment = Payment.objects.select_for_update().get(pk=payment_id)
-    payment.pending, payment.replayed = pending_claims(payment, replay_keys=replay_keys)
-    return payment
+    locked, _used = _lock_all([payment_id], replay_keys=replay_keys)
+    return locked[payment_id]
+
+
+def _lock_all(
+    payment_ids: Iterable[int], *, replay_keys: Iterable[str] = ()
+) -> tuple[dict[int, Payment], set[str]]:
+    """
+    ``_lock`` of several payments, locked in id order in one statement, and the set of
+    ``replay_keys`` used already.
+    """
+    payment_ids = set(payment_ids)
+    payments = {
+        payment.pk: payment
+        for payment in Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk")
+    }
+    missing = payment_ids - set(payments)
+    if missing:
+        raise Payment.DoesNotExist(f"Payments {sorted(missing)} do not exist.")
+    claims, used = pending_claims_of(payments, replay_keys=replay_keys)
+    for payment in payments.values():
+        payment.pending, payment.replayed = claims[payment.pk], bool(used)
+    return payments, used
 
 
 def _same_request(
@@ -392,11 +470,21 @@ def _same_request(
 def _schedule(
     payment: Payment, kind: str, amount: Decimal, idempotency_key: str
 ) -> PaymentTransaction:
-    row = PaymentTransaction.objects.create(
+    row = PaymentTransaction(
         payment=payment, kind=kind, amount=amount, idempotency_key=idempotency_key
     )
-    outbox.enqueue(TRANSACTION_MESSAGE, {"transaction_id": row.pk})
+    _schedule_all([row])
     return row
+
+
+def _schedule_all(rows: list[PaymentTransaction]) -> None:
+    """Write the pending rows in one INSERT, each with its outbox message (one more)."""
+    if not rows:
+        return
+    PaymentTransaction.objects.bulk_create(rows)
+    with outbox.batch():
+        for row in rows:
+            outbox.enqueue(TRANSACTION_MESSAGE, {"transaction_id": row.pk})
 
 
 @outbox.handler(TRANSACTION_MESSAGE)

@@ -4,6 +4,7 @@ and the locks on a request (docs/DESIGN.md §11: the order first, then its lines
 request hanging off it).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import Model
@@ -95,3 +96,19 @@ def lock_pending_request(
     if exclude is not None:
         pending = pending.exclude(pk=exclude.pk)
     return pending.prefetch_related("lines").first()
+
+
+def lock_pending_requests(
+    order_ids: list[int], *, exclude: Sequence[CancellationRequest] = ()
+) -> list[CancellationRequest]:
+    """
+    ``lock_pending_request`` of several locked orders (a batch of cancellations), in id
+    order, with their lines: one query, and one more for the lines when there are any.
+    """
+    return list(
+        CancellationRequest.objects.select_for_update()
+        .filter(order_id__in=order_ids, status=CancellationRequest.Status.PENDING)
+        .exclude(pk__in=[request.pk for request in exclude])
+        .order_by("pk")
+        .prefetch_related("lines")
+    )

@@ -261,25 +261,40 @@ def test_each_management_command_runs_its_job_once(command, capsys):
 
 
 def test_a_backlog_larger_than_a_batch_is_worked_through_in_one_run(place, monkeypatch):
-    from core import jobs as core_jobs
-
-    monkeypatch.setattr(core_jobs, "BATCH_SIZE", 2)
+    monkeypatch.setattr(jobs, "SWEEP_BATCH", 2)
     for _ in range(5):
         age(place(), days=10)
     assert tasks.auto_cancel_late_orders_task() == 5
 
 
-def test_one_broken_order_does_not_stop_the_others(place, monkeypatch):
-    orders = [age(place(), days=10) for _ in range(2)]
-    real = jobs.auto_cancel_late_order
+def test_one_broken_order_does_not_stop_the_others(place, monkeypatch, caplog):
+    """
+    Given a batch of three due orders, one of whose emails cannot be written, the batch
+    fails whole and falls back to one order at a time: the two others are cancelled,
+    the broken one is left (logged) for the next run, with nothing of it written.
+    """
+    from cancellations.services import cancel as cancel_module
 
-    def broken_first(*, order_id, now):
-        if order_id == orders[0].pk:
+    orders = [age(place(), days=10) for _ in range(3)]
+    real = cancel_module.notifications.items_cancelled
+
+    def broken_second(cancellation, **kwargs):
+        if cancellation.order_id == orders[1].pk:
             raise RuntimeError("boom")
-        return real(order_id=order_id, now=now)
+        return real(cancellation, **kwargs)
 
-    monkeypatch.setattr(jobs, "auto_cancel_late_order", broken_first)
-    assert tasks.auto_cancel_late_orders_task() == 1
+    monkeypatch.setattr(cancel_module.notifications, "items_cancelled", broken_second)
+    assert tasks.auto_cancel_late_orders_task() == 2
+
+    cancelled = set(Cancellation.objects.values_list("order_id", flat=True))
+    assert cancelled == {orders[0].pk, orders[2].pk}
+    broken = orders[1]
+    broken.refresh_from_db()
+    assert broken.status == OrderStatus.UNSHIPPED
+    assert broken.lines.get().quantity_cancelled == 0
+    assert not broken.events.filter(type=OrderEvent.Type.ITEMS_CANCELLED).exists()
+    assert "one order at a time" in caplog.text
+    assert f"Order {broken.pk} could not be cancelled" in caplog.text
 
 
 @pytest.mark.django_db(transaction=True)

@@ -158,7 +158,7 @@ def test_auto_cancel_first_then_the_seller_ships_nothing(buyer, seller, monkeypa
     """The job holds the order when the seller confirms: the job wins, the shipment is refused."""
     order = place(buyer, seller)
     overdue(order)
-    locked, go = pause_inside(monkeypatch, jobs, "cancel_locked_items")
+    locked, go = pause_inside(monkeypatch, jobs, "cancel_in_batch")
 
     def seller_after_the_job_locked():
         assert locked.wait(30)
@@ -220,7 +220,7 @@ def buyer_cancels(order, buyer):
 def test_auto_cancel_first_then_the_buyer_cancel_is_refused(buyer, seller, monkeypatch):
     order = place(buyer, seller)
     overdue(order)
-    locked, go = pause_inside(monkeypatch, jobs, "cancel_locked_items")
+    locked, go = pause_inside(monkeypatch, jobs, "cancel_in_batch")
 
     def buyer_after_the_job_locked():
         assert locked.wait(30)
@@ -251,7 +251,7 @@ def test_the_buyer_cancels_first_then_auto_cancel_does_nothing(buyer, seller, mo
     overdue(order)
     from cancellations.services import cancel as cancel_module
 
-    locked, go = pause_inside(monkeypatch, cancel_module.payments, "schedule_release")
+    locked, go = pause_inside(monkeypatch, cancel_module.payments, "schedule_releases")
 
     def job_while_the_buyer_holds_it():
         assert locked.wait(30)
@@ -330,37 +330,76 @@ def test_order_jobs_lock_helper_skips_a_held_order(buyer, seller):
     assert result is None
 
 
-def test_a_run_leaves_a_bucket_another_run_holds_and_takes_the_next(buyer, seller, monkeypatch):
+def test_a_sweep_leaves_the_orders_someone_holds_and_takes_the_others(buyer, seller):
     """
-    Given another session holding the auto-cancel claim on the bucket of the first due
-    orders, a run cancels only the orders of the other buckets; once the claim is let
-    go, the next run cancels the rest.
+    Given four due orders, two of which another transaction holds (a buyer at their
+    confirm page), a sweep cancels the other two at once without waiting; once they are
+    let go, the next sweep cancels the rest.
     """
-    monkeypatch.setattr(core_jobs, "BUCKET_SIZE", 2)
     orders = [place(buyer, seller) for _ in range(4)]
     for order in orders:
         overdue(order)
-    first_bucket = orders[0].pk // 2
-    held = {order.pk for order in orders if order.pk // 2 == first_bucket}
+    held = {orders[0].pk, orders[2].pk}
 
-    def hold_the_first_bucket(claimed, go):
-        with core_jobs._bucket_claimed("auto-cancel", first_bucket) as ours:
-            assert ours
-            claimed.set()
+    def hold(locked, go):
+        from django.db import transaction
+
+        with transaction.atomic():
+            for order_id in sorted(held):
+                order_services.lock_order(order_id)
+            locked.set()
             assert go.wait(30)
 
-    claimed, go = threading.Event(), threading.Event()
+    locked, go = threading.Event(), threading.Event()
 
-    def run_while_held():
-        assert claimed.wait(30)
+    def sweep_while_held():
+        assert locked.wait(30)
         try:
             return tasks.auto_cancel_late_orders_task()
         finally:
             go.set()
 
-    _, done = run_together(lambda: hold_the_first_bucket(claimed, go), run_while_held)
+    _, done = run_together(lambda: hold(locked, go), sweep_while_held)
 
     cancelled = set(Order.objects.filter(status=OrderStatus.CANCELLED).values_list("pk", flat=True))
-    assert done == 4 - len(held)
+    assert done == 2
     assert cancelled == {order.pk for order in orders} - held
     assert tasks.auto_cancel_late_orders_task() == len(held)
+
+
+def test_two_sweeps_at_once_take_different_batches(buyer, seller, monkeypatch):
+    """
+    Given six due orders and batches of two, while one sweep holds its first batch (paused
+    inside it), a second sweep takes the four others; the first then cancels its own two:
+    each order once, none waited for.
+    """
+    monkeypatch.setattr(jobs, "SWEEP_BATCH", 2)
+    orders = [place(buyer, seller) for _ in range(6)]
+    for order in orders:
+        overdue(order)
+    locked, go = threading.Event(), threading.Event()
+    real = jobs.cancel_in_batch
+    first_batch = []
+
+    def paused_once(batch, ask_for):
+        if not locked.is_set():
+            first_batch.extend(order.pk for order, _lines in batch)
+            locked.set()
+            assert go.wait(30)
+        return real(batch, ask_for)
+
+    monkeypatch.setattr(jobs, "cancel_in_batch", paused_once)
+
+    def second_sweep():
+        assert locked.wait(30)
+        try:
+            return tasks.auto_cancel_late_orders_task()
+        finally:
+            go.set()
+
+    first, second = run_together(tasks.auto_cancel_late_orders_task, second_sweep)
+
+    assert (first, second) == (2, 4)
+    assert sorted(first_batch) == sorted(order.pk for order in orders)[:2]
+    counts = Cancellation.objects.filter(order__in=orders).values_list("order_id", flat=True)
+    assert sorted(counts) == sorted(order.pk for order in orders)

@@ -286,13 +286,13 @@ def test_two_cancellations_of_the_same_listings_in_crossed_order_do_not_deadlock
         )[0]
         for _ in range(2)
     ]
-    real_restock = cancel_module.restock
+    real_change_shelves = cancel_module.change_shelves
 
-    def slow_restock(*, listing_id, quantity):
-        real_restock(listing_id=listing_id, quantity=quantity)
-        time.sleep(0.3)  # holds the listing's row lock while the other thread moves
+    def slow_change_shelves(changes):
+        real_change_shelves(changes)
+        time.sleep(0.3)  # holds the listings' row locks while the other thread moves
 
-    monkeypatch.setattr(cancel_module, "restock", slow_restock)
+    monkeypatch.setattr(cancel_module, "change_shelves", slow_change_shelves)
 
     def cancel(order, listing_order):
         lines = {line.listing_id: line.pk for line in order.lines.all()}

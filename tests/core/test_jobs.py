@@ -118,3 +118,34 @@ def test_run_for_each_runs_the_whole_run_inside_around():
 
     assert done == 2
     assert trail == ["enter", 1, 2, "exit"]
+
+
+# --- run_in_batches ---------------------------------------------------------------------------
+def batches_of(ids, size, *, fail_at=None, error=RuntimeError):
+    """A ``take`` over ``ids``: the next ``size`` after ``after``; raises at ``fail_at``."""
+    calls = []
+
+    def take(after):
+        calls.append(after)
+        batch = [pk for pk in ids if pk > after][:size]
+        if fail_at is not None and batch and batch[0] == fail_at:
+            raise error("boom")
+        return (batch[-1], len(batch)) if batch else None
+
+    return take, calls
+
+
+def test_run_in_batches_walks_on_from_the_last_id_and_adds_up_the_counts():
+    take, calls = batches_of([2, 3, 5, 8, 13], 2)
+    assert jobs.run_in_batches(take, what="Test") == 5
+    assert calls == [0, 3, 8, 13]
+
+
+@pytest.mark.parametrize("error", [SoftTimeLimitExceeded, RuntimeError])
+def test_run_in_batches_stops_at_a_failed_batch_and_keeps_what_it_did(error, caplog):
+    """Out of time, or a batch that failed whole: the run ends there, the next run goes on."""
+    take, calls = batches_of([1, 2, 3, 4, 5], 2, fail_at=3, error=error)
+    with caplog.at_level(logging.WARNING, logger="core.jobs"):
+        assert jobs.run_in_batches(take, what="Test job") == 2
+    assert calls == [0, 2]
+    assert "the next run goes on" in caplog.text

@@ -460,6 +460,56 @@ def test_release_never_refunds_more_than_captured(checkout_capture):
     assert payment.transactions.filter(kind=Kind.REFUND).count() == 1
 
 
+def test_a_batch_of_releases_locks_reads_and_writes_once_whatever_its_size(
+    django_assert_num_queries,
+):
+    """
+    Given three payments, releasing from each in one batch costs the statements of one
+    release: the payments' lock, their claims, the rows and their outbox messages.
+    """
+    payments = [authorized_payment() for _ in range(3)]
+    releases = [
+        services.Release(payment.pk, Decimal("10.00"), f"cancellation:{n}")
+        for n, payment in enumerate(payments)
+    ]
+
+    with django_assert_num_queries(4):
+        created = services.schedule_releases(releases)
+
+    assert [[(row.kind, row.amount) for row in rows] for rows in created] == [
+        [(Kind.VOID, Decimal("10.00"))]
+    ] * 3
+    assert OutboxMessage.objects.filter(kind=services.TRANSACTION_MESSAGE).count() == 3
+
+
+def test_a_later_release_of_a_batch_sees_what_an_earlier_one_claimed():
+    """
+    Given 100 authorized, two releases of 60 on the same payment in one batch: the second
+    finds only 40 unclaimed, so the batch is refused whole and nothing is written.
+    """
+    payment = authorized_payment()
+
+    with pytest.raises(services.PaymentError, match="could not return"):
+        services.schedule_releases(
+            [
+                services.Release(payment.pk, Decimal("60.00"), "r1"),
+                services.Release(payment.pk, Decimal("60.00"), "r2"),
+            ]
+        )
+
+    assert not payment.transactions.exclude(kind=Kind.AUTHORIZE).exists()
+    created = services.schedule_releases(
+        [
+            services.Release(payment.pk, Decimal("60.00"), "r1"),
+            services.Release(payment.pk, Decimal("40.00"), "r2"),
+        ]
+    )
+    assert [[row.amount for row in rows] for rows in created] == [
+        [Decimal("60.00")],
+        [Decimal("40.00")],
+    ]
+
+
 @pytest.mark.parametrize("card", [VISA, DECLINED])
 def test_release_of_a_never_authorized_payment_creates_nothing(card):
     """A pending or declined payment holds no money, so a cancellation releases nothing."""
