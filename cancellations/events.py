@@ -23,6 +23,9 @@ from .models import Cancellation, CancellationRequest, Reason
 Type = OrderEvent.Type
 
 # Who cancelled, as the buyer reads it in the timeline and in the email.
+# Why the system closed a request (the event's "why"): the other is "shipped".
+ITEMS_CANCELLED = "items_cancelled"
+
 CANCELLED_BY_FOR_BUYER = {
     ActorRole.BUYER: "You cancelled",
     ActorRole.SELLER: "The seller cancelled",
@@ -95,9 +98,20 @@ def request_auto_approved(cancellation_request: CancellationRequest) -> OrderEve
     )
 
 
-def request_closed(cancellation_request: CancellationRequest) -> OrderEvent:
+def request_closed(
+    cancellation_request: CancellationRequest, *, items_cancelled: bool = False
+) -> OrderEvent:
+    """
+    Closed by the system: some of the items shipped before the deadline (the request
+    job), or every item asked about was cancelled meanwhile (``items_cancelled``).
+    """
+    why = ITEMS_CANCELLED if items_cancelled else "shipped"
     return _request_event(
-        cancellation_request, Type.CANCELLATION_REQUEST_CLOSED, Actor.system(), _buyer_closed
+        cancellation_request,
+        Type.CANCELLATION_REQUEST_CLOSED,
+        Actor.system(),
+        _buyer_closed,
+        why=why,
     )
 
 
@@ -183,6 +197,8 @@ def _buyer_auto_approved(event: OrderEvent) -> str:
 
 
 def _buyer_closed(event: OrderEvent) -> str:
+    if event.payload.get("why") == ITEMS_CANCELLED:
+        return "Your cancellation request was closed: the items it asked about were cancelled."
     return (
         "Your cancellation request was closed: some of the items shipped before the seller "
         "answered."
@@ -258,4 +274,8 @@ def render_auto_approved(event: OrderEvent, reader: str) -> str | None:
 def render_closed(event: OrderEvent, reader: str) -> str | None:
     if reader == Reader.BUYER:
         return None
+    if event.payload.get("why") == ITEMS_CANCELLED:
+        return (
+            "The buyer's cancellation request was closed: the items it asked about were cancelled."
+        )
     return "The buyer's cancellation request was closed: some of the items had shipped."

@@ -428,3 +428,4 @@ def _close_pending_requests_if_moot(planned: list[_Planned]) -> None:
         if not any(open_by_line.get(rl.order_line_id) for rl in pending.lines.all()):
             pending.close(note="The items were cancelled.")
             pending.save()
+            events.request_closed(pending, items_cancelled=True)

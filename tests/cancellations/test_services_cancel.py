@@ -13,6 +13,7 @@ from cancellations.services.common import AlreadyDone, CancellationError
 from cancellations.services.requests import request_cancellation
 from catalog.models import Listing
 from orders.actors import Actor
+from orders.events import Reader, render
 from orders.models import OrderEvent, OrderStatus
 from orders.services import start_preparing
 from payments.models import PaymentTransaction
@@ -272,6 +273,15 @@ def test_a_direct_cancel_of_the_requested_units_closes_the_request(place, buyer)
     )
     cancellation_request.refresh_from_db()
     assert cancellation_request.status == CancellationRequest.Status.CLOSED
+    # Audited like every answer to a request, in each reader's words.
+    (closed,) = order.events.filter(type=OrderEvent.Type.CANCELLATION_REQUEST_CLOSED)
+    assert closed.payload["request"] == cancellation_request.pk
+    assert closed.summary == (
+        "Your cancellation request was closed: the items it asked about were cancelled."
+    )
+    assert render(closed, Reader.SELLER) == (
+        "The buyer's cancellation request was closed: the items it asked about were cancelled."
+    )
 
 
 def test_cancelling_while_payment_is_pending_releases_the_late_authorization(
