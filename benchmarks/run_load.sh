@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 PG_URL=${PG_URL:-postgres://root@127.0.0.1:5432}; PG_URL=${PG_URL%/}
 PORT=${PORT:-8320}; LOAD_SECONDS=${LOAD_SECONDS:-30}; ORDERS=${ORDERS:-1000}
 FEED_SECONDS=${FEED_SECONDS:-3}; FEED_ORDERS=${FEED_ORDERS:-5}
+# The README's production step: gunicorn with about 2 workers a core (4 sync workers on
+# these 2-core machines); GUNICORN_WORKERS / GUNICORN_THREADS compare other settings.
+export GUNICORN_WORKERS=${GUNICORN_WORKERS:-4}
 DB=h_load_$$; OUT=var/load-$$; mkdir -p "$OUT"
 export ENV_FILE= DEBUG=0 SECRET_KEY=${SECRET_KEY:-$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))')}
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0 DATABASE_URL=$PG_URL/$DB
