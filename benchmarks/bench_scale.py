@@ -67,7 +67,7 @@ ADMIN = "hsc_admin"
 
 def bench_env(database_url: str) -> dict[str, str]:
     """bench_pages.py's production-like environment, with the portal's own settings."""
-    env = pages_env(database_url)
+    env = pages_env(database_url, redis_db=0)  # its Redis is replaced just below
     del env["DJANGO_SETTINGS_MODULE"]  # the portal's settings: no /bench/minimal/ here
     env.update(
         REDIS_URL="",  # the local-memory cache; the filesystem broker nothing reads
