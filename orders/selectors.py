@@ -364,9 +364,11 @@ def orders_for_seller(
 
 
 # A change to the seller's orders is trusted to be committed this long after its
-# ``updated_at``: no transaction that writes orders (a checkout, a cancellation, a sweep's
-# batch) stays open for a minute. Until then the counts are not cached (see below).
-COUNTS_SETTLE_SECONDS = 60
+# ``updated_at``: a transaction that writes orders (a checkout, a cancellation, a sweep's
+# batch of 100) commits well within a second of writing them. Until then the counts are
+# counted, not cached (see below). A writer that holds a transaction open longer after
+# saving an order could leave a cached count stale until the seller's next change.
+COUNTS_SETTLE_SECONDS = 10
 
 
 @dataclass(frozen=True)

@@ -456,7 +456,7 @@ def test_home_page_makes_the_same_queries_for_10_and_many_orders(
 ):
     """Session, user, seller, nav badges (one query), what the figures were computed
     from (one query, which names the orders' latest change: the key of the orders to
-    ship), the orders to ship until that change is a minute old; then, when the version
+    ship), the orders to ship until that change has settled; then, when the version
     changed, one aggregate per metric and insight (10, the order defect rate from the
     Resolution Center and the return figures and insights included)."""
     history(seller, orders)

@@ -367,8 +367,8 @@ def test_a_settled_write_to_an_order_moves_the_key(signed_in, seller, mixed_orde
 
 def test_an_unsettled_change_is_never_cached(signed_in, seller, mixed_orders):
     """
-    Within a minute of the latest change, an earlier transaction may still commit behind
-    it: the counts are counted on every view until the change is a minute old.
+    Within seconds of the latest change, an earlier transaction may still commit behind
+    it: the counts are counted on every view until the change has settled.
     """
     pills(signed_in)
 
