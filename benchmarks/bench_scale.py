@@ -2,14 +2,21 @@
 """
 100× the data (issue 23 §3): each page's queries and time at 1,000 and at 100,000 orders.
 
-Creates two throwaway PostgreSQL databases (prefix hsc_, dropped at the end), seeds one
-with `seed_demo --orders 1000` and one with `--orders 100000` (buyer2 places one order in
-ten, seller sells one in two: 100 and 10,000, 500 and 50,000), and times the seeding. Then,
-in a process per database with production settings (DEBUG off, the local-memory cache),
-it opens every page once to warm it, counts its queries (Django's test client), checks
-that no admin list runs a COUNT without a LIMIT, and takes the median of ``--repeat``
-in-process requests. A page's time at 100,000 is compared with its time at 1,000
-measured in the same run: the target is at most 1.5×, with equal query counts.
+Creates two throwaway PostgreSQL databases (prefix ``--db-prefix``, hsc_ by default,
+dropped at the end), seeds one with `seed_demo --orders 1000` and one with `--orders
+100000` (buyer2 places one order in ten, seller sells one in two: 100 and 10,000, 500 and
+50,000), times the seeding and ANALYZEs each database (as autovacuum does within a minute
+of a bulk load: without statistics the planner sorts all of a buyer's orders for a page).
+Then, in a process per database with production settings (DEBUG off, the local-memory
+cache), it opens every page once to warm it, counts its queries (Django's test client),
+checks that no admin list runs a COUNT without a LIMIT, and takes the median of
+``--repeat`` in-process requests. A page's time at 100,000 is compared with its time at
+1,000 measured in the same run: the target is at most 1.5×, with equal query counts.
+
+The admin lists are compared like for like: at 1,000 orders some show 20–60 rows where
+the big database fills a page of 100, so the big database's lists are measured with the
+rows per page (``list_per_page``) the small one showed; a list that fills its page at
+both sizes is measured as it is. The rows each list showed are printed beside it.
 
     .venv/bin/python benchmarks/bench_scale.py [--orders 100000] [--small 1000] [--repeat 15]
 
@@ -67,7 +74,7 @@ ADMIN = "hsc_admin"
 
 def bench_env(database_url: str) -> dict[str, str]:
     """bench_pages.py's production-like environment, with the portal's own settings."""
-    env = pages_env(database_url)
+    env = pages_env(database_url, redis_db=0)  # its Redis is replaced just below
     del env["DJANGO_SETTINGS_MODULE"]  # the portal's settings: no /bench/minimal/ here
     env.update(
         REDIS_URL="",  # the local-memory cache; the filesystem broker nothing reads
@@ -104,7 +111,24 @@ def page_urls() -> dict[str, tuple[str, str]]:
     return pages
 
 
-def measure(repeat: int) -> dict[str, object]:
+def admin_rows(html: str) -> int:
+    """The rows an admin change list shows (its result table's rows, less the header)."""
+    table = html.partition('id="result_list"')[2].partition("</table>")[0]
+    return max(table.count("<tr") - 1, 0)
+
+
+def show_rows(rows: dict[str, int]) -> None:
+    """Each admin list in ``rows`` shows that many rows a page (``list_per_page``)."""
+    from django.apps import apps
+    from django.contrib import admin
+
+    for label in ADMIN_LISTS:
+        shown = rows.get(f"admin_{label.split('.')[1]}")
+        if shown:
+            admin.site.get_model_admin(apps.get_model(label)).list_per_page = shown
+
+
+def measure(repeat: int, rows: dict[str, int]) -> dict[str, object]:
     import django
 
     django.setup()
@@ -120,14 +144,17 @@ def measure(repeat: int) -> dict[str, object]:
         User.objects.create_superuser(ADMIN, f"{ADMIN}@example.com", None)
     clients: dict[str, Client] = {}
     out: dict[str, object] = {"orders": Order.objects.count(), "pages": {}}
-    for label, (account, url) in page_urls().items():
+    pages = page_urls()
+    show_rows(rows)
+    for label, (account, url) in pages.items():
         if account not in clients:
             clients[account] = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
             clients[account].force_login(User.objects.get(username=account))
         client = clients[account]
         client.get(url)  # warm: caches, the first render of each template
         with CaptureQueriesContext(connection) as queries:
-            status = client.get(url).status_code
+            response = client.get(url)
+        status = response.status_code
         # Read now: each request's start empties Django's query log.
         captured = queries.captured_queries
         times = []
@@ -140,6 +167,7 @@ def measure(repeat: int) -> dict[str, object]:
             "queries": len(captured),
             "unbounded": unbounded_counts(captured),
             "ms": statistics.median(times),
+            "rows": admin_rows(response.content.decode()) if label.startswith("admin_") else None,
         }
     return out
 
@@ -160,12 +188,16 @@ def seed(db: str, orders: int, env: dict[str, str], host: str, user: str) -> flo
         env,
         stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    run(["psql", "-h", host, "-U", user, "-d", db, "-qc", "ANALYZE"], env)
+    return seconds
 
 
-def describe(env: dict[str, str], repeat: int) -> dict:
+def describe(env: dict[str, str], repeat: int, rows: dict[str, int] | None = None) -> dict:
+    """The pages' figures in one database; the admin lists ``rows`` rows a page if given."""
+    shown = json.dumps(rows or {})
     result = run(
-        [PYTHON, __file__, "--inprocess", "--repeat", str(repeat)],
+        [PYTHON, __file__, "--inprocess", "--repeat", str(repeat), "--rows", shown],
         env,
         capture_output=True,
         text=True,
@@ -185,9 +217,10 @@ def compare(small: dict, big: dict) -> None:
         equal = at_small["queries"] == at_big["queries"]
         flat.append(equal)
         status = "" if at_small["status"] == at_big["status"] == 200 else "  NOT 200"
+        shown = f"  rows {at_small['rows']}/{at_big['rows']}" if at_small["rows"] else ""
         print(
             f"{label:<32} {at_small['queries']:>8}/{at_big['queries']:<8} "
-            f"{at_small['ms']:>9.1f} {at_big['ms']:>8.1f} {ratio:>5.2f}×{status}",
+            f"{at_small['ms']:>9.1f} {at_big['ms']:>8.1f} {ratio:>5.2f}×{status}{shown}",
             flush=True,
         )
         if label.startswith("admin_"):
@@ -220,15 +253,17 @@ def main() -> int | None:
     parser.add_argument("--orders", type=int, default=100_000, help="the big database's")
     parser.add_argument("--small", type=int, default=1000, help="the small database's")
     parser.add_argument("--repeat", type=int, default=15, help="requests timed per page")
+    parser.add_argument("--db-prefix", default="hsc", help="the throwaway databases' names")
     parser.add_argument("--inprocess", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inprocess:
-        print(json.dumps(measure(args.repeat)))
+        print(json.dumps(measure(args.repeat, json.loads(args.rows))))
         return None
 
     pg, host, user = postgres_server()
     suffix = os.getpid()
-    dbs = {"small": f"hsc_small_{suffix}", "big": f"hsc_big_{suffix}"}
+    dbs = {size: f"{args.db_prefix}_{size}_{suffix}" for size in ("small", "big")}
     secret = secrets.token_urlsafe(50)
     envs = {size: bench_env(f"{pg}/{db}") | {"SECRET_KEY": secret} for size, db in dbs.items()}
     started = time.perf_counter()
@@ -238,8 +273,10 @@ def main() -> int | None:
             for size, count in (("small", args.small), ("big", args.orders))
         }
         run([PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], envs["small"])
-        described = {size: describe(envs[size], args.repeat) for size in dbs}
-        small, big = described["small"], described["big"]
+        small = describe(envs["small"], args.repeat)
+        # Like for like: the big lists show the rows the small ones did (a full page: as is).
+        rows = {label: page["rows"] for label, page in small["pages"].items() if page["rows"]}
+        big = describe(envs["big"], args.repeat, rows)
         print(
             f"date {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, {os.cpu_count()} cores, DEBUG off, "
             f"PostgreSQL; {small['orders']} and {big['orders']} orders in all"

@@ -92,11 +92,18 @@ def _parties(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
     return queryset.select_related("order", "buyer", "seller", "seller__user")
 
 
-def cases_for_user(*, user: User) -> QuerySet[Dispute]:
-    """The cases the user is the buyer or the seller of, active first, newest first."""
-    return _parties(Dispute.objects.filter(Q(buyer=user) | Q(seller__user=user))).order_by(
-        "resolved_at", "-created_at", "-pk"
-    )
+def cases_opened_by(*, user: User) -> QuerySet[Dispute]:
+    """The cases the user opened as a buyer, active first, newest first."""
+    return _listed(Dispute.objects.filter(buyer=user))
+
+
+def cases_about_store_of(*, user: User) -> QuerySet[Dispute]:
+    """The cases buyers opened about the user's store's orders, active first, newest first."""
+    return _listed(Dispute.objects.filter(seller__user=user))
+
+
+def _listed(queryset: QuerySet[Dispute]) -> QuerySet[Dispute]:
+    return _parties(queryset).order_by("resolved_at", "-created_at", "-pk")
 
 
 def case_for_party(*, user: User, pk: int) -> Dispute:

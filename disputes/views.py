@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.views import View
@@ -29,6 +30,8 @@ from .forms import AcceptOfferForm, MessageForm, OfferForm, OpenCaseForm
 from .models import Dispute
 from .services import DisputeError, StaleConfirmation
 
+CASES_PER_PAGE = 25
+
 
 def viewer_of(case: Dispute, user: User | AnonymousUser) -> ActorRole:
     """Which side of the case the signed-in party is on (the selectors scope to one of the two)."""
@@ -36,17 +39,26 @@ def viewer_of(case: Dispute, user: User | AnonymousUser) -> ActorRole:
 
 
 class CaseListView(LoginRequiredMixin, TemplateView):
+    """
+    The cases the user opened, and those about their store's orders (for a seller),
+    each list a page at a time (``page`` and ``store_page``): a buyer with hundreds of
+    cases gets the same page as one with a few.
+    """
+
     template_name = "disputes/case_list.html"
 
     def get_context_data(self, **kwargs):
-        cases = list(selectors.cases_for_user(user=self.request.user))
-        for case in cases:
-            case.viewer = viewer_of(case, self.request.user)
-        return super().get_context_data(
-            as_buyer=[case for case in cases if case.viewer == ActorRole.BUYER],
-            as_seller=[case for case in cases if case.viewer == ActorRole.SELLER],
-            **kwargs,
+        user = self.request.user
+        get = self.request.GET.get
+        as_buyer = Paginator(selectors.cases_opened_by(user=user), CASES_PER_PAGE).get_page(
+            get("page")
         )
+        as_seller = None
+        if hasattr(user, "seller"):  # read once: the nav reads the answer kept on the user
+            as_seller = Paginator(
+                selectors.cases_about_store_of(user=user), CASES_PER_PAGE
+            ).get_page(get("store_page"))
+        return super().get_context_data(as_buyer=as_buyer, as_seller=as_seller, **kwargs)
 
 
 class OpenCaseView(BuyerOrderMixin, View):

@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -105,15 +104,19 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         tab = selectors.BuyerTab.clean(self.request.GET.get("tab"))
-        orders = selectors.orders_for_buyer(buyer=self.request.user, tab=tab)
-        page = Paginator(orders, ORDERS_PER_PAGE).get_page(self.request.GET.get("page"))
+        page = selectors.buyer_orders_page(
+            orders=selectors.orders_for_buyer(buyer=self.request.user, tab=tab),
+            size=ORDERS_PER_PAGE,
+            older_than=self.request.GET.get("older"),
+            newer_than=self.request.GET.get("newer"),
+        )
         return super().get_context_data(
             tab=tab,
             tabs=selectors.BuyerTab.choices,
             delivered_days=settings.YOUR_ORDERS_DELIVERED_DAYS,
-            page_obj=page,
-            orders=page.object_list,
-            cards=order_cards(page.object_list),
+            page=page,
+            orders=page.orders,
+            cards=order_cards(page.orders),
             **kwargs,
         )
 

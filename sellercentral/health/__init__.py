@@ -118,7 +118,7 @@ def _health_version_sql() -> tuple[str, tuple[Any, ...]]:
     load of the home page).
     """
     seller_ref = OuterRef("pk")
-    parts = {
+    parts = {  # the orders' first: ``latest_order_change``
         "latest_order": _latest(Order.objects.filter(seller=seller_ref), "updated_at"),
         "latest_message": _latest(Message.objects.filter(order__seller=seller_ref), "pk"),
         "latest_listing": _latest(Listing.objects.filter(seller=seller_ref), "updated_at"),
@@ -134,6 +134,16 @@ def _health_version_sql() -> tuple[str, tuple[Any, ...]]:
     sql, params = query.query.sql_with_params()
     assert params.count(SQL_SELLER_ID) == 1, params  # the seller's id, once
     return sql, params
+
+
+def latest_order_change(version: tuple[object, ...]) -> datetime | None:
+    """
+    The latest ``updated_at`` of the seller's orders, from ``health_version``'s answer:
+    the key of their status counts too (``orders.selectors.order_counts_as_of``).
+    """
+    latest = version[0]
+    assert latest is None or isinstance(latest, datetime), latest
+    return latest
 
 
 SQL_SELLER_ID = -1  # a placeholder no seller has, replaced by the real id at each run

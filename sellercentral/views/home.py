@@ -33,15 +33,18 @@ TO_SHIP = [
 ]
 
 
-def health_section(seller: Seller) -> SafeString:
-    """Account health and insights, cached under what they count and the time slot."""
+def health_section(seller: Seller, version: tuple[object, ...]) -> SafeString:
+    """
+    Account health and insights, cached under what they count (``version``, from
+    ``health.health_version``) and the time slot.
+    """
     now = timezone.now()
     return fragments.render_one(
         template="sellercentral/_health.html",
         name="account-health",
         facts=(
             seller.pk,
-            *health.health_version(seller),
+            *version,
             int(now.timestamp()) // HEALTH_REFRESH_SECONDS,
         ),
         context=lambda: {"health": health.account_health(seller, now), "as_of": now},
@@ -58,9 +61,12 @@ class SellerHomeView(SellerRequiredMixin, TemplateView):
     template_name = "sellercentral/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        counts = selectors.order_counts_for_seller(seller=self.seller)
+        version = health.health_version(self.seller)
+        counts = selectors.order_counts_as_of(
+            seller=self.seller, latest_change=health.latest_order_change(version)
+        )
         return super().get_context_data(
             to_ship=[(value, label, counts[value]) for value, label in TO_SHIP if counts[value]],
-            health_section=health_section(self.seller),
+            health_section=health_section(self.seller, version),
             **kwargs,
         )

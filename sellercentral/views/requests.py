@@ -8,6 +8,8 @@ request is a 404; a user without a store gets 403), write through one
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +27,8 @@ from orders.actors import Actor, signed_in_user
 from .cancel import cancelled_message
 
 MAX_ID = 2**63 - 1
+# The queue's page: a seller with hundreds of requests waiting sees the 25 due first.
+REQUESTS_PER_PAGE = 25
 
 
 class SellerRequestsView(SellerRequiredMixin, View):
@@ -41,13 +45,37 @@ def requests_page(
     invalid: dict[int, Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The queue, oldest first, each with its Decline form (the invalid one with its errors)."""
+    """
+    A page of the queue, oldest first, each with its Decline form; after a refused
+    Decline, the page that request is on, with its form and errors.
+    """
     invalid = invalid or {}
+    pending = selectors.pending_requests_for_seller(seller)
+    number = request.GET.get("page")
+    for request_id in invalid:  # at most one: the form just posted
+        number = str(_page_of(pending, request_id))
+    page = Paginator(pending, REQUESTS_PER_PAGE).get_page(number)
     rows = [
         (item, invalid.get(item.pk) or DeclineRequestForm(prefix=f"r{item.pk}"))
-        for item in selectors.pending_requests_for_seller(seller)
+        for item in page.object_list
     ]
-    return render(request, "sellercentral/requests.html", {"requests": rows}, status=status)
+    return render(
+        request,
+        "sellercentral/requests.html",
+        {"requests": rows, "page_obj": page},
+        status=status,
+    )
+
+
+def _page_of(pending: QuerySet[CancellationRequest], request_id: int) -> int:
+    """The queue's page a pending request is on (1 when it is no longer pending)."""
+    item = pending.filter(pk=request_id).values("created_at").first()
+    if item is None:
+        return 1
+    ahead = pending.filter(
+        Q(created_at__lt=item["created_at"]) | Q(created_at=item["created_at"], pk__lt=request_id)
+    ).count()
+    return ahead // REQUESTS_PER_PAGE + 1
 
 
 class SellerRequestMixin(SellerRequiredMixin):

@@ -1,12 +1,14 @@
 """Resolution Center pages: access, CSRF, GET changes nothing, bad input is a form error."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from html import unescape
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from disputes import services, views
 from disputes.models import Dispute, DisputeMessage
@@ -14,7 +16,7 @@ from orders.actors import Actor
 from orders.models import ActorRole
 from payments.models import Payment
 from tests.disputes import as_shown
-from tests.factories import SellerFactory, UserFactory
+from tests.factories import OrderFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -603,3 +605,59 @@ def test_each_party_views_a_case_in_their_actor_role(open_case, buyer, seller):
 
     assert roles == (ActorRole.BUYER, ActorRole.SELLER)
     assert all(isinstance(role, ActorRole) for role in roles)
+
+
+# --- The list's pages ---------------------------------------------------------------------------
+def closed_cases(buyer, seller, count: int) -> list[Dispute]:
+    """``count`` withdrawn cases of the buyer's about the seller, newest first."""
+    now = timezone.now()
+    return [
+        Dispute.objects.create(
+            order=OrderFactory(buyer=buyer, seller=seller),
+            buyer=buyer,
+            seller=seller,
+            reason=Dispute.Reason.NOT_AS_DESCRIBED,
+            description="Scratched",
+            status=Dispute.Status.WITHDRAWN,
+            respond_by=now,
+            created_at=now - timedelta(hours=i),
+            resolved_at=now,
+        )
+        for i in range(count)
+    ]
+
+
+def listed(response, section: str) -> list[int]:
+    return [case.pk for case in response.context[section]]
+
+
+def test_the_list_shows_25_cases_a_page_in_each_section(client, buyer, seller):
+    """The buyer's cases and the store's cases each have their own pages."""
+    opened = closed_cases(buyer, seller, 27)
+    client.force_login(buyer)
+
+    first = client.get(reverse("disputes:case_list"))
+    second = client.get(reverse("disputes:case_list"), {"page": 2})
+    client.force_login(seller.user)
+    store = client.get(reverse("disputes:case_list"), {"store_page": 2})
+
+    assert listed(first, "as_buyer") == [case.pk for case in opened[:25]]
+    assert listed(second, "as_buyer") == [case.pk for case in opened[25:]]
+    assert "?page=2" in text(first) and "Page 2 of 2" in text(second)
+    assert first.context["as_seller"] is None  # a buyer without a store
+    assert listed(store, "as_seller") == [case.pk for case in opened[25:]]
+    assert "Page 2 of 2" in text(store)
+
+
+@pytest.mark.parametrize("count", [26, 60])
+def test_the_list_makes_the_same_queries_however_many_cases(
+    client, buyer, seller, django_assert_num_queries, count
+):
+    """Session, user, seller check, the count and a page of cases with their parties."""
+    closed_cases(buyer, seller, count)
+    client.force_login(buyer)
+
+    with django_assert_num_queries(5):
+        response = client.get(reverse("disputes:case_list"))
+
+    assert len(listed(response, "as_buyer")) == 25

@@ -1,5 +1,6 @@
 """Your Orders: the list, the order page, messages and "Revise payment" (views/buyer.py)."""
 
+import html
 import re
 from datetime import timedelta
 from decimal import Decimal
@@ -8,6 +9,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -264,25 +266,84 @@ def test_the_current_tab_says_what_it_holds(client, buyer):
     assert f"delivered in the last {settings.YOUR_ORDERS_DELIVERED_DAYS} days" in html
 
 
+def older_link(response) -> dict[str, str]:
+    """The query of the page's "Older orders" link."""
+    return link(response, "Older orders")
+
+
+def link(response, label: str) -> dict[str, str]:
+    found = re.search(rf'href="\?([^"]+)">{label}</a>', body(response))
+    assert found, f"no {label} link"
+    return dict(QueryDict(html.unescape(found.group(1))).items())
+
+
 def test_orders_are_newest_first_ten_per_page(client, buyer, seller):
-    """Twelve orders make two pages; the newest ten come first."""
+    """
+    Twenty-five orders make three pages, newest first; "Older orders" and "Newer
+    orders" walk them and keep the tab; a mangled link shows the first page.
+    """
     now = timezone.now()
     orders = [
         OrderFactory(buyer=buyer, seller=seller, placed_at=now - timedelta(hours=i))
-        for i in range(12)
+        for i in range(25)
     ]
     client.force_login(buyer)
+    url = reverse("orders:your_orders")
 
-    first = client.get(reverse("orders:your_orders"), {"tab": "all"})
-    second = client.get(reverse("orders:your_orders"), {"tab": "all", "page": 2})
-    past_the_end = client.get(reverse("orders:your_orders"), {"tab": "all", "page": "zzz"})
+    first = client.get(url, {"tab": "all"})
+    second = client.get(url, older_link(first))
+    third = client.get(url, older_link(second))
+    back = client.get(url, link(third, "Newer orders"))
+    home = client.get(url, link(back, "Newer orders"))
+    mangled = client.get(url, {"tab": "all", "older": "zzz.1"})
 
     assert list(first.context["orders"]) == orders[:10]
     assert cards(first) == 10
-    assert list(second.context["orders"]) == orders[10:]
-    assert "?tab=all&amp;page=2" in body(first)  # page links keep the tab
-    assert past_the_end.status_code == 200
-    assert list(past_the_end.context["orders"]) == orders[:10]
+    assert older_link(first)["tab"] == "all"  # page links keep the tab
+    assert list(second.context["orders"]) == orders[10:20]
+    assert list(third.context["orders"]) == orders[20:]
+    assert "Older orders" not in body(third)
+    assert list(back.context["orders"]) == orders[10:20]
+    assert list(home.context["orders"]) == orders[:10]
+    assert "Newer orders" not in body(first) + body(home)
+    assert mangled.status_code == 200
+    assert list(mangled.context["orders"]) == orders[:10]
+
+
+def test_orders_placed_at_the_same_moment_are_each_on_one_page(client, buyer, seller):
+    """The place in the list is the time and the id: orders placed together are not lost."""
+    now = timezone.now()
+    orders = sorted(
+        (OrderFactory(buyer=buyer, seller=seller, placed_at=now) for _ in range(12)),
+        key=lambda order: -order.pk,
+    )
+    client.force_login(buyer)
+
+    first = client.get(reverse("orders:your_orders"), {"tab": "all"})
+    second = client.get(reverse("orders:your_orders"), older_link(first))
+
+    assert list(first.context["orders"]) + list(second.context["orders"]) == orders
+
+
+@pytest.mark.parametrize("older", [0, 300])
+def test_a_page_makes_the_same_queries_however_many_orders_are_older(
+    client, buyer, seller, django_assert_num_queries, older
+):
+    """
+    No page counts the buyer's orders: ten current orders make the same queries with
+    no older orders behind them as with 300 (session, user, the nav's seller check, the
+    page of orders with their sellers and payments; the cards are cached).
+    """
+    long_ago = timezone.now() - timedelta(days=400)
+    OrderFactory.create_batch(older, buyer=buyer, seller=seller, placed_at=long_ago)
+    OrderFactory.create_batch(10, buyer=buyer, seller=seller, status=S.SHIPPED)
+    client.force_login(buyer)
+    client.get(reverse("orders:your_orders"))  # the cards cached
+
+    with django_assert_num_queries(4):
+        response = client.get(reverse("orders:your_orders"))
+
+    assert cards(response) == 10
 
 
 def test_an_order_card_shows_seller_date_status_items_and_a_link(client, buyer, seller):
@@ -336,16 +397,17 @@ def test_the_order_list_makes_the_same_queries_for_5_and_200_orders(
     client, buyer, seller, django_assert_num_queries, count
 ):
     """
-    Session, user, seller check (nav), count, orders with their versions, sellers and
-    payments; then, for the cards not cached yet, their lines.
+    Session, user, seller check (nav), orders with their versions, sellers and payments
+    (no count: the pages say newer and older); then, for the cards not cached yet, their
+    lines.
     """
     listing = ListingFactory(seller=seller)
     OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
     client.force_login(buyer)
 
-    with django_assert_num_queries(6):
-        cold = client.get(reverse("orders:your_orders"), {"tab": "all"})
     with django_assert_num_queries(5):
+        cold = client.get(reverse("orders:your_orders"), {"tab": "all"})
+    with django_assert_num_queries(4):
         warm = client.get(reverse("orders:your_orders"), {"tab": "all"})
 
     assert cards(cold) == cards(warm) == min(count, 10)

@@ -11,15 +11,21 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from cancellations.models import Cancellation, CancellationRequest, Reason
+from cancellations.models import (
+    Cancellation,
+    CancellationRequest,
+    CancellationRequestLine,
+    Reason,
+)
 from cancellations.services.cancel import cancel_items
 from cancellations.services.requests import request_cancellation, withdraw_request
 from catalog.models import Listing
 from orders.actors import Actor
 from orders.models import OrderStatus
 from tests.cancellations.conftest import age, ship
-from tests.factories import ListingFactory, SellerFactory, UserFactory
+from tests.factories import ListingFactory, OrderFactory, SellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -802,3 +808,70 @@ def test_buyer_pages_and_email_promise_automatic_approval_as_the_job_does_it(
     for text in [page.content.decode() for page in pages] + buyer_mail:
         assert re.search(r"approved\s+automatically", text), text
     assert len(texts) == len(pages) + len(mailoutbox)
+
+
+# --- The queue's pages --------------------------------------------------------------------------
+def waiting_request(seller, buyer, listing, **fields) -> CancellationRequest:
+    """A pending request for 1 of an order's 2 units (written directly: many are needed)."""
+    order = OrderFactory(buyer=buyer, seller=seller, lines=[(listing, 2)])
+    item = CancellationRequest.objects.create(
+        order=order, buyer=buyer, reason=Reason.FOUND_CHEAPER, **fields
+    )
+    CancellationRequestLine.objects.create(request=item, order_line=order.lines.get(), quantity=1)
+    return item
+
+
+@pytest.fixture
+def queue(seller, buyer):
+    """27 pending requests on the seller's orders, one a minute, the oldest first."""
+    listing = ListingFactory(seller=seller)
+    start = timezone.now() - timedelta(hours=30)
+    return [
+        waiting_request(seller, buyer, listing, created_at=start + timedelta(minutes=minute))
+        for minute in range(27)
+    ]
+
+
+def queued(response) -> list[int]:
+    return [item.pk for item, _form in response.context["requests"]]
+
+
+def test_the_queue_shows_25_a_page_the_one_due_first_on_top(signed_in, queue):
+    first = signed_in.get(REQUESTS_URL)
+    second = signed_in.get(REQUESTS_URL, {"page": 2})
+
+    assert queued(first) == [item.pk for item in queue[:25]]
+    assert queued(second) == [item.pk for item in queue[25:]]
+    assert "?page=2" in first.content.decode()
+    assert "Page 2 of 2" in second.content.decode()
+
+
+def test_a_refused_decline_shows_the_page_its_request_is_on(signed_in, queue):
+    """A decline without a note on page 2 comes back on page 2, with the note's error."""
+    late = queue[26]
+
+    response = signed_in.post(decline_url(late), {f"r{late.pk}-note": ""})
+
+    assert response.status_code == 400
+    assert late.pk in queued(response)
+    assert response.context["page_obj"].number == 2
+    forms = {item.pk: form for item, form in response.context["requests"]}
+    assert forms[late.pk].errors
+
+
+@pytest.mark.parametrize("waiting", [26, 60])
+def test_the_queue_makes_the_same_queries_however_many_wait(
+    signed_in, seller, buyer, django_assert_num_queries, waiting
+):
+    """
+    Session, user, seller, the count, a page of requests with orders and buyers, their
+    lines, the nav's badges: the same for 26 requests waiting as for 60.
+    """
+    listing = ListingFactory(seller=seller)
+    for _ in range(waiting):
+        waiting_request(seller, buyer, listing)
+
+    with django_assert_num_queries(7):
+        response = signed_in.get(REQUESTS_URL)
+
+    assert len(queued(response)) == 25

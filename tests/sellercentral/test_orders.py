@@ -9,10 +9,17 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from orders.models import OrderLine, OrderStatus
+from cancellations.models import Reason
+from cancellations.services.seller import cancel_as_seller
+from cancellations.tasks import auto_cancel_late_orders_task
+from orders import selectors
+from orders.actors import Actor
+from orders.models import Order, OrderLine, OrderStatus
+from tests.cancellations.conftest import age, ship
 from tests.factories import ListingFactory, OrderFactory, UserFactory
 from tests.sellercentral.test_order import body, list_url, rows
 
@@ -255,17 +262,18 @@ def test_the_list_makes_the_same_queries_for_5_and_200_orders(
     client, seller, django_assert_num_queries, count
 ):
     """
-    Session, user, seller, counts per status, count, orders with their versions and
-    buyers (whether a buyer message waits is on the order), the page's pending-request
-    flags and the nav's badges; then, for the rows not cached yet, their lines (the
-    payments come with the orders).
+    Session, user, seller, the orders' latest change (the counts' key), counts per status
+    (until cached), count, orders with their versions and buyers (whether a buyer message
+    waits is on the order), the page's pending-request flags and the nav's badges; then,
+    for the rows not cached yet, their lines (the payments come with the orders).
     """
     listing = ListingFactory(seller=seller)
     buyer = UserFactory()
     OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
+    settle(seller)
     client.force_login(seller.user)
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         cold = client.get(list_url(), {"status": "unshipped", "q": "-"})
     with django_assert_num_queries(8):
         warm = client.get(list_url(), {"status": "unshipped", "q": "-"})
@@ -276,8 +284,12 @@ def test_the_list_makes_the_same_queries_for_5_and_200_orders(
 def test_the_unfiltered_list_counts_its_pages_with_the_pills_query(
     client, seller, django_assert_num_queries
 ):
-    """Without filters the pills' "All" is the list's length: no COUNT of its own."""
+    """
+    Without filters the pills' "All" is the list's length: no COUNT of its own (and
+    once the orders' last change has settled, the pills' counts come from the cache).
+    """
     OrderFactory.create_batch(30, seller=seller)
+    settle(seller)
     client.force_login(seller.user)
     client.get(list_url())  # the rows cached
 
@@ -287,3 +299,106 @@ def test_the_unfiltered_list_counts_its_pages_with_the_pills_query(
     assert rows(response) == 25
     assert response.context["page_obj"].paginator.num_pages == 2
     assert "Page 1 of 2" in body(response)
+
+
+# --- The status counts, cached under the orders' latest change ---------------------------------
+def settle(seller, minutes=5):
+    """Every change to the seller's orders happened ``minutes`` ago: its counts may be cached."""
+    Order.objects.filter(seller=seller).update(
+        updated_at=F("updated_at") - timedelta(minutes=minutes)
+    )
+
+
+def pills(client) -> dict[str, int]:
+    response = client.get(list_url())
+    counts = {value or "all": count for value, _label, count in response.context["status_tabs"]}
+    counts["late"] = response.context["late_tab"][2]
+    return counts
+
+
+def counted(queries) -> bool:
+    """Whether the page counted the orders by status (the grouped query the cache saves)."""
+    grouped = 'SELECT "orders_order"."status" AS "status", COUNT('
+    return any(query["sql"].startswith(grouped) for query in queries)
+
+
+def test_the_counts_are_cached_once_the_last_change_has_settled(signed_in, seller, mixed_orders):
+    """Given orders last changed minutes ago, the second view reads the counts from the cache."""
+    settle(seller)
+    first = pills(signed_in)
+
+    with CaptureQueriesContext(connection) as queries:
+        again = pills(signed_in)
+
+    assert again == first
+    assert not counted(queries.captured_queries)
+
+
+def test_the_counts_are_fresh_after_a_seller_cancels_and_ships(signed_in, seller, place):
+    """A cancellation or a shipment makes the next view's counts, cached or not, change."""
+    cancelled, shipped = place(), place()
+    settle(seller)
+    assert pills(signed_in)["unshipped"] == 2  # and cached
+
+    cancel_as_seller(
+        order_id=cancelled.pk, reason=Reason.NO_INVENTORY, actor=Actor.seller(seller.user)
+    )
+    after_cancel = pills(signed_in)
+    ship(shipped, seller, {line.pk: line.quantity for line in shipped.lines.all()})
+    after_ship = pills(signed_in)
+
+    assert (after_cancel["unshipped"], after_cancel["cancelled"]) == (1, 1)
+    assert (after_ship["unshipped"], after_ship["shipped"]) == (0, 1)
+
+
+def test_a_settled_write_to_an_order_moves_the_key(signed_in, seller, mixed_orders):
+    """
+    A write that sets ``updated_at`` (as every writer, bulk ones included, must) is a new
+    key even when it is old enough to be cached: the counts are counted again.
+    """
+    settle(seller, minutes=10)
+    assert pills(signed_in)["cancelled"] == 1
+    Order.objects.filter(pk=mixed_orders["preparing"].pk).update(
+        status=S.CANCELLED, updated_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    assert pills(signed_in)["cancelled"] == 2
+
+
+def test_an_unsettled_change_is_never_cached(signed_in, seller, mixed_orders):
+    """
+    Within seconds of the latest change, an earlier transaction may still commit behind
+    it: the counts are counted on every view until the change has settled.
+    """
+    pills(signed_in)
+
+    with CaptureQueriesContext(connection) as queries:
+        pills(signed_in)
+
+    assert counted(queries.captured_queries)
+
+
+def test_the_late_count_grows_when_a_ship_by_date_passes(seller):
+    """A cached entry holds only until the next unshipped order it did not count turns late."""
+    soon = timezone.now() + timedelta(hours=1)
+    OrderFactory(seller=seller, status=S.UNSHIPPED, ship_by=soon)
+    settle(seller)
+    assert selectors.order_counts_for_seller(seller=seller)["late"] == 0  # and cached
+
+    later = selectors.order_counts_for_seller(seller=seller, now=soon + timedelta(minutes=1))
+
+    assert later["late"] == 1
+
+
+def test_the_auto_cancel_sweep_moves_the_counts(signed_in, seller, place):
+    """The sweep's writes set the orders' ``updated_at``: the next view counts its cancellations."""
+    order = place()
+    age(order, days=10)
+    settle(seller)
+    assert pills(signed_in)["unshipped"] == 1
+    before = Order.objects.get(pk=order.pk).updated_at
+
+    assert auto_cancel_late_orders_task() == 1
+
+    assert Order.objects.get(pk=order.pk).updated_at > before
+    assert pills(signed_in)["cancelled"] == 1
