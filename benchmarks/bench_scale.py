@@ -11,7 +11,7 @@ Then, in a process per database with production settings (DEBUG off, the local-m
 cache), it opens every page once to warm it, counts its queries (Django's test client),
 checks that no admin list runs a COUNT without a LIMIT, and takes the median of
 ``--repeat`` in-process requests. A page's time at 100,000 is compared with its time at
-1,000 measured in the same run: the target is at most 1.5×, with equal query counts.
+1,000 measured in the same run: the target is at most 1.5×, and no more queries.
 
 The admin lists are compared like for like: at 1,000 orders some show 20–60 rows where
 the big database fills a page of 100, so the big database's lists are measured with the
@@ -51,7 +51,9 @@ PAGES = [
     ("order_page", "buyer2"),
     ("seller_orders", "seller"),
     ("seller_home", "seller"),
-    ("requests", "seller"),
+    # seller2: the demo story leaves it requests to answer at both sizes (seller has none
+    # pending at 1,000 orders, so an empty queue was compared with a full page).
+    ("requests", "seller2"),
     ("case_list", "buyer2"),
     ("case_page", "buyer2"),
 ]
@@ -208,14 +210,15 @@ def describe(env: dict[str, str], repeat: int, rows: dict[str, int] | None = Non
 def compare(small: dict, big: dict) -> None:
     print(
         f"{'page':<32} {'queries small/big':>17} {'ms small':>9} {'ms big':>8} {'ratio':>6}"
-        f"  (median of in-process requests; target ≤ {RATIO_TARGET}×, equal queries)"
+        f"  (median of in-process requests; target ≤ {RATIO_TARGET}×, no more queries)"
     )
     flat, unbounded = [], []
     for label, at_small in small["pages"].items():
         at_big = big["pages"][label]
         ratio = at_big["ms"] / at_small["ms"]
-        equal = at_small["queries"] == at_big["queries"]
-        flat.append(equal)
+        # Flat: no page asks more with more data. The first page of each size may hold
+        # other kinds of orders (a delivered one reads its returns once for the page).
+        flat.append(at_big["queries"] <= at_small["queries"])
         status = "" if at_small["status"] == at_big["status"] == 200 else "  NOT 200"
         shown = f"  rows {at_small['rows']}/{at_big['rows']}" if at_small["rows"] else ""
         print(
@@ -233,8 +236,8 @@ def compare(small: dict, big: dict) -> None:
         )
     report(
         "scale_queries_flat",
-        "all pages equal counts",
-        f"{sum(flat)} of {len(flat)} pages equal",
+        "no page asks more at 100×",
+        f"{sum(flat)} of {len(flat)} pages flat",
         all(flat),
     )
     for label, sql in unbounded:
