@@ -49,6 +49,7 @@ def main():
 
 
 def run(count):
+    from allauth.account.models import EmailAddress
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -61,6 +62,8 @@ def run(count):
 
     User = get_user_model()
     buyer = User.objects.create_user("bench-buyer", "b@example.com", "x")
+    # Checkout asks for a confirmed email address (docs/DESIGN.md §16).
+    EmailAddress.objects.create(user=buyer, email=buyer.email, verified=True, primary=True)
     seller = Seller.objects.create(
         user=User.objects.create_user("bench-seller", "s@example.com", "x"), store_name="Bench"
     )
