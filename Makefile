@@ -117,7 +117,7 @@ bench: install-dev var
 	rm -f var/bench-results.jsonl
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BENCH) $(BIN)/python benchmarks/bench_pages.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_cancellations.py
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_sweep.py --orders 1000 --memory-orders 500
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_sweep.py --orders 2000 --memory-orders 1000 --broker redis://127.0.0.1:6379/15
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BENCH) $(BIN)/python benchmarks/bench_search.py
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BENCH) $(BIN)/python benchmarks/bench_scale.py
 	PG_URL=$(dir $(BENCH_DATABASE_URL)) $(BENCH) benchmarks/run_load.sh
