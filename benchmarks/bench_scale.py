@@ -16,7 +16,10 @@ checks that no admin list runs a COUNT without a LIMIT, and takes the median of
 The admin lists are compared like for like: at 1,000 orders some show 20–60 rows where
 the big database fills a page of 100, so the big database's lists are measured with the
 rows per page (``list_per_page``) the small one showed; a list that fills its page at
-both sizes is measured as it is. The rows each list showed are printed beside it.
+both sizes is measured as it is. So are the two paged lists of the portal, the requests
+queue and the buyer's case list (25 a page): at 1,000 orders they show a few rows, so the
+big database's are measured with as many a page. The rows each list showed are printed
+beside it.
 
     .venv/bin/python benchmarks/bench_scale.py [--orders 100000] [--small 1000] [--repeat 15]
 
@@ -119,15 +122,43 @@ def admin_rows(html: str) -> int:
     return max(table.count("<tr") - 1, 0)
 
 
+def portal_rows() -> dict[str, int]:
+    """The rows the two paged portal lists show on their first page."""
+    from django.contrib.auth import get_user_model
+
+    from cancellations.selectors import pending_requests_for_seller
+    from catalog.models import Seller
+    from disputes import views as disputes_views
+    from disputes.selectors import cases_opened_by
+    from sellercentral.views import requests
+
+    seller = Seller.objects.get(user__username="seller2")
+    buyer = get_user_model().objects.get(username="buyer2")
+    return {
+        "requests": min(pending_requests_for_seller(seller).count(), requests.REQUESTS_PER_PAGE),
+        "case_list": min(cases_opened_by(user=buyer).count(), disputes_views.CASES_PER_PAGE),
+    }
+
+
 def show_rows(rows: dict[str, int]) -> None:
-    """Each admin list in ``rows`` shows that many rows a page (``list_per_page``)."""
+    """
+    Each admin list in ``rows`` shows that many rows a page (``list_per_page``), and so do
+    the requests queue and the buyer's case list (their page sizes).
+    """
     from django.apps import apps
     from django.contrib import admin
+
+    from disputes import views as disputes_views
+    from sellercentral.views import requests
 
     for label in ADMIN_LISTS:
         shown = rows.get(f"admin_{label.split('.')[1]}")
         if shown:
             admin.site.get_model_admin(apps.get_model(label)).list_per_page = shown
+    if rows.get("requests"):
+        requests.REQUESTS_PER_PAGE = rows["requests"]
+    if rows.get("case_list"):
+        disputes_views.CASES_PER_PAGE = rows["case_list"]
 
 
 def measure(repeat: int, rows: dict[str, int]) -> dict[str, object]:
@@ -148,6 +179,7 @@ def measure(repeat: int, rows: dict[str, int]) -> dict[str, object]:
     out: dict[str, object] = {"orders": Order.objects.count(), "pages": {}}
     pages = page_urls()
     show_rows(rows)
+    shown_here = portal_rows()
     for label, (account, url) in pages.items():
         if account not in clients:
             clients[account] = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
@@ -169,7 +201,11 @@ def measure(repeat: int, rows: dict[str, int]) -> dict[str, object]:
             "queries": len(captured),
             "unbounded": unbounded_counts(captured),
             "ms": statistics.median(times),
-            "rows": admin_rows(response.content.decode()) if label.startswith("admin_") else None,
+            "rows": (
+                admin_rows(response.content.decode())
+                if label.startswith("admin_")
+                else shown_here.get(label)
+            ),
         }
     return out
 
