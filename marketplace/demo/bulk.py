@@ -64,7 +64,8 @@ def seed_bulk_orders(users: dict[str, User], count: int, *, progress: bool = Tru
     crowd = Crowd(users["buyer2"], shoppers_for(count), sellers)
     # Seeded, so a benchmark database is the same from one run to the next.
     rng = random.Random(Order.objects.count())
-    with tqdm(total=count, desc="orders", unit="order", disable=not progress) as bar:
+    # disable=None: the bar only on a terminal, never a line per update in a log file.
+    with tqdm(total=count, desc="orders", unit="order", disable=None if progress else True) as bar:
         for start in range(0, count, BULK_BATCH_SIZE):
             size = min(BULK_BATCH_SIZE, count - start)
             with transaction.atomic():
