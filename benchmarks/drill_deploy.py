@@ -301,7 +301,7 @@ def run(args, clone: Path, env: dict, results: list) -> None:
 
         # Two locks stand in front of the password: allauth's throttle (ACCOUNT_RATE_LIMITS'
         # login_failed, 5 failures for one username in 5 minutes: the form says "Too many
-        # failed sign-in attempts", 200) and axes (AXES_FAILURE_LIMIT, a 429 page), which
+        # failed login attempts", 200) and axes (AXES_FAILURE_LIMIT, a 429 page), which
         # the throttle reaches first on the portal's sign-in. Either refuses the right password.
         attacker = Browser(args.port)
         statuses, refusals = [], 0
