@@ -647,6 +647,9 @@ def test_the_list_shows_25_cases_a_page_in_each_section(client, buyer, seller):
     assert first.context["as_seller"] is None  # a buyer without a store
     assert listed(store, "as_seller") == [case.pk for case in opened[25:]]
     assert "Page 2 of 2" in text(store)
+    # The store's pager links its own parameter, under its own label.
+    assert 'href="?store_page=1"' in text(store)
+    assert 'aria-label="Pages of the cases about your orders"' in text(store)
 
 
 @pytest.mark.parametrize("count", [26, 60])
