@@ -4,9 +4,11 @@ reasons, the listings that cause most cancellations and a weekly trend, each one
 aggregate query over the last 12 weeks, and the trend drawn as SVG geometry.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncWeek
@@ -61,12 +63,24 @@ class ReasonRow:
 
 
 @dataclass
-class ListingRow:
+class InsightListing:
+    """
+    A listing in the insights: how many cancellations (or returns) it was in, the units,
+    and its main reason with what to do about it. ``reason_label`` and ``action_of`` say
+    whose reasons they are.
+    """
+
     listing_id: int
     title: str
-    cancellations: int = 0
+    times: int = 0
     units: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
+
+    def reason_label(self, reason: str) -> str:
+        raise NotImplementedError
+
+    def action_of(self, reason: str) -> str:
+        raise NotImplementedError
 
     @property
     def _top_reason(self) -> str:
@@ -75,16 +89,51 @@ class ListingRow:
 
     @property
     def main_reason(self) -> str:
-        return Reason(self._top_reason).label
+        return self.reason_label(self._top_reason)
 
     @property
     def action(self) -> str:
-        return RECOMMENDED_ACTIONS.get(Reason(self._top_reason), "")
+        return self.action_of(self._top_reason)
 
     @property
     def fixed_on_listing(self) -> bool:
         """Whether the action is done on the listing's edit page (its stock, its description)."""
         return self.action in LISTING_ACTIONS
+
+
+class ListingRow(InsightListing):
+    """A listing in cancellations."""
+
+    def reason_label(self, reason: str) -> str:
+        return Reason(reason).label
+
+    def action_of(self, reason: str) -> str:
+        return RECOMMENDED_ACTIONS.get(Reason(reason), "")
+
+    @property
+    def cancellations(self) -> int:
+        return self.times
+
+
+def rank_listings[Row: InsightListing](
+    row_class: type[Row], rows: Iterable[Mapping[str, Any]], *, reason_key: str
+) -> list[Row]:
+    """
+    The top listings from aggregate rows (one per listing and reason: its ``times`` and
+    ``units``), most often first, then most units. One cancellation or return has one
+    reason, so the per-reason counts add up to the listing's.
+    """
+    listings: dict[int, Row] = {}
+    for row in rows:
+        listing_id = row["order_line__listing_id"]
+        listing = listings.setdefault(
+            listing_id, row_class(listing_id, row["order_line__listing__title"])
+        )
+        listing.times += row["times"]
+        listing.units += row["units"]
+        listing.by_reason[row[reason_key]] = row["times"]
+    ranked = sorted(listings.values(), key=lambda r: (-r.times, -r.units, r.title))
+    return ranked[:TOP_LISTINGS]
 
 
 @dataclass(frozen=True)
@@ -130,21 +179,10 @@ def listings_causing_cancellations(seller: Seller, since: datetime) -> list[List
             cancellation__order__seller=seller, cancellation__created_at__gte=since
         )
         .values("order_line__listing_id", "order_line__listing__title", "cancellation__reason")
-        .annotate(cancellations=Count("cancellation", distinct=True), units=Sum("quantity"))
+        .annotate(times=Count("cancellation", distinct=True), units=Sum("quantity"))
         .order_by()
     )
-    listings: dict[int, ListingRow] = {}
-    for row in rows:
-        listing_id = row["order_line__listing_id"]
-        listing = listings.setdefault(
-            listing_id, ListingRow(listing_id, row["order_line__listing__title"])
-        )
-        # A cancellation has one reason, so per-reason counts add up to the listing's.
-        listing.cancellations += row["cancellations"]
-        listing.units += row["units"]
-        listing.by_reason[row["cancellation__reason"]] = row["cancellations"]
-    ranked = sorted(listings.values(), key=lambda r: (-r.cancellations, -r.units, r.title))
-    return ranked[:TOP_LISTINGS]
+    return rank_listings(ListingRow, rows, reason_key="cancellation__reason")
 
 
 def week_start(moment: datetime) -> datetime:

@@ -8,7 +8,7 @@ Each figure is one SQL aggregate scoped to the seller, so the page makes the sam
 queries for 10 returns as for 10,000 (pinned by tests/sellercentral/test_health.py).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ from returns.models import (
     ReturnStatus,
 )
 
-from .insights import DESCRIBE, HANDLING, LISTING_ACTIONS, PRICING, TOP_LISTINGS
+from .insights import DESCRIBE, HANDLING, PRICING, InsightListing, rank_listings
 from .metrics import Metric
 
 RETURN_DAYS = 60
@@ -139,31 +139,18 @@ class ReturnReasonRow:
     action: str
 
 
-@dataclass
-class ReturnedListingRow:
-    listing_id: int
-    title: str
-    returns: int = 0
-    units: int = 0
-    by_reason: dict[str, int] = field(default_factory=dict)
+class ReturnedListingRow(InsightListing):
+    """A listing in returns."""
+
+    def reason_label(self, reason: str) -> str:
+        return ReturnReason(reason).label
+
+    def action_of(self, reason: str) -> str:
+        return RETURN_ACTIONS.get(ReturnReason(reason), "")
 
     @property
-    def _top_reason(self) -> str:
-        """The most frequent reason; a tie goes to the first in alphabetical order."""
-        return max(sorted(self.by_reason), key=lambda r: self.by_reason[r])
-
-    @property
-    def main_reason(self) -> str:
-        return ReturnReason(self._top_reason).label
-
-    @property
-    def action(self) -> str:
-        return RETURN_ACTIONS.get(ReturnReason(self._top_reason), "")
-
-    @property
-    def fixed_on_listing(self) -> bool:
-        """Whether the action is done on the listing's edit page (its description)."""
-        return self.action in LISTING_ACTIONS
+    def returns(self) -> int:
+        return self.times
 
 
 def returns_by_reason(seller: Seller, since: datetime) -> list[ReturnReasonRow]:
@@ -198,18 +185,7 @@ def listings_returned_most(seller: Seller, since: datetime) -> list[ReturnedList
             return_request__order__seller=seller, return_request__requested_at__gte=since
         )
         .values("order_line__listing_id", "order_line__listing__title", "return_request__reason")
-        .annotate(returns=Count("return_request", distinct=True), units=Sum("quantity"))
+        .annotate(times=Count("return_request", distinct=True), units=Sum("quantity"))
         .order_by()
     )
-    listings: dict[int, ReturnedListingRow] = {}
-    for row in rows:
-        listing_id = row["order_line__listing_id"]
-        listing = listings.setdefault(
-            listing_id, ReturnedListingRow(listing_id, row["order_line__listing__title"])
-        )
-        # A return has one reason, so per-reason counts add up to the listing's.
-        listing.returns += row["returns"]
-        listing.units += row["units"]
-        listing.by_reason[row["return_request__reason"]] = row["returns"]
-    ranked = sorted(listings.values(), key=lambda r: (-r.returns, -r.units, r.title))
-    return ranked[:TOP_LISTINGS]
+    return rank_listings(ReturnedListingRow, rows, reason_key="return_request__reason")
