@@ -11,6 +11,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils import timezone
 
+from core import pagecache
 from orders.models import ActorRole, Order, OrderLine, OrderStatus
 
 from .models import CancellationRequest, Reason
@@ -69,6 +70,8 @@ def buyer_mode_of_open_order(order: Order, now: datetime | None = None) -> Buyer
         return BuyerMode.DIRECT
     if not order.awaiting_shipment:
         return None
+    # A page showing the answer changes when the order turns late or the window closes.
+    pagecache.expires(order.ship_by, direct_cancel_deadline(order))
     if order.ship_by < now:
         return BuyerMode.DIRECT
     if order.status == OrderStatus.UNSHIPPED and now <= direct_cancel_deadline(order):

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views import View
 
+from core import pagecache
 from core.formatting import format_when
 from orders.actors import Actor
 from orders.models import Order
@@ -66,6 +67,7 @@ class CancelItemsView(BuyerOrderMixin, View):
 
 
 def cancel_form_context(order, form, mode):
+    pagecache.expires(order.ship_by)  # the page says the order is late from then
     return {
         "order": order,
         "form": form,

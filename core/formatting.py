@@ -7,10 +7,43 @@ per request by ``marketplace.middleware.DisplayTimeZoneMiddleware``), and a time
 always names its zone: "Nov 28, 2026, 7:05 PM EST".
 """
 
+import re
+from contextvars import ContextVar, Token
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
+
+# While a page renders for the page cache (core.pagecache), the values that depend on the
+# moment of the request ("5 minutes ago", "Today, 7:05 PM") are written as markers, and
+# filled in for each request that is served the page (``fill_live``).
+_live: ContextVar[bool] = ContextVar("live_values", default=False)
+_LIVE = re.compile("\ue000(ago|placed)\ue002([^\ue001]*)\ue001")
+
+
+def live_values(on: bool = True) -> Token[bool]:
+    """Write the moment-dependent values as markers (or not: ``on=False``) until reset."""
+    return _live.set(on)
+
+
+def stop_live_values(token: Token[bool]) -> None:
+    _live.reset(token)
+
+
+def _marker(kind: str, value: datetime) -> str:
+    return f"\ue000{kind}\ue002{value.isoformat()}\ue001"
+
+
+def fill_live(text: str, now: datetime) -> str:
+    """``text`` with its moment-dependent markers written out as of ``now``."""
+    if "\ue000" not in text:
+        return text
+
+    def written(match: re.Match[str]) -> str:
+        value = datetime.fromisoformat(match[2])
+        return format_ago(value, now) if match[1] == "ago" else format_placed(value, now)
+
+    return _LIVE.sub(written, text)
 
 
 def money(value: object) -> str:
@@ -76,6 +109,8 @@ def format_ago(value: object, now: datetime | None = None) -> str:
     """
     if not isinstance(value, datetime):
         return ""
+    if now is None and _live.get():
+        return _marker("ago", value)
     seconds = ((now or timezone.now()) - value).total_seconds()
     future, seconds = seconds < 0, abs(seconds)
     if seconds < 60:
@@ -91,11 +126,13 @@ def format_ago(value: object, now: datetime | None = None) -> str:
     return f"in {words}" if future else f"{words} ago"
 
 
-def format_placed(value: object) -> str:
+def format_placed(value: object, now: datetime | None = None) -> str:
     """An order card's date: the time too when it is today, so two of today's orders differ."""
     local = _local(value)
     if local is None:
         return ""
-    if local.date() == timezone.localdate():
+    if now is None and _live.get() and isinstance(value, datetime):
+        return _marker("placed", value)
+    if local.date() == timezone.localdate(now):
         return f"Today, {_clock(local)}"
     return format_day(local)

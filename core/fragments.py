@@ -28,6 +28,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from core import formatting
+
 logger = logging.getLogger(__name__)
 
 # This process's start: the code's version when no release names it.
@@ -82,6 +84,17 @@ def render_each(
     ``prepare(missing)`` fetches what only rendering needs (their lines, say), for the
     items not in the cache only.
     """
+    # A fragment holds its facts as written now (in its key too), never a page cache's
+    # markers (core.pagecache): a page that embeds a time-dependent fragment names the
+    # instant it changes as one of the page's deadlines.
+    live = formatting.live_values(on=False)
+    try:
+        return _render_each(items, template, name, facts, context, prepare)
+    finally:
+        formatting.stop_live_values(live)
+
+
+def _render_each(items, template, name, facts, context, prepare) -> list[SafeString]:
     keys = [fragment_key(name, *facts(item)) for item in items]
     cached = _get_many(keys)
     answered = cached is not None  # a cache that is down is not asked twice per page

@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
+from core import pagecache
 from core.formatting import format_day, format_when, money
 from orders.models import ActorRole
 
@@ -56,6 +57,7 @@ class OpeningFacts:
 
 def has_passed(moment: datetime, now: datetime) -> bool:
     """A deadline has passed once ``now`` is after it: at the instant itself it is still on."""
+    pagecache.expires(moment)  # a page showing the answer changes then
     return now > moment
 
 

@@ -18,3 +18,20 @@ def roles(request):
     if is_seller:
         context["waiting"] = waiting_counts(seller_id=user.seller.pk)
     return context
+
+
+def viewer_facts(request) -> tuple:
+    """
+    What every page's frame shows of the signed-in person (core.pagecache keys a cached
+    page by it): their name and role links from ``base.html``, and ``roles`` above.
+    """
+    user = request.user
+    shown = roles(request)
+    return (
+        user.get_full_name(),
+        user.get_username(),
+        user.is_staff,
+        shown["is_seller"],
+        shown.get("cart_count"),
+        shown.get("waiting"),
+    )

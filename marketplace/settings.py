@@ -166,6 +166,11 @@ CACHES = {
 # process of one release shares them and a deploy never serves the old HTML. Without it
 # each process keys its fragments by its own start (core.fragments).
 RELEASE = env.str("RELEASE", default="")
+# Whole pages cached under a digest of the rows they show (core.pagecache); PostgreSQL only
+# (it hashes the rows), so on SQLite every page is rendered. PAGE_CACHE=0 turns it off.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+# What every page's frame (nav, name, badges) shows of the viewer: part of a cached page's key.
+PAGE_CACHE_VIEWER_FACTS = "marketplace.context_processors.viewer_facts"
 
 # --- Auth -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

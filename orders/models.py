@@ -11,6 +11,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from imagekit.models import ImageSpecField
 
 from catalog.models import Listing, Seller
+from core import pagecache
 from core.images import Thumbnail
 from core.money import money_field
 from payments.models import Payment
@@ -188,7 +189,10 @@ class Order(ConcurrentTransitionMixin, models.Model):
         return self.status in CANCELLABLE_STATES
 
     def is_late(self, now=None) -> bool:
-        return self.awaiting_shipment and self.ship_by < (now or timezone.now())
+        if not self.awaiting_shipment:
+            return False
+        pagecache.expires(self.ship_by)  # a page saying it is not late yet changes then
+        return self.ship_by < (now or timezone.now())
 
 
 class OrderLine(models.Model):

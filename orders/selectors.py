@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -29,9 +30,10 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from catalog.models import Seller
+from catalog.models import Listing, Seller
+from core.pagecache import owned_rows
 from payments.gateway import decline_reason_for_buyer
-from payments.models import PaymentTransaction
+from payments.models import Payment, PaymentTransaction
 from payments.selectors import money_position, prefetched_claims
 
 from .filters import SellerOrderFilter, SellerOrderStatus
@@ -271,6 +273,24 @@ def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order
     """
     queryset = Order.objects.filter(buyer=buyer)
     return (_detailed(queryset) if detailed else _listed(queryset)).get(number=number)
+
+
+def order_rows(orders: QuerySet[Order]) -> list[QuerySet[Any]]:
+    """
+    Every row a page about ``orders`` shows (core.pagecache digests them): the orders and
+    all that belongs to them (lines, events, messages, shipments, cancellations, requests,
+    returns, cases and their own rows), their parties, their payments and money rows, and
+    the listings their lines came from.
+    """
+    ids = orders.values("pk")
+    return [
+        *owned_rows(orders.order_by(), depth=2),
+        User.objects.filter(orders__in=ids),
+        Seller.objects.filter(orders__in=ids),
+        Payment.objects.filter(order__in=ids),
+        PaymentTransaction.objects.filter(payment__order__in=ids),
+        Listing.objects.filter(order_lines__order__in=ids),
+    ]
 
 
 def buyer_orders_by_number(*, buyer: User, numbers: list[str]) -> list[Order]:

@@ -7,6 +7,7 @@ from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import pagecache
 from orders import panels
 from orders.models import Order, OrderStatus
 
@@ -30,6 +31,7 @@ def buyer_returns_panel(request, order: Order) -> str:
     returns = selectors.returns_of_order(order)
     now = timezone.now()
     deadline = rules.return_deadline(order)
+    pagecache.expires(deadline)
     html = render_to_string(
         "returns/_buyer_panel.html",
         {

@@ -26,6 +26,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from catalog.models import Seller
+from core import pagecache
 from orders.models import Order, OrderEvent, OrderLine, OrderStatus
 
 from .models import SELLER_FAULT_REASONS, ZERO, ReturnReason, ReturnRequest, ReturnStatus
@@ -96,6 +97,7 @@ def why_not_return(
     deadline = return_deadline(order)
     if deadline is None:
         return "Only delivered items can be returned."
+    pagecache.expires(deadline)
     if (now or timezone.now()) > deadline:
         return f"The return window closed {settings.RETURN_WINDOW_DAYS} days after delivery."
     if not any(returnable_units(lines, returns).values()):

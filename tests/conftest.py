@@ -87,6 +87,12 @@ def _fresh_cache(settings):
     }
 
 
+@pytest.fixture
+def page_cache_off(settings):
+    """Every page rendered afresh (core.pagecache off): for tests counting a render's queries."""
+    settings.PAGE_CACHE = False
+
+
 @pytest.fixture(autouse=True)
 def _celery_eager():
     """Tasks run in-process in tests; the broker round trip has its own test."""

@@ -18,6 +18,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from core import pagecache
 from core.fragments import render_each
 from core.money import MAX_CART_LINES
 from payments.errors import PaymentError
@@ -57,10 +58,11 @@ class BuyerOrderMixin(LoginRequiredMixin):
 
 def can_revise_payment(order: Order) -> bool:
     """Whether to offer "Revise payment" (the service re-checks under the order's lock)."""
-    return (
-        order.status == OrderStatus.PAYMENT_FAILED
-        and timezone.now() <= services.payment_revision_deadline(order)
-    )
+    if order.status != OrderStatus.PAYMENT_FAILED:
+        return False
+    deadline = services.payment_revision_deadline(order)
+    pagecache.expires(deadline)
+    return timezone.now() <= deadline
 
 
 def order_cards(orders) -> list:
@@ -140,7 +142,14 @@ class OrderDetailView(BuyerOrderMixin, TemplateView):
     template_name = "orders/order_detail.html"
 
     def get(self, request, *args, **kwargs):
-        return self.render_page(self.get_order(), MessageForm())
+        return pagecache.serve(
+            request,
+            name="order_page",
+            sources=lambda: selectors.order_rows(
+                Order.objects.filter(buyer=request.user, number=kwargs["number"])
+            ),
+            render=lambda: self.render_page(self.get_order(), MessageForm()),
+        )
 
     def render_page(self, order: Order, message_form: MessageForm):
         return self.render_to_response(

@@ -46,7 +46,7 @@ def page_queries(client, url) -> int:
 
 
 def test_buyer_order_page_query_count_does_not_grow_with_cancellations(
-    client, place, buyer, seller
+    client, place, buyer, seller, page_cache_off
 ):
     few = order_with_history(place, buyer, seller, cancellations=1)
     many = order_with_history(place, buyer, seller, cancellations=5)

@@ -484,13 +484,18 @@ def test_the_order_page_makes_a_fixed_number_of_queries(
         shipment.lines.create(line=order.lines.all()[i], quantity=1)
     client.force_login(buyer)
 
-    # session, user, seller check, order + parties + payment, lines, events, messages,
-    # shipments, shipment lines with their order lines, the payment's transactions (a
-    # failed refund or release is shown, never hidden behind "refunded")
-    with django_assert_num_queries(10):
+    # session, user, seller check, the rows' digest (core.pagecache), order + parties +
+    # payment, lines, events, messages, shipments, shipment lines with their order lines,
+    # the payment's transactions (a failed refund or release is shown, never hidden
+    # behind "refunded")
+    with django_assert_num_queries(11):
         response = client.get(order_url(order))
-
     assert response.status_code == 200
+
+    # Asked again with nothing changed: session, user, seller check, the digest.
+    with django_assert_num_queries(4):
+        again = client.get(order_url(order))
+    assert again.status_code == 200
 
 
 # --- Messages ---------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""
+Whole pages, cached under everything they show (docs/DESIGN.md §13).
+
+A page's entry is keyed by the code's version, the viewer, the address, the display time
+zone, the facts the view names (the cart's size, say) and a **digest of every row the
+page shows**, read in one query: PostgreSQL hashes each row's text, so any change to any
+column of any of those rows (a money row the outbox settles, a message, a return) makes
+a new key, with no ``updated_at`` to keep right and nothing to delete by hand.
+
+What differs between two requests for the same rows is filled in on the way out:
+
+- the CSRF token and the CSP nonce (both per request);
+- relative times and "Today, 7:05 PM" (``core.formatting``'s live values, written as
+  markers while a page renders for the cache and filled with the time of each request).
+
+What time alone changes (a cancel window closing, an order becoming late) is named by the
+page as its deadlines (``expires``): an entry is served only before the first of them.
+
+A page is not cached when it shows a one-time message (``django.contrib.messages``), when
+rendering it changed the session, or when it is not a 200; it is then simply rendered.
+The cache only saves work: a cache that is down costs a fresh render, never an error.
+Only PostgreSQL can hash a row's text; on another database every page is rendered.
+"""
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.db import connections
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core import formatting
+from core.fragments import code_version
+
+logger = logging.getLogger(__name__)
+
+CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{64}(")')
+CSRF_MARK = "\ue000csrf\ue001"
+NONCE_MARK = "\ue000nonce\ue001"
+
+
+@dataclass
+class Rendering:
+    """What a page rendering for the cache collects: the instants its facts change."""
+
+    deadlines: list[datetime] = field(default_factory=list)
+
+
+_rendering: ContextVar[Rendering | None] = ContextVar("page_rendering", default=None)
+
+
+def expires(*moments: datetime | None) -> None:
+    """
+    The page being rendered shows facts that change at these instants by time alone (a
+    window closes, an order turns late): its cached copy is served only until the first
+    one still ahead. Outside a cached rendering it does nothing.
+    """
+    rendering = _rendering.get()
+    if rendering is not None:
+        rendering.deadlines.extend(moment for moment in moments if moment is not None)
+
+
+# --- What the page shows: its rows --------------------------------------------------------
+def rows_digest(sources: Sequence[QuerySet[Any]]) -> str | None:
+    """
+    A digest of every row of ``sources`` (the querysets a page reads), in one query; None
+    where the database cannot hash rows (SQLite), so the page is not cached there.
+    """
+    if not sources:
+        return ""
+    connection = connections[sources[0].db]
+    if connection.vendor != "postgresql":
+        return None
+    parts, params = [], []
+    for queryset in sources:
+        sql, query_params = queryset.query.get_compiler(using=queryset.db).as_sql()
+        # The SQL is the ORM's own, its values passed as parameters.
+        digest = "md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), ''))"
+        parts.append(f"(SELECT {digest} FROM ({sql}) r)")  # noqa: S608
+        params.extend(query_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT concat_ws(',', {', '.join(parts)})", params)
+        return cursor.fetchone()[0]
+
+
+def owned_rows(queryset: QuerySet[Any], *, depth: int = 2) -> list[QuerySet[Any]]:
+    """
+    ``queryset``'s rows and every row that belongs to them: each model with a foreign key
+    to it, and theirs, ``depth`` steps down (an order's lines, its cancellations and their
+    lines). Found from the models, so a new table about orders is covered when it lands.
+    """
+    found: dict[type[Model], QuerySet[Any]] = {queryset.model: queryset}
+    level = [queryset]
+    for _step in range(depth):
+        below = []
+        for parent in level:
+            for relation in parent.model._meta.related_objects:
+                model = relation.related_model
+                if model in found or not relation.field.concrete:
+                    continue
+                rows = model._default_manager.filter(
+                    **{f"{relation.field.name}__in": parent.values("pk")}
+                )
+                found[model] = rows
+                below.append(rows)
+        level = below
+    return list(found.values())
+
+
+# --- The entry and what is filled per request --------------------------------------------
+@dataclass(frozen=True)
+class Entry:
+    body: str  # with the per-request parts as markers
+    content_type: str
+    valid_until: datetime | None
+
+
+def _stash(body: str, request: HttpRequest) -> str:
+    """The rendered body with this request's CSRF token and CSP nonce as markers."""
+    body = CSRF_FIELD.sub(rf"\g<1>{CSRF_MARK}\g<2>", body)
+    nonce = get_nonce(request)
+    if nonce:  # generated: the page used it
+        body = body.replace(str(nonce), NONCE_MARK)
+    return body
+
+
+def _fill(body: str, request: HttpRequest, now: datetime) -> str:
+    if CSRF_MARK in body:
+        body = body.replace(CSRF_MARK, get_token(request))
+    if NONCE_MARK in body:
+        body = body.replace(NONCE_MARK, str(get_nonce(request)))
+    return formatting.fill_live(body, now)
+
+
+def _respond(entry: Entry, request: HttpRequest, now: datetime) -> HttpResponse:
+    response = HttpResponse(_fill(entry.body, request, now), content_type=entry.content_type)
+    response.from_page_cache = True  # type: ignore[attr-defined]  # for tests and benchmarks
+    return response
+
+
+def page_key(name: str, request: HttpRequest, digest: str, facts: Iterable[Any]) -> str:
+    viewer = import_string(settings.PAGE_CACHE_VIEWER_FACTS)(request)
+    parts = (
+        code_version(),
+        timezone.get_current_timezone_name(),
+        request.user.pk,
+        *viewer,
+        request.get_full_path(),
+        digest,
+        *facts,
+    )
+    text = "\x1f".join(str(part) for part in parts)
+    return f"page:{name}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    return (
+        settings.PAGE_CACHE
+        and request.method == "GET"
+        and request.user.is_authenticated
+        # A one-time message shows once: that page is rendered, not stored nor served.
+        and not len(messages.get_messages(request))
+    )
+
+
+def _get(key: str) -> Entry | bool | None:
+    """The entry, None for none, False when the cache did not answer."""
+    try:
+        return cache.get(key)
+    except Exception as error:  # the cache is an optimisation: any failure is a miss
+        logger.warning("page cache unavailable, rendering afresh: %r", error)
+        return False
+
+
+def _set(key: str, entry: Entry) -> None:
+    try:
+        cache.set(key, entry)
+    except Exception as error:
+        logger.warning("page cache unavailable, not storing: %r", error)
+
+
+def serve(
+    request: HttpRequest,
+    *,
+    name: str,
+    sources: Callable[[], Sequence[QuerySet[Any]]],
+    render: Callable[[], HttpResponse],
+    facts: Iterable[Any] = (),
+) -> HttpResponse:
+    """
+    Page ``name`` from the cache when the rows ``sources()`` reads are as they were and
+    no deadline has passed; else ``render()``'s response, stored for the next request.
+    ``sources`` must cover every row the page shows, scoped to the viewer (a queryset
+    that finds nothing of theirs digests to nothing: ``render`` then answers, a 404 say).
+    """
+    if not _cacheable_request(request):
+        return render()
+    digest = rows_digest(sources())
+    if digest is None:
+        return render()
+    key = page_key(name, request, digest, facts)
+    now = timezone.now()
+    entry = _get(key)
+    if isinstance(entry, Entry) and (entry.valid_until is None or now < entry.valid_until):
+        return _respond(entry, request, now)
+    return _render_and_store(request, key, render, store=entry is not False)
+
+
+def _render_and_store(
+    request: HttpRequest, key: str, render: Callable[[], HttpResponse], *, store: bool
+) -> HttpResponse:
+    rendering = Rendering()
+    token = _rendering.set(rendering)
+    live = formatting.live_values()
+    try:
+        response = render()
+        if hasattr(response, "render"):
+            response.render()
+    finally:
+        formatting.stop_live_values(live)
+        _rendering.reset(token)
+    now = timezone.now()
+    ahead = [moment for moment in rendering.deadlines if moment > now]
+    entry = Entry(
+        body=_stash(response.content.decode(), request),
+        content_type=response["Content-Type"],
+        valid_until=min(ahead, default=None),
+    )
+    response.content = _fill(entry.body, request, now)
+    session = getattr(request, "session", None)
+    if store and response.status_code == 200 and not (session and session.modified):
+        _set(key, entry)
+    return response
