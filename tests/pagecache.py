@@ -60,7 +60,7 @@ def assert_served_as_rendered(
     At each instant of ``at``, the page as served (from the cache when it holds it)
     equals a fresh render; returns how many were served from the cache.
     """
-    hits = 0
+    hits, cache_on = 0, settings.PAGE_CACHE
     for now in at:
         with at_moment(now):
             served = client.get(url)
@@ -68,7 +68,7 @@ def assert_served_as_rendered(
             try:
                 fresh = client.get(url)
             finally:
-                settings.PAGE_CACHE = True
+                settings.PAGE_CACHE = cache_on
         assert served.status_code == fresh.status_code == 200, (now, served.status_code)
         got, want = normalized(served.content.decode()), normalized(fresh.content.decode())
         if got != want:

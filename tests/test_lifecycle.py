@@ -117,6 +117,7 @@ from tests.factories import (
     UserFactory,
     image_file,
 )
+from tests.pagecache import assert_served_as_rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +191,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.accounted = {listing.pk: listing.stock for listing in self.listings}
         self.order_ids: list[int] = []
         self.new_store_listing: Listing | None = None  # listed by a stranger who signed up
+        self.buyer_browser = Client()
+        self.buyer_browser.force_login(self.buyer)
         self.staff = UserFactory(username=f"lifecycle-{run}-staff", is_staff=True)
         self.staff.user_permissions.add(
             Permission.objects.get(codename="resolve_dispute", content_type__app_label="disputes")
@@ -1058,6 +1061,17 @@ class LifecycleMachine(RuleBasedStateMachine):
             event("staff resolve: refused")
             return
         event(f"staff resolve: for the {'buyer' if for_buyer else 'seller'}")
+
+    @invariant()
+    def the_page_cache_serves_what_a_render_shows(self):
+        """
+        The buyer's latest order pages, as served (from core.pagecache once viewed after
+        the previous step), are what a fresh render shows: no step of anyone's changes
+        a row the page shows without changing the rows' digest.
+        """
+        numbers = Order.objects.filter(pk__in=self.order_ids[-3:]).values_list("number", flat=True)
+        for number in numbers:
+            assert_served_as_rendered(self.buyer_browser, f"/your-orders/{number}/", settings)
 
     @invariant()
     def books_balance(self):
