@@ -196,19 +196,22 @@ def serve(
     request: HttpRequest,
     *,
     name: str,
-    sources: Callable[[], Sequence[QuerySet[Any]]],
     render: Callable[[], HttpResponse],
+    versions: Callable[[], str | None] | None = None,
+    sources: Callable[[], Sequence[QuerySet[Any]]] | None = None,
     facts: Iterable[Any] = (),
 ) -> HttpResponse:
     """
-    Page ``name`` from the cache when the rows ``sources()`` reads are as they were and
-    no deadline has passed; else ``render()``'s response, stored for the next request.
-    ``sources`` must cover every row the page shows, scoped to the viewer (a queryset
-    that finds nothing of theirs digests to nothing: ``render`` then answers, a 404 say).
+    Page ``name`` from the cache when the rows it shows are as they were and no deadline
+    has passed; else ``render()``'s response, stored for the next request. The rows are
+    read as ``versions()`` (``core.rowversions.Rows``: one short query) or, slower, as a
+    digest of the querysets ``sources()``. Either must cover every row the page shows,
+    scoped to the viewer (rows of someone else's are simply not found: ``render`` then
+    answers, a 404 say).
     """
     if not _cacheable_request(request):
         return render()
-    digest = rows_digest(sources())
+    digest = versions() if versions is not None else rows_digest(sources() if sources else [])
     if digest is None:
         return render()
     key = page_key(name, request, digest, facts)

@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from catalog.models import Listing, Seller
 from core.pagecache import owned_rows
+from core.rowversions import Rows
 from payments.gateway import decline_reason_for_buyer
 from payments.models import Payment, PaymentTransaction
 from payments.selectors import money_position, prefetched_claims
@@ -291,6 +292,14 @@ def order_rows(orders: QuerySet[Order]) -> list[QuerySet[Any]]:
         PaymentTransaction.objects.filter(payment__order__in=ids),
         Listing.objects.filter(order_lines__order__in=ids),
     ]
+
+
+# The buyer's order page: the order with this number if it is theirs, all that belongs to
+# it, its parties, its payment and money rows, and the listings its lines came from.
+ORDER_PAGE_ROWS = Rows(
+    lambda buyer_id, number: Order.objects.filter(buyer_id=buyer_id, number=number),
+    paths=["buyer", "seller", "payment", "payment__transactions", "lines__listing"],
+)
 
 
 def buyer_orders_by_number(*, buyer: User, numbers: list[str]) -> list[Order]:

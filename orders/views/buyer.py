@@ -145,9 +145,7 @@ class OrderDetailView(BuyerOrderMixin, TemplateView):
         return pagecache.serve(
             request,
             name="order_page",
-            sources=lambda: selectors.order_rows(
-                Order.objects.filter(buyer=request.user, number=kwargs["number"])
-            ),
+            versions=lambda: selectors.ORDER_PAGE_ROWS.versions(request.user.pk, kwargs["number"]),
             render=lambda: self.render_page(self.get_order(), MessageForm()),
         )
 

@@ -1,0 +1,166 @@
+"""
+The versions of the rows a page shows, read in one short query: the page cache's key
+(core.pagecache, docs/DESIGN.md §13).
+
+PostgreSQL writes every change of a row as a new row version, stamped with the
+transaction that wrote it (``xmin``) and stored at a new place (``ctid``). The list of
+``id:xmin(ctid)`` of a page's rows therefore changes whenever one of them changes, appears
+or goes, whoever wrote it (a service, a bulk statement of the sweep, the outbox settling
+money): there is no ``updated_at`` to keep right and nothing to invalidate by hand. The
+place tells two versions written by one transaction apart (a test's, or a job's batch);
+the transaction tells apart two versions stored at one place at different times.
+
+A page names its rows as **roots** (a queryset: the viewer's order with this number, a
+seller's page of orders), **paths** from them (``payment__transactions``,
+``lines__listing``) and, by default, everything that **belongs** to the roots: each model
+with a foreign key to them and theirs, found from the models, so a table about orders
+that lands later is covered without touching the page. The SQL is built once a process
+from the ORM and the models; a request only passes its values (a queryset built and
+compiled per request costs more than the query).
+"""
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections
+from django.db.models import ForeignObjectRel, Model, QuerySet
+
+Slot = tuple[str, Any]  # ("arg", i) | ("text", template with the sentinels) | ("value", v)
+
+
+def _sentinel(kind: type, index: int) -> Any:
+    """A value no real argument has, to find where each argument lands in the SQL."""
+    return -(10**15) - index if kind is int else f"\ue000arg{index}\ue001"
+
+
+class Rows:
+    """The rows of one kind of page; ``versions(*args)`` reads their versions."""
+
+    def __init__(
+        self,
+        roots: Callable[..., QuerySet[Any]],
+        *,
+        paths: Sequence[str] = (),
+        owned_depth: int = 2,
+    ) -> None:
+        self.roots = roots
+        self.paths = tuple(paths)
+        self.owned_depth = owned_depth
+        self._compiled = functools.cache(self._compile)
+
+    def versions(self, *args: int | str) -> str | None:
+        """
+        The rows' versions for these arguments (passed to ``roots``); None where the
+        database keeps no row versions (SQLite), so the page is not cached there.
+        """
+        connection = connections["default"]
+        if connection.vendor != "postgresql":
+            return None
+        sql, slots = self._compiled(tuple(type(arg) for arg in args))
+        params = [_fill(slot, args) for slot in slots]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return str(cursor.fetchone()[0])
+
+    def _compile(self, kinds: tuple[type, ...]) -> tuple[str, list[Slot]]:
+        sentinels = [_sentinel(kind, index) for index, kind in enumerate(kinds)]
+        roots = self.roots(*sentinels)
+        root_sql, root_params = roots.values("pk").query.get_compiler(using=roots.db).as_sql()
+        model = roots.model
+        quote = connections[roots.db].ops.quote_name
+        paths = [(), *owned_paths(model, self.owned_depth), *(p.split("__") for p in self.paths)]
+        parts = [_versions_sql(model, path, quote) for path in paths]
+        # Every name in the SQL is the ORM's or the models'; values are parameters.
+        sql = (
+            f"WITH root(id) AS MATERIALIZED ({root_sql}) SELECT concat_ws('|', {', '.join(parts)})"
+        )
+        return sql, [_slot(param, sentinels) for param in root_params]
+
+
+def _slot(param: Any, sentinels: list[Any]) -> Slot:
+    for index, sentinel in enumerate(sentinels):
+        if param == sentinel:
+            return ("arg", index)
+    if isinstance(param, str) and "\ue000arg" in param:
+        return ("text", param)  # the argument inside a pattern ("%…%")
+    return ("value", param)
+
+
+def _fill(slot: Slot, args: tuple[Any, ...]) -> Any:
+    kind, value = slot
+    if kind == "arg":
+        return args[value]
+    if kind == "text":
+        for index, arg in enumerate(args):
+            value = value.replace(_sentinel(str, index), str(arg))
+    return value
+
+
+def owned_paths(model: type[Model], depth: int) -> list[tuple[str, ...]]:
+    """
+    Paths to every model with a foreign key to ``model``, and to theirs, ``depth`` steps
+    down (an order's lines, its cancellations and their lines), each model once.
+    """
+    found: set[type[Model]] = {model}
+    paths: list[tuple[str, ...]] = []
+    level: list[tuple[type[Model], tuple[str, ...]]] = [(model, ())]
+    for _step in range(depth):
+        below = []
+        for parent, path in level:
+            for relation in parent._meta.related_objects:
+                child = relation.related_model
+                if child in found or not relation.field.concrete:
+                    continue
+                found.add(child)
+                below.append((child, (*path, relation.name)))
+        paths.extend(path for _child, path in below)
+        level = below
+    return paths
+
+
+def _pk(model: type[Model]) -> str:
+    return str(model._meta.pk.column)
+
+
+def _versions_sql(model: type[Model], path: Sequence[str], quote: Callable[[str], str]) -> str:
+    """
+    The ``id:xmin(ctid)`` list of the rows ``path`` leads to from the roots, as a subquery.
+    Each step's ids are an array computed once (``= ANY(ARRAY(…))``), so every table is
+    one index scan and PostgreSQL plans no joins: planning, not reading, was the cost.
+    """
+    ids = "ARRAY(SELECT id FROM root)"  # of model's primary keys
+    for name in path[:-1]:
+        model, ids = _step(model, name, ids, quote)
+    column = _pk(model)
+    if path:
+        field = model._meta.get_field(path[-1])
+        if isinstance(field, ForeignObjectRel):  # the last rows point at these: filter by it
+            model, column = _related(field), str(field.field.column)
+        else:
+            model, ids = _step(model, path[-1], ids, quote)
+            column = _pk(model)
+    table, pk = quote(model._meta.db_table), quote(_pk(model))
+    pair = f"r.{pk}::text || ':' || r.xmin::text || r.ctid::text"
+    versions = f"coalesce(string_agg({pair}, ',' ORDER BY r.{pk}), '')"
+    return f"(SELECT {versions} FROM {table} r WHERE r.{quote(column)} = ANY({ids}))"  # noqa: S608
+
+
+def _related(field: Any) -> type[Model]:
+    model = field.related_model
+    assert isinstance(model, type), f"{field} leads to no model"
+    return model
+
+
+def _step(
+    model: type[Model], name: str, ids: str, quote: Callable[[str], str]
+) -> tuple[type[Model], str]:
+    """From ``model``'s rows (``ids``) along relation ``name``: the next model and its ids."""
+    field = model._meta.get_field(name)
+    target = _related(field)
+    if isinstance(field, ForeignObjectRel):  # a model whose foreign key points here
+        table, wanted, key = target._meta.db_table, _pk(target), str(field.field.column)
+    else:  # a foreign key of this model
+        table, wanted, key = model._meta.db_table, str(field.column), _pk(model)
+    select = f"SELECT m.{quote(wanted)} FROM {quote(table)} m"  # noqa: S608
+    return target, f"ARRAY({select} WHERE m.{quote(key)} = ANY({ids}))"
