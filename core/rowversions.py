@@ -23,28 +23,40 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models import ForeignObjectRel, Model, QuerySet
 
 Slot = tuple[str, Any]  # ("arg", i) | ("text", template with the sentinels) | ("value", v)
 
 
-def _sentinel(kind: type, index: int) -> Any:
+def _sentinel(kind: type, index: int, run: int = 0) -> Any:
     """A value no real argument has, to find where each argument lands in the SQL."""
-    return -(10**15) - index if kind is int else f"\ue000arg{index}\ue001"
+    if kind is int:
+        return -(10**15) - 1000 * run - index
+    return f"\ue000arg{index}.{run}\ue001"
 
 
 class Rows:
-    """The rows of one kind of page; ``versions(*args)`` reads their versions."""
+    """
+    The rows of one kind of page. Either ``roots`` is a function of the page's arguments
+    (``versions(*args)``: the viewer's id, an order's number) or the page lists its roots'
+    ids itself (``model``; ``versions_of(ids)``), for roots a query with more in it picks
+    (a tab's orders as of now, a page of a list).
+    """
 
     def __init__(
         self,
-        roots: Callable[..., QuerySet[Any]],
+        roots: Callable[..., QuerySet[Any]] | None = None,
         *,
+        model: type[Model] | None = None,
         paths: Sequence[str] = (),
         owned_depth: int = 2,
     ) -> None:
+        if (roots is None) == (model is None):
+            raise ImproperlyConfigured("Rows: give the roots' query or their model, not both")
         self.roots = roots
+        self.model = model
         self.paths = tuple(paths)
         self.owned_depth = owned_depth
         self._compiled = functools.cache(self._compile)
@@ -54,36 +66,67 @@ class Rows:
         The rows' versions for these arguments (passed to ``roots``); None where the
         database keeps no row versions (SQLite), so the page is not cached there.
         """
-        connection = connections["default"]
-        if connection.vendor != "postgresql":
-            return None
         sql, slots = self._compiled(tuple(type(arg) for arg in args))
-        params = [_fill(slot, args) for slot in slots]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return str(cursor.fetchone()[0])
+        return _read(sql, [_fill(slot, args) for slot in slots])
 
-    def _compile(self, kinds: tuple[type, ...]) -> tuple[str, list[Slot]]:
-        sentinels = [_sentinel(kind, index) for index, kind in enumerate(kinds)]
-        roots = self.roots(*sentinels)
-        root_sql, root_params = roots.values("pk").query.get_compiler(using=roots.db).as_sql()
-        model = roots.model
-        quote = connections[roots.db].ops.quote_name
+    def versions_of(self, ids: Sequence[int]) -> str | None:
+        """The versions of the rows with these ids (of ``model``) and of all they lead to."""
+        sql, _slots = self._compiled(None)
+        return _read(sql, [list(ids)])
+
+    def _compile(self, kinds: tuple[type, ...] | None) -> tuple[str, list[Slot]]:
+        slots: list[Slot] = []
+        if kinds is None:
+            model, root_sql = self.model, "SELECT unnest(%s::bigint[])"
+        else:
+            model, root_sql, slots = self._roots_sql(kinds)
+        assert model is not None
+        quote = connections["default"].ops.quote_name
         paths = [(), *owned_paths(model, self.owned_depth), *(p.split("__") for p in self.paths)]
         parts = [_versions_sql(model, path, quote) for path in paths]
         # Every name in the SQL is the ORM's or the models'; values are parameters.
         sql = (
             f"WITH root(id) AS MATERIALIZED ({root_sql}) SELECT concat_ws('|', {', '.join(parts)})"
         )
-        return sql, [_slot(param, sentinels) for param in root_params]
+        return sql, slots
+
+    def _roots_sql(self, kinds: tuple[type, ...]) -> tuple[type[Model], str, list[Slot]]:
+        """
+        The roots' SQL, compiled twice with different stand-ins for the arguments: a value
+        that differs between the two yet is no argument (the clock, say) would be frozen
+        into the SQL, so it is refused.
+        """
+        assert self.roots is not None
+        compiled = []
+        for run in (0, 1):
+            sentinels = [_sentinel(kind, index, run) for index, kind in enumerate(kinds)]
+            roots = self.roots(*sentinels)
+            sql, params = roots.values("pk").query.get_compiler(using=roots.db).as_sql()
+            compiled.append((roots.model, sql, [_slot(p, sentinels, run) for p in params]))
+        (model, sql, slots), (_model, _sql, again) = compiled
+        if slots != again:
+            raise ImproperlyConfigured(
+                f"The roots of {model.__name__} depend on more than their arguments "
+                "(the time?): pass it as an argument, or list the roots' ids (versions_of)."
+            )
+        return model, sql, slots
 
 
-def _slot(param: Any, sentinels: list[Any]) -> Slot:
+def _read(sql: str, params: list[Any]) -> str | None:
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return str(cursor.fetchone()[0])
+
+
+def _slot(param: Any, sentinels: list[Any], run: int) -> Slot:
     for index, sentinel in enumerate(sentinels):
         if param == sentinel:
             return ("arg", index)
-    if isinstance(param, str) and "\ue000arg" in param:
-        return ("text", param)  # the argument inside a pattern ("%…%")
+    if isinstance(param, str) and "\ue000arg" in param:  # inside a pattern ("%…%")
+        return ("text", param.replace(f".{run}\ue001", "\ue001"))
     return ("value", param)
 
 
@@ -93,7 +136,7 @@ def _fill(slot: Slot, args: tuple[Any, ...]) -> Any:
         return args[value]
     if kind == "text":
         for index, arg in enumerate(args):
-            value = value.replace(_sentinel(str, index), str(arg))
+            value = value.replace(f"\ue000arg{index}\ue001", str(arg))
     return value
 
 
