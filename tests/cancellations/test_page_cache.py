@@ -158,3 +158,22 @@ def test_another_account_never_gets_the_form(client, buyer, order):
     assert client.get(url(order)).status_code == 404
     client.force_login(order.seller.user)
     assert client.get(url(order)).status_code == 404
+
+
+def test_the_form_makes_a_fixed_number_of_queries(
+    client, buyer, order, settings, django_assert_num_queries
+):
+    """
+    Rendered: session, user, the nav's seller check, the order with its parties and
+    payment, its lines. From the page cache: session, user, seller check, the digest.
+    """
+    client.force_login(buyer)
+    settings.PAGE_CACHE = False
+    with django_assert_num_queries(5):
+        form(client, order)
+
+    settings.PAGE_CACHE = True
+    with django_assert_num_queries(6):  # the digest, then the render it stores
+        form(client, order)
+    with django_assert_num_queries(4):
+        assert form(client, order).from_page_cache
