@@ -17,6 +17,7 @@ from core import pagecache
 from core.formatting import format_when
 from orders.actors import Actor
 from orders.models import Order
+from orders.selectors import order_rows
 from orders.views.buyer import BuyerOrderMixin
 
 from .forms import CancelItemsForm, ConfirmCancellationForm
@@ -45,6 +46,19 @@ class CancelItemsView(BuyerOrderMixin, View):
         return None
 
     def get(self, request, number):
+        """
+        The form, from the page cache while the order's rows are unchanged and neither
+        the quick-cancel window nor the ship-by date has passed (``buyer_mode`` and
+        ``cancel_form_context`` name them).
+        """
+        return pagecache.serve(
+            request,
+            name="cancel_items",
+            sources=lambda: order_rows(Order.objects.filter(buyer=request.user, number=number)),
+            render=lambda: self.render_form(request),
+        )
+
+    def render_form(self, request: HttpRequest) -> HttpResponse:
         if gone := self.load(request):
             return gone
         form = CancelItemsForm(lines=self.lines)

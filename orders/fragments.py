@@ -3,9 +3,20 @@ What makes an order's cached card or row (``core.fragments``) change: its versio
 every fact it shows that may move without it (docs/DESIGN.md §13).
 """
 
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
+
+from core import pagecache
 from core.formatting import format_placed
 
 from .models import Order
+
+
+def today_ends(moment: datetime) -> datetime:
+    """The local midnight after ``moment``: when its "Today, 7:05 PM" becomes its date."""
+    day = timezone.localdate(moment) + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def order_facts(order: Order) -> tuple[object, ...]:
@@ -13,7 +24,9 @@ def order_facts(order: Order) -> tuple[object, ...]:
     What an order's card or row shows that may change: its version (``updated_at`` moves
     with every status and line change), the fields an UPDATE could change without moving
     it (a data fix), what changes with time alone, and the money its payment returned.
+    A page embedding the card is cached (core.pagecache) until its date text changes.
     """
+    pagecache.expires(today_ends(order.placed_at))
     return (
         order.pk,
         order.updated_at.isoformat(),

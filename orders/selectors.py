@@ -185,13 +185,26 @@ def current_orders(queryset: QuerySet[Order], now: datetime | None = None) -> Qu
     of the order's "delivered" event: the promised date may be days off the real one.
     """
     since = (now or timezone.now()) - timedelta(days=settings.YOUR_ORDERS_DELIVERED_DAYS)
-    delivered_lately = OrderEvent.objects.filter(
-        order=OuterRef("pk"), type=OrderEvent.Type.DELIVERED, created_at__gte=since
-    )
+    deliveries = OrderEvent.objects.filter(order=OuterRef("pk"), type=OrderEvent.Type.DELIVERED)
     return queryset.filter(
         Q(status__in=[*OPEN_STATES, OrderStatus.SHIPPED])
-        | Q(Exists(delivered_lately), status=OrderStatus.DELIVERED)
+        | Q(Exists(deliveries.filter(created_at__gte=since)), status=OrderStatus.DELIVERED)
+    ).annotate(
+        # When a delivered order leaves the tab (``current_until``): read with the page's
+        # rows, for the shown orders only.
+        last_delivered_at=Subquery(deliveries.order_by("-created_at").values("created_at")[:1])
     )
+
+
+def current_until(order: Order) -> datetime | None:
+    """
+    The instant a delivered order of the Current tab (``current_orders``) leaves it; None
+    for an order no time alone takes off (not delivered, or not read from that tab).
+    """
+    delivered: datetime | None = getattr(order, "last_delivered_at", None)
+    if order.status != OrderStatus.DELIVERED or delivered is None:
+        return None
+    return delivered + timedelta(days=settings.YOUR_ORDERS_DELIVERED_DAYS)
 
 
 def orders_for_buyer(*, buyer: User, tab: str) -> QuerySet[Order]:
@@ -236,6 +249,19 @@ def _parse_cursor(text: str | None) -> tuple[datetime, int] | None:
         return None
 
 
+def _older(orders: QuerySet[Order], place: tuple[datetime, int]) -> QuerySet[Order]:
+    at, pk = place
+    return orders.filter(Q(placed_at__lt=at) | Q(placed_at=at, pk__lt=pk))
+
+
+def _newer(orders: QuerySet[Order], place: tuple[datetime, int]) -> QuerySet[Order]:
+    """The orders newer than ``place``, oldest first (a page of them is read backwards)."""
+    at, pk = place
+    return orders.filter(Q(placed_at__gt=at) | Q(placed_at=at, pk__gt=pk)).order_by(
+        "placed_at", "pk"
+    )
+
+
 def buyer_orders_page(
     *, orders: QuerySet[Order], size: int, older_than: str | None, newer_than: str | None
 ) -> OrdersPage:
@@ -246,24 +272,49 @@ def buyer_orders_page(
     on every page, however many orders the buyer has.
     """
     if (place := _parse_cursor(older_than)) is not None:
-        at, pk = place
-        rows = list(orders.filter(Q(placed_at__lt=at) | Q(placed_at=at, pk__lt=pk))[: size + 1])
+        rows = list(_older(orders, place)[: size + 1])
         shown = rows[:size]
         newer = cursor(shown[0]) if shown else None
         return OrdersPage(shown, newer, cursor(shown[-1]) if len(rows) > size else None)
     if (place := _parse_cursor(newer_than)) is not None:
-        at, pk = place
-        rows = list(
-            orders.filter(Q(placed_at__gt=at) | Q(placed_at=at, pk__gt=pk)).order_by(
-                "placed_at", "pk"
-            )[: size + 1]
-        )
+        rows = list(_newer(orders, place)[: size + 1])
         shown = rows[:size][::-1]
         if len(rows) <= size:  # back at the newest: the first page, with its own links
             return buyer_orders_page(orders=orders, size=size, older_than=None, newer_than=None)
         return OrdersPage(shown, cursor(shown[0]), cursor(shown[-1]))
     rows = list(orders[: size + 1])
     return OrdersPage(rows[:size], None, cursor(rows[size - 1]) if len(rows) > size else None)
+
+
+def _page_queries(
+    orders: QuerySet[Order], older_than: str | None, newer_than: str | None
+) -> list[QuerySet[Order]]:
+    """
+    What ``buyer_orders_page`` reads, each cut at the page's size + 1: the orders older
+    than ``older_than``'s place; or newer than ``newer_than``'s and the newest (a page of
+    newer orders that reaches the newest is the first page); or the newest.
+    """
+    if (place := _parse_cursor(older_than)) is not None:
+        return [_older(orders, place)]
+    if (place := _parse_cursor(newer_than)) is not None:
+        return [_newer(orders, place), orders]
+    return [orders]
+
+
+def buyer_orders_page_rows(
+    *, orders: QuerySet[Order], size: int, older_than: str | None, newer_than: str | None
+) -> list[QuerySet[Any]]:
+    """
+    Every row the page ``buyer_orders_page`` gives shows (core.pagecache digests them):
+    ``order_rows`` of each slice it reads, the one more included (it decides "Older
+    orders"). The slices are read at the moment of the request, so an order joining or
+    leaving the tab (placed, cancelled, delivered long enough ago) changes the digest.
+    """
+    return [
+        rows
+        for query in _page_queries(orders, older_than, newer_than)
+        for rows in order_rows(Order.objects.filter(pk__in=query.values("pk")[: size + 1]))
+    ]
 
 
 def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order:

@@ -102,16 +102,42 @@ def order_cards(orders) -> list:
 
 
 class YourOrdersView(LoginRequiredMixin, TemplateView):
+    """
+    The buyer's orders on a tab, a page at a time; served from the page cache while the
+    rows of the slices the page reads are unchanged (which orders are on it, and all they
+    show) and none of its deadlines has passed.
+    """
+
     template_name = "orders/your_orders.html"
+
+    def get(self, request, *args, **kwargs):
+        return pagecache.serve(
+            request,
+            name="your_orders",
+            sources=lambda: selectors.buyer_orders_page_rows(
+                orders=self.tab_orders(), size=ORDERS_PER_PAGE, **self.place()
+            ),
+            render=lambda: super(YourOrdersView, self).get(request, *args, **kwargs),
+        )
+
+    def tab_orders(self):
+        tab = selectors.BuyerTab.clean(self.request.GET.get("tab"))
+        return selectors.orders_for_buyer(buyer=self.request.user, tab=tab)
+
+    def place(self) -> dict[str, str | None]:
+        """Where the page starts: after ``older`` or before ``newer`` (the pager's links)."""
+        return {
+            "older_than": self.request.GET.get("older"),
+            "newer_than": self.request.GET.get("newer"),
+        }
 
     def get_context_data(self, **kwargs):
         tab = selectors.BuyerTab.clean(self.request.GET.get("tab"))
         page = selectors.buyer_orders_page(
-            orders=selectors.orders_for_buyer(buyer=self.request.user, tab=tab),
-            size=ORDERS_PER_PAGE,
-            older_than=self.request.GET.get("older"),
-            newer_than=self.request.GET.get("newer"),
+            orders=self.tab_orders(), size=ORDERS_PER_PAGE, **self.place()
         )
+        # A delivered order leaves the Current tab by time alone.
+        pagecache.expires(*map(selectors.current_until, page.orders))
         return super().get_context_data(
             tab=tab,
             tabs=selectors.BuyerTab.choices,

@@ -226,7 +226,7 @@ def test_a_late_order_with_a_pending_request_shows_both(client, buyer, order):
 
 @pytest.mark.parametrize("count", [2, 12])
 def test_the_cards_ask_for_pending_requests_once_a_page(
-    client, buyer, place, django_assert_num_queries, count
+    client, buyer, place, django_assert_num_queries, count, page_cache_off
 ):
     """
     Orders past their quick-cancel window may have a request: one query finds them for

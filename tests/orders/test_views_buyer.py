@@ -327,7 +327,7 @@ def test_orders_placed_at_the_same_moment_are_each_on_one_page(client, buyer, se
 
 @pytest.mark.parametrize("older", [0, 300])
 def test_a_page_makes_the_same_queries_however_many_orders_are_older(
-    client, buyer, seller, django_assert_num_queries, older
+    client, buyer, seller, django_assert_num_queries, older, page_cache_off
 ):
     """
     No page counts the buyer's orders: ten current orders make the same queries with
@@ -394,24 +394,32 @@ def test_a_late_order_shows_a_late_badge(client, buyer, seller):
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_the_order_list_makes_the_same_queries_for_5_and_200_orders(
-    client, buyer, seller, django_assert_num_queries, count
+    client, buyer, seller, django_assert_num_queries, count, settings
 ):
     """
     Session, user, seller check (nav), orders with their versions, sellers and payments
     (no count: the pages say newer and older); then, for the cards not cached yet, their
-    lines.
+    lines. From the page cache: session, user, seller check and the rows' digest.
     """
     listing = ListingFactory(seller=seller)
     OrderFactory.create_batch(count, buyer=buyer, seller=seller, lines=[(listing, 2)])
     client.force_login(buyer)
+    settings.PAGE_CACHE = False
 
     with django_assert_num_queries(5):
         cold = client.get(reverse("orders:your_orders"), {"tab": "all"})
     with django_assert_num_queries(4):
         warm = client.get(reverse("orders:your_orders"), {"tab": "all"})
 
-    assert cards(cold) == cards(warm) == min(count, 10)
-    assert main(warm) == main(cold)  # the cached cards are the ones rendered
+    settings.PAGE_CACHE = True
+    with django_assert_num_queries(5):  # the digest, then the render with its cards cached
+        stored = client.get(reverse("orders:your_orders"), {"tab": "all"})
+    with django_assert_num_queries(4):
+        served = client.get(reverse("orders:your_orders"), {"tab": "all"})
+
+    assert served.from_page_cache
+    assert cards(cold) == cards(warm) == cards(served) == min(count, 10)
+    assert main(warm) == main(cold) == main(stored) == main(served)
 
 
 # --- The order page ---------------------------------------------------------------------------
