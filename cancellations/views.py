@@ -17,7 +17,7 @@ from core import pagecache
 from core.formatting import format_when
 from orders.actors import Actor
 from orders.models import Order
-from orders.selectors import order_rows
+from orders.selectors import ORDER_PAGE_ROWS
 from orders.views.buyer import BuyerOrderMixin
 
 from .forms import CancelItemsForm, ConfirmCancellationForm
@@ -54,7 +54,7 @@ class CancelItemsView(BuyerOrderMixin, View):
         return pagecache.serve(
             request,
             name="cancel_items",
-            sources=lambda: order_rows(Order.objects.filter(buyer=request.user, number=number)),
+            versions=lambda: ORDER_PAGE_ROWS.versions(request.user.pk, number),
             render=lambda: self.render_form(request),
         )
 

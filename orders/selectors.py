@@ -301,20 +301,22 @@ def _page_queries(
     return [orders]
 
 
-def buyer_orders_page_rows(
+def buyer_orders_page_versions(
     *, orders: QuerySet[Order], size: int, older_than: str | None, newer_than: str | None
-) -> list[QuerySet[Any]]:
+) -> str | None:
     """
-    Every row the page ``buyer_orders_page`` gives shows (core.pagecache digests them):
-    ``order_rows`` of each slice it reads, the one more included (it decides "Older
-    orders"). The slices are read at the moment of the request, so an order joining or
-    leaving the tab (placed, cancelled, delivered long enough ago) changes the digest.
+    The versions of every row the page ``buyer_orders_page`` gives shows (core.pagecache's
+    key): the orders of each slice it reads, the one more included (it decides "Older
+    orders"), and all that ``ORDERS_ROWS`` covers of them. The slices' ids are read at the
+    moment of the request, so an order joining or leaving the tab (placed, cancelled,
+    delivered long enough ago) changes the versions.
     """
-    return [
-        rows
+    ids = [
+        pk
         for query in _page_queries(orders, older_than, newer_than)
-        for rows in order_rows(Order.objects.filter(pk__in=query.values("pk")[: size + 1]))
+        for pk in query.values_list("pk", flat=True)[: size + 1]
     ]
+    return ORDERS_ROWS.versions_of(ids)
 
 
 def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order:
@@ -345,12 +347,16 @@ def order_rows(orders: QuerySet[Order]) -> list[QuerySet[Any]]:
     ]
 
 
-# The buyer's order page: the order with this number if it is theirs, all that belongs to
-# it, its parties, its payment and money rows, and the listings its lines came from.
+# What a page about an order shows besides all that belongs to it (found from the models):
+# its parties, its payment and money rows, the listings its lines came from.
+ORDER_PATHS = ["buyer", "seller", "payment", "payment__transactions", "lines__listing"]
+# The buyer's order page and Cancel Items: the order with this number if it is theirs.
 ORDER_PAGE_ROWS = Rows(
     lambda buyer_id, number: Order.objects.filter(buyer_id=buyer_id, number=number),
-    paths=["buyer", "seller", "payment", "payment__transactions", "lines__listing"],
+    paths=ORDER_PATHS,
 )
+# Pages listing orders (Your Orders, Seller Central's orders): the orders listed, by id.
+ORDERS_ROWS = Rows(model=Order, paths=ORDER_PATHS)
 
 
 def buyer_orders_by_number(*, buyer: User, numbers: list[str]) -> list[Order]:

@@ -114,7 +114,7 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
         return pagecache.serve(
             request,
             name="your_orders",
-            sources=lambda: selectors.buyer_orders_page_rows(
+            versions=lambda: selectors.buyer_orders_page_versions(
                 orders=self.tab_orders(), size=ORDERS_PER_PAGE, **self.place()
             ),
             render=lambda: super(YourOrdersView, self).get(request, *args, **kwargs),
