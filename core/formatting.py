@@ -9,7 +9,7 @@ always names its zone: "Nov 28, 2026, 7:05 PM EST".
 
 import re
 from contextvars import ContextVar, Token
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
@@ -124,6 +124,12 @@ def format_ago(value: object, now: datetime | None = None) -> str:
             break  # two units at most, and only adjacent ones: "1 day, 21 hours"
     words = ", ".join(parts)
     return f"in {words}" if future else f"{words} ago"
+
+
+def today_ends(moment: datetime) -> datetime:
+    """The local midnight after ``moment``: when its "Today, 7:05 PM" becomes its date."""
+    day = timezone.localdate(moment) + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def format_placed(value: object, now: datetime | None = None) -> str:

@@ -3,20 +3,10 @@ What makes an order's cached card or row (``core.fragments``) change: its versio
 every fact it shows that may move without it (docs/DESIGN.md §13).
 """
 
-from datetime import datetime, time, timedelta
-
-from django.utils import timezone
-
 from core import pagecache
-from core.formatting import format_placed
+from core.formatting import format_placed, today_ends
 
 from .models import Order
-
-
-def today_ends(moment: datetime) -> datetime:
-    """The local midnight after ``moment``: when its "Today, 7:05 PM" becomes its date."""
-    day = timezone.localdate(moment) + timedelta(days=1)
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def order_facts(order: Order) -> tuple[object, ...]:
