@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -17,7 +18,9 @@ from django.utils import timezone
 
 from cancellations.models import CancellationRequest
 from catalog.models import Seller
+from core.pagecache import owned_rows
 from orders.models import Order, OrderLine
+from orders.selectors import order_rows
 from payments.models import ZERO, PaymentTransaction
 from payments.selectors import money_position
 from returns.models import SELLER_CLOSE_REASONS, ReturnRequest, ReturnStatus
@@ -115,6 +118,22 @@ def case_for_party(*, user: User, pk: int) -> Dispute:
         .prefetch_related("order__lines", Prefetch("messages", queryset=visible))
         .get(pk=pk)
     )
+
+
+def case_rows(*, user: User, pk: int) -> list[QuerySet[Any]]:
+    """
+    Every row the case page shows (core.pagecache digests them), scoped like
+    ``case_for_party`` so another person's case finds nothing: the case and its messages,
+    its order and all that belongs to it (lines, payment and money rows, the parties,
+    the timeline), and the return it is about.
+    """
+    cases = Dispute.objects.filter(Q(buyer=user) | Q(seller__user=user), pk=pk)
+    ids = cases.values("pk")
+    return [
+        *owned_rows(cases),
+        *order_rows(Order.objects.filter(disputes__in=ids)),
+        ReturnRequest.objects.filter(disputes__in=ids),
+    ]
 
 
 def cases_of_order(order: Order) -> list[Dispute]:

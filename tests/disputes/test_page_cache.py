@@ -1,0 +1,222 @@
+"""
+The case page from the page cache (core.pagecache): served while the case's, its order's
+and its return's rows are unchanged and no deadline has passed, and never stale: what the
+other party, staff, the beat job or the outbox change shows on the next view.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from disputes import services
+from disputes.models import Dispute
+from orders.actors import Actor
+from payments.models import PaymentTransaction
+from payments.services import execute_transaction
+from tests.disputes import as_shown
+from tests.factories import SellerFactory, UserFactory
+from tests.pagecache import assert_served_as_rendered, at_moment, long_sessions, walk
+
+pytestmark = pytest.mark.django_db
+
+
+def signed_in(settings, user) -> Client:
+    long_sessions(settings)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def words(response) -> str:
+    """The page's text with its whitespace as the reader sees it."""
+    return " ".join(response.content.decode().split())
+
+
+def offer(case, seller, amount="10.00"):
+    return services.make_offer(
+        dispute_id=case.pk, kind="partial", amount=Decimal(amount), actor=Actor.seller(seller.user)
+    )
+
+
+# --- Served from the cache, and never stale ---------------------------------------------------
+def test_each_party_is_served_their_own_page_from_the_cache(settings, buyer, seller, open_case):
+    """Viewed twice with nothing changed, each party's page is a hit, and each is their own."""
+    case = open_case()
+    as_buyer, as_seller = signed_in(settings, buyer), signed_in(settings, seller.user)
+    url = case.get_absolute_url()
+    assert not getattr(as_buyer.get(url), "from_page_cache", False)
+    assert not getattr(as_seller.get(url), "from_page_cache", False)
+
+    buyer_page, seller_page = as_buyer.get(url), as_seller.get(url)
+
+    assert buyer_page.from_page_cache and seller_page.from_page_cache
+    assert "Withdraw case" in buyer_page.content.decode()
+    assert "Offer a refund" not in buyer_page.content.decode()
+    assert "Offer a refund" in seller_page.content.decode()
+    assert "Withdraw case" not in seller_page.content.decode()
+
+
+def test_a_message_from_the_other_party_shows_on_the_next_view(settings, buyer, seller, open_case):
+    case = open_case()
+    as_buyer, as_seller = signed_in(settings, buyer), signed_in(settings, seller.user)
+    url = case.get_absolute_url()
+    as_buyer.get(url), as_seller.get(url)
+
+    services.post_message(
+        dispute_id=case.pk, body="Sending a new one", actor=Actor.seller(seller.user)
+    )
+    services.post_message(dispute_id=case.pk, body="Thank you", actor=Actor.buyer(buyer))
+
+    assert "Sending a new one" in as_buyer.get(url).content.decode()
+    assert "Thank you" in as_seller.get(url).content.decode()
+
+
+def test_a_new_offer_shows_with_the_accept_fields_it_carries(settings, buyer, seller, open_case):
+    """The Accept form carries the offer the page shows: a replaced offer is never served stale."""
+    case = open_case()
+    as_buyer = signed_in(settings, buyer)
+    url = case.get_absolute_url()
+    offer(case, seller, "10.00")
+    assert 'name="refund" value="10.00"' in as_buyer.get(url).content.decode()
+    assert as_buyer.get(url).from_page_cache
+
+    offer(case, seller, "12.00")
+
+    page = as_buyer.get(url).content.decode()
+    assert 'name="offer" value="2"' in page
+    assert 'name="refund" value="12.00"' in page
+
+
+def test_the_beat_jobs_escalation_and_staffs_question_show(
+    settings, buyer, seller, staff, open_case
+):
+    case = open_case()
+    as_seller = signed_in(settings, seller.user)
+    url = case.get_absolute_url()
+    as_seller.get(url)
+
+    later = case.respond_by + timedelta(minutes=1)
+    with at_moment(later):
+        assert services.escalate_unresponsive(dispute_id=case.pk, now=later)
+        assert "Under review by the marketplace" in as_seller.get(url).content.decode()
+        services.ask_seller_for_information(
+            dispute_id=case.pk, note="Photos, please", actor=Actor.staff(staff)
+        )
+        assert "Photos, please" in as_seller.get(url).content.decode()
+
+
+def test_a_decision_and_the_outbox_settling_its_refund_show(settings, buyer, staff, open_case):
+    """Staff decide for the buyer (the refund pending), then the outbox settles the refund."""
+    case = open_case()
+    as_buyer = signed_in(settings, buyer)
+    url = case.get_absolute_url()
+    as_buyer.get(url)
+
+    as_shown.resolve_for_buyer(dispute_id=case.pk, note="Scuffed", actor=Actor.staff(staff))
+    page = as_buyer.get(url).content.decode()
+    assert "Decided for the buyer" in page
+    assert "Refund on its way" in page
+    assert as_buyer.get(url).from_page_cache
+
+    refund = PaymentTransaction.objects.get(
+        payment__order=case.order, kind=PaymentTransaction.Kind.REFUND
+    )
+    execute_transaction(transaction_id=refund.pk)
+
+    page = as_buyer.get(url).content.decode()
+    assert "Refund on its way" not in page
+    assert " ".join(page.split()).count("$25.00") >= 3  # total, charged, refunded
+
+
+def test_the_buyer_may_ask_staff_once_the_sellers_window_closes(settings, buyer, open_case):
+    """No row changes when the seller's time runs out: the page names that instant."""
+    case = open_case()
+    as_buyer = signed_in(settings, buyer)
+    url = case.get_absolute_url()
+    with at_moment(case.respond_by - timedelta(minutes=1)):
+        assert "Ask marketplace staff to decide" not in as_buyer.get(url).content.decode()
+        assert as_buyer.get(url).from_page_cache
+
+    with at_moment(case.respond_by + timedelta(seconds=1)):
+        assert "Ask marketplace staff to decide" in as_buyer.get(url).content.decode()
+
+
+def test_the_store_name_and_the_buyers_name_show(settings, buyer, seller, open_case):
+    case = open_case()
+    as_buyer, as_seller = signed_in(settings, buyer), signed_in(settings, seller.user)
+    url = case.get_absolute_url()
+    as_buyer.get(url), as_seller.get(url)
+
+    seller.store_name = "Sam's Paper"
+    seller.save(update_fields=["store_name"])
+    buyer.first_name = "Beatrix"
+    buyer.save(update_fields=["first_name"])
+
+    assert "Sam&#x27;s Paper" in words(as_buyer.get(url))
+    assert "by Beatrix about order" in words(as_seller.get(url))
+
+
+# --- The page as served is the page rendered, as time goes by ---------------------------------
+def test_the_open_case_is_served_as_rendered_to_each_party(settings, buyer, seller, open_case):
+    case = open_case()
+    url = case.get_absolute_url()
+    assert assert_served_as_rendered(signed_in(settings, buyer), url, settings, at=walk()) > 0
+    assert assert_served_as_rendered(signed_in(settings, seller.user), url, settings, at=walk()) > 0
+
+
+def test_an_offered_and_a_decided_case_are_served_as_rendered(
+    settings, buyer, seller, staff, open_case, run_outbox
+):
+    case = open_case()
+    url = case.get_absolute_url()
+    as_buyer = signed_in(settings, buyer)
+    offer(case, seller)
+    assert assert_served_as_rendered(as_buyer, url, settings, at=walk()) > 0
+
+    run_outbox(as_shown.accept_offer, dispute_id=case.pk, actor=Actor.buyer(buyer))
+    assert Dispute.objects.get(pk=case.pk).status == Dispute.Status.RESOLVED_BY_AGREEMENT
+    assert assert_served_as_rendered(as_buyer, url, settings, at=walk()) > 0
+    as_seller = signed_in(settings, seller.user)
+    assert assert_served_as_rendered(as_seller, url, settings, at=walk(days=10)) > 0
+
+
+# --- Nobody else --------------------------------------------------------------------------------
+@pytest.mark.parametrize("who", ["another buyer", "another seller"])
+def test_another_account_never_gets_the_page(settings, buyer, open_case, who):
+    case = open_case()
+    url = case.get_absolute_url()
+    stranger = UserFactory() if who == "another buyer" else SellerFactory().user
+    as_stranger = signed_in(settings, stranger)
+    assert as_stranger.get(url).status_code == 404
+
+    as_buyer = signed_in(settings, buyer)
+    as_buyer.get(url)
+    assert as_buyer.get(url).from_page_cache
+
+    assert as_stranger.get(url).status_code == 404
+
+
+# --- Queries ----------------------------------------------------------------------------------
+def test_the_case_page_makes_a_fixed_number_of_queries(
+    settings, buyer, seller, open_case, django_assert_num_queries
+):
+    case = open_case()
+    offer(case, seller)
+    for body in ("One", "Two", "Three"):
+        services.post_message(dispute_id=case.pk, body=body, actor=Actor.buyer(buyer))
+    as_buyer = signed_in(settings, buyer)
+    url = reverse("disputes:case_detail", args=[case.pk])
+
+    # session, user, seller check, the rows' digest (core.pagecache), the case with its
+    # parties, order, payment and return, the order's lines, the messages and their
+    # authors, the payment's pending transactions
+    with django_assert_num_queries(8):
+        assert as_buyer.get(url).status_code == 200
+    # Asked again with nothing changed: session, user, seller check, the digest.
+    with django_assert_num_queries(4):
+        assert as_buyer.get(url).from_page_cache
+    assert timezone.now() < case.respond_by
