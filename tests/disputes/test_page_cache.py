@@ -8,11 +8,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from disputes import services
+from disputes.admin import DisputeAdmin
 from disputes.models import Dispute
 from orders.actors import Actor
 from payments.models import PaymentTransaction
@@ -220,3 +222,161 @@ def test_the_case_page_makes_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         assert as_buyer.get(url).from_page_cache
     assert timezone.now() < case.respond_by
+
+
+# --- The dispute list in admin ------------------------------------------------------------------
+CHANGELIST = reverse("admin:disputes_dispute_changelist")
+
+
+def listing(client, query="") -> tuple[str, bool]:
+    """The list's text and whether it came from the page cache."""
+    response = client.get(f"{CHANGELIST}{query}")
+    assert response.status_code == 200
+    return words(response), getattr(response, "from_page_cache", False)
+
+
+def test_the_list_is_served_from_the_cache_with_admins_never_cache_headers(
+    settings, staff, open_case
+):
+    """A hit still tells browsers and proxies never to keep an admin page."""
+    open_case()
+    as_staff = signed_in(settings, staff)
+    as_staff.get(CHANGELIST, {"status": "all"})
+
+    again = as_staff.get(CHANGELIST, {"status": "all"})
+
+    assert again.from_page_cache
+    assert "no-store" in again["Cache-Control"] and "private" in again["Cache-Control"]
+
+
+def test_what_parties_jobs_and_staff_change_shows_on_the_list(
+    settings, buyer, seller, staff, open_case, place, ship
+):
+    """A new case, the beat job's escalation, a renamed store and a decision show at once."""
+    case = open_case()
+    as_staff = signed_in(settings, staff)
+    page, _hit = listing(as_staff, "?status=all")
+    assert "1 result" in page
+    assert listing(as_staff, "?status=all")[1]
+
+    second = services.open_dispute(
+        order_id=ship(place()).pk,
+        reason=Dispute.Reason.NOT_AS_DESCRIBED,
+        description="Torn",
+        actor=Actor.buyer(buyer),
+    )
+    assert f"Case {second.pk}" in listing(as_staff, "?status=all")[0]
+    assert f"Case {case.pk}" not in listing(as_staff)[0]  # staff's queue: under review
+
+    later = case.respond_by + timedelta(minutes=1)
+    assert services.escalate_unresponsive(dispute_id=case.pk, now=later)
+    assert f"Case {case.pk}" in listing(as_staff)[0]
+
+    seller.store_name = "Sam's Paper"
+    seller.save(update_fields=["store_name"])
+    assert "Sam&#x27;s Paper" in listing(as_staff)[0]
+
+    services.resolve_for_seller(dispute_id=case.pk, note="Fine", actor=Actor.staff(staff))
+    assert f"Case {case.pk}" not in listing(as_staff)[0]
+    assert "Decided for the seller" in listing(as_staff, "?status=all")[0]
+
+
+def test_a_case_on_another_page_shows_in_the_count(
+    settings, monkeypatch, buyer, staff, open_case, place, ship
+):
+    """The first page's rows stay as they were; the count and the pager say there is more."""
+    monkeypatch.setattr(DisputeAdmin, "list_per_page", 1)
+    case = open_case()
+    as_staff = signed_in(settings, staff)
+    by_number = "?status=all&o=0"  # oldest case first: a new one goes to the last page
+    assert "1 result" in listing(as_staff, by_number)[0]
+
+    services.open_dispute(
+        order_id=ship(place()).pk,
+        reason=Dispute.Reason.NOT_AS_DESCRIBED,
+        description="Torn",
+        actor=Actor.buyer(buyer),
+    )
+
+    page, hit = listing(as_staff, by_number)
+    assert not hit and "2 results" in page and f"Case {case.pk}" in page
+
+
+def test_a_case_leaves_the_age_band_as_it_ages(settings, staff, open_case):
+    """No row changes when a case turns two days old: the list reads its rows at each view."""
+    case = open_case()
+    as_staff = signed_in(settings, staff)
+    assert f"Case {case.pk}" in listing(as_staff, "?status=all&age=lt2")[0]
+    assert listing(as_staff, "?status=all&age=lt2")[1]
+
+    with at_moment(case.created_at + timedelta(days=2, minutes=1)):
+        assert f"Case {case.pk}" not in listing(as_staff, "?status=all&age=lt2")[0]
+        assert f"Case {case.pk}" in listing(as_staff, "?status=all&age=2to7")[0]
+
+
+def test_a_permission_given_or_taken_shows_on_the_next_view(settings, staff, open_case):
+    """Admin's sidebar lists what the staff member may view: a group's permission adds Orders."""
+    open_case()
+    as_staff = signed_in(settings, staff)
+    assert 'href="/admin/orders/order/"' not in listing(as_staff)[0]
+    assert listing(as_staff)[1]
+
+    group = Group.objects.create(name="Order desk")
+    group.permissions.add(Permission.objects.get(codename="view_order"))
+    staff.groups.add(group)
+    assert 'href="/admin/orders/order/"' in listing(as_staff)[0]
+
+    staff.user_permissions.remove(Permission.objects.get(codename="view_dispute"))
+    assert as_staff.get(CHANGELIST).status_code == 403
+
+
+def test_the_list_is_served_as_rendered_as_time_goes_by(settings, staff, open_case):
+    case = open_case()
+    as_staff = signed_in(settings, staff)
+    hits = assert_served_as_rendered(
+        as_staff, f"{CHANGELIST}?status=all&age=lt2", settings, at=walk()
+    )
+    assert hits > 0
+    with at_moment(case.respond_by + timedelta(minutes=1)):
+        services.escalate_unresponsive(dispute_id=case.pk)
+    assert assert_served_as_rendered(as_staff, CHANGELIST, settings, at=walk()) > 0
+
+
+def test_another_staff_member_gets_their_own_list_or_none(settings, staff, clerk, open_case):
+    """A clerk's list is their own; staff who may not view cases get 403; others sign in."""
+    open_case()
+    as_staff = signed_in(settings, staff)
+    nobody = signed_in(settings, UserFactory(is_staff=True))
+    customer = signed_in(settings, UserFactory())
+    assert nobody.get(CHANGELIST).status_code == 403
+    as_staff.get(CHANGELIST), as_staff.get(CHANGELIST)
+
+    assert nobody.get(CHANGELIST).status_code == 403
+    assert customer.get(CHANGELIST).status_code == 302
+    clerks, hit = listing(signed_in(settings, clerk))
+    assert not hit and clerk.get_short_name() in clerks
+
+
+def test_facet_counts_are_never_served_from_the_cache(settings, staff, open_case):
+    """Facets count the whole table, which the list's rows do not cover."""
+    open_case()
+    as_staff = signed_in(settings, staff)
+    listing(as_staff, "?_facets=True")
+    assert not listing(as_staff, "?_facets=True")[1]
+
+
+def test_the_list_makes_a_fixed_number_of_queries(
+    settings, staff, open_case, django_assert_num_queries
+):
+    open_case()
+    as_staff = signed_in(settings, staff)
+
+    # session, user, admin's savepoint and its release (marketplace.admin), the bounded
+    # count, the rows' digest (core.pagecache), the seller check, the permissions (the
+    # user's, their groups'), the page of cases with their orders, buyers and stores
+    with django_assert_num_queries(10):
+        assert as_staff.get(CHANGELIST, {"status": "all"}).status_code == 200
+    # Asked again with nothing changed: session, user, savepoint, count, digest, seller
+    # check, release; the permissions are in the digest.
+    with django_assert_num_queries(7):
+        assert as_staff.get(CHANGELIST, {"status": "all"}).from_page_cache
