@@ -261,7 +261,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         Staff's queue from the page cache (core.pagecache) while the rows it lists (a page
         of cases with their orders, buyers and stores, read as the list reads them, so at
         this request's instant for the age filter) and the staff member's permissions
-        (the nav sidebar, the buttons) are unchanged, and its count is the same.
+        (the nav sidebar lists what they may view) are unchanged, and its count is the same.
         Facet counts (``_facets``) are counts of the whole table: that list is rendered.
         """
         # No permission check first: an entry is stored only by a 200, and its key holds

@@ -134,6 +134,28 @@ def test_a_decision_and_the_outbox_settling_its_refund_show(settings, buyer, sta
     assert " ".join(page.split()).count("$25.00") >= 3  # total, charged, refunded
 
 
+def test_units_shipped_after_the_case_opened_show_on_the_sellers_page(
+    settings, seller, place, ship, open_case
+):
+    """Charged at checkout, one of two units shipped: shipping the other changes the figures."""
+    from .conftest import past_due
+
+    settings.PAYMENT_CAPTURE = "checkout"
+    order = ship(place(quantity=2), units=1)
+    past_due(order)
+    case = open_case(order)
+    as_seller = signed_in(settings, seller.user)
+    url = case.get_absolute_url()
+    assert "paid for items not yet shipped" in words(as_seller.get(url))
+    assert as_seller.get(url).from_page_cache
+
+    ship(order)
+
+    page = words(as_seller.get(url))
+    assert "paid for items not yet shipped" not in page
+    assert "Up to $25.00 can be refunded." in page
+
+
 def test_the_buyer_may_ask_staff_once_the_sellers_window_closes(settings, buyer, open_case):
     """No row changes when the seller's time runs out: the page names that instant."""
     case = open_case()
@@ -148,6 +170,7 @@ def test_the_buyer_may_ask_staff_once_the_sellers_window_closes(settings, buyer,
 
 
 def test_the_store_name_and_the_buyers_name_show(settings, buyer, seller, open_case):
+    """Each party's own name is in their page's key; the other party's is a row it shows."""
     case = open_case()
     as_buyer, as_seller = signed_in(settings, buyer), signed_in(settings, seller.user)
     url = case.get_absolute_url()
@@ -155,10 +178,11 @@ def test_the_store_name_and_the_buyers_name_show(settings, buyer, seller, open_c
 
     seller.store_name = "Sam's Paper"
     seller.save(update_fields=["store_name"])
+    assert "Sam&#x27;s Paper" in words(as_buyer.get(url))
+
+    as_seller.get(url)
     buyer.first_name = "Beatrix"
     buyer.save(update_fields=["first_name"])
-
-    assert "Sam&#x27;s Paper" in words(as_buyer.get(url))
     assert "by Beatrix about order" in words(as_seller.get(url))
 
 
@@ -213,13 +237,13 @@ def test_the_case_page_makes_a_fixed_number_of_queries(
     as_buyer = signed_in(settings, buyer)
     url = reverse("disputes:case_detail", args=[case.pk])
 
-    # session, user, seller check, the rows' digest (core.pagecache), the case with its
-    # parties, order, payment and return, the order's lines, the messages and their
-    # authors, the payment's pending transactions
-    with django_assert_num_queries(8):
+    # session, user, seller check, the case's order and return ids and the rows' digest
+    # (core.pagecache), the case with its parties, order, payment and return, the order's
+    # lines, the messages and their authors, the payment's pending transactions
+    with django_assert_num_queries(9):
         assert as_buyer.get(url).status_code == 200
-    # Asked again with nothing changed: session, user, seller check, the digest.
-    with django_assert_num_queries(4):
+    # Asked again with nothing changed: session, user, seller check, the ids, the digest.
+    with django_assert_num_queries(5):
         assert as_buyer.get(url).from_page_cache
     assert timezone.now() < case.respond_by
 
