@@ -16,8 +16,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import SEARCH_VAR
+from django.contrib.admin.options import IS_FACETS_VAR, IncorrectLookupParameters
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -25,6 +28,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core import pagecache
 from core.admin import BoundedCountPaginator, ReadOnlyAdminMixin, ReadOnlyInline
 from core.formatting import format_placed, format_when, iso, money
 from orders.actors import Actor, signed_in_user
@@ -251,6 +255,39 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    # --- The list, from the page cache ------------------------------------------------------
+    def changelist_view(self, request, extra_context=None):
+        """
+        Staff's queue from the page cache (core.pagecache) while the rows it lists (a page
+        of cases with their orders, buyers and stores, read as the list reads them, so at
+        this request's instant for the age filter) and the staff member's permissions
+        (the nav sidebar lists what they may view) are unchanged, and its count is the same.
+        Facet counts (``_facets``) are counts of the whole table: that list is rendered.
+        """
+        # No permission check first: an entry is stored only by a 200, and its key holds
+        # the viewer's permissions (``changelist_rows``), so a hit was allowed as it is.
+        if request.method != "GET" or IS_FACETS_VAR in request.GET:
+            return super().changelist_view(request, extra_context)
+        try:
+            listed = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:  # Django's answer: back to the list, ``?e=1``
+            return super().changelist_view(request, extra_context)
+        request.dispute_changelist = listed  # read just below (get_changelist_instance)
+        user = request.user
+        return pagecache.serve(
+            request,
+            name="dispute_changelist",
+            sources=lambda: changelist_rows(request, listed),
+            render=lambda: super(DisputeAdmin, self).changelist_view(request, extra_context),
+            facts=(listed.result_count, listed.full_result_count, user.is_superuser),
+        )
+
+    def get_changelist_instance(self, request):
+        """The list ``changelist_view`` built for the page cache's digest, not a second one."""
+        return getattr(request, "dispute_changelist", None) or super().get_changelist_instance(
+            request
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         can_resolve = request.user.has_perm(RESOLVE_PERMISSION)
         return super().change_view(
@@ -376,6 +413,19 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return TemplateResponse(
             request, "disputes/admin/confirm_action.html", context, status=status
         )
+
+
+def changelist_rows(request: HttpRequest, listed: ChangeList) -> list[QuerySet[Any]]:
+    """
+    What the dispute list shows: the page of cases with the orders, buyers and stores
+    its columns read (its own query, joins and all), and the staff member's permissions,
+    their own and their groups' (what admin shows and offers follows them).
+    """
+    user = request.user
+    return [
+        listed.result_list,
+        Permission.objects.filter(Q(user=user.pk) | Q(group__user=user.pk)),
+    ]
 
 
 def _change_url(dispute: Dispute) -> str:

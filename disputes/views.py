@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.views import View
 from django.views.generic import TemplateView
 
+from core import pagecache
 from core.formatting import format_when
 from orders.actors import Actor, signed_in_user
 from orders.models import ActorRole
@@ -168,10 +169,22 @@ class CaseMixin(LoginRequiredMixin):
 
 
 class CaseDetailView(CaseMixin, View):
+    """
+    Served from the page cache while the case's rows, its order's and its return's are
+    unchanged (``selectors.case_rows``); the buyer's and the seller's pages are kept
+    apart by the viewer in the key. What time alone changes (when the buyer may ask
+    staff, the order turning late) the rules name as the page's deadlines.
+    """
+
     http_method_names = ["get"]
 
     def get(self, request, pk):
-        return self.render_case(self.get_case())
+        return pagecache.serve(
+            request,
+            name="case_page",
+            sources=lambda: selectors.case_rows(user=signed_in_user(request), pk=pk),
+            render=lambda: self.render_case(self.get_case()),
+        )
 
 
 class CaseActionView(CaseMixin, View):
