@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -18,9 +17,10 @@ from django.utils import timezone
 
 from cancellations.models import CancellationRequest
 from catalog.models import Seller
-from core.pagecache import owned_rows
+from core.rowversions import Rows, owned_paths
 from orders.models import Order, OrderLine
-from payments.models import ZERO, Payment, PaymentTransaction
+from orders.selectors import ORDER_PATHS
+from payments.models import ZERO, PaymentTransaction
 from payments.selectors import money_position
 from returns.models import SELLER_CLOSE_REASONS, ReturnRequest, ReturnStatus
 
@@ -119,35 +119,21 @@ def case_for_party(*, user: User, pk: int) -> Dispute:
     )
 
 
-def case_rows(*, user: User, pk: int) -> list[QuerySet[Any]]:
-    """
-    Every row the case page shows (core.pagecache digests them): the case and what
-    belongs to it (its messages), its order, the order's lines (units open, for what a
-    refund may take), its payment and money rows, the buyer, the store and the return.
-    Scoped like ``case_for_party``: another person's case has none (the page answers 404).
-
-    Named by id, read first, and only the tables the page reads: the whole of
-    ``orders.selectors.order_rows`` (shipments, events, cancellations, listings) took
-    longer to compile and plan than the page takes to render.
-    """
-    ids = (
-        Dispute.objects.filter(Q(buyer=user) | Q(seller__user=user), pk=pk)
-        .values_list("order_id", "buyer_id", "seller_id", "return_request_id")
-        .first()
-    )
-    if ids is None:
-        return []
-    order_id, buyer_id, seller_id, return_id = ids
-    return [
-        *owned_rows(Dispute.objects.filter(pk=pk), depth=1),
-        Order.objects.filter(pk=order_id),
-        OrderLine.objects.filter(order=order_id),
-        Payment.objects.filter(order=order_id),
-        PaymentTransaction.objects.filter(payment__order=order_id),
-        User.objects.filter(pk=buyer_id),
-        Seller.objects.filter(pk=seller_id),
-        ReturnRequest.objects.filter(pk=return_id),
-    ]
+# The case page, as either party sees it: the case and what belongs to it (its messages),
+# its return, its order with all that belongs to the order, and the order's parties,
+# payment and money rows. Another person's case has no rows (the page answers 404).
+CASE_PAGE_ROWS = Rows(
+    lambda user_id, pk: Dispute.objects.filter(
+        Q(buyer_id=user_id) | Q(seller__user_id=user_id), pk=pk
+    ),
+    paths=[
+        "return_request",
+        "order",
+        *(f"order__{'__'.join(path)}" for path in owned_paths(Order, 2)),
+        *(f"order__{path}" for path in ORDER_PATHS),
+    ],
+    owned_depth=1,
+)
 
 
 def cases_of_order(order: Order) -> list[Dispute]:

@@ -182,7 +182,7 @@ class CaseDetailView(CaseMixin, View):
         return pagecache.serve(
             request,
             name="case_page",
-            sources=lambda: selectors.case_rows(user=signed_in_user(request), pk=pk),
+            versions=lambda: selectors.CASE_PAGE_ROWS.versions(request.user.pk, pk),
             render=lambda: self.render_case(self.get_case()),
         )
 

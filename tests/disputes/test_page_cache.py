@@ -237,13 +237,13 @@ def test_the_case_page_makes_a_fixed_number_of_queries(
     as_buyer = signed_in(settings, buyer)
     url = reverse("disputes:case_detail", args=[case.pk])
 
-    # session, user, seller check, the case's order and return ids and the rows' digest
-    # (core.pagecache), the case with its parties, order, payment and return, the order's
-    # lines, the messages and their authors, the payment's pending transactions
-    with django_assert_num_queries(9):
+    # session, user, seller check, the rows' versions (core.rowversions), the case with
+    # its parties, order, payment and return, the order's lines, the messages and their
+    # authors, the payment's pending transactions
+    with django_assert_num_queries(8):
         assert as_buyer.get(url).status_code == 200
-    # Asked again with nothing changed: session, user, seller check, the ids, the digest.
-    with django_assert_num_queries(5):
+    # Asked again with nothing changed: session, user, seller check, the rows' versions.
+    with django_assert_num_queries(4):
         assert as_buyer.get(url).from_page_cache
     assert timezone.now() < case.respond_by
 
