@@ -14,9 +14,7 @@ from django.utils.html import escape
 
 from accounts.services import update_name
 from cancellations.models import Reason
-from cancellations.services.requests import (
-    request_cancellation,
-)
+from cancellations.services.requests import decline_request, request_cancellation
 from cancellations.services.seller import cancel_as_seller
 from cancellations.tasks import auto_cancel_late_orders_task
 from catalog.services import StoreDetails, update_store
@@ -116,6 +114,31 @@ def test_a_change_to_a_listed_order_shows_on_the_next_view(seller_in, place, sel
     assert shown in body(after)
 
 
+def test_what_moves_no_count_nor_badge_shows_on_the_next_view(seller_in, place, seller, buyer):
+    """
+    A buyer's new name, a message flag and a request's mark moving from one order to
+    another change no pill count and no nav badge: the rows' digest sees them.
+    """
+    first, second = age(place(), hours=2), age(place(), hours=2)
+    other = UserFactory(username="otto", first_name="Otto")
+    third = place(who=other)
+    _message(first, seller, buyer)
+    declined = asked(first, buyer)
+    seller_in.get(ORDERS_URL)
+
+    update_name(user_id=other.pk, first_name="Ottilie", last_name="")
+    post_message(order_id=first.pk, body="Yes, it is.", actor=Actor.seller(seller.user))
+    _message(second, seller, buyer)
+    decline_request(request_id=declined.pk, note="Already packed.", actor=Actor.seller(seller.user))
+    asked(second, buyer)
+
+    page = body(seller_in.get(ORDERS_URL))
+    row = {order: page[page.index(order.number) :][:600] for order in (first, second, third)}
+    assert "Ottilie" in row[third]
+    assert "Buyer message waiting" in row[second] and "Buyer message waiting" not in row[first]
+    assert "Cancellation requested" in row[second] and "Cancellation requested" not in row[first]
+
+
 def test_a_new_order_shows_on_the_next_view_and_moves_the_pages(seller_in, place, seller):
     """A new order tops page 1, pushes one onto page 2 and adds to the pills' counts."""
     listing = ListingFactory(seller=seller, stock=100, price="5.00")
@@ -134,7 +157,7 @@ def test_a_new_order_shows_on_the_next_view_and_moves_the_pages(seller_in, place
 def test_a_change_to_an_order_on_another_page_shows_in_the_pills(seller_in, place, seller):
     """Page 1's rows are as they were, but its pills count the order cancelled on page 2."""
     listing = ListingFactory(seller=seller, stock=100, price="5.00")
-    oldest = age(place({listing: 1}), minutes=5)
+    oldest = age(place(), minutes=5)  # its own listing: page 1 shows no row of it
     for _ in range(25):
         place({listing: 1})
     seller_in.get(ORDERS_URL)
