@@ -17,7 +17,7 @@ from cancellations.models import Reason
 from cancellations.services.requests import decline_request, request_cancellation
 from cancellations.services.seller import cancel_as_seller
 from cancellations.tasks import auto_cancel_late_orders_task
-from catalog.services import StoreDetails, update_store
+from catalog.services import ListingDetails, StoreDetails, edit_listing, update_store
 from orders.actors import Actor
 from orders.services import post_message
 from tests.cancellations.conftest import age, ship
@@ -262,3 +262,112 @@ def test_a_renamed_store_shows_in_the_sub_navigation(seller_in, seller, place):
     renamed(seller, "Sam's Stationery")
 
     assert "Sam&#x27;s Stationery" in body(seller_in.get(ORDERS_URL))
+
+
+# --- Seller Central home -----------------------------------------------------------------------
+HOME_URL = reverse("sellercentral:home")
+
+
+def test_the_home_page_is_served_from_the_cache_while_nothing_changed(seller_in, place):
+    place()
+
+    first = seller_in.get(HOME_URL)
+    again = seller_in.get(HOME_URL)
+
+    assert not cached(first) and cached(again)
+    assert "1 unshipped" in body(again)
+
+
+@pytest.mark.parametrize(
+    ("change", "shown"),
+    [
+        (lambda order, seller, buyer: _ship(order, seller, buyer), "No order waits to ship."),
+        (lambda order, seller, buyer: _message(order, seller, buyer), "1 buyer</a>"),
+        (lambda order, seller, buyer: _request(order, seller, buyer), "1 cancellation request"),
+        (lambda order, seller, buyer: _cancel(order, seller, buyer), "1 of 1 orders cancelled"),
+    ],
+    ids=["seller ships", "buyer writes", "buyer asks", "seller cancels"],
+)
+def test_a_change_shows_on_the_home_page_at_once(seller_in, place, seller, buyer, change, shown):
+    order = place()
+    seller_in.get(HOME_URL)
+
+    change(order, seller, buyer)
+
+    after = seller_in.get(HOME_URL)
+    assert not cached(after)
+    assert shown in body(after)
+
+
+def described(listing, title: str) -> None:
+    """The seller gives the listing a new title (Seller Central → Inventory → Edit)."""
+    fields = {field.name for field in dataclasses.fields(ListingDetails)} - {"stock_shown"}
+    details = {name: getattr(listing, name) for name in fields} | {"title": title}
+    edit_listing(
+        listing_id=listing.pk, seller_id=listing.seller_id, details=ListingDetails(**details)
+    )
+
+
+def test_a_listing_renamed_shows_in_the_insights_though_no_count_moved(seller_in, place, seller):
+    """
+    The insights name the listings behind the cancellations: a new title moves neither
+    the orders to ship nor a badge, only the figures' version (the listings' latest change).
+    """
+    lamp = ListingFactory(seller=seller, title="Desk lamp", stock=10, price="20.00")
+    _cancel(place({lamp: 1}), seller, None)
+    assert "Desk lamp" in body(seller_in.get(HOME_URL))
+
+    described(lamp, "Reading lamp")
+
+    after = body(seller_in.get(HOME_URL))
+    assert "Reading lamp" in after and "Desk lamp" not in after
+
+
+def test_an_order_turning_late_shows_on_the_home_page_within_the_figures_slot(
+    seller_in, place, settings
+):
+    """Between two views in one 5-minute slot an order turns late: "1 late" to ship."""
+    order = place()
+    mid_slot = (order.ship_by.timestamp() - 150) % 300  # its ship-by 2.5 minutes into a slot
+    order = age(order, seconds=mid_slot)
+    before, after = order.ship_by - timedelta(seconds=5), order.ship_by + timedelta(seconds=5)
+
+    hits = assert_served_as_rendered(seller_in, HOME_URL, settings, at=[before, before, after])
+
+    assert hits == 1
+    with at_moment(after):
+        assert "1 late</a>" in body(seller_in.get(HOME_URL))
+
+
+def test_a_renamed_store_shows_on_the_home_page(seller_in, seller):
+    seller_in.get(HOME_URL)
+
+    renamed(seller, "Sam's Stationery")
+
+    assert "Sam&#x27;s Stationery" in body(seller_in.get(HOME_URL))
+
+
+def test_the_home_page_is_served_as_rendered_as_time_goes_by(
+    seller_in, orders_in_every_state, settings
+):
+    """
+    The figures are computed afresh each 5-minute slot, orders turn late, windows slide.
+    The walk's steps are longer than a slot: each is viewed again half a minute later.
+    """
+    at = [moment for step in walk() for moment in (step, step + timedelta(seconds=30))]
+
+    hits = assert_served_as_rendered(seller_in, HOME_URL, settings, at=at)
+
+    assert hits > 0
+
+
+def test_another_seller_gets_their_own_home_page(client, seller_in, seller2, place):
+    place()
+    client2 = type(client)()
+    client2.force_login(seller2.user)
+    assert "No order waits to ship." in body(client2.get(HOME_URL))
+
+    seller_in.get(HOME_URL), seller_in.get(HOME_URL)
+
+    theirs = body(client2.get(HOME_URL))
+    assert "No order waits to ship." in theirs and escape(seller2.store_name) in theirs
