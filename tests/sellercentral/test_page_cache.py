@@ -14,9 +14,14 @@ from django.utils.html import escape
 
 from accounts.services import update_name
 from cancellations.models import Reason
-from cancellations.services.requests import decline_request, request_cancellation
+from cancellations.services.requests import (
+    approve_request,
+    decline_request,
+    request_cancellation,
+    withdraw_request,
+)
 from cancellations.services.seller import cancel_as_seller
-from cancellations.tasks import auto_cancel_late_orders_task
+from cancellations.tasks import answer_overdue_requests_task, auto_cancel_late_orders_task
 from catalog.services import ListingDetails, StoreDetails, edit_listing, update_store
 from orders.actors import Actor
 from orders.services import post_message
@@ -371,3 +376,111 @@ def test_another_seller_gets_their_own_home_page(client, seller_in, seller2, pla
 
     theirs = body(client2.get(HOME_URL))
     assert "No order waits to ship." in theirs and escape(seller2.store_name) in theirs
+
+
+# --- Seller Central → Requests -----------------------------------------------------------------
+REQUESTS_URL = reverse("sellercentral:requests")
+
+
+def requests_shown(response) -> int:
+    return body(response).count('data-testid="request"')
+
+
+@pytest.fixture
+def asking(place, buyer):
+    """Two orders past quick cancel; the buyer asked about the first."""
+    first, second = age(place(), hours=2), age(place(), hours=2)
+    return first, second, asked(first, buyer)
+
+
+def test_the_queue_is_served_from_the_cache_while_nothing_changed(seller_in, asking):
+    first = seller_in.get(REQUESTS_URL)
+    again = seller_in.get(REQUESTS_URL)
+
+    assert not cached(first) and cached(again)
+    assert requests_shown(again) == 1
+
+
+def _withdrawn(item, seller, buyer):
+    withdraw_request(request_id=item.pk, actor=Actor.buyer(buyer))
+
+
+def _approved(item, seller, buyer):
+    approve_request(request_id=item.pk, actor=Actor.seller(seller.user))
+
+
+def _declined(item, seller, buyer):
+    decline_request(request_id=item.pk, note="Already packed.", actor=Actor.seller(seller.user))
+
+
+def _answered_by_the_job(item, seller, buyer):
+    with at_moment(item.response_due_at() + timedelta(minutes=1)):
+        assert answer_overdue_requests_task() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_withdrawn, _approved, _declined, _answered_by_the_job],
+    ids=["buyer withdraws", "seller approves", "seller declines", "deadline job answers"],
+)
+def test_an_answered_request_leaves_the_queue_at_once(seller_in, asking, seller, buyer, change):
+    seller_in.get(REQUESTS_URL)
+
+    change(asking[2], seller, buyer)
+
+    after = seller_in.get(REQUESTS_URL)
+    assert not cached(after) and requests_shown(after) == 0
+
+
+def test_a_request_moved_to_another_order_shows_though_as_many_wait(
+    seller_in, asking, seller, buyer
+):
+    """The buyer withdraws one and asks about another order: the same count, another row."""
+    first, second, item = asking
+    seller_in.get(REQUESTS_URL)
+
+    _withdrawn(item, seller, buyer)
+    asked(second, buyer)
+
+    page = body(seller_in.get(REQUESTS_URL))
+    assert second.number in page and first.number not in page
+
+
+def test_the_order_asked_about_shipped_renders_the_queue_afresh(seller_in, asking, seller, buyer):
+    """No count nor badge moves, but the order's rows (all in the digest) did."""
+    first, _second, _item = asking
+    seller_in.get(REQUESTS_URL)
+
+    _ship(first, seller, buyer)  # the request stays, now only to decline
+
+    after = seller_in.get(REQUESTS_URL)
+    assert not cached(after) and requests_shown(after) == 1
+
+
+def test_the_queue_is_served_as_rendered_as_time_goes_by(seller_in, asking, place, buyer, settings):
+    """Relative times are filled per view; the deadlines pass; nothing else moves."""
+    asked(age(place(), hours=30), buyer)  # due in 18 hours
+
+    hits = assert_served_as_rendered(seller_in, REQUESTS_URL, settings, at=walk())
+
+    assert hits > 0
+
+
+def test_another_seller_never_gets_the_queue(client, seller_in, seller2, asking):
+    first = asking[0]
+    client2 = type(client)()
+    client2.force_login(seller2.user)
+    assert first.number not in body(client2.get(REQUESTS_URL))
+
+    seller_in.get(REQUESTS_URL), seller_in.get(REQUESTS_URL)
+
+    theirs = body(client2.get(REQUESTS_URL))
+    assert first.number not in theirs and "No requests wait for an answer." in theirs
+
+
+def test_a_buyer_is_refused_the_queue_after_the_seller_viewed_it(client, seller_in, buyer, asking):
+    seller_in.get(REQUESTS_URL), seller_in.get(REQUESTS_URL)
+    buyer_client = type(client)()
+    buyer_client.force_login(buyer)
+
+    assert buyer_client.get(REQUESTS_URL).status_code == 403
