@@ -119,29 +119,54 @@ def test_a_change_to_a_listed_order_shows_on_the_next_view(seller_in, place, sel
     assert shown in body(after)
 
 
-def test_what_moves_no_count_nor_badge_shows_on_the_next_view(seller_in, place, seller, buyer):
-    """
-    A buyer's new name, a message flag and a request's mark moving from one order to
-    another change no pill count and no nav badge: the rows' digest sees them.
-    """
+@pytest.fixture
+def two_asked(place, seller, buyer):
+    """Two orders past quick cancel, a third of another buyer's; the first's buyer waits."""
     first, second = age(place(), hours=2), age(place(), hours=2)
     other = UserFactory(username="otto", first_name="Otto")
     third = place(who=other)
     _message(first, seller, buyer)
-    declined = asked(first, buyer)
+    return first, second, third, asked(first, buyer)
+
+
+def row_of(page: str, order) -> str:
+    return page[page.index(order.number) :][:600]
+
+
+def test_a_buyers_new_name_shows_in_their_row(seller_in, two_asked):
+    """A new name moves no pill count and no nav badge: the buyers' rows are digested."""
+    third = two_asked[2]
     seller_in.get(ORDERS_URL)
 
-    update_name(user_id=other.pk, first_name="Ottilie", last_name="")
+    update_name(user_id=third.buyer_id, first_name="Ottilie", last_name="")
+
+    assert "Ottilie" in row_of(body(seller_in.get(ORDERS_URL)), third)
+
+
+def test_the_message_flag_moving_to_another_order_shows(seller_in, two_asked, seller, buyer):
+    """One buyer answered, another waits: the badge still says 1, the flag moved."""
+    first, second, _third, _item = two_asked
+    seller_in.get(ORDERS_URL)
+
     post_message(order_id=first.pk, body="Yes, it is.", actor=Actor.seller(seller.user))
     _message(second, seller, buyer)
-    decline_request(request_id=declined.pk, note="Already packed.", actor=Actor.seller(seller.user))
+
+    page = body(seller_in.get(ORDERS_URL))
+    flag = "Buyer message waiting"
+    assert flag in row_of(page, second) and flag not in row_of(page, first)
+
+
+def test_the_request_mark_moving_to_another_order_shows(seller_in, two_asked, seller, buyer):
+    """One request declined, another filed: the badge still says 1, the mark moved."""
+    first, second, _third, item = two_asked
+    seller_in.get(ORDERS_URL)
+
+    decline_request(request_id=item.pk, note="Already packed.", actor=Actor.seller(seller.user))
     asked(second, buyer)
 
     page = body(seller_in.get(ORDERS_URL))
-    row = {order: page[page.index(order.number) :][:600] for order in (first, second, third)}
-    assert "Ottilie" in row[third]
-    assert "Buyer message waiting" in row[second] and "Buyer message waiting" not in row[first]
-    assert "Cancellation requested" in row[second] and "Cancellation requested" not in row[first]
+    mark = "Cancellation requested"
+    assert mark in row_of(page, second) and mark not in row_of(page, first)
 
 
 def test_a_new_order_shows_on_the_next_view_and_moves_the_pages(seller_in, place, seller):
