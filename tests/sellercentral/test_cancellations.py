@@ -861,7 +861,7 @@ def test_a_refused_decline_shows_the_page_its_request_is_on(signed_in, queue):
 
 @pytest.mark.parametrize("waiting", [26, 60])
 def test_the_queue_makes_the_same_queries_however_many_wait(
-    signed_in, seller, buyer, django_assert_num_queries, waiting
+    signed_in, seller, buyer, django_assert_num_queries, waiting, page_cache_off
 ):
     """
     Session, user, seller, the count, a page of requests with orders and buyers, their
@@ -875,3 +875,25 @@ def test_the_queue_makes_the_same_queries_however_many_wait(
         response = signed_in.get(REQUESTS_URL)
 
     assert len(queued(response)) == 25
+
+
+@pytest.mark.parametrize("waiting", [26, 60])
+def test_the_queue_from_the_page_cache_makes_the_same_queries_however_many_wait(
+    signed_in, seller, buyer, django_assert_num_queries, waiting
+):
+    """
+    Rendered: the queries above, the rows' digest (core.pagecache) and the nav's badges
+    once more (the page's key reads them). Served again with nothing changed: session,
+    user, seller, the count, the digest, the nav's badges.
+    """
+    listing = ListingFactory(seller=seller)
+    for _ in range(waiting):
+        waiting_request(seller, buyer, listing)
+
+    with django_assert_num_queries(9):
+        rendered = signed_in.get(REQUESTS_URL)
+    with django_assert_num_queries(6):
+        served = signed_in.get(REQUESTS_URL)
+
+    assert served.from_page_cache
+    assert served.content.decode().count('data-testid="request"') == len(queued(rendered)) == 25

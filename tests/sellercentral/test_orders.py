@@ -259,7 +259,7 @@ def test_orders_are_newest_first_25_per_page(client, seller):
 
 @pytest.mark.parametrize("count", [5, 200])
 def test_the_list_makes_the_same_queries_for_5_and_200_orders(
-    client, seller, django_assert_num_queries, count
+    client, seller, django_assert_num_queries, count, page_cache_off
 ):
     """
     Session, user, seller, the orders' latest change (the counts' key), counts per status
@@ -281,8 +281,32 @@ def test_the_list_makes_the_same_queries_for_5_and_200_orders(
     assert rows(cold) == rows(warm) == min(count, 25)
 
 
+@pytest.mark.parametrize("count", [5, 200])
+def test_the_list_from_the_page_cache_makes_the_same_queries_for_5_and_200_orders(
+    client, seller, django_assert_num_queries, count
+):
+    """
+    Rendered: the queries above, the rows' digest (core.pagecache) and the nav's badges
+    once more (the page's key reads them). Served again with nothing changed: session,
+    user, seller, the orders' latest change (the counts' key: the counts are cached),
+    the search's count, the rows' digest and the nav's badges.
+    """
+    listing = ListingFactory(seller=seller)
+    OrderFactory.create_batch(count, buyer=UserFactory(), seller=seller, lines=[(listing, 2)])
+    settle(seller)
+    client.force_login(seller.user)
+
+    with django_assert_num_queries(12):
+        rendered = client.get(list_url(), {"status": "unshipped", "q": "-"})
+    with django_assert_num_queries(7):
+        served = client.get(list_url(), {"status": "unshipped", "q": "-"})
+
+    assert served.from_page_cache
+    assert rows(rendered) == rows(served) == min(count, 25)
+
+
 def test_the_unfiltered_list_counts_its_pages_with_the_pills_query(
-    client, seller, django_assert_num_queries
+    client, seller, django_assert_num_queries, page_cache_off
 ):
     """
     Without filters the pills' "All" is the list's length: no COUNT of its own (and
@@ -322,7 +346,9 @@ def counted(queries) -> bool:
     return any(query["sql"].startswith(grouped) for query in queries)
 
 
-def test_the_counts_are_cached_once_the_last_change_has_settled(signed_in, seller, mixed_orders):
+def test_the_counts_are_cached_once_the_last_change_has_settled(
+    signed_in, seller, mixed_orders, page_cache_off
+):
     """Given orders last changed minutes ago, the second view reads the counts from the cache."""
     settle(seller)
     first = pills(signed_in)
@@ -365,7 +391,7 @@ def test_a_settled_write_to_an_order_moves_the_key(signed_in, seller, mixed_orde
     assert pills(signed_in)["cancelled"] == 2
 
 
-def test_an_unsettled_change_is_never_cached(signed_in, seller, mixed_orders):
+def test_an_unsettled_change_is_never_cached(signed_in, seller, mixed_orders, page_cache_off):
     """
     Within seconds of the latest change, an earlier transaction may still commit behind
     it: the counts are counted on every view until the change has settled.
