@@ -35,7 +35,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
@@ -94,30 +94,6 @@ def rows_digest(sources: Sequence[QuerySet[Any]]) -> str | None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT concat_ws(',', {', '.join(parts)})", params)
         return cursor.fetchone()[0]
-
-
-def owned_rows(queryset: QuerySet[Any], *, depth: int = 2) -> list[QuerySet[Any]]:
-    """
-    ``queryset``'s rows and every row that belongs to them: each model with a foreign key
-    to it, and theirs, ``depth`` steps down (an order's lines, its cancellations and their
-    lines). Found from the models, so a new table about orders is covered when it lands.
-    """
-    found: dict[type[Model], QuerySet[Any]] = {queryset.model: queryset}
-    level = [queryset]
-    for _step in range(depth):
-        below = []
-        for parent in level:
-            for relation in parent.model._meta.related_objects:
-                model = relation.related_model
-                if model in found or not relation.field.concrete:
-                    continue
-                rows = model._default_manager.filter(
-                    **{f"{relation.field.name}__in": parent.values("pk")}
-                )
-                found[model] = rows
-                below.append(rows)
-        level = below
-    return list(found.values())
 
 
 # --- The entry and what is filled per request --------------------------------------------

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from cancellations.models import CancellationRequest
 from catalog.models import Seller
-from core.rowversions import Rows, owned_paths
+from core.rowversions import Rows
 from orders.models import Order, OrderLine
-from orders.selectors import ORDER_PATHS
+from orders.selectors import paths_to_order
 from payments.models import ZERO, PaymentTransaction
 from payments.selectors import money_position
 from returns.models import SELLER_CLOSE_REASONS, ReturnRequest, ReturnStatus
@@ -126,12 +126,7 @@ CASE_PAGE_ROWS = Rows(
     lambda user_id, pk: Dispute.objects.filter(
         Q(buyer_id=user_id) | Q(seller__user_id=user_id), pk=pk
     ),
-    paths=[
-        "return_request",
-        "order",
-        *(f"order__{'__'.join(path)}" for path in owned_paths(Order, 2)),
-        *(f"order__{path}" for path in ORDER_PATHS),
-    ],
+    paths=["return_request", *paths_to_order("order")],
     owned_depth=1,
 )
 

@@ -9,21 +9,29 @@ def roles(request):
     answer: buyer cancellation requests, messages and returns (the Seller Central
     badges: one query).
     """
+    if hasattr(request, "_roles"):  # asked by the page cache's key, then by the template
+        return request._roles
+    request._roles = _roles(request)
+    return request._roles
+
+
+def _roles(request) -> dict[str, object]:
     user = getattr(request, "user", None)
     signed_in = bool(user and user.is_authenticated)
     is_seller = signed_in and hasattr(user, "seller")
-    context = {"is_seller": is_seller}
+    context: dict[str, object] = {"is_seller": is_seller}
     if signed_in and hasattr(request, "session"):
         context["cart_count"] = len(Cart(request.session))
     if is_seller:
-        context["waiting"] = waiting_counts(seller_id=user.seller.pk)
+        context["waiting"] = waiting_counts(seller_id=request.user.seller.pk)
     return context
 
 
 def viewer_facts(request) -> tuple:
     """
     What every page's frame shows of the signed-in person (core.pagecache keys a cached
-    page by it): their name and role links from ``base.html``, and ``roles`` above.
+    page by it): their name and role links from ``base.html``, ``roles`` above, and a
+    seller's store name (Seller Central's sub-navigation).
     """
     user = request.user
     shown = roles(request)
@@ -32,6 +40,7 @@ def viewer_facts(request) -> tuple:
         user.get_username(),
         user.is_staff,
         shown["is_seller"],
+        user.seller.store_name if shown["is_seller"] else None,  # Seller Central's sub-nav
         shown.get("cart_count"),
         shown.get("waiting"),
     )

@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -30,11 +29,10 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from catalog.models import Listing, Seller
-from core.pagecache import owned_rows
-from core.rowversions import Rows
+from catalog.models import Seller
+from core.rowversions import Rows, owned_paths
 from payments.gateway import decline_reason_for_buyer
-from payments.models import Payment, PaymentTransaction
+from payments.models import PaymentTransaction
 from payments.selectors import money_position, prefetched_claims
 
 from .filters import SellerOrderFilter, SellerOrderStatus
@@ -329,24 +327,6 @@ def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order
     return (_detailed(queryset) if detailed else _listed(queryset)).get(number=number)
 
 
-def order_rows(orders: QuerySet[Order]) -> list[QuerySet[Any]]:
-    """
-    Every row a page about ``orders`` shows (core.pagecache digests them): the orders and
-    all that belongs to them (lines, events, messages, shipments, cancellations, requests,
-    returns, cases and their own rows), their parties, their payments and money rows, and
-    the listings their lines came from.
-    """
-    ids = orders.values("pk")
-    return [
-        *owned_rows(orders.order_by(), depth=2),
-        User.objects.filter(orders__in=ids),
-        Seller.objects.filter(orders__in=ids),
-        Payment.objects.filter(order__in=ids),
-        PaymentTransaction.objects.filter(payment__order__in=ids),
-        Listing.objects.filter(order_lines__order__in=ids),
-    ]
-
-
 # What a page about an order shows besides all that belongs to it (found from the models):
 # its parties, its payment and money rows, the listings its lines came from.
 ORDER_PATHS = ["buyer", "seller", "payment", "payment__transactions", "lines__listing"]
@@ -357,6 +337,18 @@ ORDER_PAGE_ROWS = Rows(
 )
 # Pages listing orders (Your Orders, Seller Central's orders): the orders listed, by id.
 ORDERS_ROWS = Rows(model=Order, paths=ORDER_PATHS)
+
+
+def paths_to_order(relation: str) -> list[str]:
+    """
+    For a page whose roots point at an order along ``relation`` (a case, a request): the
+    order, all that belongs to it (found from the models) and what ``ORDER_PATHS`` adds.
+    """
+    return [
+        relation,
+        *(f"{relation}__{'__'.join(path)}" for path in owned_paths(Order, 2)),
+        *(f"{relation}__{path}" for path in ORDER_PATHS),
+    ]
 
 
 def buyer_orders_by_number(*, buyer: User, numbers: list[str]) -> list[Order]:

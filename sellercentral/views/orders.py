@@ -7,10 +7,8 @@ a store gets 403); nothing here writes. Served from the page cache (core.pagecac
 while the orders it shows, their counts and the number of matches are as they were.
 """
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -18,51 +16,24 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.views.generic import TemplateView
 
-from cancellations.models import CancellationRequest
 from catalog.access import SellerRequiredMixin
-from catalog.models import Seller
 from core import fragments, pagecache
+from core.formatting import today_ends
 from orders import selectors
 from orders.filters import SellerOrderFilter, SellerOrderStatus
 from orders.fragments import order_facts
-from orders.models import Order, OrderLine
+from orders.models import Order
 from orders.panels import seller_row_marks
-from payments.models import Payment
 
 ORDERS_PER_PAGE = 25
 
 
-def next_midnight() -> datetime:
-    """
-    The end of today in the display time zone: a row's "Today, 7:05 PM" (cached as
-    written, ``orders.fragments.order_facts``) says a date from then.
-    """
-    tomorrow = timezone.localdate() + timedelta(days=1)
-    return timezone.make_aware(datetime.combine(tomorrow, time.min))
-
-
-def shown_rows(seller: Seller, page: Page) -> list[QuerySet[Any]]:
-    """
-    Every row the list shows, as the filters and the search find the page's orders now
-    (a new order, a status change or a buyer's new name moves an order in or out of it):
-    the orders, their lines, buyers and payments, their requests (the row marks': only
-    ``cancellations`` registers one; a new mark adds its rows here) and the seller's own
-    row (the store's name in the sub-navigation). Not ``orders.selectors.order_rows``:
-    an order page's every table, nineteen subqueries, cost five times these six.
-    """
-    store = Seller.objects.filter(pk=seller.pk)
+def page_ids(page: Page) -> list[int]:
+    """The ids of a page's orders as the filters and the search find them now."""
     assert isinstance(page.object_list, QuerySet)  # the paginated slice of the filter's orders
     if page.object_list.query.is_empty():  # filters that do not validate: no orders shown
-        return [store]  # (and a query that matches nothing by construction has no SQL)
-    ids = page.object_list.values("pk")
-    return [
-        Order.objects.filter(pk__in=ids),
-        OrderLine.objects.filter(order__in=ids),
-        User.objects.filter(orders__in=ids),
-        Payment.objects.filter(order__in=ids),
-        CancellationRequest.objects.filter(order__in=ids),
-        store,
-    ]
+        return []
+    return list(page.object_list.values_list("pk", flat=True))
 
 
 def order_rows(orders: list[Order], *, ticked: bool = False) -> list[SafeString]:
@@ -113,14 +84,14 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
         return pagecache.serve(
             request,
             name="seller_orders",
-            sources=lambda: shown_rows(self.seller, self.page),
+            versions=lambda: selectors.ORDERS_ROWS.versions_of(page_ids(self.page)),
             render=lambda: self.render_to_response(self.get_context_data(**kwargs)),
             facts=(*self.counts.items(), self.page.paginator.count),
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         filterset, counts, page = self.filterset, self.counts, self.page
-        pagecache.expires(next_midnight())  # the rows' "Today" (the late badges name theirs)
+        pagecache.expires(today_ends(timezone.now()))  # the rows' "Today" (late badges: theirs)
         if filterset.is_bound and not filterset.is_valid():
             status = None  # no tab is current while the filters are wrong
         else:

@@ -9,8 +9,6 @@ queue is served from the page cache (core.pagecache) while its page of requests,
 orders and how many wait are as they were.
 """
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
@@ -21,14 +19,15 @@ from django.views import View
 
 from cancellations import selectors
 from cancellations.forms import DeclineRequestForm
-from cancellations.models import CancellationRequest, CancellationRequestLine
+from cancellations.models import CancellationRequest
 from cancellations.services.common import AlreadyDone, CancellationError
 from cancellations.services.requests import approve_request, decline_request
 from catalog.access import SellerRequiredMixin
 from catalog.models import Seller
 from core import pagecache
+from core.rowversions import Rows
+from orders import selectors as order_selectors
 from orders.actors import Actor, signed_in_user
-from orders.models import Order, OrderLine
 
 from .cancel import cancelled_message
 
@@ -51,32 +50,21 @@ class SellerRequestsView(SellerRequiredMixin, View):
         return pagecache.serve(
             request,
             name="seller_requests",
-            sources=lambda: queue_rows(self.seller, page),
+            versions=lambda: queue_versions(page),
             render=lambda: render_queue(request, page),
             facts=(page.paginator.count,),
         )
 
 
-def queue_rows(seller: Seller, page: Page) -> list[QuerySet[Any]]:
-    """
-    Every row a page of the queue shows: its requests (one answered, withdrawn or newly
-    filed changes which are on it), their lines, the order lines those name, their
-    orders (the number) and the seller's own row (the store's name in the
-    sub-navigation). Not ``orders.selectors.order_rows``: an order page's every table,
-    nineteen subqueries, for the four the queue shows of it.
-    """
-    store = Seller.objects.filter(pk=seller.pk)
+# A page of the queue: its requests (one answered, withdrawn or newly filed changes which
+# are on it), what belongs to them (their lines) and their orders with all theirs.
+QUEUE_ROWS = Rows(model=CancellationRequest, paths=order_selectors.paths_to_order("order"))
+
+
+def queue_versions(page: Page) -> str | None:
     assert isinstance(page.object_list, QuerySet)  # the paginated slice of the pending ones
-    if page.object_list.query.is_empty():  # none waits (a query for nothing has no SQL)
-        return [store]
-    ids = page.object_list.values("pk")
-    return [
-        CancellationRequest.objects.filter(pk__in=ids),
-        CancellationRequestLine.objects.filter(request__in=ids),
-        OrderLine.objects.filter(cancellation_request_lines__request__in=ids),
-        Order.objects.filter(cancellation_requests__in=ids),
-        store,
-    ]
+    ids = [] if page.object_list.query.is_empty() else page.object_list.values_list("pk", flat=True)
+    return QUEUE_ROWS.versions_of(list(ids))
 
 
 def requests_page(

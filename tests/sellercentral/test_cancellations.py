@@ -882,9 +882,9 @@ def test_the_queue_from_the_page_cache_makes_the_same_queries_however_many_wait(
     signed_in, seller, buyer, django_assert_num_queries, waiting
 ):
     """
-    Rendered: the queries above, the rows' digest (core.pagecache) and the nav's badges
-    once more (the page's key reads them). Served again with nothing changed: session,
-    user, seller, the count, the digest, the nav's badges.
+    Rendered: the queries above, the page's request ids and their rows' versions (the
+    page cache's key). Served again with nothing changed: session, user, seller, the
+    count, the ids, the versions, the nav's badges.
     """
     listing = ListingFactory(seller=seller)
     for _ in range(waiting):
@@ -892,7 +892,7 @@ def test_the_queue_from_the_page_cache_makes_the_same_queries_however_many_wait(
 
     with django_assert_num_queries(9):
         rendered = signed_in.get(REQUESTS_URL)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         served = signed_in.get(REQUESTS_URL)
 
     assert served.from_page_cache

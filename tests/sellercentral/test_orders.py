@@ -286,10 +286,10 @@ def test_the_list_from_the_page_cache_makes_the_same_queries_for_5_and_200_order
     client, seller, django_assert_num_queries, count
 ):
     """
-    Rendered: the queries above, the rows' digest (core.pagecache) and the nav's badges
-    once more (the page's key reads them). Served again with nothing changed: session,
-    user, seller, the orders' latest change (the counts' key: the counts are cached),
-    the search's count, the rows' digest and the nav's badges.
+    Rendered: the queries above, the page's order ids and their rows' versions (the page
+    cache's key). Served again with nothing changed: session, user, seller, the orders'
+    latest change (the counts' key: the counts are cached), the search's count, the ids,
+    the versions and the nav's badges.
     """
     listing = ListingFactory(seller=seller)
     OrderFactory.create_batch(count, buyer=UserFactory(), seller=seller, lines=[(listing, 2)])
@@ -298,7 +298,7 @@ def test_the_list_from_the_page_cache_makes_the_same_queries_for_5_and_200_order
 
     with django_assert_num_queries(12):
         rendered = client.get(list_url(), {"status": "unshipped", "q": "-"})
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         served = client.get(list_url(), {"status": "unshipped", "q": "-"})
 
     assert served.from_page_cache
