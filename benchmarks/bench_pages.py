@@ -8,7 +8,9 @@ Creates two throwaway PostgreSQL databases (dropped at the end): a small one see
 `seed_demo --force --orders 1000`. Serves the big one with gunicorn (2 sync workers,
 DEBUG off, benchmarks/bench_settings.py: the portal plus /bench/minimal/), drives each
 page with keep-alive HTTP clients in threads, and prints requests/s and the ratio to
-/bench/minimal/ measured in the same run (the target is ≥ 0.5×).
+/bench/minimal/ measured in the same run (the target is ≥ 0.5×). A page asked again and
+again is served by the page cache (core.pagecache); the "fresh" column is what it costs
+rendered (page cache off), as after a change.
 
     .venv/bin/python benchmarks/bench_pages.py [--seconds 5] [--port 8310] [--prefix bench]
         [--redis-db 14]
