@@ -33,7 +33,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -42,7 +41,7 @@ from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core import formatting
+from core import caching, formatting
 from core.fragments import code_version
 
 logger = logging.getLogger(__name__)
@@ -152,22 +151,6 @@ def _cacheable_request(request: HttpRequest) -> bool:
     )
 
 
-def _get(key: str) -> Entry | bool | None:
-    """The entry, None for none, False when the cache did not answer."""
-    try:
-        return cache.get(key)
-    except Exception as error:  # the cache is an optimisation: any failure is a miss
-        logger.warning("page cache unavailable, rendering afresh: %r", error)
-        return False
-
-
-def _set(key: str, entry: Entry) -> None:
-    try:
-        cache.set(key, entry)
-    except Exception as error:
-        logger.warning("page cache unavailable, not storing: %r", error)
-
-
 def serve(
     request: HttpRequest,
     *,
@@ -192,10 +175,10 @@ def serve(
         return render()
     key = page_key(name, request, digest, facts)
     now = timezone.now()
-    entry = _get(key)
+    entry = caching.get(key)
     if isinstance(entry, Entry) and (entry.valid_until is None or now < entry.valid_until):
         return _respond(entry, request, now)
-    return _render_and_store(request, key, render, store=entry is not False)
+    return _render_and_store(request, key, render, store=entry is not caching.MISSING)
 
 
 def _render_and_store(
@@ -221,5 +204,5 @@ def _render_and_store(
     response.content = _fill(entry.body, request, now)
     session = getattr(request, "session", None)
     if store and response.status_code == 200 and not (session and session.modified):
-        _set(key, entry)
+        caching.set(key, entry)
     return response

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.cache import cache
 from django.db import models
 from django.db.models import (
     Count,
@@ -30,6 +29,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from catalog.models import Seller
+from core import caching
 from core.rowversions import Rows, owned_paths
 from payments.gateway import decline_reason_for_buyer
 from payments.models import PaymentTransaction
@@ -491,12 +491,12 @@ def order_counts_as_of(
         seconds=COUNTS_SETTLE_SECONDS
     )
     key = f"seller-order-counts:{seller.pk}:{latest_change.isoformat() if latest_change else ''}"
-    cached = _cache_get(key) if settled else None
+    cached = caching.get(key) if settled else None
     if isinstance(cached, _CachedCounts) and (cached.late_from is None or now < cached.late_from):
         return dict(cached.counts)
     fresh = _count_seller_orders(seller=seller, now=now)
     if settled:
-        _cache_set(key, fresh)
+        caching.set(key, fresh)
     return dict(fresh.counts)
 
 
@@ -526,21 +526,6 @@ def _count_seller_orders(*, seller: Seller, now: datetime) -> _CachedCounts:
     counts[SellerOrderStatus.LATE] = sum(row["late"] for row in by_status.values())
     turns_late = [row["late_from"] for row in by_status.values() if row["late_from"]]
     return _CachedCounts(counts=counts, late_from=min(turns_late, default=None))
-
-
-def _cache_get(key: str) -> object:
-    try:
-        return cache.get(key)
-    except Exception as error:  # the cache only saves work: any failure is a miss
-        logger.warning("cache unavailable, counting afresh: %r", error)
-        return None
-
-
-def _cache_set(key: str, value: object) -> None:
-    try:
-        cache.set(key, value)
-    except Exception as error:
-        logger.warning("cache unavailable, not storing: %r", error)
 
 
 def order_for_seller(*, seller: Seller, number: str) -> Order:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from cancellations.models import Reason
 from cancellations.services import cancel_items
-from core import formatting, pagecache
+from core import caching, formatting, pagecache
 from orders.actors import Actor
 from orders.models import Order, OrderStatus
 from orders.services import mark_delivered, place_orders, post_message
@@ -169,7 +169,7 @@ def test_a_cache_that_fails_costs_a_fresh_render(signed_in, buyer, seller):
     broken = mock.Mock()
     broken.get.side_effect = ConnectionError("refused")
 
-    with mock.patch.object(pagecache, "cache", broken):
+    with mock.patch.object(caching, "cache", broken):
         response = signed_in.get(url(order))
 
     assert response.status_code == 200

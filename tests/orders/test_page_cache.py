@@ -19,10 +19,10 @@ from cancellations.services.requests import approve_request, submit_buyer_cancel
 from cancellations.services.seller import cancel_as_seller
 from catalog.services import StoreDetails, update_store
 from orders.actors import Actor
-from orders.models import Order
 from orders.services import confirm_shipment, mark_delivered, place_orders
 from returns.models import ReturnReason
 from returns.services import request_return
+from tests.cancellations.conftest import age
 from tests.factories import ADDRESS, DECLINED_CARD, GOOD_CARD, ListingFactory
 from tests.pagecache import assert_served_as_rendered, at_moment, long_sessions, walk
 
@@ -44,15 +44,6 @@ def place(buyer, seller, django_capture_on_commit_callbacks):
         return order
 
     return place_order
-
-
-def age(order, **delta):
-    """Move an order back in time (placed and ship-by alike), as if it were older."""
-    Order.objects.filter(pk=order.pk).update(
-        placed_at=order.placed_at - timedelta(**delta), ship_by=order.ship_by - timedelta(**delta)
-    )
-    order.refresh_from_db()
-    return order
 
 
 def ship_all(order, seller):
