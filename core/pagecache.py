@@ -1,11 +1,12 @@
 """
 Whole pages, cached under everything they show (docs/DESIGN.md §13).
 
-A page's entry is keyed by the code's version, the viewer, the address, the display time
-zone, the facts the view names (the cart's size, say) and a **digest of every row the
-page shows**, read in one query: PostgreSQL hashes each row's text, so any change to any
-column of any of those rows (a money row the outbox settles, a message, a return) makes
-a new key, with no ``updated_at`` to keep right and nothing to delete by hand.
+A page's entry is keyed by the code's version, the viewer and what every page's frame
+shows of them (``settings.PAGE_CACHE_VIEWER_FACTS``), the address, the display time zone,
+the facts the view names (a count from its own cache) and the **versions of every row the
+page shows** (``core.rowversions``: one query), so any change to any of those rows (a
+money row the outbox settles, a message, a return) makes a new key, with no
+``updated_at`` to keep right and nothing to delete by hand.
 
 What differs between two requests for the same rows is filled in on the way out:
 
@@ -19,13 +20,13 @@ page as its deadlines (``expires``): an entry is served only before the first of
 A page is not cached when it shows a one-time message (``django.contrib.messages``), when
 rendering it changed the session, or when it is not a 200; it is then simply rendered.
 The cache only saves work: a cache that is down costs a fresh render, never an error.
-Only PostgreSQL can hash a row's text; on another database every page is rendered.
+Only PostgreSQL keeps row versions; on another database every page is rendered.
 """
 
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,8 +34,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import connections
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
@@ -70,29 +69,6 @@ def expires(*moments: datetime | None) -> None:
     rendering = _rendering.get()
     if rendering is not None:
         rendering.deadlines.extend(moment for moment in moments if moment is not None)
-
-
-# --- What the page shows: its rows --------------------------------------------------------
-def rows_digest(sources: Sequence[QuerySet[Any]]) -> str | None:
-    """
-    A digest of every row of ``sources`` (the querysets a page reads), in one query; None
-    where the database cannot hash rows (SQLite), so the page is not cached there.
-    """
-    if not sources:
-        return ""
-    connection = connections[sources[0].db]
-    if connection.vendor != "postgresql":
-        return None
-    parts, params = [], []
-    for queryset in sources:
-        sql, query_params = queryset.query.get_compiler(using=queryset.db).as_sql()
-        # The SQL is the ORM's own, its values passed as parameters.
-        digest = "md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), ''))"
-        parts.append(f"(SELECT {digest} FROM ({sql}) r)")  # noqa: S608
-        params.extend(query_params)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT concat_ws(',', {', '.join(parts)})", params)
-        return cursor.fetchone()[0]
 
 
 # --- The entry and what is filled per request --------------------------------------------
@@ -156,21 +132,20 @@ def serve(
     *,
     name: str,
     render: Callable[[], HttpResponse],
-    versions: Callable[[], str | None] | None = None,
-    sources: Callable[[], Sequence[QuerySet[Any]]] | None = None,
+    versions: Callable[[], str | None],
     facts: Iterable[Any] = (),
 ) -> HttpResponse:
     """
     Page ``name`` from the cache when the rows it shows are as they were and no deadline
-    has passed; else ``render()``'s response, stored for the next request. The rows are
-    read as ``versions()`` (``core.rowversions.Rows``: one short query) or, slower, as a
-    digest of the querysets ``sources()``. Either must cover every row the page shows,
-    scoped to the viewer (rows of someone else's are simply not found: ``render`` then
-    answers, a 404 say).
+    has passed; else ``render()``'s response, stored for the next request. ``versions()``
+    reads the rows' versions (``core.rowversions.Rows``: one short query) and must cover
+    every row the page shows, scoped to the viewer (rows of someone else's are simply not
+    found: ``render`` then answers, a 404 say); ``facts`` adds what is not a row (a count
+    from its own cache). None from ``versions()`` (SQLite) renders the page.
     """
     if not _cacheable_request(request):
         return render()
-    digest = versions() if versions is not None else rows_digest(sources() if sources else [])
+    digest = versions()
     if digest is None:
         return render()
     key = page_key(name, request, digest, facts)

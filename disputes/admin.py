@@ -20,7 +20,7 @@ from django.contrib.admin.options import IS_FACETS_VAR, IncorrectLookupParameter
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -31,6 +31,7 @@ from django.utils.html import format_html, format_html_join
 from core import pagecache
 from core.admin import BoundedCountPaginator, ReadOnlyAdminMixin, ReadOnlyInline
 from core.formatting import format_placed, format_when, iso, money
+from core.rowversions import Rows
 from orders.actors import Actor, signed_in_user
 from orders.events import Reader, render
 
@@ -265,7 +266,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         Facet counts (``_facets``) are counts of the whole table: that list is rendered.
         """
         # No permission check first: an entry is stored only by a 200, and its key holds
-        # the viewer's permissions (``changelist_rows``), so a hit was allowed as it is.
+        # the viewer's permissions (``changelist_versions``), so a hit was allowed as it is.
         if request.method != "GET" or IS_FACETS_VAR in request.GET:
             return super().changelist_view(request, extra_context)
         try:
@@ -277,7 +278,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return pagecache.serve(
             request,
             name="dispute_changelist",
-            sources=lambda: changelist_rows(request, listed),
+            versions=lambda: changelist_versions(request, listed),
             render=lambda: super(DisputeAdmin, self).changelist_view(request, extra_context),
             facts=(listed.result_count, listed.full_result_count, user.is_superuser),
         )
@@ -415,17 +416,22 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
 
-def changelist_rows(request: HttpRequest, listed: ChangeList) -> list[QuerySet[Any]]:
-    """
-    What the dispute list shows: the page of cases with the orders, buyers and stores
-    its columns read (its own query, joins and all), and the staff member's permissions,
-    their own and their groups' (what admin shows and offers follows them).
-    """
-    user = request.user
-    return [
-        listed.result_list,
-        Permission.objects.filter(Q(user=user.pk) | Q(group__user=user.pk)),
-    ]
+# The dispute list's rows: the page of cases (its query picks them, so their ids are
+# passed) with the order, buyer and store its columns read.
+LISTED_CASES = Rows(model=Dispute, paths=["order", "buyer", "seller"], owned_depth=0)
+# A staff member's permissions, their own and their groups' (a permission given or taken
+# adds or removes a row here): what admin shows and offers follows them.
+STAFF_PERMISSIONS = Rows(
+    lambda user_id: Permission.objects.filter(Q(user=user_id) | Q(group__user=user_id)),
+    owned_depth=0,
+)
+
+
+def changelist_versions(request: HttpRequest, listed: ChangeList) -> str | None:
+    """What the dispute list shows, as row versions: its page of cases and your permissions."""
+    cases = LISTED_CASES.versions_of([case.pk for case in listed.result_list])
+    permissions = STAFF_PERMISSIONS.versions(signed_in_user(request).pk)
+    return None if cases is None or permissions is None else f"{cases}#{permissions}"
 
 
 def _change_url(dispute: Dispute) -> str:

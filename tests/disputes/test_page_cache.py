@@ -396,11 +396,12 @@ def test_the_list_makes_a_fixed_number_of_queries(
     as_staff = signed_in(settings, staff)
 
     # session, user, admin's savepoint and its release (marketplace.admin), the bounded
-    # count, the rows' digest (core.pagecache), the seller check, the permissions (the
-    # user's, their groups'), the page of cases with their orders, buyers and stores
-    with django_assert_num_queries(10):
+    # count, the page of cases with their orders, buyers and stores, the versions of
+    # those rows and of the staff member's permission rows (core.rowversions), the seller
+    # check, the permissions (the user's, their groups')
+    with django_assert_num_queries(11):
         assert as_staff.get(CHANGELIST, {"status": "all"}).status_code == 200
-    # Asked again with nothing changed: session, user, savepoint, count, digest, seller
-    # check, release; the permissions are in the digest.
-    with django_assert_num_queries(7):
+    # Asked again with nothing changed: session, user, savepoint, count, the page of
+    # cases, the two versions, seller check, release.
+    with django_assert_num_queries(9):
         assert as_staff.get(CHANGELIST, {"status": "all"}).from_page_cache
