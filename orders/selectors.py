@@ -183,26 +183,13 @@ def current_orders(queryset: QuerySet[Order], now: datetime | None = None) -> Qu
     of the order's "delivered" event: the promised date may be days off the real one.
     """
     since = (now or timezone.now()) - timedelta(days=settings.YOUR_ORDERS_DELIVERED_DAYS)
-    deliveries = OrderEvent.objects.filter(order=OuterRef("pk"), type=OrderEvent.Type.DELIVERED)
+    delivered_lately = OrderEvent.objects.filter(
+        order=OuterRef("pk"), type=OrderEvent.Type.DELIVERED, created_at__gte=since
+    )
     return queryset.filter(
         Q(status__in=[*OPEN_STATES, OrderStatus.SHIPPED])
-        | Q(Exists(deliveries.filter(created_at__gte=since)), status=OrderStatus.DELIVERED)
-    ).annotate(
-        # When a delivered order leaves the tab (``current_until``): read with the page's
-        # rows, for the shown orders only.
-        last_delivered_at=Subquery(deliveries.order_by("-created_at").values("created_at")[:1])
+        | Q(Exists(delivered_lately), status=OrderStatus.DELIVERED)
     )
-
-
-def current_until(order: Order) -> datetime | None:
-    """
-    The instant a delivered order of the Current tab (``current_orders``) leaves it; None
-    for an order no time alone takes off (not delivered, or not read from that tab).
-    """
-    delivered: datetime | None = getattr(order, "last_delivered_at", None)
-    if order.status != OrderStatus.DELIVERED or delivered is None:
-        return None
-    return delivered + timedelta(days=settings.YOUR_ORDERS_DELIVERED_DAYS)
 
 
 def orders_for_buyer(*, buyer: User, tab: str) -> QuerySet[Order]:

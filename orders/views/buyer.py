@@ -105,7 +105,9 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
     """
     The buyer's orders on a tab, a page at a time; served from the page cache while the
     rows of the slices the page reads are unchanged (which orders are on it, and all they
-    show) and none of its deadlines has passed.
+    show) and none of its deadlines has passed. Which orders are on the tab is read at
+    each request (a delivered order leaving Current changes the page's ids), so the tab
+    needs no deadline of its own.
     """
 
     template_name = "orders/your_orders.html"
@@ -136,8 +138,6 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
         page = selectors.buyer_orders_page(
             orders=self.tab_orders(), size=ORDERS_PER_PAGE, **self.place()
         )
-        # A delivered order leaves the Current tab by time alone.
-        pagecache.expires(*map(selectors.current_until, page.orders))
         return super().get_context_data(
             tab=tab,
             tabs=selectors.BuyerTab.choices,
