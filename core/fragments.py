@@ -94,7 +94,14 @@ def render_each(
         formatting.stop_live_values(live)
 
 
-def _render_each(items, template, name, facts, context, prepare) -> list[SafeString]:
+def _render_each(
+    items: Sequence[Any],
+    template: str,
+    name: str,
+    facts: Callable[[Any], Iterable[Any]],
+    context: Callable[[Any], dict[str, Any]],
+    prepare: Callable[[list[Any]], None] | None,
+) -> list[SafeString]:
     keys = [fragment_key(name, *facts(item)) for item in items]
     cached = _get_many(keys)
     answered = cached is not None  # a cache that is down is not asked twice per page

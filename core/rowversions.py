@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Page
 from django.db import connections
 from django.db.models import ForeignObjectRel, Model, QuerySet
 
@@ -110,6 +111,17 @@ class Rows:
                 "(the time?): pass it as an argument, or list the roots' ids (versions_of)."
             )
         return model, sql, slots
+
+
+def page_ids(page: Page) -> list[int]:
+    """
+    The ids of a paginated list's rows, as its query finds them now (for ``versions_of``);
+    none for a query that matches nothing by construction (filters that do not validate),
+    which has no SQL to run.
+    """
+    rows = page.object_list
+    assert isinstance(rows, QuerySet), "a page of a queryset"
+    return [] if rows.query.is_empty() else list(rows.values_list("pk", flat=True))
 
 
 def _read(sql: str, params: list[Any]) -> str | None:

@@ -10,7 +10,6 @@ while the orders it shows, their counts and the number of matches are as they we
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -19,6 +18,7 @@ from django.views.generic import TemplateView
 from catalog.access import SellerRequiredMixin
 from core import fragments, pagecache
 from core.formatting import today_ends
+from core.rowversions import page_ids
 from orders import selectors
 from orders.filters import SellerOrderFilter, SellerOrderStatus
 from orders.fragments import order_facts
@@ -26,14 +26,6 @@ from orders.models import Order
 from orders.panels import seller_row_marks
 
 ORDERS_PER_PAGE = 25
-
-
-def page_ids(page: Page) -> list[int]:
-    """The ids of a page's orders as the filters and the search find them now."""
-    assert isinstance(page.object_list, QuerySet)  # the paginated slice of the filter's orders
-    if page.object_list.query.is_empty():  # filters that do not validate: no orders shown
-        return []
-    return list(page.object_list.values_list("pk", flat=True))
 
 
 def order_rows(orders: list[Order], *, ticked: bool = False) -> list[SafeString]:

@@ -25,7 +25,7 @@ from cancellations.services.requests import approve_request, decline_request
 from catalog.access import SellerRequiredMixin
 from catalog.models import Seller
 from core import pagecache
-from core.rowversions import Rows
+from core.rowversions import Rows, page_ids
 from orders import selectors as order_selectors
 from orders.actors import Actor, signed_in_user
 
@@ -50,7 +50,7 @@ class SellerRequestsView(SellerRequiredMixin, View):
         return pagecache.serve(
             request,
             name="seller_requests",
-            versions=lambda: queue_versions(page),
+            versions=lambda: QUEUE_ROWS.versions_of(page_ids(page)),
             render=lambda: render_queue(request, page),
             facts=(page.paginator.count,),
         )
@@ -59,12 +59,6 @@ class SellerRequestsView(SellerRequiredMixin, View):
 # A page of the queue: its requests (one answered, withdrawn or newly filed changes which
 # are on it), what belongs to them (their lines) and their orders with all theirs.
 QUEUE_ROWS = Rows(model=CancellationRequest, paths=order_selectors.paths_to_order("order"))
-
-
-def queue_versions(page: Page) -> str | None:
-    assert isinstance(page.object_list, QuerySet)  # the paginated slice of the pending ones
-    ids = [] if page.object_list.query.is_empty() else page.object_list.values_list("pk", flat=True)
-    return QUEUE_ROWS.versions_of(list(ids))
 
 
 def requests_page(
