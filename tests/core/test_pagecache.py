@@ -31,7 +31,14 @@ from tests.factories import (
     UserFactory,
     shipped_order,
 )
-from tests.pagecache import CSRF, assert_served_as_rendered, long_sessions, normalized, walk
+from tests.pagecache import (
+    CSRF,
+    assert_served_as_rendered,
+    at_moment,
+    long_sessions,
+    normalized,
+    walk,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -235,5 +242,14 @@ def test_live_values_are_markers_while_a_page_renders_for_the_cache():
     assert formatting.fill_live(f"<p>{marked}</p>", timezone.now()) == "<p>5 minutes ago</p>"
 
 
-def test_expires_outside_a_cached_rendering_does_nothing():
-    pagecache.expires(timezone.now())  # no page is rendering: nothing to collect, no error
+def test_a_deadline_named_outside_a_page_does_not_end_the_next_page(signed_in, buyer, seller):
+    """A rule asked by a job or a POST names its instant to nobody, not to the next page."""
+    order = place(buyer, seller)
+    now = timezone.now()
+    pagecache.expires(now + timedelta(seconds=1))  # no page is rendering
+    signed_in.get(url(order))
+
+    with at_moment(now + timedelta(seconds=2)):
+        again = signed_in.get(url(order))
+
+    assert again.from_page_cache
