@@ -71,6 +71,11 @@ def expires(*moments: datetime | None) -> None:
         rendering.deadlines.extend(moment for moment in moments if moment is not None)
 
 
+def for_the_cache() -> bool:
+    """Whether a page is being rendered for the cache (a deadline that costs a query)."""
+    return _rendering.get() is not None
+
+
 # --- The entry and what is filled per request --------------------------------------------
 @dataclass(frozen=True)
 class Entry:

@@ -17,16 +17,23 @@ with a foreign key to them and theirs, found from the models, so a table about o
 that lands later is covered without touching the page. The SQL is built once a process
 from the ORM and the models; a request only passes its values (a queryset built and
 compiled per request costs more than the query).
+
+Pages about orders read what belongs to an order from its version in the change log
+instead (``log``, core.changelog: one indexed sum an order, where the row versions of its
+twenty tables cost a scan each), and row versions only for what no order owns (its
+parties, the listings its lines came from).
 """
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.core.paginator import Page
 from django.db import connections
 from django.db.models import ForeignObjectRel, Model, QuerySet
+
+if TYPE_CHECKING:
+    from core.changelog import ChangeLog
 
 Slot = tuple[str, Any]  # ("arg", i) | ("text", template with the sentinels) | ("value", v)
 
@@ -53,6 +60,8 @@ class Rows:
         model: type[Model] | None = None,
         paths: Sequence[str] = (),
         owned_depth: int = 2,
+        log: "ChangeLog | None" = None,
+        owner: str = "",
     ) -> None:
         if (roots is None) == (model is None):
             raise ImproperlyConfigured("Rows: give the roots' query or their model, not both")
@@ -60,6 +69,7 @@ class Rows:
         self.model = model
         self.paths = tuple(paths)
         self.owned_depth = owned_depth
+        self.log, self.owner = log, owner
         self._compiled = functools.cache(self._compile)
 
     def versions(self, *args: int | str) -> str | None:
@@ -83,13 +93,23 @@ class Rows:
             model, root_sql, slots = self._roots_sql(kinds)
         assert model is not None
         quote = connections["default"].ops.quote_name
-        paths = [(), *owned_paths(model, self.owned_depth), *(p.split("__") for p in self.paths)]
-        parts = [_versions_sql(model, path, quote) for path in paths]
+        if self.log is None:
+            paths = [(), *owned_paths(model, self.owned_depth), *self._paths()]
+            parts = [_versions_sql(model, path, quote) for path in paths]
+        else:  # the roots, their owners' versions in the log, then what no owner has
+            parts = [
+                "array_to_string(ARRAY(SELECT id FROM root ORDER BY id), ',')",
+                _changes_sql(model, self.owner, self.log, quote),
+                *(_versions_sql(model, path, quote) for path in self._paths()),
+            ]
         # Every name in the SQL is the ORM's or the models'; values are parameters.
         sql = (
             f"WITH root(id) AS MATERIALIZED ({root_sql}) SELECT concat_ws('|', {', '.join(parts)})"
         )
         return sql, slots
+
+    def _paths(self) -> list[list[str]]:
+        return [path.split("__") for path in self.paths]
 
     def _roots_sql(self, kinds: tuple[type, ...]) -> tuple[type[Model], str, list[Slot]]:
         """
@@ -111,17 +131,6 @@ class Rows:
                 "(the time?): pass it as an argument, or list the roots' ids (versions_of)."
             )
         return model, sql, slots
-
-
-def page_ids(page: Page) -> list[int]:
-    """
-    The ids of a paginated list's rows, as its query finds them now (for ``versions_of``);
-    none for a query that matches nothing by construction (filters that do not validate),
-    which has no SQL to run.
-    """
-    rows = page.object_list
-    assert isinstance(rows, QuerySet), "a page of a queryset"
-    return [] if rows.query.is_empty() else list(rows.values_list("pk", flat=True))
 
 
 def _read(sql: str, params: list[Any]) -> str | None:
@@ -174,7 +183,27 @@ def owned_paths(model: type[Model], depth: int) -> list[tuple[str, ...]]:
     return paths
 
 
-def _pk(model: type[Model]) -> str:
+def _changes_sql(
+    model: type[Model], owner: str, log: "ChangeLog", quote: Callable[[str], str]
+) -> str:
+    """
+    ``owner_id:version`` of each owner the roots lead to (``owner``, a path; empty when
+    the roots are the owners), from the change log (core.changelog).
+    """
+    tracked = {source for source, _path in log.sources()}
+    if model not in tracked:
+        raise ImproperlyConfigured(f"{log.owner.__name__}'s change log misses {model.__name__}")
+    ids = "ARRAY(SELECT id FROM root)"
+    for name in owner.split("__") if owner else ():
+        model, ids = _step(model, name, ids, quote)
+    if model is not log.owner:
+        raise ImproperlyConfigured(f"{owner!r} leads to {model.__name__}, not {log.owner.__name__}")
+    version = log.version_sql(quote, kind=int(log.kind), owner="o")
+    pairs = f"coalesce(string_agg(o::text || ':' || {version}::text, ',' ORDER BY o), '')"
+    return f"(SELECT {pairs} FROM unnest({ids}) o)"  # noqa: S608
+
+
+def pk_column(model: type[Model]) -> str:
     return str(model._meta.pk.column)
 
 
@@ -187,21 +216,21 @@ def _versions_sql(model: type[Model], path: Sequence[str], quote: Callable[[str]
     ids = "ARRAY(SELECT id FROM root)"  # of model's primary keys
     for name in path[:-1]:
         model, ids = _step(model, name, ids, quote)
-    column = _pk(model)
+    column = pk_column(model)
     if path:
         field = model._meta.get_field(path[-1])
         if isinstance(field, ForeignObjectRel):  # the last rows point at these: filter by it
-            model, column = _related(field), str(field.field.column)
+            model, column = related_model(field), str(field.field.column)
         else:
             model, ids = _step(model, path[-1], ids, quote)
-            column = _pk(model)
-    table, pk = quote(model._meta.db_table), quote(_pk(model))
+            column = pk_column(model)
+    table, pk = quote(model._meta.db_table), quote(pk_column(model))
     pair = f"r.{pk}::text || ':' || r.xmin::text || r.ctid::text"
     versions = f"coalesce(string_agg({pair}, ',' ORDER BY r.{pk}), '')"
     return f"(SELECT {versions} FROM {table} r WHERE r.{quote(column)} = ANY({ids}))"  # noqa: S608
 
 
-def _related(field: Any) -> type[Model]:
+def related_model(field: Any) -> type[Model]:
     model = field.related_model
     assert isinstance(model, type), f"{field} leads to no model"
     return model
@@ -212,10 +241,10 @@ def _step(
 ) -> tuple[type[Model], str]:
     """From ``model``'s rows (``ids``) along relation ``name``: the next model and its ids."""
     field = model._meta.get_field(name)
-    target = _related(field)
+    target = related_model(field)
     if isinstance(field, ForeignObjectRel):  # a model whose foreign key points here
-        table, wanted, key = target._meta.db_table, _pk(target), str(field.field.column)
+        table, wanted, key = target._meta.db_table, pk_column(target), str(field.field.column)
     else:  # a foreign key of this model
-        table, wanted, key = model._meta.db_table, str(field.column), _pk(model)
+        table, wanted, key = model._meta.db_table, str(field.column), pk_column(model)
     select = f"SELECT m.{quote(wanted)} FROM {quote(table)} m"  # noqa: S608
     return target, f"ARRAY({select} WHERE m.{quote(key)} = ANY({ids}))"

@@ -17,9 +17,8 @@ from django.utils import timezone
 
 from cancellations.models import CancellationRequest
 from catalog.models import Seller
-from core.rowversions import Rows
 from orders.models import Order, OrderLine
-from orders.selectors import paths_to_order
+from orders.selectors import rows_of_orders
 from payments.models import ZERO, PaymentTransaction
 from payments.selectors import money_position
 from returns.models import SELLER_CLOSE_REASONS, ReturnRequest, ReturnStatus
@@ -122,12 +121,11 @@ def case_for_party(*, user: User, pk: int) -> Dispute:
 # The case page, as either party sees it: the case and what belongs to it (its messages),
 # its return, its order with all that belongs to the order, and the order's parties,
 # payment and money rows. Another person's case has no rows (the page answers 404).
-CASE_PAGE_ROWS = Rows(
-    lambda user_id, pk: Dispute.objects.filter(
+CASE_PAGE_ROWS = rows_of_orders(
+    "order",
+    roots=lambda user_id, pk: Dispute.objects.filter(
         Q(buyer_id=user_id) | Q(seller__user_id=user_id), pk=pk
     ),
-    paths=["return_request", *paths_to_order("order")],
-    owned_depth=1,
 )
 
 

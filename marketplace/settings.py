@@ -438,6 +438,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("DISPUTE_ESCALATION_SECONDS", default=600),
         "options": {"expires": 540},
     },
+    # The pages' change log (orders.changelog): many rows of one owner folded into one.
+    "compact-change-log": {
+        "task": "orders.tasks.compact_change_log_task",
+        "schedule": env.int("CHANGE_LOG_COMPACT_SECONDS", default=600),
+        "options": {"expires": 540},
+    },
     # Shipping delays, payment timeouts, request deadlines, stuck money calls (docs/DESIGN.md §6).
     # Each run is idempotent and safe beside another; a message older than its expiry
     # (a backlog after an outage) is dropped, as the next beat brings a fresh one.

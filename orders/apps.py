@@ -14,4 +14,5 @@ class OrdersConfig(AppConfig):
         # in every process (a Celery worker never imports the views that would load it).
         # The cart's signal receivers keep each user's cart across sign-out. Closing an
         # account asks orders what is open and anonymises the buyer's orders.
-        from . import cart, closing, services  # noqa: F401
+        # The change log's triggers are (re)written after each migrate (orders.changelog).
+        from . import cart, changelog, closing, services  # noqa: F401

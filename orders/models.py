@@ -362,3 +362,29 @@ class SavedCart(models.Model):
 
     def __str__(self):
         return f"Cart of {self.user}"
+
+
+class OrderChange(models.Model):
+    """
+    One statement's change to an order or anything of it (its lines, events,
+    cancellations, requests, returns, cases, payment and money rows), appended by the
+    database's triggers (core.changelog, installed by ``orders.changelog``) for the
+    order, its buyer and its seller: the sum of an owner's weights is the version the
+    pages about it are cached under (its order page, Your Orders, Seller Central).
+    """
+
+    class Kind(models.IntegerChoices):
+        ORDER = 1
+        BUYER = 2
+        SELLER = 3
+        CASES = 4  # every case at once, for staff's queue (disputes.changelog)
+
+    kind = models.PositiveSmallIntegerField(choices=Kind)
+    owner_id = models.BigIntegerField(help_text="The order's, buyer's or seller's id.")
+    weight = models.BigIntegerField(db_default=1, help_text="Changes this row stands for.")
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "owner_id"], name="orderchange_owner_idx")]
+
+    def __str__(self):
+        return f"{self.weight} change(s) of {self.get_kind_display()} {self.owner_id}"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -29,12 +30,13 @@ from django.db.models import (
 from django.utils import timezone
 
 from catalog.models import Seller
-from core import caching
-from core.rowversions import Rows, owned_paths
+from core import caching, pagecache
+from core.rowversions import Rows
 from payments.gateway import decline_reason_for_buyer
 from payments.models import PaymentTransaction
 from payments.selectors import money_position, prefetched_claims
 
+from .changelog import ORDER_LOG
 from .filters import SellerOrderFilter, SellerOrderStatus
 from .models import (
     OPEN_STATES,
@@ -192,6 +194,22 @@ def current_orders(queryset: QuerySet[Order], now: datetime | None = None) -> Qu
     )
 
 
+def current_tab_changes_at(*, buyer: User, now: datetime | None = None) -> datetime | None:
+    """
+    When the next delivered order leaves the buyer's Current tab, ``current_orders``'
+    window after its delivery (or earlier, for an order delivered twice: a page kept
+    until then is only rendered once more than it needed).
+    """
+    window = timedelta(days=settings.YOUR_ORDERS_DELIVERED_DAYS)
+    first = OrderEvent.objects.filter(
+        order__buyer=buyer,
+        order__status=OrderStatus.DELIVERED,
+        type=OrderEvent.Type.DELIVERED,
+        created_at__gte=(now or timezone.now()) - window,
+    ).aggregate(first=Min("created_at"))["first"]
+    return first + window if first else None
+
+
 def orders_for_buyer(*, buyer: User, tab: str) -> QuerySet[Order]:
     """The buyer's orders on a tab (Current, Cancelled or All), newest first."""
     queryset: QuerySet[Order] = Order.objects.filter(buyer=buyer)
@@ -271,39 +289,6 @@ def buyer_orders_page(
     return OrdersPage(rows[:size], None, cursor(rows[size - 1]) if len(rows) > size else None)
 
 
-def _page_queries(
-    orders: QuerySet[Order], older_than: str | None, newer_than: str | None
-) -> list[QuerySet[Order]]:
-    """
-    What ``buyer_orders_page`` reads, each cut at the page's size + 1: the orders older
-    than ``older_than``'s place; or newer than ``newer_than``'s and the newest (a page of
-    newer orders that reaches the newest is the first page); or the newest.
-    """
-    if (place := _parse_cursor(older_than)) is not None:
-        return [_older(orders, place)]
-    if (place := _parse_cursor(newer_than)) is not None:
-        return [_newer(orders, place), orders]
-    return [orders]
-
-
-def buyer_orders_page_versions(
-    *, orders: QuerySet[Order], size: int, older_than: str | None, newer_than: str | None
-) -> str | None:
-    """
-    The versions of every row the page ``buyer_orders_page`` gives shows (core.pagecache's
-    key): the orders of each slice it reads, the one more included (it decides "Older
-    orders"), and all that ``ORDERS_ROWS`` covers of them. The slices' ids are read at the
-    moment of the request, so an order joining or leaving the tab (placed, cancelled,
-    delivered long enough ago) changes the versions.
-    """
-    ids = [
-        pk
-        for query in _page_queries(orders, older_than, newer_than)
-        for pk in query.values_list("pk", flat=True)[: size + 1]
-    ]
-    return ORDERS_ROWS.versions_of(ids)
-
-
 def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order:
     """
     The buyer's order with this number; Order.DoesNotExist for anyone else's. Pages
@@ -314,28 +299,26 @@ def order_for_buyer(*, buyer: User, number: str, detailed: bool = True) -> Order
     return (_detailed(queryset) if detailed else _listed(queryset)).get(number=number)
 
 
-# What a page about an order shows besides all that belongs to it (found from the models):
-# its parties, its payment and money rows, the listings its lines came from.
-ORDER_PATHS = ["buyer", "seller", "payment", "payment__transactions", "lines__listing"]
+# What a page about an order shows that the order's change log (orders.changelog) does not
+# count: its parties and the listings its lines came from.
+ORDER_PATHS = ["buyer", "seller", "lines__listing"]
+
+
+def rows_of_orders(relation: str = "", **roots: Any) -> Rows:
+    """
+    The rows of a page about orders (``roots``: Rows' ``roots`` or ``model``), or about
+    rows pointing at an order along ``relation`` (a case, a request): each order's count
+    in its change log, which covers all that belongs to it, and ``ORDER_PATHS``.
+    """
+    prefix = f"{relation}__" if relation else ""
+    paths = [prefix + path for path in ORDER_PATHS]
+    return Rows(**roots, log=ORDER_LOG, owner=relation, paths=paths)
+
+
 # The buyer's order page and Cancel Items: the order with this number if it is theirs.
-ORDER_PAGE_ROWS = Rows(
-    lambda buyer_id, number: Order.objects.filter(buyer_id=buyer_id, number=number),
-    paths=ORDER_PATHS,
+ORDER_PAGE_ROWS = rows_of_orders(
+    roots=lambda buyer_id, number: Order.objects.filter(buyer_id=buyer_id, number=number)
 )
-# Pages listing orders (Your Orders, Seller Central's orders): the orders listed, by id.
-ORDERS_ROWS = Rows(model=Order, paths=ORDER_PATHS)
-
-
-def paths_to_order(relation: str) -> list[str]:
-    """
-    For a page whose roots point at an order along ``relation`` (a case, a request): the
-    order, all that belongs to it (found from the models) and what ``ORDER_PATHS`` adds.
-    """
-    return [
-        relation,
-        *(f"{relation}__{'__'.join(path)}" for path in owned_paths(Order, 2)),
-        *(f"{relation}__{path}" for path in ORDER_PATHS),
-    ]
 
 
 def buyer_orders_by_number(*, buyer: User, numbers: list[str]) -> list[Order]:
@@ -480,10 +463,12 @@ def order_counts_as_of(
     key = f"seller-order-counts:{seller.pk}:{latest_change.isoformat() if latest_change else ''}"
     cached = caching.get(key) if settled else None
     if isinstance(cached, _CachedCounts) and (cached.late_from is None or now < cached.late_from):
+        pagecache.expires(cached.late_from)  # a page showing "Late" holds until it grows
         return dict(cached.counts)
     fresh = _count_seller_orders(seller=seller, now=now)
     if settled:
         caching.set(key, fresh)
+    pagecache.expires(fresh.late_from)
     return dict(fresh.counts)
 
 

@@ -30,6 +30,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F, Sum
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, event
 from hypothesis import settings as hypothesis_settings
@@ -79,6 +80,7 @@ from orders.models import (
     OrderStatus,
     ShipmentLine,
 )
+from orders.selectors import BuyerTab
 from orders.services import (
     AUTHORIZATION_RETRY,
     OrderError,
@@ -134,6 +136,8 @@ CATALOG = [
 # steps equal to the 48-hour response window, the arrive-by date or the 10-day refund
 # settlement puts that boundary at the real instant the clock started, steps ago), so
 # what a rule predicts a moment before the service runs is what the service sees.
+# The Seller Central pages each step checks as the page cache serves them.
+SELLER_PAGES = ["sellercentral:orders", "sellercentral:requests"]
 TIME_STEPS = [timedelta(minutes=45), timedelta(days=1), timedelta(days=4), timedelta(days=8)]
 
 # Three times in four: keeps most steps meaningful while still trying the refusals.
@@ -193,6 +197,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.new_store_listing: Listing | None = None  # listed by a stranger who signed up
         self.buyer_browser = Client()
         self.buyer_browser.force_login(self.buyer)
+        self.seller_browsers = [Client() for _seller in self.sellers]
+        for browser, seller in zip(self.seller_browsers, self.sellers, strict=True):
+            browser.force_login(seller.user)
         self.staff = UserFactory(username=f"lifecycle-{run}-staff", is_staff=True)
         self.staff.user_permissions.add(
             Permission.objects.get(codename="resolve_dispute", content_type__app_label="disputes")
@@ -1065,13 +1072,21 @@ class LifecycleMachine(RuleBasedStateMachine):
     @invariant()
     def the_page_cache_serves_what_a_render_shows(self):
         """
-        The buyer's latest order pages, as served (from core.pagecache once viewed after
-        the previous step), are what a fresh render shows: no step of anyone's changes
-        a row the page shows without changing the rows' digest.
+        The buyer's latest order pages and Your Orders' tabs, and each seller's orders and
+        requests, as served (from core.pagecache once viewed after the previous step), are
+        what a fresh render shows: no step of anyone's changes what a page shows without
+        changing its key (the rows' digest, the buyer's or the seller's version).
         """
         numbers = Order.objects.filter(pk__in=self.order_ids[-3:]).values_list("number", flat=True)
-        for number in numbers:
-            assert_served_as_rendered(self.buyer_browser, f"/your-orders/{number}/", settings)
+        pages = [(self.buyer_browser, f"/your-orders/{number}/") for number in numbers]
+        pages += [
+            (self.buyer_browser, f"{reverse('orders:your_orders')}?tab={tab}")
+            for tab in BuyerTab.values
+        ]
+        for browser in self.seller_browsers:
+            pages += [(browser, reverse(name)) for name in SELLER_PAGES]
+        for browser, url in pages:
+            assert_served_as_rendered(browser, url, settings)
 
     @invariant()
     def books_balance(self):

@@ -26,6 +26,7 @@ from payments.gateway import uses_stripe
 
 from .. import selectors, services
 from ..actors import Actor, signed_in_user
+from ..changelog import buyer_version
 from ..forms import MessageForm, RevisePaymentForm, StripeRevisePaymentForm, revise_payment_form
 from ..fragments import order_facts
 from ..models import Order, OrderEvent, OrderStatus
@@ -103,11 +104,10 @@ def order_cards(orders) -> list:
 
 class YourOrdersView(LoginRequiredMixin, TemplateView):
     """
-    The buyer's orders on a tab, a page at a time; served from the page cache while the
-    rows of the slices the page reads are unchanged (which orders are on it, and all they
-    show) and none of its deadlines has passed. Which orders are on the tab is read at
-    each request (a delivered order leaving Current changes the page's ids), so the tab
-    needs no deadline of its own.
+    The buyer's orders on a tab, a page at a time; served from the page cache while none
+    of the buyer's orders, nor anything of theirs, has changed (the buyer's version,
+    orders.changelog) and none of the page's deadlines has passed: on Current, the next
+    delivered order leaving the tab; on each card, what its rules say (a late order).
     """
 
     template_name = "orders/your_orders.html"
@@ -116,9 +116,7 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
         return pagecache.serve(
             request,
             name="your_orders",
-            versions=lambda: selectors.buyer_orders_page_versions(
-                orders=self.tab_orders(), size=ORDERS_PER_PAGE, **self.place()
-            ),
+            versions=lambda: str(buyer_version(request, request.user.pk)),
             render=lambda: super(YourOrdersView, self).get(request, *args, **kwargs),
         )
 
@@ -135,6 +133,8 @@ class YourOrdersView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         tab = selectors.BuyerTab.clean(self.request.GET.get("tab"))
+        if tab == selectors.BuyerTab.OPEN and pagecache.for_the_cache():
+            pagecache.expires(selectors.current_tab_changes_at(buyer=self.request.user))
         page = selectors.buyer_orders_page(
             orders=self.tab_orders(), size=ORDERS_PER_PAGE, **self.place()
         )

@@ -18,8 +18,8 @@ from django.views.generic import TemplateView
 from catalog.access import SellerRequiredMixin
 from core import fragments, pagecache
 from core.formatting import today_ends
-from core.rowversions import page_ids
 from orders import selectors
+from orders.changelog import seller_version
 from orders.filters import SellerOrderFilter, SellerOrderStatus
 from orders.fragments import order_facts
 from orders.models import Order
@@ -66,23 +66,22 @@ class SellerOrdersView(SellerRequiredMixin, TemplateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """
-        The page from the cache while its orders' rows are unchanged, and so are the
-        pills' counts (their own cache) and how many orders match (the pages' count):
-        read before the page, they are part of its key.
+        The page from the cache while none of the seller's orders, nor anything of theirs,
+        has changed (the seller's version, orders.changelog: the pills' counts, which
+        orders match and how they show all follow from them) and none of its deadlines
+        has passed (an order turning late moves a row and the "Late" count).
         """
-        self.filterset = selectors.seller_order_filter(seller=self.seller, filters=request.GET)
-        self.counts = selectors.order_counts_for_seller(seller=self.seller)
-        self.page = self.get_page(self.filterset, self.counts)
         return pagecache.serve(
             request,
             name="seller_orders",
-            versions=lambda: selectors.ORDERS_ROWS.versions_of(page_ids(self.page)),
+            versions=lambda: str(seller_version(request, self.seller.pk)),
             render=lambda: self.render_to_response(self.get_context_data(**kwargs)),
-            facts=(*self.counts.items(), self.page.paginator.count),
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        filterset, counts, page = self.filterset, self.counts, self.page
+        filterset = selectors.seller_order_filter(seller=self.seller, filters=self.request.GET)
+        counts = selectors.order_counts_for_seller(seller=self.seller)
+        page = self.get_page(filterset, counts)
         pagecache.expires(today_ends(timezone.now()))  # the rows' "Today" (late badges: theirs)
         if filterset.is_bound and not filterset.is_valid():
             status = None  # no tab is current while the filters are wrong

@@ -25,9 +25,8 @@ from cancellations.services.requests import approve_request, decline_request
 from catalog.access import SellerRequiredMixin
 from catalog.models import Seller
 from core import pagecache
-from core.rowversions import Rows, page_ids
-from orders import selectors as order_selectors
 from orders.actors import Actor, signed_in_user
+from orders.changelog import seller_version
 
 from .cancel import cancelled_message
 
@@ -41,24 +40,17 @@ class SellerRequestsView(SellerRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         """
-        The page from the cache while its requests and all their orders show (one
-        digest) and how many wait (the pages' count) are unchanged. Times ("5 hours
-        ago", "in 1 day") are filled per request; nothing else changes by time alone.
+        The page from the cache while none of the seller's orders, nor anything of theirs
+        (their requests first), has changed: the seller's version (orders.changelog).
+        Times ("5 hours ago", "in 1 day") are filled per request; nothing else changes by
+        time alone.
         """
-        pending = selectors.pending_requests_for_seller(self.seller)
-        page = Paginator(pending, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
         return pagecache.serve(
             request,
             name="seller_requests",
-            versions=lambda: QUEUE_ROWS.versions_of(page_ids(page)),
-            render=lambda: render_queue(request, page),
-            facts=(page.paginator.count,),
+            versions=lambda: str(seller_version(request, self.seller.pk)),
+            render=lambda: requests_page(request, self.seller),
         )
-
-
-# A page of the queue: its requests (one answered, withdrawn or newly filed changes which
-# are on it), what belongs to them (their lines) and their orders with all theirs.
-QUEUE_ROWS = Rows(model=CancellationRequest, paths=order_selectors.paths_to_order("order"))
 
 
 def requests_page(

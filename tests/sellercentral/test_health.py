@@ -481,15 +481,15 @@ def test_home_page_from_the_page_cache_makes_the_same_queries_for_10_and_many_or
     client, seller, django_assert_num_queries, orders
 ):
     """
-    Rendered: the queries above (the page's key reads the nav badges, the template
-    reuses them; the page shows no row as such, so there are no versions to read).
-    Served again: session, user, seller, the figures' version, the orders to ship until
-    their latest change has settled, the nav badges.
+    Rendered: the queries above and the seller's version (orders.changelog), which the
+    page's key reads for the nav badges. Served again: session, user, seller, that
+    version, the figures' version, the orders to ship until their latest change has
+    settled; not the badges.
     """
     history(seller, orders)
     client.force_login(seller.user)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         rendered = client.get(reverse("sellercentral:home"))
     with django_assert_num_queries(6):
         served = client.get(reverse("sellercentral:home"))

@@ -1,0 +1,245 @@
+"""
+A change log kept by the database, the page cache's versions (docs/DESIGN.md §13): each
+time a statement changes anything that belongs to an owner (an order and its lines,
+events, cancellations, money rows...), a trigger appends a row for the owner and for each
+of its parties (the order's buyer and seller). The sum of an owner's weights is its
+version; a page about an order, a buyer's list or a seller's queue is keyed by it.
+
+- **Whoever writes.** Statement-level triggers read the statement's transition table, so
+  a service, the sweep's bulk statements, the outbox settling money and a migration are
+  all counted: one INSERT a statement.
+- **No locks.** The log is only appended to: a writer takes no lock on the owner, and no
+  lock order can deadlock with the sweep's.
+- **A sum, not the highest id.** Ids are handed out in one order and committed in
+  another, so a change committed late can carry a lower id than one already seen; every
+  committed row adds its weight to the sum.
+- **Compacted.** ``compact`` folds an owner's rows into one row of their summed weight in
+  one statement, so a reader sees the same sum before and after, and a seller with 50,000
+  orders reads a few rows, not a row per change.
+
+The triggers are written from the models after each ``migrate`` (``install``, from a
+``post_migrate`` receiver), so a table that belongs to the owner and lands later is covered
+without a migration of its own. PostgreSQL only: the page cache is off elsewhere.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import connections
+from django.db.models import ForeignObjectRel, Model
+
+from core.rowversions import pk_column, related_model
+
+Quote = Callable[[str], str]
+# The transition tables each event's trigger reads: an update's old rows too, so a row
+# moved from one owner or party to another counts for both.
+EVENTS = {
+    "INSERT": "NEW TABLE AS changed",
+    "UPDATE": "OLD TABLE AS before NEW TABLE AS changed",
+    "DELETE": "OLD TABLE AS changed",
+}
+
+
+@dataclass(frozen=True)
+class ChangeLog:
+    """
+    The log ``model`` (columns ``kind``, ``owner_id``, ``weight``) of ``owner``'s changes:
+    rows of kind ``kinds[None]`` for the owner, and ``kinds[column]`` for the party the
+    owner's ``column`` names (``{"buyer_id": 2, "seller_id": 3}``).
+    """
+
+    model: type[Model]
+    owner: type[Model]
+    tracked: Callable[[], Sequence[tuple[str, ...]]]  # paths from the owner to its tables
+    kinds: dict[str | None, int] = field(default_factory=lambda: {None: 1})
+    more_triggers: Callable[[Quote], list[str]] = lambda _quote: []  # their SQL
+
+    @property
+    def kind(self) -> int:
+        return self.kinds[None]
+
+    def sources(self) -> list[tuple[type[Model], tuple[str, ...]]]:
+        """Each tracked model, the owner first, with its path from the owner."""
+        found: list[tuple[type[Model], tuple[str, ...]]] = [(self.owner, ())]
+        for path in self.tracked():
+            model = self.owner
+            for name in path:
+                model = related_model(model._meta.get_field(name))
+            found.append((model, tuple(path)))
+        return found
+
+    def version(self, kind: int, owner_id: int, using: str = "default") -> int | None:
+        """An owner's or a party's version; None where no log is kept (SQLite)."""
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute(self.version_sql(connection.ops.quote_name), [kind, owner_id])
+            return int(cursor.fetchone()[0])
+
+    def version_sql(self, quote: Quote, kind: int | str = "%s", owner: str = "%s") -> str:
+        """The sum of the weights of ``kind`` and ``owner`` (SQL: parameters by default)."""
+        table = quote(self.model._meta.db_table)
+        return (
+            f"(SELECT coalesce(sum(c.weight), 0) FROM {table} c "  # noqa: S608 (names)
+            f"WHERE c.kind = {kind} AND c.owner_id = {owner})"
+        )
+
+
+def install(log: ChangeLog, using: str = "default") -> list[str]:
+    """(Re)writes the log's triggers on every tracked table there is; the tables' names."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return []
+    existing = set(connection.introspection.table_names())
+    if log.model._meta.db_table not in existing:
+        return []
+    quote, installed = connection.ops.quote_name, []
+    with connection.cursor() as cursor:
+        for model, path in log.sources():
+            if model._meta.db_table in existing:
+                for statement in trigger_sql(log, model, path, quote):
+                    cursor.execute(statement)
+                installed.append(model._meta.db_table)
+        for statement in log.more_triggers(quote):
+            cursor.execute(statement)
+    return installed
+
+
+def compact(log: ChangeLog, more_than: int = 1, using: str = "default") -> int:
+    """
+    Folds the rows of each owner with more than ``more_than`` into one (by default, of each
+    owner that changed since the last run: the log keeps a row an owner), in one statement:
+    a reader sees the same sums before and after, a row committed meanwhile is left as it
+    is, and two compactions at once each fold only the rows they deleted. The rows gone.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return 0
+    table = connection.ops.quote_name(log.model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH crowded AS (SELECT kind, owner_id FROM {table} "  # noqa: S608 (names)
+            "GROUP BY kind, owner_id HAVING count(*) > %s), "
+            f"gone AS (DELETE FROM {table} l USING crowded c "
+            "WHERE l.kind = c.kind AND l.owner_id = c.owner_id "
+            "RETURNING l.kind, l.owner_id, l.weight), "
+            f"folded AS (INSERT INTO {table} (kind, owner_id, weight) "
+            "SELECT kind, owner_id, sum(weight) FROM gone GROUP BY kind, owner_id RETURNING 1) "
+            "SELECT (SELECT count(*) FROM gone) - (SELECT count(*) FROM folded)",
+            [more_than],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def trigger_sql(log: ChangeLog, model: type[Model], path: Sequence[str], quote: Quote) -> list[str]:
+    """For each event, the function appending ``model``'s changes to the log, its trigger."""
+    table, owner_pk = model._meta.db_table, quote(pk_column(log.owner))
+    owner_id, joins = _owner_id(log.owner, path, quote)
+    values = ", ".join(
+        f"({kind}, o.{quote(column) if column else owner_pk})" for column, kind in log.kinds.items()
+    )
+    statements = []
+    for event, transitions in EVENTS.items():
+        rows = "changed"
+        if event == "UPDATE":
+            rows = "(SELECT * FROM changed UNION ALL SELECT * FROM before) changed"
+        if path:
+            owners = f"SELECT DISTINCT {owner_id} AS id FROM {rows} {' '.join(joins)}"  # noqa: S608
+            owner_table = quote(log.owner._meta.db_table)
+            found = f"({owners}) c JOIN {owner_table} o ON o.{owner_pk} = c.id"
+        else:  # the owner's own rows name its parties: no join (a deleted order too)
+            found = f"{rows.removesuffix(' changed')} o"
+        insert = (
+            f"INSERT INTO {quote(log.model._meta.db_table)} (kind, owner_id) "  # noqa: S608
+            f"SELECT DISTINCT k.kind, k.owner_id FROM {found} "
+            f"CROSS JOIN LATERAL (VALUES {values}) AS k(kind, owner_id) "
+            "WHERE k.owner_id IS NOT NULL"
+        )
+        function = quote(f"changelog_{table}_{event.lower()}")
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {insert}; RETURN NULL; END $$",
+            f"CREATE OR REPLACE TRIGGER {quote(f'changelog_{event.lower()}')} "
+            f"AFTER {event} ON {quote(table)} REFERENCING {transitions} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+    return statements
+
+
+def any_change_sql(
+    log: ChangeLog,
+    model: type[Model],
+    *,
+    kind: int,
+    name: str,
+    columns: Sequence[str] = (),
+    quote: Quote,
+) -> list[str]:
+    """
+    Triggers appending one row of ``kind`` (owner 0: one version for all) for each
+    statement that changes ``model``'s rows; with ``columns``, only updates that change
+    one of them (a list showing a name, not a login time).
+    """
+    table, log_table = model._meta.db_table, quote(log.model._meta.db_table)
+    statements = []
+    events = {"UPDATE": EVENTS["UPDATE"]} if columns else EVENTS
+    for event, transitions in events.items():
+        changed = "SELECT 1 FROM changed"
+        if columns:
+            differs = " OR ".join(f"n.{quote(c)} IS DISTINCT FROM b.{quote(c)}" for c in columns)
+            pk = quote(pk_column(model))
+            joined = f"changed n JOIN before b ON b.{pk} = n.{pk}"
+            changed = f"SELECT 1 FROM {joined} WHERE {differs}"  # noqa: S608 (names)
+        function = quote(f"changelog_{table}_{name}_{event.lower()}")
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN INSERT INTO {log_table} (kind, owner_id) "
+            f"SELECT {int(kind)}, 0 WHERE EXISTS ({changed}); RETURN NULL; END $$",
+            f"CREATE OR REPLACE TRIGGER {quote(f'changelog_{name}_{event.lower()}')} "
+            f"AFTER {event} ON {quote(table)} REFERENCING {transitions} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+    return statements
+
+
+def run(log: ChangeLog, triggers: dict[type[Model], list[str]], using: str = "default") -> None:
+    """
+    Each model's triggers' SQL, on PostgreSQL (the page cache is off elsewhere), where the
+    model's table and the log's are there (a migrate back to before them has neither).
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    existing = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for model, statements in triggers.items():
+            if {model._meta.db_table, log.model._meta.db_table} <= existing:
+                for statement in statements:
+                    cursor.execute(statement)
+
+
+def _owner_id(owner: type[Model], path: Sequence[str], quote: Quote) -> tuple[str, list[str]]:
+    """
+    The owner's id for a changed row at the end of ``path``, and the joins back to it:
+    a foreign key to the parent is read as it is, a parent's key to this row is joined.
+    """
+    models = [owner]
+    for name in path:
+        models.append(related_model(models[-1]._meta.get_field(name)))
+    alias, joins = "changed", list[str]()
+    for step in range(len(path) - 1, -1, -1):
+        parent = models[step]
+        relation = parent._meta.get_field(path[step])
+        parent_table, parent_pk = quote(parent._meta.db_table), quote(pk_column(parent))
+        if isinstance(relation, ForeignObjectRel):  # this row's foreign key names the parent
+            key = f"{alias}.{quote(str(relation.field.column))}"
+            if step == 0:
+                return key, joins
+            joins.append(f"JOIN {parent_table} p{step} ON p{step}.{parent_pk} = {key}")
+        else:  # the parent's foreign key names this row
+            child_pk = quote(pk_column(models[step + 1]))
+            column = quote(str(relation.column))
+            joins.append(f"JOIN {parent_table} p{step} ON p{step}.{column} = {alias}.{child_pk}")
+        alias = f"p{step}"
+    return f"{alias}.{quote(pk_column(owner))}", joins

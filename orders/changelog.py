@@ -1,0 +1,90 @@
+"""
+Orders' change log (core.changelog): each statement that changes an order or anything that
+belongs to it appends a row for the order, its buyer and its seller, so each has a version
+the pages about it are cached under: the order page (``selectors.ORDER_PAGE_ROWS``), the
+buyer's Your Orders and the seller's Seller Central (``buyer_version``, ``seller_version``).
+
+Two things shown on others' pages belong to no order: a buyer's name (on their sellers'
+lists) and a store's name (on its buyers'). Changing either counts for those others.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_migrate
+from django.http import HttpRequest
+
+from catalog.models import Seller
+from core.changelog import ChangeLog, Quote, install
+from core.rowversions import owned_paths
+
+from .models import Order, OrderChange
+
+Kind = OrderChange.Kind
+
+
+def _tracked() -> list[tuple[str, ...]]:
+    """All that belongs to an order (found from the models), its payment and money rows."""
+    return [*owned_paths(Order, 2), ("payment",), ("payment", "transactions")]
+
+
+def _shown_elsewhere(quote: Quote) -> list[str]:
+    """A buyer renamed counts for their sellers; a store renamed, for its buyers."""
+    log, orders = quote(OrderChange._meta.db_table), quote(Order._meta.db_table)
+    user_columns = ("first_name", "last_name", "username", "email")
+    statements = []
+    for model, columns, kind, party, other in (
+        (get_user_model(), user_columns, Kind.SELLER, "buyer_id", "seller_id"),
+        (Seller, ("store_name",), Kind.BUYER, "seller_id", "buyer_id"),
+    ):
+        table = model._meta.db_table
+        differs = " OR ".join(f"n.{quote(c)} IS DISTINCT FROM b.{quote(c)}" for c in columns)
+        function = quote(f"changelog_{table}_shown")
+        insert = (
+            f"INSERT INTO {log} (kind, owner_id) "  # noqa: S608 (names from the models)
+            f"SELECT DISTINCT {int(kind)}, o.{quote(other)} FROM changed n "
+            f"JOIN before b ON b.id = n.id JOIN {orders} o ON o.{quote(party)} = n.id "
+            f"WHERE ({differs}) AND o.{quote(other)} IS NOT NULL"
+        )
+        statements += [
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            f"BEGIN {insert}; RETURN NULL; END $$",
+            f"CREATE OR REPLACE TRIGGER {quote('changelog_shown')} AFTER UPDATE ON "
+            f"{quote(table)} REFERENCING OLD TABLE AS before NEW TABLE AS changed "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+        ]
+    return statements
+
+
+ORDER_LOG = ChangeLog(
+    model=OrderChange,
+    owner=Order,
+    tracked=_tracked,
+    kinds={None: Kind.ORDER, "buyer_id": Kind.BUYER, "seller_id": Kind.SELLER},
+    more_triggers=_shown_elsewhere,
+)
+
+
+def buyer_version(request: HttpRequest, buyer_id: int) -> int | None:
+    """The buyer's orders and all of them, as one number; None without a log (SQLite)."""
+    return _version(request, Kind.BUYER, buyer_id)
+
+
+def seller_version(request: HttpRequest, seller_id: int) -> int | None:
+    """The seller's orders and all of them, as one number; None without a log (SQLite)."""
+    return _version(request, Kind.SELLER, seller_id)
+
+
+def _version(request: HttpRequest, kind: int, owner_id: int) -> int | None:
+    """Read once a request: a page's key and the page's own versions ask the same."""
+    read = request.__dict__.setdefault("_changelog_versions", {})
+    if (kind, owner_id) not in read:
+        read[kind, owner_id] = ORDER_LOG.version(kind, owner_id)
+    return read[kind, owner_id]
+
+
+def install_triggers(sender, using: str = "default", **_kwargs) -> None:
+    """After each ``migrate`` (and a test database's flush): the triggers, from the models."""
+    if sender.label == "orders":  # sent for each app: once is enough
+        install(ORDER_LOG, using)
+
+
+post_migrate.connect(install_triggers, dispatch_uid="orders.changelog")
