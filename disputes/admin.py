@@ -16,8 +16,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import IS_FACETS_VAR, IncorrectLookupParameters
-from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
+from django.contrib.admin.options import IS_FACETS_VAR
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -36,6 +36,7 @@ from orders.actors import Actor, signed_in_user
 from orders.events import Reader, render
 
 from . import services
+from .changelog import cases_version
 from .forms import DecisionNoteForm, InformationRequestForm, InternalNoteForm, ResolveForBuyerForm
 from .models import Dispute, DisputeMessage
 from .selectors import money_summary
@@ -259,34 +260,22 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     # --- The list, from the page cache ------------------------------------------------------
     def changelist_view(self, request, extra_context=None):
         """
-        Staff's queue from the page cache (core.pagecache) while the rows it lists (a page
-        of cases with their orders, buyers and stores, read as the list reads them, so at
-        this request's instant for the age filter) and the staff member's permissions
-        (the nav sidebar lists what they may view) are unchanged, and its count is the same.
-        Facet counts (``_facets``) are counts of the whole table: that list is rendered.
+        Staff's queue from the page cache (core.pagecache) while no case, nor a name it
+        shows, has changed (one version for all cases, disputes.changelog) and the staff
+        member's permissions are the same (the nav sidebar lists what they may view).
+        Rendered each time: a list filtered by age, whose bands move with the clock, and
+        facet counts (``_facets``).
         """
         # No permission check first: an entry is stored only by a 200, and its key holds
-        # the viewer's permissions (``changelist_versions``), so a hit was allowed as it is.
-        if request.method != "GET" or IS_FACETS_VAR in request.GET:
+        # the viewer's permissions (``queue_versions``), so a hit was allowed as it is.
+        if request.method != "GET" or {IS_FACETS_VAR, AgeFilter.parameter_name} & set(request.GET):
             return super().changelist_view(request, extra_context)
-        try:
-            listed = self.get_changelist_instance(request)
-        except IncorrectLookupParameters:  # Django's answer: back to the list, ``?e=1``
-            return super().changelist_view(request, extra_context)
-        request.dispute_changelist = listed  # read just below (get_changelist_instance)
-        user = request.user
         return pagecache.serve(
             request,
             name="dispute_changelist",
-            versions=lambda: changelist_versions(request, listed),
+            versions=lambda: queue_versions(request),
             render=lambda: super(DisputeAdmin, self).changelist_view(request, extra_context),
-            facts=(listed.result_count, listed.full_result_count, user.is_superuser),
-        )
-
-    def get_changelist_instance(self, request):
-        """The list ``changelist_view`` built for the page cache's digest, not a second one."""
-        return getattr(request, "dispute_changelist", None) or super().get_changelist_instance(
-            request
+            facts=(request.user.is_superuser,),
         )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -416,9 +405,6 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
 
-# The dispute list's rows: the page of cases (its query picks them, so their ids are
-# passed) with the order, buyer and store its columns read.
-LISTED_CASES = Rows(model=Dispute, paths=["order", "buyer", "seller"], owned_depth=0)
 # A staff member's permissions, their own and their groups' (a permission given or taken
 # adds or removes a row here): what admin shows and offers follows them.
 STAFF_PERMISSIONS = Rows(
@@ -427,9 +413,9 @@ STAFF_PERMISSIONS = Rows(
 )
 
 
-def changelist_versions(request: HttpRequest, listed: ChangeList) -> str | None:
-    """What the dispute list shows, as row versions: its page of cases and your permissions."""
-    cases = LISTED_CASES.versions_of([case.pk for case in listed.result_list])
+def queue_versions(request: HttpRequest) -> str | None:
+    """What the dispute list shows, as versions: every case, and your permissions."""
+    cases = cases_version()
     permissions = STAFF_PERMISSIONS.versions(signed_in_user(request).pk)
     return None if cases is None or permissions is None else f"{cases}#{permissions}"
 
