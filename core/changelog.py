@@ -173,29 +173,38 @@ def any_change_sql(
     *,
     kind: int,
     name: str,
+    owner: str | None = None,
     columns: Sequence[str] = (),
     quote: Quote,
 ) -> list[str]:
     """
-    Triggers appending one row of ``kind`` (owner 0: one version for all) for each
-    statement that changes ``model``'s rows; with ``columns``, only updates that change
-    one of them (a list showing a name, not a login time).
+    Triggers appending a row of ``kind`` for each statement that changes ``model``'s rows:
+    for the owner each changed row names in its column ``owner`` (a listing's seller), or
+    for owner 0 without one (one version for all). With ``columns``, only updates that
+    change one of them count (a list showing a name, not a login time).
     """
     table, log_table = model._meta.db_table, quote(log.model._meta.db_table)
+    owner_id = f"n.{quote(owner)}" if owner else "0"
+    pk = quote(pk_column(model))
     statements = []
     events = {"UPDATE": EVENTS["UPDATE"]} if columns else EVENTS
     for event, transitions in events.items():
-        changed = "SELECT 1 FROM changed"
+        rows = "changed n"
+        if event == "UPDATE":  # a row moved to another owner counts for both
+            rows = "(SELECT * FROM changed UNION ALL SELECT * FROM before) n"
+        where = f"{owner_id} IS NOT NULL"
         if columns:
+            rows = f"changed n JOIN before b ON b.{pk} = n.{pk}"
             differs = " OR ".join(f"n.{quote(c)} IS DISTINCT FROM b.{quote(c)}" for c in columns)
-            pk = quote(pk_column(model))
-            joined = f"changed n JOIN before b ON b.{pk} = n.{pk}"
-            changed = f"SELECT 1 FROM {joined} WHERE {differs}"  # noqa: S608 (names)
+            where += f" AND ({differs})"
+        insert = (
+            f"INSERT INTO {log_table} (kind, owner_id) "  # noqa: S608 (names from the models)
+            f"SELECT DISTINCT {int(kind)}, {owner_id} FROM {rows} WHERE {where}"
+        )
         function = quote(f"changelog_{table}_{name}_{event.lower()}")
         statements += [
             f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN INSERT INTO {log_table} (kind, owner_id) "
-            f"SELECT {int(kind)}, 0 WHERE EXISTS ({changed}); RETURN NULL; END $$",
+            f"BEGIN {insert}; RETURN NULL; END $$",
             f"CREATE OR REPLACE TRIGGER {quote(f'changelog_{name}_{event.lower()}')} "
             f"AFTER {event} ON {quote(table)} REFERENCING {transitions} "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",

@@ -4,16 +4,17 @@ belongs to it appends a row for the order, its buyer and its seller, so each has
 the pages about it are cached under: the order page (``selectors.ORDER_PAGE_ROWS``), the
 buyer's Your Orders and the seller's Seller Central (``buyer_version``, ``seller_version``).
 
-Two things shown on others' pages belong to no order: a buyer's name (on their sellers'
-lists) and a store's name (on its buyers'). Changing either counts for those others.
+What shows on these pages but belongs to no order counts too: a buyer's name for their
+sellers (on their lists), a store's name for its buyers, a store's listings for its seller
+(Seller Central home's insights).
 """
 
 from django.contrib.auth import get_user_model
 from django.db.models.signals import post_migrate
 from django.http import HttpRequest
 
-from catalog.models import Seller
-from core.changelog import ChangeLog, Quote, install
+from catalog.models import Listing, Seller
+from core.changelog import ChangeLog, Quote, any_change_sql, install
 from core.rowversions import owned_paths
 
 from .models import Order, OrderChange
@@ -27,7 +28,10 @@ def _tracked() -> list[tuple[str, ...]]:
 
 
 def _shown_elsewhere(quote: Quote) -> list[str]:
-    """A buyer renamed counts for their sellers; a store renamed, for its buyers."""
+    """
+    A buyer renamed counts for their sellers; a store renamed, for its buyers; a store's
+    listings changed, for the seller (Seller Central home's insights show their titles).
+    """
     log, orders = quote(OrderChange._meta.db_table), quote(Order._meta.db_table)
     user_columns = ("first_name", "last_name", "username", "email")
     statements = []
@@ -51,7 +55,9 @@ def _shown_elsewhere(quote: Quote) -> list[str]:
             f"{quote(table)} REFERENCING OLD TABLE AS before NEW TABLE AS changed "
             f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
         ]
-    return statements
+    return statements + any_change_sql(
+        ORDER_LOG, Listing, kind=Kind.SELLER, name="store", owner="seller_id", quote=quote
+    )
 
 
 ORDER_LOG = ChangeLog(

@@ -19,6 +19,7 @@ from catalog.access import SellerRequiredMixin
 from catalog.models import Seller
 from core import fragments, pagecache
 from orders import selectors
+from orders.changelog import seller_version
 from orders.filters import SellerOrderStatus
 
 from .. import health
@@ -64,28 +65,26 @@ class SellerHomeView(SellerRequiredMixin, TemplateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """
-        The page from the cache while what its figures are computed from (the health's
-        version, one query), the orders to ship (their counts' own cache) and the store's
-        name (the sub-navigation's) are as they were, until the figures' slot ends; the
-        waiting requests, messages and returns are the nav badges, in every page's key.
-        No row is shown as such: nothing to digest.
+        The page from the cache while nothing of the seller's orders (what waits for
+        them, the orders to ship, what the figures are computed from) nor of their
+        listings (the insights' titles) has changed: the seller's version, in every
+        seller page's key (orders.changelog); until the figures' slot ends or an order to
+        ship turns late.
         """
-        self.version = health.health_version(self.seller)
-        counts = selectors.order_counts_as_of(
-            seller=self.seller, latest_change=health.latest_order_change(self.version)
-        )
-        self.to_ship = [(value, label, counts[value]) for value, label in TO_SHIP if counts[value]]
         return pagecache.serve(
             request,
             name="seller_home",
-            versions=lambda: "",  # the facts say it all
+            versions=lambda: str(seller_version(request, self.seller.pk)),
             render=lambda: self.render_to_response(self.get_context_data(**kwargs)),
-            facts=(self.seller.store_name, *self.version, *self.to_ship),
         )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        version = health.health_version(self.seller)
+        counts = selectors.order_counts_as_of(
+            seller=self.seller, latest_change=health.latest_order_change(version)
+        )
         return super().get_context_data(
-            to_ship=self.to_ship,
-            health_section=health_section(self.seller, self.version),
+            to_ship=[(value, label, counts[value]) for value, label in TO_SHIP if counts[value]],
+            health_section=health_section(self.seller, version),
             **kwargs,
         )

@@ -125,6 +125,22 @@ def test_names_shown_on_others_pages_count_for_them():
     assert version(Kind.SELLER, bystander.pk) == unseen
 
 
+def test_a_stores_listings_count_for_its_seller_only():
+    """Seller Central home's insights show listings' titles; no buyer's page shows them."""
+    order = OrderFactory()
+    listing = order.lines.get().listing
+    before = versions(order)
+
+    listing.title = "Renamed"
+    listing.save()
+    Listing.objects.filter(pk=listing.pk).update(stock=0)
+    after = versions(order)
+    Listing.objects.filter(pk=listing.pk).update(stock=0)  # the same values: still a statement
+
+    assert after == (before[0], before[1], before[2] + 2)
+    assert versions(order)[2] == before[2] + 3
+
+
 def test_compacting_keeps_every_version_and_folds_the_rows():
     buyer = UserFactory()
     orders = [OrderFactory(buyer=buyer) for _ in range(3)]

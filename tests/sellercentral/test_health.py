@@ -481,21 +481,21 @@ def test_home_page_from_the_page_cache_makes_the_same_queries_for_10_and_many_or
     client, seller, django_assert_num_queries, orders
 ):
     """
-    Rendered: the queries above and the seller's version (orders.changelog), which the
-    page's key reads for the nav badges. Served again: session, user, seller, that
-    version, the figures' version, the orders to ship until their latest change has
-    settled; not the badges.
+    Rendered: the queries above and the seller's version (orders.changelog), the page's
+    key. Served again, before and after the orders' latest change has settled (which
+    the counts' own cache waits for): session, user, seller and that version; not the
+    figures, the orders to ship or the badges.
     """
     history(seller, orders)
     client.force_login(seller.user)
 
     with django_assert_num_queries(17):
         rendered = client.get(reverse("sellercentral:home"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         served = client.get(reverse("sellercentral:home"))
     Order.objects.filter(seller=seller).update(updated_at=F("updated_at") - timedelta(minutes=5))
     client.get(reverse("sellercentral:home"))  # the page of the new version
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         settled = client.get(reverse("sellercentral:home"))
 
     assert served.from_page_cache and settled.from_page_cache
