@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from accounts.services import update_name
@@ -24,7 +25,9 @@ from cancellations.services.seller import cancel_as_seller
 from cancellations.tasks import answer_overdue_requests_task, auto_cancel_late_orders_task
 from catalog.services import ListingDetails, StoreDetails, edit_listing, update_store
 from orders.actors import Actor
+from orders.selectors import EPOCH
 from orders.services import post_message
+from sellercentral.views.home import HEALTH_REFRESH_SECONDS
 from tests.cancellations.conftest import age, ship
 from tests.factories import ListingFactory, UserFactory
 from tests.pagecache import assert_served_as_rendered, at_moment, long_sessions, walk
@@ -382,9 +385,14 @@ def test_the_home_page_is_served_as_rendered_as_time_goes_by(
 ):
     """
     The figures are computed afresh each 5-minute slot, orders turn late, windows slide.
-    The walk's steps are longer than a slot: each is viewed again half a minute later.
+    The walk's steps are longer than a slot: each is viewed again half a minute later,
+    in the same slot (the walk starts a minute into one: its steps are whole slots apart,
+    so a start in a slot's last half minute would cross into the next at every step).
     """
-    at = [moment for step in walk() for moment in (step, step + timedelta(seconds=30))]
+    now = timezone.now()
+    slot = timedelta(seconds=HEALTH_REFRESH_SECONDS)
+    start = now - (now - EPOCH) % slot + slot + timedelta(minutes=1)
+    at = [moment for step in walk(start) for moment in (step, step + timedelta(seconds=30))]
 
     hits = assert_served_as_rendered(seller_in, HOME_URL, settings, at=at)
 
