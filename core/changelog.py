@@ -31,8 +31,7 @@ from django.db.models import ForeignObjectRel, Model
 from core.rowversions import pk_column, related_model
 
 Quote = Callable[[str], str]
-# The transition tables each event's trigger reads: an update's old rows too, so a row
-# moved from one owner or party to another counts for both.
+# The transition tables each event's trigger reads (``_rows``: an update's old rows too).
 EVENTS = {
     "INSERT": "NEW TABLE AS changed",
     "UPDATE": "OLD TABLE AS before NEW TABLE AS changed",
@@ -52,7 +51,6 @@ class ChangeLog:
     owner: type[Model]
     tracked: Callable[[], Sequence[tuple[str, ...]]]  # paths from the owner to its tables
     kinds: dict[str | None, int] = field(default_factory=lambda: {None: 1})
-    more_triggers: Callable[[Quote], list[str]] = lambda _quote: []  # their SQL
 
     @property
     def kind(self) -> int:
@@ -88,22 +86,9 @@ class ChangeLog:
 
 def install(log: ChangeLog, using: str = "default") -> list[str]:
     """(Re)writes the log's triggers on every tracked table there is; the tables' names."""
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return []
-    existing = set(connection.introspection.table_names())
-    if log.model._meta.db_table not in existing:
-        return []
-    quote, installed = connection.ops.quote_name, []
-    with connection.cursor() as cursor:
-        for model, path in log.sources():
-            if model._meta.db_table in existing:
-                for statement in trigger_sql(log, model, path, quote):
-                    cursor.execute(statement)
-                installed.append(model._meta.db_table)
-        for statement in log.more_triggers(quote):
-            cursor.execute(statement)
-    return installed
+    quote = connections[using].ops.quote_name
+    triggers = {model: trigger_sql(log, model, path, quote) for model, path in log.sources()}
+    return run(log, triggers, using)
 
 
 def compact(log: ChangeLog, more_than: int = 1, using: str = "default") -> int:
@@ -134,36 +119,26 @@ def compact(log: ChangeLog, more_than: int = 1, using: str = "default") -> int:
 
 def trigger_sql(log: ChangeLog, model: type[Model], path: Sequence[str], quote: Quote) -> list[str]:
     """For each event, the function appending ``model``'s changes to the log, its trigger."""
-    table, owner_pk = model._meta.db_table, quote(pk_column(log.owner))
+    owner_table, owner_pk = quote(log.owner._meta.db_table), quote(pk_column(log.owner))
     owner_id, joins = _owner_id(log.owner, path, quote)
     values = ", ".join(
         f"({kind}, o.{quote(column) if column else owner_pk})" for column, kind in log.kinds.items()
     )
     statements = []
-    for event, transitions in EVENTS.items():
-        rows = "changed"
-        if event == "UPDATE":
-            rows = "(SELECT * FROM changed UNION ALL SELECT * FROM before) changed"
+    for event in EVENTS:
         if path:
-            owners = f"SELECT DISTINCT {owner_id} AS id FROM {rows} {' '.join(joins)}"  # noqa: S608
-            owner_table = quote(log.owner._meta.db_table)
+            rows = f"{_rows(event)} changed {' '.join(joins)}"
+            owners = f"SELECT DISTINCT {owner_id} AS id FROM {rows}"  # noqa: S608
             found = f"({owners}) c JOIN {owner_table} o ON o.{owner_pk} = c.id"
         else:  # the owner's own rows name its parties: no join (a deleted order too)
-            found = f"{rows.removesuffix(' changed')} o"
+            found = f"{_rows(event)} o"
         insert = (
             f"INSERT INTO {quote(log.model._meta.db_table)} (kind, owner_id) "  # noqa: S608
             f"SELECT DISTINCT k.kind, k.owner_id FROM {found} "
             f"CROSS JOIN LATERAL (VALUES {values}) AS k(kind, owner_id) "
             "WHERE k.owner_id IS NOT NULL"
         )
-        function = quote(f"changelog_{table}_{event.lower()}")
-        statements += [
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {insert}; RETURN NULL; END $$",
-            f"CREATE OR REPLACE TRIGGER {quote(f'changelog_{event.lower()}')} "
-            f"AFTER {event} ON {quote(table)} REFERENCING {transitions} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-        ]
+        statements += _trigger(model, "", event, insert, quote)
     return statements
 
 
@@ -173,59 +148,79 @@ def any_change_sql(
     *,
     kind: int,
     name: str,
-    owner: str | None = None,
-    columns: Sequence[str] = (),
     quote: Quote,
+    owner: str | None = None,
+    via: tuple[type[Model], str, str] | None = None,
+    columns: Sequence[str] = (),
 ) -> list[str]:
     """
-    Triggers appending a row of ``kind`` for each statement that changes ``model``'s rows:
-    for the owner each changed row names in its column ``owner`` (a listing's seller), or
-    for owner 0 without one (one version for all). With ``columns``, only updates that
-    change one of them count (a list showing a name, not a login time).
+    Triggers appending a row of ``kind`` for each statement that changes ``model``'s rows,
+    for the owner each changed row names in its column ``owner`` (a listing's seller); or
+    found through another table, ``via`` = (its model, its column naming the changed row,
+    its column naming the owner: a buyer renamed, the sellers of their orders); or owner 0
+    without either (one version for all). With ``columns``, only updates that change one
+    of them count (a list showing a name, not a login time).
     """
-    table, log_table = model._meta.db_table, quote(log.model._meta.db_table)
-    owner_id = f"n.{quote(owner)}" if owner else "0"
-    pk = quote(pk_column(model))
+    pk, owner_id, join = quote(pk_column(model)), (f"n.{quote(owner)}" if owner else "0"), ""
+    if via:
+        through, to_row, to_owner = via
+        owner_id = f"o.{quote(to_owner)}"
+        join = f"JOIN {quote(through._meta.db_table)} o ON o.{quote(to_row)} = n.{pk}"
     statements = []
-    events = {"UPDATE": EVENTS["UPDATE"]} if columns else EVENTS
-    for event, transitions in events.items():
-        rows = "changed n"
-        if event == "UPDATE":  # a row moved to another owner counts for both
-            rows = "(SELECT * FROM changed UNION ALL SELECT * FROM before) n"
-        where = f"{owner_id} IS NOT NULL"
+    for event in ("UPDATE",) if columns else EVENTS:
+        rows, where = f"{_rows(event)} n {join}", f"{owner_id} IS NOT NULL"
         if columns:
-            rows = f"changed n JOIN before b ON b.{pk} = n.{pk}"
+            rows = f"changed n JOIN before b ON b.{pk} = n.{pk} {join}"
             differs = " OR ".join(f"n.{quote(c)} IS DISTINCT FROM b.{quote(c)}" for c in columns)
             where += f" AND ({differs})"
         insert = (
-            f"INSERT INTO {log_table} (kind, owner_id) "  # noqa: S608 (names from the models)
+            f"INSERT INTO {quote(log.model._meta.db_table)} (kind, owner_id) "  # noqa: S608
             f"SELECT DISTINCT {int(kind)}, {owner_id} FROM {rows} WHERE {where}"
         )
-        function = quote(f"changelog_{table}_{name}_{event.lower()}")
-        statements += [
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {insert}; RETURN NULL; END $$",
-            f"CREATE OR REPLACE TRIGGER {quote(f'changelog_{name}_{event.lower()}')} "
-            f"AFTER {event} ON {quote(table)} REFERENCING {transitions} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-        ]
+        statements += _trigger(model, name, event, insert, quote)
     return statements
 
 
-def run(log: ChangeLog, triggers: dict[type[Model], list[str]], using: str = "default") -> None:
+def run(
+    log: ChangeLog, triggers: dict[type[Model], list[str]], using: str = "default"
+) -> list[str]:
     """
     Each model's triggers' SQL, on PostgreSQL (the page cache is off elsewhere), where the
-    model's table and the log's are there (a migrate back to before them has neither).
+    model's table and the log's are there (a migrate back to before them has neither);
+    the tables written to.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
-        return
+        return []
     existing = set(connection.introspection.table_names())
+    written = []
     with connection.cursor() as cursor:
         for model, statements in triggers.items():
             if {model._meta.db_table, log.model._meta.db_table} <= existing:
                 for statement in statements:
                     cursor.execute(statement)
+                written.append(model._meta.db_table)
+    return written
+
+
+def _rows(event: str) -> str:
+    """The rows a trigger of ``event`` reads: an update's old and new ones."""
+    if event == "UPDATE":  # a row moved from one owner to another counts for both
+        return "(SELECT * FROM changed UNION ALL SELECT * FROM before)"
+    return "changed"
+
+
+def _trigger(model: type[Model], name: str, event: str, insert: str, quote: Quote) -> list[str]:
+    """The function running ``insert`` for each ``event`` statement on ``model``, its trigger."""
+    table, suffix = model._meta.db_table, f"{name}_{event}".lower() if name else event.lower()
+    function = quote(f"changelog_{table}_{suffix}")
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN {insert}; RETURN NULL; END $$",
+        f"CREATE OR REPLACE TRIGGER {quote(f'changelog_{suffix}')} "
+        f"AFTER {event} ON {quote(table)} REFERENCING {EVENTS[event]} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    ]
 
 
 def _owner_id(owner: type[Model], path: Sequence[str], quote: Quote) -> tuple[str, list[str]]:

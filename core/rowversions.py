@@ -61,7 +61,7 @@ class Rows:
         paths: Sequence[str] = (),
         owned_depth: int = 2,
         log: "ChangeLog | None" = None,
-        owner: str = "",
+        owner_path: str = "",
     ) -> None:
         if (roots is None) == (model is None):
             raise ImproperlyConfigured("Rows: give the roots' query or their model, not both")
@@ -69,7 +69,7 @@ class Rows:
         self.model = model
         self.paths = tuple(paths)
         self.owned_depth = owned_depth
-        self.log, self.owner = log, owner
+        self.log, self.owner_path = log, owner_path
         self._compiled = functools.cache(self._compile)
 
     def versions(self, *args: int | str) -> str | None:
@@ -99,7 +99,7 @@ class Rows:
         else:  # the roots, their owners' versions in the log, then what no owner has
             parts = [
                 "array_to_string(ARRAY(SELECT id FROM root ORDER BY id), ',')",
-                _changes_sql(model, self.owner, self.log, quote),
+                _changes_sql(model, self.owner_path, self.log, quote),
                 *(_versions_sql(model, path, quote) for path in self._paths()),
             ]
         # Every name in the SQL is the ORM's or the models'; values are parameters.
@@ -184,20 +184,22 @@ def owned_paths(model: type[Model], depth: int) -> list[tuple[str, ...]]:
 
 
 def _changes_sql(
-    model: type[Model], owner: str, log: "ChangeLog", quote: Callable[[str], str]
+    model: type[Model], owner_path: str, log: "ChangeLog", quote: Callable[[str], str]
 ) -> str:
     """
-    ``owner_id:version`` of each owner the roots lead to (``owner``, a path; empty when
+    ``owner_id:version`` of each owner the roots lead to along ``owner_path`` (empty when
     the roots are the owners), from the change log (core.changelog).
     """
     tracked = {source for source, _path in log.sources()}
     if model not in tracked:
         raise ImproperlyConfigured(f"{log.owner.__name__}'s change log misses {model.__name__}")
     ids = "ARRAY(SELECT id FROM root)"
-    for name in owner.split("__") if owner else ():
+    for name in owner_path.split("__") if owner_path else ():
         model, ids = _step(model, name, ids, quote)
     if model is not log.owner:
-        raise ImproperlyConfigured(f"{owner!r} leads to {model.__name__}, not {log.owner.__name__}")
+        raise ImproperlyConfigured(
+            f"{owner_path!r} leads to {model.__name__}, not {log.owner.__name__}"
+        )
     version = log.version_sql(quote, kind=int(log.kind), owner="o")
     pairs = f"coalesce(string_agg(o::text || ':' || {version}::text, ',' ORDER BY o), '')"
     return f"(SELECT {pairs} FROM unnest({ids}) o)"  # noqa: S608

@@ -12,13 +12,12 @@ from django.db.models.signals import post_migrate
 
 from catalog.models import Seller
 from core.changelog import any_change_sql, run
-from orders.changelog import ORDER_LOG
+from orders.changelog import ORDER_LOG, USER_NAMES
 from orders.models import OrderChange
 
 from .models import Dispute
 
 CASES = OrderChange.Kind.CASES
-NAMES = ("first_name", "last_name", "username", "email")  # what the queue shows and searches
 
 
 def cases_version() -> int | None:
@@ -33,7 +32,7 @@ def install_triggers(sender, using: str = "default", **_kwargs) -> None:
     quote = connections[using].ops.quote_name
     shown: dict[type[Model], tuple[str, ...]] = {
         Dispute: (),  # any column: the queue shows and filters by most of them
-        get_user_model(): NAMES,
+        get_user_model(): USER_NAMES,  # the queue shows and searches them
         Seller: ("store_name",),
     }
     triggers = {

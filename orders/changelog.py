@@ -10,11 +10,13 @@ sellers (on their lists), a store's name for its buyers, a store's listings for 
 """
 
 from django.contrib.auth import get_user_model
+from django.db import connections
+from django.db.models import Model
 from django.db.models.signals import post_migrate
 from django.http import HttpRequest
 
 from catalog.models import Listing, Seller
-from core.changelog import ChangeLog, Quote, any_change_sql, install
+from core.changelog import ChangeLog, Quote, any_change_sql, install, run
 from core.rowversions import owned_paths
 
 from .models import Order, OrderChange
@@ -27,37 +29,38 @@ def _tracked() -> list[tuple[str, ...]]:
     return [*owned_paths(Order, 2), ("payment",), ("payment", "transactions")]
 
 
-def _shown_elsewhere(quote: Quote) -> list[str]:
+# What pages show of a person: their name (lists of orders, staff's queue of cases).
+USER_NAMES = ("first_name", "last_name", "username", "email")
+
+
+def _shown_elsewhere(quote: Quote) -> dict[type[Model], list[str]]:
     """
     A buyer renamed counts for their sellers; a store renamed, for its buyers; a store's
     listings changed, for the seller (Seller Central home's insights show their titles).
     """
-    log, orders = quote(OrderChange._meta.db_table), quote(Order._meta.db_table)
-    user_columns = ("first_name", "last_name", "username", "email")
-    statements = []
-    for model, columns, kind, party, other in (
-        (get_user_model(), user_columns, Kind.SELLER, "buyer_id", "seller_id"),
-        (Seller, ("store_name",), Kind.BUYER, "seller_id", "buyer_id"),
-    ):
-        table = model._meta.db_table
-        differs = " OR ".join(f"n.{quote(c)} IS DISTINCT FROM b.{quote(c)}" for c in columns)
-        function = quote(f"changelog_{table}_shown")
-        insert = (
-            f"INSERT INTO {log} (kind, owner_id) "  # noqa: S608 (names from the models)
-            f"SELECT DISTINCT {int(kind)}, o.{quote(other)} FROM changed n "
-            f"JOIN before b ON b.id = n.id JOIN {orders} o ON o.{quote(party)} = n.id "
-            f"WHERE ({differs}) AND o.{quote(other)} IS NOT NULL"
-        )
-        statements += [
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN {insert}; RETURN NULL; END $$",
-            f"CREATE OR REPLACE TRIGGER {quote('changelog_shown')} AFTER UPDATE ON "
-            f"{quote(table)} REFERENCING OLD TABLE AS before NEW TABLE AS changed "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
-        ]
-    return statements + any_change_sql(
-        ORDER_LOG, Listing, kind=Kind.SELLER, name="store", owner="seller_id", quote=quote
-    )
+    return {
+        get_user_model(): any_change_sql(
+            ORDER_LOG,
+            get_user_model(),
+            kind=Kind.SELLER,
+            name="shown",
+            via=(Order, "buyer_id", "seller_id"),
+            columns=USER_NAMES,
+            quote=quote,
+        ),
+        Seller: any_change_sql(
+            ORDER_LOG,
+            Seller,
+            kind=Kind.BUYER,
+            name="shown",
+            via=(Order, "seller_id", "buyer_id"),
+            columns=("store_name",),
+            quote=quote,
+        ),
+        Listing: any_change_sql(
+            ORDER_LOG, Listing, kind=Kind.SELLER, name="store", owner="seller_id", quote=quote
+        ),
+    }
 
 
 ORDER_LOG = ChangeLog(
@@ -65,7 +68,6 @@ ORDER_LOG = ChangeLog(
     owner=Order,
     tracked=_tracked,
     kinds={None: Kind.ORDER, "buyer_id": Kind.BUYER, "seller_id": Kind.SELLER},
-    more_triggers=_shown_elsewhere,
 )
 
 
@@ -91,6 +93,7 @@ def install_triggers(sender, using: str = "default", **_kwargs) -> None:
     """After each ``migrate`` (and a test database's flush): the triggers, from the models."""
     if sender.label == "orders":  # sent for each app: once is enough
         install(ORDER_LOG, using)
+        run(ORDER_LOG, _shown_elsewhere(connections[using].ops.quote_name), using)
 
 
 post_migrate.connect(install_triggers, dispatch_uid="orders.changelog")

@@ -312,7 +312,7 @@ def rows_of_orders(relation: str = "", **roots: Any) -> Rows:
     """
     prefix = f"{relation}__" if relation else ""
     paths = [prefix + path for path in ORDER_PATHS]
-    return Rows(**roots, log=ORDER_LOG, owner=relation, paths=paths)
+    return Rows(**roots, log=ORDER_LOG, owner_path=relation, paths=paths)
 
 
 # The buyer's order page and Cancel Items: the order with this number if it is theirs.
@@ -461,15 +461,13 @@ def order_counts_as_of(
         seconds=COUNTS_SETTLE_SECONDS
     )
     key = f"seller-order-counts:{seller.pk}:{latest_change.isoformat() if latest_change else ''}"
-    cached = caching.get(key) if settled else None
-    if isinstance(cached, _CachedCounts) and (cached.late_from is None or now < cached.late_from):
-        pagecache.expires(cached.late_from)  # a page showing "Late" holds until it grows
-        return dict(cached.counts)
-    fresh = _count_seller_orders(seller=seller, now=now)
-    if settled:
-        caching.set(key, fresh)
-    pagecache.expires(fresh.late_from)
-    return dict(fresh.counts)
+    counts = caching.get(key) if settled else None
+    if not isinstance(counts, _CachedCounts) or (counts.late_from and now >= counts.late_from):
+        counts = _count_seller_orders(seller=seller, now=now)
+        if settled:
+            caching.set(key, counts)
+    pagecache.expires(counts.late_from)  # a page showing "Late" holds until it grows
+    return dict(counts.counts)
 
 
 def _count_seller_orders(*, seller: Seller, now: datetime) -> _CachedCounts:
